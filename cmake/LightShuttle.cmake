@@ -1,0 +1,23 @@
+# Helpers shared by every target of the project.
+
+# Warnings as errors for our own code only (third-party headers are included as SYSTEM).
+function(ls_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror
+    # Designated initializers that name only some fields are the intended style (STYLE.md 7).
+    -Wno-missing-field-initializers)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC 12 reports false positives inside libstdc++ and Boost under -O2/-O3 (GCC PR 105329, 106199).
+    target_compile_options(${target} PRIVATE -Wno-restrict -Wno-maybe-uninitialized -Wno-array-bounds
+                                             -Wno-stringop-overflow)
+  endif()
+endfunction()
+
+# ls_library(NAME <name> SOURCES ... DEPS ... [PRIVATE_DEPS ...])
+function(ls_library)
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${ARG_NAME} STATIC ${ARG_SOURCES})
+  target_include_directories(${ARG_NAME} PUBLIC ${PROJECT_SOURCE_DIR}/include
+                                         PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${ARG_NAME} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  ls_warnings(${ARG_NAME})
+endfunction()

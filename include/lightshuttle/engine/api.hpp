@@ -1,0 +1,269 @@
+// File: lightshuttle/engine/api.hpp
+//
+// Typed calls of the Docker Engine API over a `Client`. Raw JSON never leaves engine/: these
+// value types are what the runtime layer maps its specs to and from.
+//
+//   ls::engine::Api api(*client);
+//   auto created = co_await api.createContainer("demo_db", {.image = "lightshuttle-test/busybox",
+//                                                           .cmd = {"sleep", "60"}});
+//   co_await api.startContainer(created->id);
+//
+// Thread safety: as the Client (one loop thread). Idempotent outcomes (already running, already
+// stopped, already removed) are values, not errors.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lightshuttle/core/result.hpp"
+#include "lightshuttle/engine/client.hpp"
+#include "lightshuttle/engine/types.hpp"
+
+namespace ls::engine {
+
+class FrameDecoder;
+
+struct VersionInfo {
+  std::string version;        ///< "20.10.24"
+  std::string apiVersion;     ///< the engine's maximum
+  std::string minApiVersion;
+  std::string os;
+  std::string arch;
+  std::string kernelVersion;
+  std::vector<std::string> components;  ///< "Engine", "containerd", "runc", "Podman Engine", ...
+};
+
+struct EngineInfo {
+  std::string name;
+  std::string serverVersion;
+  std::string operatingSystem;
+  std::string storageDriver;
+  std::string cgroupDriver;
+  std::string cgroupVersion;
+  std::vector<std::string> securityOptions;
+  bool rootless = false;  ///< "name=rootless" among the security options
+  int containers = 0;
+  int containersRunning = 0;
+  int images = 0;
+  int ncpu = 0;
+  std::int64_t memTotal = 0;
+};
+
+struct PortPublish {
+  std::uint16_t containerPort = 0;
+  std::string protocol = "tcp";       ///< tcp | udp
+  std::string hostIp = "127.0.0.1";   ///< loopback unless asked otherwise
+  std::string hostPort;               ///< empty = the engine picks a free port
+};
+
+struct HealthConfig {
+  std::vector<std::string> test;  ///< ["CMD", ...], ["CMD-SHELL", "..."], ["NONE"]
+  std::chrono::nanoseconds interval{0};
+  std::chrono::nanoseconds timeout{0};
+  std::chrono::nanoseconds startPeriod{0};
+  std::chrono::nanoseconds startInterval{0};  ///< sent only when the API is >= 1.44
+  int retries = 0;
+};
+
+/// The body of POST /containers/create (the fields LightShuttle uses).
+struct ContainerCreate {
+  std::string image;
+  std::vector<std::string> cmd;
+  std::optional<std::vector<std::string>> entrypoint;  ///< nullopt: the image's; {} clears it
+  std::vector<std::string> env;                         ///< "KEY=value"
+  std::map<std::string, std::string> labels;
+  std::string workingDir;
+  std::string user;
+  std::string hostname;
+  bool tty = false;
+  bool openStdin = false;
+  std::string stopSignal;
+  std::optional<int> stopTimeoutSeconds;
+  std::optional<HealthConfig> healthcheck;
+  std::vector<PortPublish> ports;
+  std::vector<std::string> binds;  ///< "src:/dst[:ro]"
+  std::string networkMode;         ///< "" = default bridge, or a network name
+  std::vector<std::string> networkAliases;  ///< on networkMode's network
+  bool autoRemove = false;
+  bool init = false;
+  std::string restartPolicy;  ///< "", "no", "always", "on-failure", "unless-stopped"
+  int restartMaxRetries = 0;
+};
+
+struct CreatedContainer {
+  std::string id;
+  std::vector<std::string> warnings;
+};
+
+enum class StartOutcome { Started, AlreadyRunning };
+enum class StopOutcome { Stopped, AlreadyStopped };
+enum class RemoveOutcome { Removed, AlreadyRemoved };
+
+struct ContainerState {
+  std::string status;  ///< created | running | paused | restarting | removing | exited | dead
+  bool running = false;
+  bool paused = false;
+  bool restarting = false;
+  bool oomKilled = false;
+  bool dead = false;
+  int pid = 0;
+  int exitCode = 0;
+  std::string error;
+  std::optional<Timestamp> startedAt;   ///< absent when never started
+  std::optional<Timestamp> finishedAt;  ///< absent when never finished
+  std::string health;                   ///< "" (no healthcheck) | starting | healthy | unhealthy
+  int failingStreak = 0;
+};
+
+struct PublishedPort {
+  std::uint16_t containerPort = 0;
+  std::string protocol;
+  std::string hostIp;
+  std::uint16_t hostPort = 0;
+};
+
+struct NetworkAttachment {
+  std::string networkId;
+  std::string ipAddress;
+  std::vector<std::string> aliases;
+};
+
+struct ContainerInfo {
+  std::string id;
+  std::string name;  ///< without the leading '/'
+  std::string image;    ///< as configured
+  std::string imageId;  ///< sha256:...
+  std::map<std::string, std::string> labels;
+  bool tty = false;
+  int restartCount = 0;
+  ContainerState state;
+  std::vector<PublishedPort> ports;
+  std::map<std::string, NetworkAttachment> networks;
+};
+
+struct ContainerSummary {
+  std::string id;
+  std::vector<std::string> names;
+  std::string image;
+  std::string state;
+  std::string status;
+  std::map<std::string, std::string> labels;
+};
+
+struct ImageInfo {
+  std::string id;
+  std::vector<std::string> repoTags;
+  std::vector<std::string> repoDigests;
+  std::map<std::string, std::string> labels;
+  std::int64_t size = 0;
+};
+
+/// GET /containers/{id}/logs parameters.
+struct LogsOptions {
+  bool follow = false;
+  bool stdoutStream = true;
+  bool stderrStream = true;
+  bool timestamps = false;
+  std::optional<std::string> tail;  ///< "all" or a line count
+  std::optional<std::string> since; ///< unix seconds (may have a fraction) or RFC 3339
+  std::optional<std::string> until;
+};
+
+/// A piece of container output in emission order.
+struct LogChunk {
+  StreamKind stream = StreamKind::Stdout;
+  std::string bytes;
+};
+
+/// Logs as a stream of chunks, demultiplexed (or raw for TTY containers).
+class LogStream {
+ public:
+  LogStream(std::unique_ptr<ResponseStream> body, std::unique_ptr<FrameDecoder> decoder);
+  ~LogStream();
+  /// The next chunk, or nullopt at the end of the logs (container gone, or not following).
+  /// Errors from the daemon's own stream (id 3) become Internal.
+  boost::asio::awaitable<Result<std::optional<LogChunk>>> next();
+  void close();
+
+ private:
+  std::unique_ptr<ResponseStream> body_;
+  std::unique_ptr<FrameDecoder> decoder_;
+  std::vector<LogChunk> ready_;
+  std::size_t readPos_ = 0;
+  bool finished_ = false;
+};
+
+/// One message of an image pull.
+struct PullProgress {
+  std::string id;      ///< layer id, or the tag for summary lines
+  std::string status;  ///< "Pulling fs layer", "Downloading", "Pull complete", ...
+  std::int64_t current = 0;
+  std::int64_t total = 0;
+};
+
+struct ImageRef {
+  std::string repository;  ///< "127.0.0.1:5000/lightshuttle-test/busybox"
+  std::string tag;         ///< "latest" when empty
+};
+
+/// Splits "repo[:tag][@digest]" as the engine expects fromImage/tag (the registry port is not a
+/// tag). A digest stays in `tag` position as "sha256:..." with the repository alone.
+ImageRef splitImageRef(std::string_view reference);
+
+class Api {
+ public:
+  explicit Api(Client& client) : client_(client) {}
+
+  Client& client() { return client_; }
+
+  boost::asio::awaitable<Result<VersionInfo>> version();
+  boost::asio::awaitable<Result<EngineInfo>> info();
+
+  /// POST /containers/create. Conflict when the name is in use; NotFound when the image is
+  /// missing locally (pull first).
+  boost::asio::awaitable<Result<CreatedContainer>> createContainer(const std::string& name,
+                                                                   const ContainerCreate& spec);
+  boost::asio::awaitable<Result<StartOutcome>> startContainer(const std::string& id);
+  /// SIGTERM (or the container's stop signal), then SIGKILL after `timeout`.
+  boost::asio::awaitable<Result<StopOutcome>> stopContainer(const std::string& id,
+                                                            std::chrono::seconds timeout);
+  boost::asio::awaitable<Result<void>> killContainer(const std::string& id,
+                                                     const std::string& signal = "SIGKILL");
+  /// DELETE /containers/{id}; a missing container is AlreadyRemoved.
+  boost::asio::awaitable<Result<RemoveOutcome>> removeContainer(const std::string& id, bool force,
+                                                                bool volumes);
+  boost::asio::awaitable<Result<ContainerInfo>> inspectContainer(const std::string& id);
+  /// GET /containers/json?all=1 with a label filter ("key" or "key=value"); empty = no filter.
+  boost::asio::awaitable<Result<std::vector<ContainerSummary>>> listContainers(
+      const std::vector<std::string>& labelFilters, bool all = true);
+  /// POST /containers/{id}/wait?condition=...; the exit code. Blocks until the condition holds
+  /// (no timeout of its own beyond `timeout`).
+  boost::asio::awaitable<Result<int>> waitContainer(const std::string& id,
+                                                    const std::string& condition,
+                                                    std::chrono::milliseconds timeout);
+  /// Logs; `tty` selects raw decoding (pass ContainerInfo::tty; default: detect).
+  boost::asio::awaitable<Result<std::unique_ptr<LogStream>>> logs(const std::string& id,
+                                                                  const LogsOptions& options,
+                                                                  std::optional<bool> tty = {});
+
+  /// POST /images/create, reporting progress. An `errorDetail` inside the 200 stream is an
+  /// error (NotFound when the registry says the manifest is unknown, by its status code).
+  boost::asio::awaitable<Result<void>> pullImage(
+      const std::string& reference, const std::function<void(const PullProgress&)>& onProgress,
+      const std::string& registryAuth = {});
+  boost::asio::awaitable<Result<ImageInfo>> inspectImage(const std::string& reference);
+  boost::asio::awaitable<Result<RemoveOutcome>> removeImage(const std::string& reference,
+                                                            bool force);
+
+ private:
+  Client& client_;
+};
+
+}  // namespace ls::engine

@@ -1,0 +1,154 @@
+// File: lightshuttle/engine/client.hpp
+//
+// HTTP/1.1 client of the Docker Engine API over a unix socket or TCP. Request/response calls
+// share a keep-alive connection pool; each stream (logs follow, events, pull progress) owns a
+// connection of its own with no body limit. The API version is negotiated once with `/_ping`
+// (`min(ours, the engine's)`) and prefixed on every path (`/v1.41/containers/json`).
+//
+//   auto client = ls::engine::Client::create(endpoint);
+//   auto res = co_await client->request({.method = "GET", .path = "/containers/json",
+//                                        .query = {{"all", "1"}}, .operation = "list containers"});
+//
+// Thread safety: a Client belongs to one io_context running on one thread; all calls must be
+// made from coroutines on that thread. Calls may be in flight concurrently.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lightshuttle/core/result.hpp"
+#include "lightshuttle/engine/endpoint.hpp"
+
+namespace ls::engine {
+
+class Connector;
+class Connection;
+class HttpResponseReader;
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method = "GET";
+  std::string path;  ///< unversioned, e.g. "/containers/json"
+  std::vector<std::pair<std::string, std::string>> query;  ///< values are percent-encoded by us
+  std::string body;
+  std::string contentType;  ///< defaults to application/json when a body is present
+  Headers headers;
+  /// Whole exchange for `request`; until the response header for `stream`. Default: client's.
+  std::optional<std::chrono::milliseconds> timeout;
+  bool versioned = true;  ///< prefix /v1.NN (false only for /_ping)
+  std::string operation;  ///< for error messages: "inspect container 'db'"
+};
+
+struct Response {
+  int status = 0;
+  Headers headers;
+  std::string body;
+  /// First value of a header (case-insensitive); empty when absent.
+  std::string_view header(std::string_view name) const;
+};
+
+struct PingInfo {
+  std::string serverApiVersion;  ///< the engine's maximum (Api-Version)
+  std::string apiVersion;        ///< negotiated: min(ours, the engine's)
+  bool podman = false;           ///< Libpod-API-Version present
+  std::string libpodApiVersion;
+  std::string osType;
+  std::string builderVersion;
+  bool experimental = false;
+};
+
+struct ClientOptions {
+  std::chrono::milliseconds requestTimeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds connectTimeout{std::chrono::seconds(5)};
+  std::size_t maxIdleConnections = 8;
+  std::string maxApiVersion = "1.45";  ///< newest API whose fields we know
+  std::string minApiVersion = "1.40";  ///< Docker 19.03 / podman's compat layer
+  std::uint64_t maxBufferedBody = 256ull << 20;
+  std::string userAgent = "lightshuttle/0.1";
+};
+
+/// The body of a streaming response, read piece by piece on a connection of its own.
+class ResponseStream {
+ public:
+  ResponseStream(std::unique_ptr<Connection> conn, std::unique_ptr<HttpResponseReader> reader,
+                 std::string where);
+  ~ResponseStream();
+  ResponseStream(const ResponseStream&) = delete;
+  ResponseStream& operator=(const ResponseStream&) = delete;
+
+  int status() const;
+  std::string_view header(std::string_view name) const;
+  /// The next decoded body bytes, or nullopt at the clean end of the body. Unavailable when
+  /// the engine closes the connection mid-body; Cancelled when the awaiting coroutine is
+  /// cancelled. No timeout: wrap or cancel it yourself for idle streams.
+  boost::asio::awaitable<Result<std::optional<std::string>>> next();
+  /// Closes the connection; a pending `next` completes with an error.
+  void close();
+
+ private:
+  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<HttpResponseReader> reader_;
+  std::string where_;
+  bool eof_ = false;
+};
+
+class Client {
+ public:
+  /// A client for `endpoint`. No I/O happens until the first call.
+  static std::unique_ptr<Client> create(const Endpoint& endpoint, ClientOptions options = {});
+  /// A client over any connector (the unit tests' fake transport).
+  Client(std::unique_ptr<Connector> connector, ClientOptions options);
+  ~Client();
+
+  /// "unix:///var/run/docker.sock", for messages.
+  std::string endpointDescription() const;
+
+  /// Pings the engine and negotiates the API version (HEAD /_ping, GET fallback). Called
+  /// implicitly by the first versioned request; call it again to re-negotiate (e.g. after an
+  /// engine restart). FailedPrecondition when the engine is older than `minApiVersion`.
+  boost::asio::awaitable<Result<PingInfo>> negotiate();
+  /// The negotiated version, or empty before negotiation.
+  const std::string& apiVersion() const { return apiVersion_; }
+  const std::optional<PingInfo>& pingInfo() const { return ping_; }
+
+  /// One buffered request. Any 1xx-3xx status is a value (304 means "already in that state");
+  /// 4xx/5xx become an Error classified by status (404 NotFound, 409 Conflict, 400
+  /// InvalidArgument, 401/403 PermissionDenied, 5xx Internal/Unavailable) carrying the
+  /// engine's message. Timeout after `timeout`; Unavailable when the engine cannot be reached.
+  boost::asio::awaitable<Result<Response>> request(Request req);
+
+  /// A request whose body is read as a stream on a dedicated connection. Errors before the
+  /// body (connection, non-2xx status with its message) come back as an Error.
+  boost::asio::awaitable<Result<std::unique_ptr<ResponseStream>>> stream(Request req);
+
+  /// Idle pooled connections (for tests and diagnostics).
+  std::size_t idleConnections() const { return idle_.size(); }
+
+  /// The exact bytes sent for `req` (request line, headers, body) with the current version.
+  std::string serialize(const Request& req) const;
+
+ private:
+  boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect();
+  boost::asio::awaitable<Result<Response>> exchange(Connection& conn, const std::string& bytes,
+                                                    bool head, bool& sawBytes, bool& reusable);
+  boost::asio::awaitable<Result<void>> ensureNegotiated();
+
+  std::unique_ptr<Connector> connector_;
+  ClientOptions options_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::string apiVersion_;
+  std::optional<PingInfo> ping_;
+};
+
+/// Compares dotted API versions numerically ("1.9" < "1.41"); -1, 0 or 1.
+int compareApiVersions(std::string_view a, std::string_view b);
+
+}  // namespace ls::engine

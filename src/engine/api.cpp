@@ -1,0 +1,298 @@
+#include "lightshuttle/engine/api.hpp"
+
+#include "engine/frame_decoder.hpp"
+#include "engine/mapping.hpp"
+#include "engine/ndjson.hpp"
+
+namespace asio = boost::asio;
+
+namespace ls::engine {
+namespace {
+
+std::string quoted(std::string_view what, std::string_view id) {
+  return std::string(what) + " '" + std::string(id) + "'";
+}
+
+}  // namespace
+
+ImageRef splitImageRef(std::string_view reference) {
+  ImageRef out;
+  if (const auto at = reference.find('@'); at != std::string_view::npos) {
+    out.repository = std::string(reference.substr(0, at));
+    out.tag = std::string(reference.substr(at + 1));
+    return out;
+  }
+  const auto slash = reference.rfind('/');
+  const auto colon = reference.rfind(':');
+  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
+    out.repository = std::string(reference.substr(0, colon));
+    out.tag = std::string(reference.substr(colon + 1));
+  } else {
+    out.repository = std::string(reference);
+    out.tag = "latest";
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// LogStream
+
+LogStream::LogStream(std::unique_ptr<ResponseStream> body, std::unique_ptr<FrameDecoder> decoder)
+    : body_(std::move(body)), decoder_(std::move(decoder)) {}
+
+LogStream::~LogStream() = default;
+
+void LogStream::close() { body_->close(); }
+
+asio::awaitable<Result<std::optional<LogChunk>>> LogStream::next() {
+  std::vector<Frame> frames;
+  for (;;) {
+    if (readPos_ < ready_.size()) {
+      LogChunk c = std::move(ready_[readPos_++]);
+      if (readPos_ == ready_.size()) {
+        ready_.clear();
+        readPos_ = 0;
+      }
+      co_return std::optional<LogChunk>(std::move(c));
+    }
+    if (finished_) {
+      co_return std::optional<LogChunk>();
+    }
+    frames.clear();
+    LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await body_->next());
+    if (piece) {
+      LS_CO_TRY(decoder_->feed(*piece, frames));
+    } else {
+      finished_ = true;
+      LS_CO_TRY(decoder_->finish(frames));
+    }
+    for (auto& f : frames) {
+      if (f.stream == StreamKind::System) {
+        co_return Error(Errc::Internal, "the engine reported an error in the log stream: " + f.bytes);
+      }
+      // Merge consecutive pieces of the same stream so callers get fewer, larger chunks.
+      if (!ready_.empty() && ready_.back().stream == f.stream) {
+        ready_.back().bytes += f.bytes;
+      } else {
+        ready_.push_back(LogChunk{f.stream, std::move(f.bytes)});
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Api
+
+asio::awaitable<Result<VersionInfo>> Api::version() {
+  Request req{.path = "/version", .operation = "read the engine version"};
+  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
+  LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res.body, "read the engine version"));
+  co_return decodeVersion(v);
+}
+
+asio::awaitable<Result<EngineInfo>> Api::info() {
+  Request req{.path = "/info", .operation = "read engine info"};
+  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
+  LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res.body, "read engine info"));
+  co_return decodeInfo(v);
+}
+
+asio::awaitable<Result<CreatedContainer>> Api::createContainer(const std::string& name,
+                                                               const ContainerCreate& spec) {
+  if (client_.apiVersion().empty()) {
+    LS_CO_TRY(co_await client_.negotiate());
+  }
+  Request req{.method = "POST",
+              .path = "/containers/create",
+              .body = encodeContainerCreate(spec, client_.apiVersion()),
+              .operation = quoted("create container", name)};
+  if (!name.empty()) {
+    req.query.emplace_back("name", name);
+  }
+  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
+  LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res.body, "create container"));
+  co_return decodeCreated(v);
+}
+
+asio::awaitable<Result<StartOutcome>> Api::startContainer(const std::string& id) {
+  Request req{.method = "POST", .path = "/containers/" + id + "/start", .operation = quoted("start container", id)};
+  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
+  co_return res.status == 304 ? StartOutcome::AlreadyRunning : StartOutcome::Started;
+}
+
+asio::awaitable<Result<StopOutcome>> Api::stopContainer(const std::string& id,
+                                                        std::chrono::seconds timeout) {
+  const auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(timeout) +
+                      std::chrono::seconds(30);
+  // NOTE: requests with a braced query are built outside co_await (GCC 12 coroutine bug with
+  // initializer lists in a co_await operand: "array used as initializer").
+  Request req{.method = "POST",
+              .path = "/containers/" + id + "/stop",
+              .timeout = budget,
+              .operation = quoted("stop container", id)};
+  req.query.emplace_back("t", std::to_string(timeout.count()));
+  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
+  co_return res.status == 304 ? StopOutcome::AlreadyStopped : StopOutcome::Stopped;
+}
+
+asio::awaitable<Result<void>> Api::killContainer(const std::string& id, const std::string& signal) {
+  Request req{.method = "POST",
+              .path = "/containers/" + id + "/kill",
+              .operation = quoted("kill container", id)};
+  req.query.emplace_back("signal", signal);
+  LS_CO_TRY(co_await client_.request(std::move(req)));
+  co_return ok();
+}
+
+asio::awaitable<Result<RemoveOutcome>> Api::removeContainer(const std::string& id, bool force,
+                                                            bool volumes) {
+  Request req{.method = "DELETE",
+              .path = "/containers/" + id,
+              .operation = quoted("remove container", id)};
+  req.query.emplace_back("force", force ? "1" : "0");
+  req.query.emplace_back("v", volumes ? "1" : "0");
+  auto res = co_await client_.request(std::move(req));
+  if (!res) {
+    if (res.error().code() == Errc::NotFound) {
+      co_return RemoveOutcome::AlreadyRemoved;
+    }
+    co_return std::move(res).error();
+  }
+  co_return RemoveOutcome::Removed;
+}
+
+asio::awaitable<Result<ContainerInfo>> Api::inspectContainer(const std::string& id) {
+  Request req{.path = "/containers/" + id + "/json", .operation = quoted("inspect container", id)};
+  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
+  LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res.body, "inspect container"));
+  co_return decodeContainerInfo(v);
+}
+
+asio::awaitable<Result<std::vector<ContainerSummary>>> Api::listContainers(
+    const std::vector<std::string>& labelFilters, bool all) {
+  Request req{.path = "/containers/json", .operation = "list containers"};
+  if (all) {
+    req.query.emplace_back("all", "1");
+  }
+  if (!labelFilters.empty()) {
+    req.query.emplace_back("filters", encodeLabelFilters(labelFilters));
+  }
+  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
+  LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res.body, "list containers"));
+  co_return decodeContainerList(v);
+}
+
+asio::awaitable<Result<int>> Api::waitContainer(const std::string& id, const std::string& condition,
+                                                std::chrono::milliseconds timeout) {
+  Request req{.method = "POST",
+              .path = "/containers/" + id + "/wait",
+              .timeout = timeout,
+              .operation = quoted("wait for container", id)};
+  req.query.emplace_back("condition", condition);
+  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
+  LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res.body, "wait for container"));
+  if (!v.is_object()) {
+    co_return Error(Errc::InvalidArgument, "wait for container: unexpected answer");
+  }
+  if (auto* e = v.as_object().if_contains("Error"); e && e->is_object()) {
+    if (auto* m = e->as_object().if_contains("Message"); m && m->is_string() && !m->as_string().empty()) {
+      co_return Error(Errc::Internal, quoted("wait for container", id) + ": " +
+                                          std::string(m->as_string()));
+    }
+  }
+  auto* code = v.as_object().if_contains("StatusCode");
+  if (code == nullptr || !code->is_number()) {
+    co_return Error(Errc::InvalidArgument, "wait for container: no StatusCode in the answer");
+  }
+  co_return static_cast<int>(code->to_number<std::int64_t>());
+}
+
+asio::awaitable<Result<std::unique_ptr<LogStream>>> Api::logs(const std::string& id,
+                                                              const LogsOptions& o,
+                                                              std::optional<bool> tty) {
+  Request req{.path = "/containers/" + id + "/logs", .operation = quoted("read logs of container", id)};
+  req.query = {{"follow", o.follow ? "1" : "0"},
+               {"stdout", o.stdoutStream ? "1" : "0"},
+               {"stderr", o.stderrStream ? "1" : "0"},
+               {"timestamps", o.timestamps ? "1" : "0"}};
+  if (o.tail) {
+    req.query.emplace_back("tail", *o.tail);
+  }
+  if (o.since) {
+    req.query.emplace_back("since", *o.since);
+  }
+  if (o.until) {
+    req.query.emplace_back("until", *o.until);
+  }
+  LS_CO_ASSIGN_OR_RETURN(auto body, co_await client_.stream(std::move(req)));
+  FrameDecoder::Mode mode = FrameDecoder::Mode::Auto;
+  const std::string_view ct = body->header("Content-Type");
+  if (tty) {
+    mode = *tty ? FrameDecoder::Mode::Raw : FrameDecoder::Mode::Multiplexed;
+  } else if (ct == "application/vnd.docker.multiplexed-stream") {
+    mode = FrameDecoder::Mode::Multiplexed;
+  } else if (ct == "application/vnd.docker.raw-stream") {
+    mode = FrameDecoder::Mode::Raw;
+  }
+  co_return std::make_unique<LogStream>(std::move(body), std::make_unique<FrameDecoder>(mode));
+}
+
+asio::awaitable<Result<void>> Api::pullImage(const std::string& reference,
+                                             const std::function<void(const PullProgress&)>& onProgress,
+                                             const std::string& registryAuth) {
+  const ImageRef ref = splitImageRef(reference);
+  Request req{.method = "POST",
+              .path = "/images/create",
+              .query = {{"fromImage", ref.repository}, {"tag", ref.tag}},
+              .operation = quoted("pull image", reference)};
+  if (!registryAuth.empty()) {
+    req.headers.emplace_back("X-Registry-Auth", registryAuth);
+  }
+  LS_CO_ASSIGN_OR_RETURN(auto body, co_await client_.stream(std::move(req)));
+  NdjsonDecoder decoder;
+  std::vector<boost::json::value> messages;
+  bool done = false;
+  while (!done) {
+    messages.clear();
+    LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await body->next());
+    Result<void> fed = piece ? decoder.feed(*piece, messages) : decoder.finish(messages);
+    done = !piece;
+    if (!fed) {
+      co_return std::move(fed).error().context(quoted("pull image", reference));
+    }
+    for (const auto& m : messages) {
+      if (auto err = streamError(m)) {
+        co_return std::move(*err).context(quoted("pull image", reference));
+      }
+      if (onProgress) {
+        LS_CO_ASSIGN_OR_RETURN(PullProgress p, decodePullProgress(m));
+        onProgress(p);
+      }
+    }
+  }
+  co_return ok();
+}
+
+asio::awaitable<Result<ImageInfo>> Api::inspectImage(const std::string& reference) {
+  Request req{.path = "/images/" + reference + "/json", .operation = quoted("inspect image", reference)};
+  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
+  LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res.body, "inspect image"));
+  co_return decodeImageInfo(v);
+}
+
+asio::awaitable<Result<RemoveOutcome>> Api::removeImage(const std::string& reference, bool force) {
+  Request req{.method = "DELETE",
+              .path = "/images/" + reference,
+              .operation = quoted("remove image", reference)};
+  req.query.emplace_back("force", force ? "1" : "0");
+  auto res = co_await client_.request(std::move(req));
+  if (!res) {
+    if (res.error().code() == Errc::NotFound) {
+      co_return RemoveOutcome::AlreadyRemoved;
+    }
+    co_return std::move(res).error();
+  }
+  co_return RemoveOutcome::Removed;
+}
+
+}  // namespace ls::engine

@@ -1,0 +1,480 @@
+#include "engine/mapping.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+
+#include "engine/timestamp.hpp"
+#include "lightshuttle/engine/client.hpp"
+
+namespace json = boost::json;
+
+namespace ls::engine {
+namespace {
+
+/// Typed, path-aware reads from a JSON object. Missing or null fields give the default.
+class Reader {
+ public:
+  Reader(const json::value& v, std::string path) : path_(std::move(path)) {
+    if (v.is_object()) {
+      obj_ = &v.as_object();
+    } else if (!v.is_null()) {
+      err_ = Error(Errc::InvalidArgument, "engine response: '" + path_ + "' is not an object");
+    }
+  }
+
+  const json::value* raw(std::string_view key) const {
+    if (obj_ == nullptr) {
+      return nullptr;
+    }
+    const json::value* v = obj_->if_contains(key);
+    return (v == nullptr || v->is_null()) ? nullptr : v;
+  }
+
+  std::string str(std::string_view key) {
+    const json::value* v = raw(key);
+    if (v == nullptr) {
+      return {};
+    }
+    if (!v->is_string()) {
+      fail(key, "a string");
+      return {};
+    }
+    return std::string(v->as_string());
+  }
+
+  std::int64_t i64(std::string_view key) {
+    const json::value* v = raw(key);
+    if (v == nullptr) {
+      return 0;
+    }
+    if (v->is_int64()) {
+      return v->as_int64();
+    }
+    if (v->is_uint64()) {
+      return static_cast<std::int64_t>(v->as_uint64());
+    }
+    if (v->is_double()) {
+      return static_cast<std::int64_t>(v->as_double());
+    }
+    fail(key, "a number");
+    return 0;
+  }
+
+  bool boolean(std::string_view key) {
+    const json::value* v = raw(key);
+    if (v == nullptr) {
+      return false;
+    }
+    if (!v->is_bool()) {
+      fail(key, "a boolean");
+      return false;
+    }
+    return v->as_bool();
+  }
+
+  std::vector<std::string> strings(std::string_view key) {
+    std::vector<std::string> out;
+    const json::value* v = raw(key);
+    if (v == nullptr) {
+      return out;
+    }
+    if (!v->is_array()) {
+      fail(key, "an array of strings");
+      return out;
+    }
+    for (const auto& e : v->as_array()) {
+      if (!e.is_string()) {
+        fail(key, "an array of strings");
+        return {};
+      }
+      out.emplace_back(e.as_string());
+    }
+    return out;
+  }
+
+  std::map<std::string, std::string> stringMap(std::string_view key) {
+    std::map<std::string, std::string> out;
+    const json::value* v = raw(key);
+    if (v == nullptr) {
+      return out;
+    }
+    if (!v->is_object()) {
+      fail(key, "an object of strings");
+      return out;
+    }
+    for (const auto& [k, e] : v->as_object()) {
+      if (!e.is_string()) {
+        fail(key, "an object of strings");
+        return {};
+      }
+      out.emplace(std::string(k), std::string(e.as_string()));
+    }
+    return out;
+  }
+
+  std::optional<Timestamp> time(std::string_view key) {
+    std::string s = str(key);
+    // The engine writes the zero time for "never".
+    if (s.empty() || s.rfind("0001-01-01", 0) == 0) {
+      return std::nullopt;
+    }
+    auto t = parseRfc3339(s);
+    if (!t) {
+      fail(key, "an RFC 3339 time");
+      return std::nullopt;
+    }
+    return *t;
+  }
+
+  Reader child(std::string_view key) {
+    static const json::value kNull;
+    const json::value* v = raw(key);
+    Reader r(v ? *v : kNull, path_ + "." + std::string(key));
+    if (r.err_ && !err_) {
+      err_ = r.err_;
+    }
+    return r;
+  }
+
+  /// Records a nested reader's error into this one.
+  void merge(const Reader& other) {
+    if (other.err_ && !err_) {
+      err_ = other.err_;
+    }
+  }
+
+  const json::object* object() const { return obj_; }
+  const std::string& path() const { return path_; }
+
+  Result<void> status() const {
+    if (err_) {
+      return *err_;
+    }
+    return ok();
+  }
+
+ private:
+  void fail(std::string_view key, std::string_view expected) {
+    if (!err_) {
+      err_ = Error(Errc::InvalidArgument, "engine response: '" + path_ + "." + std::string(key) +
+                                              "' is not " + std::string(expected));
+    }
+  }
+
+  const json::object* obj_ = nullptr;
+  std::string path_;
+  std::optional<Error> err_;
+};
+
+json::array toArray(const std::vector<std::string>& v) {
+  json::array a;
+  a.reserve(v.size());
+  for (const auto& s : v) {
+    a.emplace_back(s);
+  }
+  return a;
+}
+
+}  // namespace
+
+Result<json::value> parseBody(std::string_view body, std::string_view what) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) {
+    return Error(Errc::InvalidArgument,
+                 std::string(what) + ": the engine's answer is not JSON (" + ec.message() + ")");
+  }
+  return v;
+}
+
+std::string encodeLabelFilters(const std::vector<std::string>& labels) {
+  json::object o;
+  o["label"] = toArray(labels);
+  return json::serialize(o);
+}
+
+std::string encodeContainerCreate(const ContainerCreate& spec, std::string_view apiVersion) {
+  json::object o;
+  o["Image"] = spec.image;
+  if (!spec.cmd.empty()) {
+    o["Cmd"] = toArray(spec.cmd);
+  }
+  if (spec.entrypoint) {
+    // An empty array resets the image's entrypoint; JSON [""] is what the CLI sends for that.
+    o["Entrypoint"] = spec.entrypoint->empty() ? json::array{""} : toArray(*spec.entrypoint);
+  }
+  if (!spec.env.empty()) {
+    o["Env"] = toArray(spec.env);
+  }
+  if (!spec.labels.empty()) {
+    json::object labels;
+    for (const auto& [k, v] : spec.labels) {
+      labels[k] = v;
+    }
+    o["Labels"] = std::move(labels);
+  }
+  if (!spec.workingDir.empty()) {
+    o["WorkingDir"] = spec.workingDir;
+  }
+  if (!spec.user.empty()) {
+    o["User"] = spec.user;
+  }
+  if (!spec.hostname.empty()) {
+    o["Hostname"] = spec.hostname;
+  }
+  o["Tty"] = spec.tty;
+  o["OpenStdin"] = spec.openStdin;
+  o["AttachStdout"] = true;
+  o["AttachStderr"] = true;
+  if (!spec.stopSignal.empty()) {
+    o["StopSignal"] = spec.stopSignal;
+  }
+  if (spec.stopTimeoutSeconds) {
+    o["StopTimeout"] = *spec.stopTimeoutSeconds;
+  }
+  if (spec.healthcheck) {
+    const auto& h = *spec.healthcheck;
+    json::object hc;
+    hc["Test"] = toArray(h.test);
+    hc["Interval"] = h.interval.count();
+    hc["Timeout"] = h.timeout.count();
+    hc["StartPeriod"] = h.startPeriod.count();
+    hc["Retries"] = h.retries;
+    if (h.startInterval.count() > 0 && compareApiVersions(apiVersion, "1.44") >= 0) {
+      hc["StartInterval"] = h.startInterval.count();
+    }
+    o["Healthcheck"] = std::move(hc);
+  }
+  json::object host;
+  if (!spec.ports.empty()) {
+    json::object exposed;
+    json::object bindings;
+    for (const auto& p : spec.ports) {
+      const std::string key = std::to_string(p.containerPort) + "/" + p.protocol;
+      exposed[key] = json::object{};
+      json::object b;
+      b["HostIp"] = p.hostIp;
+      b["HostPort"] = p.hostPort;
+      auto& slot = bindings[key];
+      if (!slot.is_array()) {
+        slot = json::array{};
+      }
+      slot.as_array().push_back(std::move(b));
+    }
+    o["ExposedPorts"] = std::move(exposed);
+    host["PortBindings"] = std::move(bindings);
+  }
+  if (!spec.binds.empty()) {
+    host["Binds"] = toArray(spec.binds);
+  }
+  if (!spec.networkMode.empty()) {
+    host["NetworkMode"] = spec.networkMode;
+  }
+  host["AutoRemove"] = spec.autoRemove;
+  if (spec.init) {
+    host["Init"] = true;
+  }
+  if (!spec.restartPolicy.empty()) {
+    json::object rp;
+    rp["Name"] = spec.restartPolicy;
+    rp["MaximumRetryCount"] = spec.restartMaxRetries;
+    host["RestartPolicy"] = std::move(rp);
+  }
+  o["HostConfig"] = std::move(host);
+  if (!spec.networkMode.empty() && !spec.networkAliases.empty()) {
+    json::object ep;
+    ep["Aliases"] = toArray(spec.networkAliases);
+    json::object eps;
+    eps[spec.networkMode] = std::move(ep);
+    json::object nc;
+    nc["EndpointsConfig"] = std::move(eps);
+    o["NetworkingConfig"] = std::move(nc);
+  }
+  return json::serialize(o);
+}
+
+Result<VersionInfo> decodeVersion(const json::value& v) {
+  Reader r(v, "version");
+  VersionInfo out;
+  out.version = r.str("Version");
+  out.apiVersion = r.str("ApiVersion");
+  out.minApiVersion = r.str("MinAPIVersion");
+  out.os = r.str("Os");
+  out.arch = r.str("Arch");
+  out.kernelVersion = r.str("KernelVersion");
+  if (const json::value* comps = r.raw("Components"); comps && comps->is_array()) {
+    for (const auto& c : comps->as_array()) {
+      Reader cr(c, "version.Components[]");
+      out.components.push_back(cr.str("Name"));
+      r.merge(cr);
+    }
+  }
+  LS_TRY(r.status());
+  return out;
+}
+
+Result<EngineInfo> decodeInfo(const json::value& v) {
+  Reader r(v, "info");
+  EngineInfo out;
+  out.name = r.str("Name");
+  out.serverVersion = r.str("ServerVersion");
+  out.operatingSystem = r.str("OperatingSystem");
+  out.storageDriver = r.str("Driver");
+  out.cgroupDriver = r.str("CgroupDriver");
+  out.cgroupVersion = r.str("CgroupVersion");
+  out.securityOptions = r.strings("SecurityOptions");
+  for (const auto& s : out.securityOptions) {
+    if (s.find("name=rootless") != std::string::npos) {
+      out.rootless = true;
+    }
+  }
+  out.containers = static_cast<int>(r.i64("Containers"));
+  out.containersRunning = static_cast<int>(r.i64("ContainersRunning"));
+  out.images = static_cast<int>(r.i64("Images"));
+  out.ncpu = static_cast<int>(r.i64("NCPU"));
+  out.memTotal = r.i64("MemTotal");
+  LS_TRY(r.status());
+  return out;
+}
+
+Result<CreatedContainer> decodeCreated(const json::value& v) {
+  Reader r(v, "create");
+  CreatedContainer out;
+  out.id = r.str("Id");
+  out.warnings = r.strings("Warnings");
+  LS_TRY(r.status());
+  if (out.id.empty()) {
+    return Error(Errc::InvalidArgument, "engine response: 'create.Id' is missing");
+  }
+  return out;
+}
+
+Result<ContainerInfo> decodeContainerInfo(const json::value& v) {
+  Reader r(v, "container");
+  ContainerInfo out;
+  out.id = r.str("Id");
+  out.name = r.str("Name");
+  if (!out.name.empty() && out.name.front() == '/') {
+    out.name.erase(0, 1);
+  }
+  out.imageId = r.str("Image");
+  out.restartCount = static_cast<int>(r.i64("RestartCount"));
+  Reader cfg = r.child("Config");
+  out.image = cfg.str("Image");
+  out.labels = cfg.stringMap("Labels");
+  out.tty = cfg.boolean("Tty");
+  Reader st = r.child("State");
+  auto& s = out.state;
+  s.status = st.str("Status");
+  s.running = st.boolean("Running");
+  s.paused = st.boolean("Paused");
+  s.restarting = st.boolean("Restarting");
+  s.oomKilled = st.boolean("OOMKilled");
+  s.dead = st.boolean("Dead");
+  s.pid = static_cast<int>(st.i64("Pid"));
+  s.exitCode = static_cast<int>(st.i64("ExitCode"));
+  s.error = st.str("Error");
+  s.startedAt = st.time("StartedAt");
+  s.finishedAt = st.time("FinishedAt");
+  Reader health = st.child("Health");
+  s.health = health.str("Status");
+  s.failingStreak = static_cast<int>(health.i64("FailingStreak"));
+  Reader net = r.child("NetworkSettings");
+  if (const json::value* ports = net.raw("Ports"); ports && ports->is_object()) {
+    for (const auto& [key, bindings] : ports->as_object()) {
+      std::string_view k = key;
+      const auto slash = k.find('/');
+      PublishedPort base;
+      std::from_chars(k.data(), k.data() + (slash == std::string_view::npos ? k.size() : slash),
+                      base.containerPort);
+      base.protocol = slash == std::string_view::npos ? "tcp" : std::string(k.substr(slash + 1));
+      if (!bindings.is_array()) {
+        continue;  // exposed but not published
+      }
+      for (const auto& b : bindings.as_array()) {
+        Reader br(b, "container.NetworkSettings.Ports");
+        PublishedPort p = base;
+        p.hostIp = br.str("HostIp");
+        const std::string hp = br.str("HostPort");
+        std::from_chars(hp.data(), hp.data() + hp.size(), p.hostPort);
+        r.merge(br);
+        out.ports.push_back(std::move(p));
+      }
+    }
+  }
+  if (const json::value* nets = net.raw("Networks"); nets && nets->is_object()) {
+    for (const auto& [name, n] : nets->as_object()) {
+      Reader nr(n, "container.NetworkSettings.Networks");
+      NetworkAttachment a;
+      a.networkId = nr.str("NetworkID");
+      a.ipAddress = nr.str("IPAddress");
+      a.aliases = nr.strings("Aliases");
+      r.merge(nr);
+      out.networks.emplace(std::string(name), std::move(a));
+    }
+  }
+  r.merge(cfg);
+  r.merge(st);
+  r.merge(health);
+  r.merge(net);
+  LS_TRY(r.status());
+  return out;
+}
+
+Result<std::vector<ContainerSummary>> decodeContainerList(const json::value& v) {
+  if (!v.is_array()) {
+    return Error(Errc::InvalidArgument, "engine response: container list is not an array");
+  }
+  std::vector<ContainerSummary> out;
+  out.reserve(v.as_array().size());
+  for (const auto& e : v.as_array()) {
+    Reader r(e, "containers[]");
+    ContainerSummary c;
+    c.id = r.str("Id");
+    c.names = r.strings("Names");
+    for (auto& n : c.names) {
+      if (!n.empty() && n.front() == '/') {
+        n.erase(0, 1);
+      }
+    }
+    c.image = r.str("Image");
+    c.state = r.str("State");
+    c.status = r.str("Status");
+    c.labels = r.stringMap("Labels");
+    LS_TRY(r.status());
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<ImageInfo> decodeImageInfo(const json::value& v) {
+  Reader r(v, "image");
+  ImageInfo out;
+  out.id = r.str("Id");
+  out.repoTags = r.strings("RepoTags");
+  out.repoDigests = r.strings("RepoDigests");
+  out.size = r.i64("Size");
+  Reader cfg = r.child("Config");
+  out.labels = cfg.stringMap("Labels");
+  r.merge(cfg);
+  LS_TRY(r.status());
+  return out;
+}
+
+Result<PullProgress> decodePullProgress(const json::value& v) {
+  Reader r(v, "pull");
+  PullProgress out;
+  out.id = r.str("id");
+  out.status = r.str("status");
+  Reader d = r.child("progressDetail");
+  out.current = d.i64("current");
+  out.total = d.i64("total");
+  r.merge(d);
+  LS_TRY(r.status());
+  return out;
+}
+
+}  // namespace ls::engine
