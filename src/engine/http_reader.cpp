@@ -124,6 +124,13 @@ Result<void> HttpResponseReader::feedEof() {
   if (p.is_done()) {
     return ok();
   }
+  if (!p.got_some()) {
+    // Beast asserts that put_eof follows some input; nothing (or only a partial header that the
+    // parser has not consumed yet) means the engine hung up before its answer was complete.
+    return Error(Errc::Unavailable, impl_->pending.empty()
+                                        ? "the engine closed the connection before sending a response"
+                                        : "the engine closed the connection in the middle of the response header");
+  }
   boost::beast::error_code ec;
   p.put_eof(ec);
   if (ec) {

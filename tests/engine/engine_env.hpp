@@ -1,0 +1,84 @@
+// Shared set-up of the engine tier: a real dockerd, the local test images, the loopback registry.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "lightshuttle/core/rng.hpp"
+#include "lightshuttle/engine/api.hpp"
+#include "lightshuttle/engine/client.hpp"
+#include "lightshuttle/engine/endpoint.hpp"
+#include "test_util.hpp"
+
+namespace ls::testing {
+
+inline constexpr const char* kBusybox = "lightshuttle-test/busybox:latest";
+
+inline bool underCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+inline std::string registryAddr() {
+  const char* r = std::getenv("LS_REGISTRY_ADDR");
+  return r != nullptr && *r != '\0' ? r : "127.0.0.1:5000";
+}
+
+/// A test fixture holding a client of the real engine. When no engine answers, the test fails
+/// under CI=true (never a silent skip there) and is skipped with the reason elsewhere.
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto ep = engine::resolveEndpoint(engine::EndpointEnv::fromProcess());
+    ASSERT_TRUE(ep) << ep.error().what();
+    client = engine::Client::create(*ep);
+    api = std::make_unique<engine::Api>(*client);
+    auto ping = run(client->negotiate());
+    if (!ping) {
+      if (underCi()) {
+        FAIL() << "no engine under CI=true: " << ping.error().what();
+      }
+      GTEST_SKIP() << "no docker engine (outside CI only; scripts/bootstrap starts one): "
+                   << ping.error().what();
+    }
+    project = "lstest" + rng.hex(4);
+  }
+
+  template <typename T>
+  T run(boost::asio::awaitable<T> aw) {
+    return runCoro(ctx, std::move(aw));
+  }
+
+  /// Removes every container labelled with this test's project (tests clean up after themselves).
+  void TearDown() override {
+    if (!api || project.empty()) {
+      return;
+    }
+    std::vector<std::string> filter{"lightshuttle.project=" + project};
+    auto list = run(api->listContainers(filter, true));
+    if (list) {
+      for (const auto& c : *list) {
+        (void)run(api->removeContainer(c.id, true, true));
+      }
+    }
+  }
+
+  std::map<std::string, std::string> labels() const {
+    return {{"lightshuttle.project", project}, {"lightshuttle.resource", "test"}};
+  }
+
+  boost::asio::io_context ctx;
+  std::unique_ptr<engine::Client> client;
+  std::unique_ptr<engine::Api> api;
+  SystemRng rng;
+  std::string project;
+};
+
+}  // namespace ls::testing
