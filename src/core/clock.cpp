@@ -9,6 +9,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/asio_fwd.hpp"
@@ -42,11 +44,28 @@ class SystemClock final : public Clock {
 std::unique_ptr<Clock> makeSystemClock() { return std::make_unique<SystemClock>(); }
 
 struct ManualClock::State {
+  // NOTE: Boost 1.81's any_completion_handler move assignment recurses until the stack overflows
+  // (it rewraps `other` as an lvalue instead of taking it; fixed in Boost 1.82). std::vector and
+  // the algorithms in advance() move-assign waiters, so the handler lives in a wrapper whose
+  // move assignment goes through the (correct) move constructor and swap.
+  struct Handler {
+    asio::any_completion_handler<void(boost::system::error_code)> fn;
+
+    template <typename H>
+      requires(!std::is_same_v<std::decay_t<H>, Handler>)
+    explicit Handler(H&& h) : fn(std::forward<H>(h)) {}
+    Handler(Handler&& other) noexcept = default;
+    Handler& operator=(Handler&& other) noexcept {
+      auto taken = std::move(other.fn);
+      fn.swap(taken);
+      return *this;
+    }
+  };
   struct Waiter {
     SteadyTime deadline;
     std::uint64_t id;
     asio::any_io_executor ex;
-    asio::any_completion_handler<void(boost::system::error_code)> handler;
+    Handler handler;
   };
   SteadyTime now{std::chrono::hours(1000)};
   SystemTime wall{std::chrono::sys_days{std::chrono::year{2026} / 1 / 1}};
@@ -54,7 +73,7 @@ struct ManualClock::State {
   std::uint64_t nextId = 1;
 
   static void complete(Waiter w, boost::system::error_code ec) {
-    asio::post(w.ex, [h = std::move(w.handler), ec]() mutable { std::move(h)(ec); });
+    asio::post(w.ex, [h = std::move(w.handler.fn), ec]() mutable { std::move(h)(ec); });
   }
 };
 
@@ -98,37 +117,43 @@ void ManualClock::advance(Duration d) {
 
 asio::awaitable<Result<void>> ManualClock::sleepUntil(SteadyTime deadline) {
   std::weak_ptr<State> weak = state_;
-  auto [ec] = co_await asio::async_initiate<decltype(detail::kUseTuple), void(boost::system::error_code)>(
-      [weak, deadline](auto handler) {
-        auto state = weak.lock();
-        if (!state || deadline <= state->now) {
-          asio::any_io_executor ex = asio::get_associated_executor(handler);
-          State::complete(State::Waiter{deadline, 0, ex, std::move(handler)},
-                          state ? boost::system::error_code{}
-                                : boost::system::error_code(asio::error::operation_aborted));
+  // NOTE: the initiation is a named local, not a temporary inside the co_await expression: GCC 12
+  // destroys such temporaries twice, which released `weak`'s control block under a live clock.
+  auto initiation = [weak, deadline](auto handler) {
+    asio::any_io_executor ex = asio::get_associated_executor(handler);
+    State::Handler wrapped(std::move(handler));
+    auto state = weak.lock();
+    if (!state || deadline <= state->now) {
+      State::complete(State::Waiter{deadline, 0, ex, std::move(wrapped)},
+                      state ? boost::system::error_code{}
+                            : boost::system::error_code(asio::error::operation_aborted));
+      return;
+    }
+    // NOTE: wrapping in any_completion_handler installs its own forwarder on the handler's
+    // cancellation slot (a slot holds one handler), so ours goes on the wrapper's slot.
+    auto slot = wrapped.fn.get_cancellation_slot();
+    const std::uint64_t id = state->nextId++;
+    if (slot.is_connected()) {
+      slot.assign([weak, id](asio::cancellation_type) {
+        auto s = weak.lock();
+        if (!s) {
           return;
         }
-        auto slot = asio::get_associated_cancellation_slot(handler);
-        const std::uint64_t id = state->nextId++;
-        if (slot.is_connected()) {
-          slot.assign([weak, id](asio::cancellation_type) {
-            auto s = weak.lock();
-            if (!s) {
-              return;
-            }
-            auto it = std::find_if(s->waiters.begin(), s->waiters.end(),
-                                   [id](const State::Waiter& w) { return w.id == id; });
-            if (it != s->waiters.end()) {
-              State::Waiter w = std::move(*it);
-              s->waiters.erase(it);
-              State::complete(std::move(w), boost::system::error_code(asio::error::operation_aborted));
-            }
-          });
+        auto it = std::find_if(s->waiters.begin(), s->waiters.end(),
+                               [id](const State::Waiter& w) { return w.id == id; });
+        if (it != s->waiters.end()) {
+          State::Waiter w = std::move(*it);
+          s->waiters.erase(it);
+          State::complete(std::move(w),
+                          boost::system::error_code(asio::error::operation_aborted));
         }
-        asio::any_io_executor ex = asio::get_associated_executor(handler);
-        state->waiters.push_back(State::Waiter{deadline, id, ex, std::move(handler)});
-      },
-      detail::kUseTuple);
+      });
+    }
+    state->waiters.push_back(State::Waiter{deadline, id, ex, std::move(wrapped)});
+  };
+  auto [ec] =
+      co_await asio::async_initiate<decltype(detail::kUseTuple), void(boost::system::error_code)>(
+          std::move(initiation), detail::kUseTuple);
   if (ec) {
     co_return Error(Errc::Cancelled, "sleep cancelled");
   }

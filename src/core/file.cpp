@@ -44,7 +44,7 @@ Result<void> writeFileAtomic(const std::filesystem::path& path, std::string_view
     dir = ".";
   }
   std::string tmpl = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
-  const int fd = ::mkstemp(tmpl.data());
+  const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
   if (fd < 0) {
     return ioError(errno, "create temporary file for", path);
   }
