@@ -108,6 +108,9 @@ asio::awaitable<Result<std::optional<std::string>>> ResponseStream::next() {
     if (reader_->pendingBodySize() > 0) {
       co_return std::optional<std::string>(reader_->takeBody());
     }
+    if (failed_) {
+      co_return *failed_;
+    }
     if (reader_->done() || eof_) {
       co_return std::optional<std::string>();
     }
@@ -117,14 +120,14 @@ asio::awaitable<Result<std::optional<std::string>>> ResponseStream::next() {
       eof_ = true;
       auto r = reader_->feedEof();
       if (!r) {
-        co_return Error(Errc::Unavailable,
+        failed_ = Error(Errc::Unavailable,
                         "stream from the engine at " + where_ + " ended in the middle of the response");
       }
       continue;
     }
     auto fed = reader_->feed(std::string_view(buf.data(), n));
     if (!fed) {
-      co_return std::move(fed).error().context("reading a stream from the engine at " + where_);
+      failed_ = std::move(fed).error().context("reading a stream from the engine at " + where_);
     }
   }
 }

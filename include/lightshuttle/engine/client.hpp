@@ -98,6 +98,7 @@ class ResponseStream {
   std::unique_ptr<HttpResponseReader> reader_;
   std::string where_;
   bool eof_ = false;
+  std::optional<Error> failed_;  // reported after the body bytes decoded before it
 };
 
 class Client {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+
 #include "test_util.hpp"
 #include "unit/engine/fake_transport.hpp"
 
@@ -264,6 +267,60 @@ TEST_F(ClientTest, StreamWithErrorStatusIsClassified) {
   ASSERT_FALSE(stream);
   EXPECT_EQ(stream.error().code(), Errc::Internal);
   EXPECT_EQ(stream.error().what(), "read logs of container 'x': boom");
+}
+
+TEST_F(ClientTest, GarbageMidStreamIsAnErrorNotACrash) {
+  // Ensures an HTTP 500 status line appearing inside a chunked 200 body (a broken proxy or
+  // engine) fails the stream with InvalidArgument naming the endpoint.
+  engine->exchanges.push_back({.response = ping("1.41")});
+  engine->exchanges.push_back({.response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                           "5\r\nfirst\r\nHTTP/1.1 500 Internal Server Error\r\n\r\n",
+                               .chunk = 47,  // the header alone, then the body in pieces
+                               .closeAfter = true});
+  auto client = makeClient();
+  Request req{.path = "/events"};
+  auto stream = run(client->stream(std::move(req)));
+  ASSERT_TRUE(stream);
+  std::string got;
+  Result<std::optional<std::string>> piece = std::optional<std::string>();
+  for (;;) {
+    piece = run((*stream)->next());
+    if (!piece || !*piece) {
+      break;
+    }
+    got += **piece;
+  }
+  ASSERT_FALSE(piece);
+  EXPECT_EQ(piece.error().code(), Errc::InvalidArgument);
+  EXPECT_NE(piece.error().what().find("fake://engine"), std::string::npos);
+  EXPECT_EQ(got, "first");
+}
+
+TEST_F(ClientTest, CancellingAPendingRequestReturnsCancelled) {
+  // Ensures a request waiting on a silent engine completes with Cancelled when its coroutine is
+  // cancelled, and the connection is not returned to the pool.
+  engine->exchanges.push_back({.response = ping("1.41")});
+  engine->exchanges.push_back({.hang = true});
+  auto client = makeClient();
+  ASSERT_TRUE(run(client->negotiate()));
+  boost::asio::cancellation_signal cancel;
+  std::optional<Result<Response>> out;
+  Request req{.path = "/containers/x/wait", .operation = "wait for container 'x'"};
+  boost::asio::co_spawn(ctx, client->request(std::move(req)),
+                        boost::asio::bind_cancellation_slot(
+                            cancel.slot(), [&](std::exception_ptr e, Result<Response> r) {
+                              ASSERT_FALSE(e);
+                              out.emplace(std::move(r));
+                            }));
+  ctx.restart();
+  ctx.poll();
+  ASSERT_FALSE(out.has_value());
+  cancel.emit(boost::asio::cancellation_type::terminal);
+  ctx.run();
+  ASSERT_TRUE(out.has_value());
+  ASSERT_FALSE(*out);
+  EXPECT_EQ(out->error().code(), Errc::Cancelled);
+  EXPECT_EQ(client->idleConnections(), 0u);
 }
 
 TEST(ApiVersionTest, ComparesNumerically) {
