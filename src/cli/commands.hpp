@@ -2,7 +2,11 @@
 // run function; main.cpp maps names, help and flags to them (the only file that sees CLI11).
 #pragma once
 
+#include <filesystem>
+#include <optional>
 #include <string>
+
+#include "lightshuttle/manifest/loader.hpp"
 
 namespace ls::cli {
 
@@ -20,5 +24,25 @@ struct DoctorOptions {
   bool json = false;
 };
 int runDoctor(const DoctorOptions& options);
+
+/// Finds (`-f`, LIGHTSHUTTLE_FILE, upward search) and loads the manifest, printing every
+/// diagnostic to stderr. Returns the report (check `ok()`), or nullopt with `exitCode` set when
+/// no manifest could be found. Defined in validate.cpp.
+std::optional<manifest::ParseReport> loadManifestForCommand(const std::string& file,
+                                                            int& exitCode);
+
+struct ValidateOptions {
+  std::string file;     ///< -f; empty = discovery
+  bool strict = false;  ///< warnings fail too
+};
+/// `lightshuttle validate`: 0 valid, 2 invalid (or warnings under --strict), 1 unreadable.
+int runValidate(const ValidateOptions& options);
+
+struct ConfigOptions {
+  std::string file;  ///< -f; empty = discovery
+};
+/// `lightshuttle config`: the manifest with defaults materialised and secrets masked, as YAML
+/// on stdout. 0 ok, 2 invalid manifest, 1 other failure.
+int runConfig(const ConfigOptions& options);
 
 }  // namespace ls::cli

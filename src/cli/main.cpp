@@ -31,6 +31,35 @@ int main(int argc, char** argv) {
       "  lightshuttle doctor --json\n"
       "Exit status: 0 when the engine answers, 1 when it does not.");
 
+  ls::cli::ValidateOptions validate;
+  auto* validateCmd = app.add_subcommand(
+      "validate", "Check lightshuttle.yml and report every problem with file:line:column");
+  validateCmd->add_option("-f,--file", validate.file,
+                          "Manifest to check (default: LIGHTSHUTTLE_FILE, else lightshuttle.yml "
+                          "or .yaml in this directory or a parent)");
+  validateCmd->add_flag("--strict", validate.strict,
+                        "Fail on warnings too (untagged or latest images, publishing on 0.0.0.0)");
+  validateCmd->footer(
+      "Examples:\n"
+      "  lightshuttle validate\n"
+      "  lightshuttle validate --strict -f examples/basic/lightshuttle.yml\n"
+      "Exit status: 0 valid, 2 invalid (or warnings with --strict) or no manifest found, "
+      "1 unreadable file.\n");
+
+  ls::cli::ConfigOptions config;
+  auto* configCmd = app.add_subcommand(
+      "config", "Print the manifest as it will run: defaults filled in, secrets masked");
+  configCmd->add_option("-f,--file", config.file,
+                        "Manifest to print (default: LIGHTSHUTTLE_FILE, else lightshuttle.yml "
+                        "or .yaml in this directory or a parent)");
+  configCmd->footer(
+      "Examples:\n"
+      "  lightshuttle config\n"
+      "  lightshuttle config -f examples/basic/lightshuttle.yml > resolved.yml\n"
+      "Passwords and secrets print as ******** (a generated password as <generated>);\n"
+      "${...} references print as written.\n"
+      "Exit status: 0 ok, 2 invalid manifest or none found, 1 other failure.\n");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -40,6 +69,12 @@ int main(int argc, char** argv) {
 
   if (doctorCmd->parsed()) {
     return ls::cli::runDoctor(doctor);
+  }
+  if (validateCmd->parsed()) {
+    return ls::cli::runValidate(validate);
+  }
+  if (configCmd->parsed()) {
+    return ls::cli::runConfig(config);
   }
   return ls::cli::kExitUsage;
 }

@@ -1,0 +1,71 @@
+// `lightshuttle validate [--strict] [-f FILE]`: every problem of the manifest, rendered like a
+// compiler's diagnostics on stderr.
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/commands.hpp"
+
+namespace ls::cli {
+namespace {
+
+bool stderrColor() { return ::isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr; }
+
+}  // namespace
+
+std::optional<manifest::ParseReport> loadManifestForCommand(const std::string& file,
+                                                            int& exitCode) {
+  manifest::DiscoveryOptions discovery;
+  if (!file.empty()) {
+    discovery.file = file;
+  }
+  if (const char* env = std::getenv("LIGHTSHUTTLE_FILE")) {
+    discovery.envFile = env;
+  }
+  std::error_code ec;
+  discovery.cwd = std::filesystem::current_path(ec);
+  Result<std::filesystem::path> path = manifest::discoverManifest(discovery);
+  if (!path) {
+    fmt::print(stderr, "error: {}\n", path.error().what());
+    exitCode = kExitUsage;
+    return std::nullopt;
+  }
+  manifest::ParseReport report = manifest::loadManifestFile(*path);
+  std::fputs(report.render(stderrColor()).c_str(), stderr);
+  if (!report.ok() && report.source.empty() && report.diagnostics.size() == 1 &&
+      report.diagnostics[0].location.line == 0) {
+    exitCode = kExitFailure;  // unreadable file, not an invalid one
+    return std::nullopt;
+  }
+  exitCode = report.ok() ? kExitOk : kExitUsage;
+  return report;
+}
+
+int runValidate(const ValidateOptions& options) {
+  int exitCode = kExitOk;
+  std::optional<manifest::ParseReport> report = loadManifestForCommand(options.file, exitCode);
+  if (!report) {
+    return exitCode;
+  }
+  const std::size_t errors = manifest::countSeverity(report->diagnostics, manifest::Severity::Error);
+  const std::size_t warnings =
+      manifest::countSeverity(report->diagnostics, manifest::Severity::Warning);
+  const std::string file = report->manifest ? report->manifest->file
+                                            : report->diagnostics.front().location.file;
+  if (errors > 0) {
+    fmt::print(stderr, "{}: {} error(s), {} warning(s)\n", file, errors, warnings);
+    return kExitUsage;
+  }
+  if (options.strict && warnings > 0) {
+    fmt::print(stderr, "{}: {} warning(s), failing because of --strict\n", file, warnings);
+    return kExitUsage;
+  }
+  fmt::print(stderr, "{}: ok, project '{}' with {} resource(s){}\n", file,
+             report->manifest->project.name, report->manifest->resources.size(),
+             warnings > 0 ? fmt::format(", {} warning(s)", warnings) : std::string());
+  return kExitOk;
+}
+
+}  // namespace ls::cli
