@@ -74,6 +74,12 @@ Error& Error::withLocation(SourceLocation loc) & {
 }
 Error&& Error::withLocation(SourceLocation loc) && { return std::move(withLocation(std::move(loc))); }
 
+Error& Error::withReason(std::string reason) & {
+  reason_ = std::move(reason);
+  return *this;
+}
+Error&& Error::withReason(std::string reason) && { return std::move(withReason(std::move(reason))); }
+
 std::string Error::what() const {
   std::string out;
   for (auto it = contexts_.rbegin(); it != contexts_.rend(); ++it) {

@@ -296,3 +296,169 @@ asio::awaitable<Result<RemoveOutcome>> Api::removeImage(const std::string& refer
 }
 
 }  // namespace ls::engine
+
+namespace ls::engine {
+
+// ---------------------------------------------------------------------------------------------
+// Images: build
+
+asio::awaitable<Result<std::string>> Api::buildImage(
+    std::string contextTar, const BuildOptions& options,
+    const std::function<void(const BuildProgress&)>& onProgress) {
+  const std::string what = quoted("build image", options.tag);
+  Request req{.method = "POST",
+              .path = "/build",
+              .body = std::move(contextTar),
+              .contentType = "application/x-tar",
+              .timeout = std::chrono::minutes(10),
+              .operation = what};
+  req.query.emplace_back("t", options.tag);
+  if (!options.dockerfile.empty()) {
+    req.query.emplace_back("dockerfile", options.dockerfile);
+  }
+  if (!options.target.empty()) {
+    req.query.emplace_back("target", options.target);
+  }
+  if (!options.buildArgs.empty()) {
+    req.query.emplace_back("buildargs", encodeStringMap(options.buildArgs));
+  }
+  if (!options.labels.empty()) {
+    req.query.emplace_back("labels", encodeStringMap(options.labels));
+  }
+  req.query.emplace_back("rm", "1");
+  req.query.emplace_back("forcerm", "1");
+  if (options.pull) {
+    req.query.emplace_back("pull", "1");
+  }
+  LS_CO_ASSIGN_OR_RETURN(auto body, co_await client_.stream(std::move(req)));
+  NdjsonDecoder decoder;
+  std::vector<boost::json::value> messages;
+  std::string imageId;
+  bool done = false;
+  while (!done) {
+    messages.clear();
+    LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await body->next());
+    Result<void> fed = piece ? decoder.feed(*piece, messages) : decoder.finish(messages);
+    done = !piece;
+    if (!fed) {
+      co_return std::move(fed).error().context(what);
+    }
+    for (const auto& m : messages) {
+      if (auto err = streamError(m)) {
+        // A failing Dockerfile step: the engine's message (e.g. "The command '/bin/sh -c false'
+        // returned a non-zero code: 1") is kept verbatim.
+        Error e(Errc::FailedPrecondition, what + ": " + err->message());
+        co_return std::move(e).withEngine(200, err->message()).withReason("build_failed");
+      }
+      LS_CO_ASSIGN_OR_RETURN(BuildProgress p, decodeBuildProgress(m));
+      if (!p.imageId.empty()) {
+        imageId = p.imageId;
+      }
+      if (onProgress) {
+        onProgress(p);
+      }
+    }
+  }
+  if (imageId.empty()) {
+    // Older engines print "Successfully built <id>" without an aux message: ask for the tag.
+    LS_CO_ASSIGN_OR_RETURN(ImageInfo info, co_await inspectImage(options.tag));
+    imageId = info.id;
+  }
+  co_return imageId;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Networks
+
+asio::awaitable<Result<std::string>> Api::createNetwork(const NetworkCreate& spec) {
+  Request req{.method = "POST",
+              .path = "/networks/create",
+              .body = encodeNetworkCreate(spec),
+              .operation = quoted("create network", spec.name)};
+  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
+  LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res.body, "create network"));
+  if (!v.is_object() || !v.as_object().contains("Id") || !v.as_object().at("Id").is_string()) {
+    co_return Error(Errc::InvalidArgument, "create network: the engine's answer has no Id");
+  }
+  co_return std::string(v.as_object().at("Id").as_string());
+}
+
+asio::awaitable<Result<NetworkInfo>> Api::inspectNetwork(const std::string& nameOrId) {
+  Request req{.path = "/networks/" + nameOrId, .operation = quoted("inspect network", nameOrId)};
+  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
+  LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res.body, "inspect network"));
+  co_return decodeNetworkInfo(v);
+}
+
+asio::awaitable<Result<RemoveOutcome>> Api::removeNetwork(const std::string& nameOrId) {
+  Request req{.method = "DELETE",
+              .path = "/networks/" + nameOrId,
+              .operation = quoted("remove network", nameOrId)};
+  auto res = co_await client_.request(std::move(req));
+  if (!res) {
+    if (res.error().code() == Errc::NotFound) {
+      co_return RemoveOutcome::AlreadyRemoved;
+    }
+    co_return std::move(res).error();
+  }
+  co_return RemoveOutcome::Removed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+struct EventsStream::Impl {
+  std::unique_ptr<ResponseStream> body;
+  NdjsonDecoder decoder;
+  std::vector<boost::json::value> ready;
+  std::size_t pos = 0;
+  bool ended = false;
+};
+
+EventsStream::EventsStream(std::unique_ptr<ResponseStream> body) : impl_(std::make_unique<Impl>()) {
+  impl_->body = std::move(body);
+}
+EventsStream::~EventsStream() = default;
+void EventsStream::close() { impl_->body->close(); }
+
+asio::awaitable<Result<std::optional<EngineEvent>>> EventsStream::next() {
+  auto& s = *impl_;
+  for (;;) {
+    if (s.pos < s.ready.size()) {
+      const boost::json::value v = std::move(s.ready[s.pos++]);
+      if (s.pos == s.ready.size()) {
+        s.ready.clear();
+        s.pos = 0;
+      }
+      LS_CO_ASSIGN_OR_RETURN(EngineEvent e, decodeEngineEvent(v));
+      co_return std::optional<EngineEvent>(std::move(e));
+    }
+    if (s.ended) {
+      co_return std::optional<EngineEvent>();
+    }
+    LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await s.body->next());
+    if (piece) {
+      LS_CO_TRY(s.decoder.feed(*piece, s.ready));
+    } else {
+      s.ended = true;
+      LS_CO_TRY(s.decoder.finish(s.ready));
+    }
+  }
+}
+
+asio::awaitable<Result<std::unique_ptr<EventsStream>>> Api::events(const EventsOptions& options) {
+  Request req{.path = "/events", .operation = "subscribe to engine events"};
+  if (options.since) {
+    req.query.emplace_back("since", *options.since);
+  }
+  if (options.until) {
+    req.query.emplace_back("until", *options.until);
+  }
+  if (!options.filters.empty()) {
+    req.query.emplace_back("filters", encodeFilters(options.filters));
+  }
+  LS_CO_ASSIGN_OR_RETURN(auto body, co_await client_.stream(std::move(req)));
+  co_return std::make_unique<EventsStream>(std::move(body));
+}
+
+}  // namespace ls::engine

@@ -196,6 +196,82 @@ std::string encodeLabelFilters(const std::vector<std::string>& labels) {
   return json::serialize(o);
 }
 
+std::string encodeFilters(const std::map<std::string, std::vector<std::string>>& filters) {
+  json::object o;
+  for (const auto& [k, v] : filters) {
+    o[k] = toArray(v);
+  }
+  return json::serialize(o);
+}
+
+std::string encodeStringMap(const std::map<std::string, std::string>& m) {
+  json::object o;
+  for (const auto& [k, v] : m) {
+    o[k] = v;
+  }
+  return json::serialize(o);
+}
+
+std::string encodeNetworkCreate(const NetworkCreate& spec) {
+  json::object o;
+  o["Name"] = spec.name;
+  o["Driver"] = spec.driver;
+  o["CheckDuplicate"] = spec.checkDuplicate;
+  if (!spec.labels.empty()) {
+    json::object labels;
+    for (const auto& [k, v] : spec.labels) {
+      labels[k] = v;
+    }
+    o["Labels"] = std::move(labels);
+  }
+  return json::serialize(o);
+}
+
+Result<NetworkInfo> decodeNetworkInfo(const json::value& v) {
+  Reader r(v, "network");
+  NetworkInfo out;
+  out.id = r.str("Id");
+  out.name = r.str("Name");
+  out.driver = r.str("Driver");
+  out.labels = r.stringMap("Labels");
+  if (const json::value* cs = r.raw("Containers"); cs && cs->is_object()) {
+    for (const auto& [id, c] : cs->as_object()) {
+      (void)c;
+      out.containerIds.emplace_back(id);
+    }
+  }
+  LS_TRY(r.status());
+  return out;
+}
+
+Result<EngineEvent> decodeEngineEvent(const json::value& v) {
+  Reader r(v, "event");
+  EngineEvent out;
+  out.type = r.str("Type");
+  out.action = r.str("Action");
+  Reader actor = r.child("Actor");
+  out.actorId = actor.str("ID");
+  out.attributes = actor.stringMap("Attributes");
+  out.timeNano = r.i64("timeNano");
+  if (out.timeNano == 0) {
+    out.timeNano = r.i64("time") * 1000000000;
+  }
+  r.merge(actor);
+  LS_TRY(r.status());
+  return out;
+}
+
+Result<BuildProgress> decodeBuildProgress(const json::value& v) {
+  Reader r(v, "build");
+  BuildProgress out;
+  out.stream = r.str("stream");
+  Reader aux = r.child("aux");
+  out.imageId = aux.str("ID");
+  r.merge(aux);
+  LS_TRY(r.status());
+  return out;
+}
+
 std::string encodeContainerCreate(const ContainerCreate& spec, std::string_view apiVersion) {
   json::object o;
   o["Image"] = spec.image;
@@ -218,6 +294,13 @@ std::string encodeContainerCreate(const ContainerCreate& spec, std::string_view 
   }
   if (!spec.workingDir.empty()) {
     o["WorkingDir"] = spec.workingDir;
+  }
+  if (!spec.anonymousVolumes.empty()) {
+    json::object vols;
+    for (const auto& path : spec.anonymousVolumes) {
+      vols[path] = json::object{};
+    }
+    o["Volumes"] = std::move(vols);
   }
   if (!spec.user.empty()) {
     o["User"] = spec.user;
@@ -366,6 +449,13 @@ Result<ContainerInfo> decodeContainerInfo(const json::value& v) {
   out.image = cfg.str("Image");
   out.labels = cfg.stringMap("Labels");
   out.tty = cfg.boolean("Tty");
+  out.stopSignal = cfg.str("StopSignal");
+  {
+    Reader hc = cfg.child("Healthcheck");
+    const auto test = hc.strings("Test");
+    out.hasHealthcheck = !test.empty() && test.front() != "NONE";
+    cfg.merge(hc);
+  }
   Reader st = r.child("State");
   auto& s = out.state;
   s.status = st.str("Status");

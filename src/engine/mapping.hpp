@@ -23,6 +23,16 @@ Result<std::vector<ContainerSummary>> decodeContainerList(const boost::json::val
 Result<ImageInfo> decodeImageInfo(const boost::json::value& v);
 Result<PullProgress> decodePullProgress(const boost::json::value& v);
 
+Result<NetworkInfo> decodeNetworkInfo(const boost::json::value& v);
+std::string encodeNetworkCreate(const NetworkCreate& spec);
+Result<EngineEvent> decodeEngineEvent(const boost::json::value& v);
+/// Build stream message: output line, resulting id; errors are detected by streamError().
+Result<BuildProgress> decodeBuildProgress(const boost::json::value& v);
+/// A map of filters as the `filters` query parameter expects it.
+std::string encodeFilters(const std::map<std::string, std::vector<std::string>>& filters);
+/// A string map as JSON (build args, labels).
+std::string encodeStringMap(const std::map<std::string, std::string>& m);
+
 /// Parses a JSON body; InvalidArgument naming `what` when it is not JSON.
 Result<boost::json::value> parseBody(std::string_view body, std::string_view what);
 

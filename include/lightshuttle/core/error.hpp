@@ -70,6 +70,9 @@ class Error {
   const std::vector<std::string>& contexts() const noexcept { return contexts_; }
   const std::optional<EngineOrigin>& engine() const noexcept { return engine_; }
   const std::optional<SourceLocation>& location() const noexcept { return location_; }
+  /// A stable, machine-readable refinement of the category, e.g. "build_failed",
+  /// "port_allocated", "exited_before_ready"; empty when none applies.
+  const std::string& reason() const noexcept { return reason_; }
 
   /// Adds a context frame ("starting resource 'db'"); rendered outermost first.
   Error& context(std::string frame) &;
@@ -78,6 +81,8 @@ class Error {
   Error&& withEngine(int status, std::string message) &&;
   Error& withLocation(SourceLocation loc) &;
   Error&& withLocation(SourceLocation loc) &&;
+  Error& withReason(std::string reason) &;
+  Error&& withReason(std::string reason) &&;
 
   /// "outer: inner: message", then " (engine 404: ...)" when an engine origin is present and
   /// its message differs from ours. File locations are rendered by the caller's diagnostics.
@@ -89,6 +94,7 @@ class Error {
   std::vector<std::string> contexts_;
   std::optional<EngineOrigin> engine_;
   std::optional<SourceLocation> location_;
+  std::string reason_;
 };
 
 }  // namespace ls

@@ -89,6 +89,7 @@ struct ContainerCreate {
   std::optional<HealthConfig> healthcheck;
   std::vector<PortPublish> ports;
   std::vector<std::string> binds;  ///< "src:/dst[:ro]"
+  std::vector<std::string> anonymousVolumes;  ///< container paths backed by fresh anonymous volumes
   std::string networkMode;         ///< "" = default bridge, or a network name
   std::vector<std::string> networkAliases;  ///< on networkMode's network
   bool autoRemove = false;
@@ -142,6 +143,8 @@ struct ContainerInfo {
   std::string imageId;  ///< sha256:...
   std::map<std::string, std::string> labels;
   bool tty = false;
+  std::string stopSignal;  ///< Config.StopSignal ("" = SIGTERM)
+  bool hasHealthcheck = false;  ///< Config.Healthcheck with a test other than NONE
   int restartCount = 0;
   ContainerState state;
   std::vector<PublishedPort> ports;
@@ -217,6 +220,67 @@ struct ImageRef {
 /// tag). A digest stays in `tag` position as "sha256:..." with the repository alone.
 ImageRef splitImageRef(std::string_view reference);
 
+struct NetworkInfo {
+  std::string id;
+  std::string name;
+  std::string driver;
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> containerIds;  ///< attached containers
+};
+
+struct NetworkCreate {
+  std::string name;
+  std::string driver = "bridge";
+  std::map<std::string, std::string> labels;
+  bool checkDuplicate = true;
+};
+
+/// One message of GET /events.
+struct EngineEvent {
+  std::string type;    ///< "container", "network", "image", ...
+  std::string action;  ///< "start", "die", "health_status: healthy", "exec_create: ...", ...
+  std::string actorId;
+  std::map<std::string, std::string> attributes;  ///< name, image, labels, exitCode, ...
+  std::int64_t timeNano = 0;
+};
+
+struct EventsOptions {
+  std::optional<std::string> since;  ///< "seconds.nanoseconds" or RFC 3339
+  std::optional<std::string> until;
+  std::map<std::string, std::vector<std::string>> filters;  ///< {"type":["container"], ...}
+};
+
+/// GET /events as a stream of typed messages.
+class EventsStream {
+ public:
+  explicit EventsStream(std::unique_ptr<ResponseStream> body);
+  ~EventsStream();
+  /// The next event; nullopt when the engine ended the stream (e.g. `until` reached).
+  /// Unavailable when the connection drops (e.g. the engine restarts).
+  boost::asio::awaitable<Result<std::optional<EngineEvent>>> next();
+  void close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// POST /build parameters (classic builder).
+struct BuildOptions {
+  std::string tag;
+  std::string dockerfile;  ///< path inside the context; empty = Dockerfile
+  std::string target;
+  std::map<std::string, std::string> buildArgs;
+  std::map<std::string, std::string> labels;
+  bool pull = false;
+};
+
+/// One message of a build: a line of output ("stream") or the resulting image id ("aux").
+struct BuildProgress {
+  std::string stream;
+  std::string imageId;
+};
+
 class Api {
  public:
   explicit Api(Client& client) : client_(client) {}
@@ -259,6 +323,21 @@ class Api {
       const std::string& reference, const std::function<void(const PullProgress&)>& onProgress,
       const std::string& registryAuth = {});
   boost::asio::awaitable<Result<ImageInfo>> inspectImage(const std::string& reference);
+  /// POST /build with a tar context. Returns the image id. An `errorDetail` inside the 200 stream
+  /// is FailedPrecondition with reason "build_failed" carrying the engine's message.
+  boost::asio::awaitable<Result<std::string>> buildImage(
+      std::string contextTar, const BuildOptions& options,
+      const std::function<void(const BuildProgress&)>& onProgress);
+
+  /// POST /networks/create; the network id. Conflict when the name exists (checkDuplicate).
+  boost::asio::awaitable<Result<std::string>> createNetwork(const NetworkCreate& spec);
+  boost::asio::awaitable<Result<NetworkInfo>> inspectNetwork(const std::string& nameOrId);
+  /// DELETE /networks/{id}; a missing network is AlreadyRemoved. Conflict while containers are
+  /// attached (FailedPrecondition would hide the engine's "active endpoints" message).
+  boost::asio::awaitable<Result<RemoveOutcome>> removeNetwork(const std::string& nameOrId);
+
+  /// GET /events. Subscribe before acting so nothing is missed.
+  boost::asio::awaitable<Result<std::unique_ptr<EventsStream>>> events(const EventsOptions& options);
   boost::asio::awaitable<Result<RemoveOutcome>> removeImage(const std::string& reference,
                                                             bool force);
 

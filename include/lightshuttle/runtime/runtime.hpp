@@ -1,0 +1,242 @@
+// File: lightshuttle/runtime/runtime.hpp
+//
+// The one abstract container runtime every other layer targets. Two backends implement it:
+// `DockerRuntime` (the Docker Engine API; runtime/docker_runtime.hpp) and `MemoryRuntime` (a
+// scriptable in-memory fake for lifecycle tests; runtime/memory_runtime.hpp).
+//
+//   ls::runtime::Runtime& rt = ...;
+//   LS_CO_TRY(co_await rt.ensureProjectNetwork("demo"));
+//   LS_CO_ASSIGN_OR_RETURN(auto id, co_await rt.start(spec));
+//   LS_CO_TRY(co_await rt.waitHealthy(id, std::chrono::seconds(60)));
+//   ...
+//   co_await rt.stop(id, spec.stopGracePeriod);
+//   co_await rt.remove(spec.name);
+//
+// Threading: every method is a coroutine for the io_context the runtime was created with, which
+// runs on one thread; calls may be in flight concurrently on that thread. Cancellation: each
+// call honours terminal cancellation of the awaiting coroutine and then returns Errc::Cancelled.
+//
+// NOTE (GCC 12): never pass a braced-init temporary inside a co_await expression
+// (`co_await rt.logs(id, {.follow = true})`); GCC frees it twice. Use a named local.
+// NOTE (lifetimes): the awaitables are lazy and take their arguments by reference. Awaiting at
+// once (`co_await rt.remove(name)`) is safe; handing one to `co_spawn` is safe only when the
+// arguments outlive the spawned work.
+//
+// Errors (ls::Errc) common to every method: Unavailable (engine unreachable, with the endpoint
+// and what to do), Timeout, Cancelled, Internal (engine 5xx), InvalidArgument (engine 400).
+// `Error::reason()` refines some categories, identically in every backend:
+//   "port_allocated"      Conflict from start: a host port is taken
+//   "build_failed"        FailedPrecondition from start/buildImage: a Dockerfile step failed
+//   "exited_before_ready" FailedPrecondition from waitHealthy
+//   "foreign_network"     FailedPrecondition from the network calls: not ours, left untouched
+//   "network_in_use"      FailedPrecondition from teardownProjectNetwork: running containers
+//                         are still attached (stopped ones do not count)
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lightshuttle/core/result.hpp"
+#include "lightshuttle/runtime/types.hpp"
+
+namespace ls::runtime {
+
+/// Opaque identifier of a container (the engine's id for DockerRuntime).
+struct ContainerId {
+  std::string value;
+  friend bool operator==(const ContainerId&, const ContainerId&) = default;
+  friend auto operator<=>(const ContainerId&, const ContainerId&) = default;
+};
+
+enum class ContainerState {
+  Starting,   ///< created, restarting or paused: not running yet
+  Running,    ///< running; without a healthcheck, or its first probe has not passed yet
+  Healthy,    ///< running and its healthcheck passes
+  Unhealthy,  ///< running and its healthcheck failed `retries` times in a row
+  Stopped,    ///< exited or dead
+};
+
+struct ContainerStatus {
+  ContainerState state = ContainerState::Starting;
+  bool hasHealthcheck = false;
+  std::optional<int> exitCode;  ///< set when Stopped
+  bool oomKilled = false;
+  std::optional<std::chrono::system_clock::time_point> startedAt;
+  std::optional<std::chrono::system_clock::time_point> finishedAt;
+  /// Published ports as the engine allocated them (host port filled in).
+  std::vector<PortBinding> ports;
+};
+
+std::string_view containerStateName(ContainerState s) noexcept;
+
+enum class StopOutcome { Stopped, AlreadyStopped };
+enum class RemoveOutcome { Removed, AlreadyRemoved };
+enum class NetworkOutcome { Created, AlreadyExisted };
+
+/// A piece of container output with the engine's emission time.
+struct LogChunk {
+  enum class Stream { Stdout, Stderr };
+  Stream stream = Stream::Stdout;
+  std::chrono::system_clock::time_point timestamp;
+  std::string bytes;
+};
+
+struct LogOptions {
+  bool follow = false;
+  std::optional<std::size_t> tail;  ///< last N lines; nullopt = all
+  std::optional<std::chrono::system_clock::time_point> since;
+  std::optional<std::chrono::system_clock::time_point> until;
+  bool stdoutStream = true;
+  bool stderrStream = true;
+};
+
+/// A stream of log chunks in emission order. `next` returns nullopt at the end (not following,
+/// or the container is gone).
+class LogChunkStream {
+ public:
+  virtual ~LogChunkStream() = default;
+  virtual boost::asio::awaitable<Result<std::optional<LogChunk>>> next() = 0;
+  virtual void close() = 0;
+};
+
+/// A container found on the engine by its labels.
+struct ManagedContainer {
+  ContainerId id;
+  std::string name;
+  std::string resource;  ///< from the lightshuttle.resource label ("" when absent)
+  std::string configHash;
+  ContainerStatus status;
+};
+
+/// A typed engine event about a container of ours.
+struct RuntimeEvent {
+  enum class Kind {
+    Start,
+    Die,           ///< exitCode set
+    Oom,
+    HealthStatus,  ///< health set: "healthy" | "unhealthy" | "starting"
+    Destroy,
+    Stop,
+    Reconnected,   ///< the stream was re-established: events may have been lost; reconcile
+  };
+  Kind kind = Kind::Start;
+  ContainerId id;
+  std::string name;
+  std::string project;
+  std::string resource;
+  std::optional<int> exitCode;
+  std::string health;
+  std::chrono::system_clock::time_point time;
+};
+
+struct EventFilter {
+  std::string project;  ///< only containers labelled with this project; empty = all of ours
+};
+
+/// Engine events, in order. Survives an engine restart: on reconnection it resumes with `since=`
+/// and yields one `Reconnected` event so the caller re-lists state. A consumer that falls far
+/// behind also gets `Reconnected` (the backlog is dropped) instead of slowing the runtime.
+/// After `close()`, `next()` returns Cancelled.
+class EventStream {
+ public:
+  virtual ~EventStream() = default;
+  virtual boost::asio::awaitable<Result<RuntimeEvent>> next() = 0;
+  virtual void close() = 0;
+};
+
+/// Progress of a pull or a build.
+struct ImageProgress {
+  std::string image;
+  std::string id;       ///< layer id (pull) or empty
+  std::string status;   ///< "Downloading", "Step 2/5 : RUN ...", ...
+  std::int64_t current = 0;
+  std::int64_t total = 0;
+};
+using ProgressCallback = std::function<void(const ImageProgress&)>;
+
+struct StartOptions {
+  ProgressCallback onProgress;  ///< pull/build progress; may be empty
+};
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  /// Makes the image available (pull per policy, or build), ensures the project network, creates
+  /// the container named `spec.name` with the resource name as a DNS alias, and starts it.
+  /// Not idempotent: an existing container of that name is Conflict (remove it first).
+  /// A failed start leaves no container behind.
+  /// Errors: NotFound (image missing with policy never, or not in the registry), Conflict (name
+  /// in use; a host port already allocated — the message names the port and the resource),
+  /// FailedPrecondition (a build failed: the engine's message is kept).
+  virtual boost::asio::awaitable<Result<ContainerId>> start(const ContainerSpec& spec,
+                                                            const StartOptions& options) = 0;
+
+  /// Sends the stop signal, then SIGKILL after `grace` (sub-second graces honoured; a negative
+  /// grace counts as zero).
+  /// Idempotent: a stopped container is AlreadyStopped. NotFound when it does not exist.
+  virtual boost::asio::awaitable<Result<StopOutcome>> stop(const ContainerId& id,
+                                                           std::chrono::nanoseconds grace) = 0;
+
+  /// Force-removes a container by name or id, with its anonymous volumes; named volumes are kept.
+  /// Idempotent: a missing container is AlreadyRemoved.
+  virtual boost::asio::awaitable<Result<RemoveOutcome>> remove(const std::string& nameOrId) = 0;
+
+  /// Current state. NotFound when the container does not exist.
+  virtual boost::asio::awaitable<Result<ContainerStatus>> inspect(const ContainerId& id) = 0;
+
+  /// Waits, event-driven, until the container is ready: Healthy when it has a healthcheck,
+  /// Running otherwise. FailedPrecondition when it exits first (the message has the exit code and
+  /// the last log lines); NotFound when it is removed meanwhile; Timeout after `timeout`
+  /// (message says the last state seen). Unhealthy does not end the wait: it may recover.
+  virtual boost::asio::awaitable<Result<void>> waitHealthy(const ContainerId& id,
+                                                           std::chrono::nanoseconds timeout) = 0;
+
+  /// Logs as a stream with the engine's timestamps. NotFound when the container does not exist.
+  virtual boost::asio::awaitable<Result<std::unique_ptr<LogChunkStream>>> logs(
+      const ContainerId& id, const LogOptions& options) = 0;
+
+  /// Creates the project's bridge network (labelled with the project) if absent. Safe to call
+  /// concurrently (a racing create counts as AlreadyExisted). FailedPrecondition when a network of
+  /// that name exists but is not ours (it is never touched).
+  virtual boost::asio::awaitable<Result<NetworkOutcome>> ensureProjectNetwork(
+      const std::string& project) = 0;
+
+  /// Removes the project's network if it is ours. Idempotent (absent = AlreadyRemoved).
+  /// FailedPrecondition when it belongs to someone else or still has containers attached.
+  virtual boost::asio::awaitable<Result<RemoveOutcome>> teardownProjectNetwork(
+      const std::string& project) = 0;
+
+  /// Every container (running or not) labelled with `project`, sorted by resource name.
+  virtual boost::asio::awaitable<Result<std::vector<ManagedContainer>>> listManaged(
+      const std::string& project) = 0;
+
+  /// Engine events about our containers (see EventStream).
+  virtual boost::asio::awaitable<Result<std::unique_ptr<EventStream>>> events(
+      const EventFilter& filter) = 0;
+
+  /// Pulls `reference` per `policy` (Missing: only if absent locally; Never: NotFound if absent).
+  virtual boost::asio::awaitable<Result<void>> pullImage(const std::string& reference,
+                                                         PullPolicy policy,
+                                                         const ProgressCallback& onProgress) = 0;
+
+  /// Builds an image from a Dockerfile context (tarred in-process, honouring .dockerignore) and
+  /// tags it `build.tag`. Returns the image id. FailedPrecondition with the engine's message when
+  /// the build fails.
+  virtual boost::asio::awaitable<Result<std::string>> buildImage(
+      const BuildImage& build, const ProgressCallback& onProgress) = 0;
+};
+
+/// The network name of a project: "lightshuttle-<project>".
+std::string projectNetworkName(const std::string& project);
+
+/// A stable hash of everything that defines a container, stored by every backend in the
+/// lightshuttle.config-hash label: equal specs give equal hashes, any change gives another.
+std::string configHash(const ContainerSpec& spec);
+
+}  // namespace ls::runtime

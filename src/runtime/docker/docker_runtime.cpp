@@ -1,0 +1,708 @@
+#include "lightshuttle/runtime/docker_runtime.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/core.h>
+#include <map>
+#include <set>
+
+#include "core/asio_fwd.hpp"
+#include "engine/timestamp.hpp"
+#include "lightshuttle/core/scope_guard.hpp"
+#include "lightshuttle/engine/api.hpp"
+#include "runtime/docker/build_context.hpp"
+#include "runtime/docker/spec_mapping.hpp"
+
+namespace asio = boost::asio;
+
+namespace ls::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string q(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::string formatDuration(std::chrono::nanoseconds d) {
+  const double s = std::chrono::duration<double>(d).count();
+  return fmt::format("{:g}s", s);
+}
+
+/// Whether something already listens on / holds addr:port (a bind attempt fails with EADDRINUSE).
+bool hostPortInUse(const std::string& addr, std::uint16_t port, Protocol proto) {
+  const bool v6 = addr.find(':') != std::string::npos;
+  const int fd = ::socket(v6 ? AF_INET6 : AF_INET,
+                          (proto == Protocol::Udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return false;
+  }
+  auto closer = ScopeGuard([fd] { ::close(fd); });
+  int rc = -1;
+  if (v6) {
+    sockaddr_in6 sa{};
+    sa.sin6_family = AF_INET6;
+    sa.sin6_port = htons(port);
+    std::string a = addr;
+    if (a.size() > 2 && a.front() == '[') {
+      a = a.substr(1, a.size() - 2);
+    }
+    if (::inet_pton(AF_INET6, a.c_str(), &sa.sin6_addr) != 1) {
+      return false;
+    }
+    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  } else {
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    if (::inet_pton(AF_INET, addr.empty() ? "127.0.0.1" : addr.c_str(), &sa.sin_addr) != 1) {
+      return false;
+    }
+    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  }
+  return rc != 0 && errno == EADDRINUSE;
+}
+
+std::string unixSeconds(std::chrono::system_clock::time_point t) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  return fmt::format("{}.{:09}", ns / 1000000000, ns % 1000000000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs: engine chunks with a timestamp prefix on every line -> LogChunk per line.
+
+class DockerLogStream final : public LogChunkStream {
+ public:
+  explicit DockerLogStream(std::unique_ptr<engine::LogStream> s) : s_(std::move(s)) {}
+
+  asio::awaitable<Result<std::optional<LogChunk>>> next() override {
+    for (;;) {
+      if (auto c = takeLine(false)) {
+        co_return c;
+      }
+      if (ended_) {
+        co_return takeLine(true);
+      }
+      LS_CO_ASSIGN_OR_RETURN(std::optional<engine::LogChunk> chunk, co_await s_->next());
+      if (!chunk) {
+        ended_ = true;
+        continue;
+      }
+      auto& buf = chunk->stream == engine::StreamKind::Stderr ? err_ : out_;
+      buf.append(chunk->bytes);
+      order_.push_back(chunk->stream == engine::StreamKind::Stderr ? 2 : 1);
+    }
+  }
+
+  void close() override { s_->close(); }
+
+ private:
+  /// One complete line (or, at the end, what remains) of the stream that received bytes first.
+  std::optional<LogChunk> takeLine(bool flush) {
+    while (!order_.empty()) {
+      const int which = order_.front();
+      std::string& buf = which == 2 ? err_ : out_;
+      const auto nl = buf.find('\n');
+      if (nl == std::string::npos && !(flush && !buf.empty())) {
+        if (buf.empty()) {
+          order_.erase(order_.begin());
+          continue;
+        }
+        return std::nullopt;
+      }
+      const std::size_t len = nl == std::string::npos ? buf.size() : nl + 1;
+      std::string line = buf.substr(0, len);
+      buf.erase(0, len);
+      if (buf.empty()) {
+        order_.erase(order_.begin());
+      }
+      LogChunk c;
+      c.stream = which == 2 ? LogChunk::Stream::Stderr : LogChunk::Stream::Stdout;
+      auto split = engine::splitTimestampedLine(line);
+      if (split) {
+        c.timestamp = std::chrono::time_point_cast<std::chrono::system_clock::duration>(split->first);
+        c.bytes = std::string(split->second);
+      } else {
+        c.timestamp = std::chrono::system_clock::now();
+        c.bytes = std::move(line);
+      }
+      return c;
+    }
+    return std::nullopt;
+  }
+
+  std::unique_ptr<engine::LogStream> s_;
+  std::string out_;
+  std::string err_;
+  std::vector<int> order_;  // which stream's pending bytes came first
+  bool ended_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Events with reconnection.
+
+std::optional<RuntimeEvent> toRuntimeEvent(const engine::EngineEvent& e) {
+  if (e.type != "container") {
+    return std::nullopt;
+  }
+  RuntimeEvent out;
+  std::string_view action = e.action;
+  if (action == "start") {
+    out.kind = RuntimeEvent::Kind::Start;
+  } else if (action == "die") {
+    out.kind = RuntimeEvent::Kind::Die;
+    if (auto it = e.attributes.find("exitCode"); it != e.attributes.end()) {
+      out.exitCode = std::atoi(it->second.c_str());
+    }
+  } else if (action == "oom") {
+    out.kind = RuntimeEvent::Kind::Oom;
+  } else if (action.rfind("health_status", 0) == 0) {
+    out.kind = RuntimeEvent::Kind::HealthStatus;
+    const auto colon = action.find(": ");
+    out.health = colon == std::string_view::npos ? "" : std::string(action.substr(colon + 2));
+  } else if (action == "destroy") {
+    out.kind = RuntimeEvent::Kind::Destroy;
+  } else if (action == "stop") {
+    out.kind = RuntimeEvent::Kind::Stop;
+  } else {
+    return std::nullopt;
+  }
+  out.id = ContainerId{e.actorId};
+  auto attr = [&](const char* k) {
+    auto it = e.attributes.find(k);
+    return it == e.attributes.end() ? std::string() : it->second;
+  };
+  out.name = attr("name");
+  out.project = attr(kLabelProject);
+  out.resource = attr(kLabelResource);
+  out.time = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::nanoseconds(e.timeNano)));
+  return out;
+}
+
+class DockerEventStream final : public EventStream {
+ public:
+  DockerEventStream(engine::Api& api, Clock& clock, EventFilter filter,
+                    std::unique_ptr<engine::EventsStream> first, std::chrono::system_clock::time_point opened)
+      : api_(api), clock_(clock), filter_(std::move(filter)), stream_(std::move(first)),
+        since_(opened) {}
+
+  asio::awaitable<Result<RuntimeEvent>> next() override {
+    auto backoff = 50ms;
+    for (;;) {
+      if (closed_) {
+        co_return Error(Errc::Cancelled, "event stream closed");
+      }
+      if (!stream_) {
+        auto opened = co_await open(api_, filter_, since_);
+        if (!opened) {
+          if (opened.error().code() == Errc::Cancelled) {
+            co_return std::move(opened).error();
+          }
+          LS_CO_TRY(co_await clock_.sleepFor(backoff));
+          backoff = std::min<std::chrono::milliseconds>(backoff * 2, 2s);
+          continue;
+        }
+        stream_ = std::move(opened).value();
+        backoff = 50ms;
+        RuntimeEvent marker;
+        marker.kind = RuntimeEvent::Kind::Reconnected;
+        marker.project = filter_.project;
+        marker.time = clock_.system();
+        co_return marker;
+      }
+      auto ev = co_await stream_->next();
+      if (!ev || !*ev) {
+        if (!ev && ev.error().code() == Errc::Cancelled) {
+          co_return std::move(ev).error();
+        }
+        stream_.reset();  // the engine went away (or ended the stream): reconnect with since=
+        continue;
+      }
+      const engine::EngineEvent& e = **ev;
+      const auto t = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::nanoseconds(e.timeNano)));
+      // After a reconnect, `since` replays events at the boundary time: skip what we delivered.
+      const std::string key = e.actorId + "|" + e.action;
+      if (t < since_ || (t == since_ && delivered_.count(key) > 0)) {
+        continue;
+      }
+      if (t > since_) {
+        since_ = t;
+        delivered_.clear();
+      }
+      delivered_.insert(key);
+      if (auto mapped = toRuntimeEvent(e)) {
+        co_return *mapped;
+      }
+    }
+  }
+
+  void close() override {
+    closed_ = true;
+    if (stream_) {
+      stream_->close();
+    }
+  }
+
+  static asio::awaitable<Result<std::unique_ptr<engine::EventsStream>>> open(
+      engine::Api& api, const EventFilter& filter,
+      std::optional<std::chrono::system_clock::time_point> since) {
+    engine::EventsOptions o;
+    o.filters["type"] = {"container"};
+    o.filters["label"] = {filter.project.empty() ? std::string(kLabelProject)
+                                                 : std::string(kLabelProject) + "=" + filter.project};
+    if (since) {
+      o.since = unixSeconds(*since);
+    }
+    co_return co_await api.events(o);
+  }
+
+ private:
+  engine::Api& api_;
+  Clock& clock_;
+  EventFilter filter_;
+  std::unique_ptr<engine::EventsStream> stream_;
+  std::chrono::system_clock::time_point since_;
+  std::set<std::string> delivered_;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+/// Tars a build context; runs on the blocking pool (co_spawned there), never on the loop.
+asio::awaitable<Result<std::string>> tarContext(std::string context, std::string dockerfile) {
+  co_return detail::makeBuildContextTar(context, dockerfile);
+}
+
+struct DockerRuntime::Impl {
+  Impl(engine::Client& c, Clock& k) : client(c), api(c), clock(k) {}
+  engine::Client& client;
+  engine::Api api;
+  Clock& clock;
+  /// Blocking work (tarring build contexts) runs here so the loop keeps serving events.
+  asio::thread_pool blocking{1};
+  /// Projects whose network creation is in flight: later callers wait on the timer.
+  std::map<std::string, std::shared_ptr<asio::steady_timer>> ensuring;
+
+  asio::awaitable<Result<NetworkOutcome>> ensureNetworkOnce(const std::string& project);
+  asio::awaitable<std::string> lastLogLines(const std::string& id, std::size_t n);
+  asio::awaitable<Error> exitedBeforeReady(const std::string& id, const std::string& name,
+                                           int exitCode);
+};
+
+DockerRuntime::DockerRuntime(engine::Client& client, Clock& clock)
+    : impl_(std::make_unique<Impl>(client, clock)) {}
+DockerRuntime::~DockerRuntime() = default;
+
+asio::awaitable<std::string> DockerRuntime::Impl::lastLogLines(const std::string& id, std::size_t n) {
+  engine::LogsOptions o;
+  o.tail = std::to_string(n);
+  auto s = co_await api.logs(id, o);
+  if (!s) {
+    co_return std::string();
+  }
+  std::string out;
+  for (;;) {
+    auto c = co_await (*s)->next();
+    if (!c || !*c) {
+      break;
+    }
+    out += (*c)->bytes;
+  }
+  co_return out;
+}
+
+asio::awaitable<Error> DockerRuntime::Impl::exitedBeforeReady(const std::string& id,
+                                                               const std::string& name,
+                                                               int exitCode) {
+  std::string logs = co_await lastLogLines(id, 20);
+  std::string msg = "container " + q(name) + " exited with code " + std::to_string(exitCode) +
+                    " before becoming ready";
+  if (!logs.empty()) {
+    if (logs.back() == '\n') {
+      logs.pop_back();
+    }
+    msg += "; last log lines:\n" + logs;
+  }
+  co_return Error(Errc::FailedPrecondition, std::move(msg)).withReason("exited_before_ready");
+}
+
+asio::awaitable<Result<ContainerId>> DockerRuntime::start(const ContainerSpec& spec,
+                                                          const StartOptions& options) {
+  auto& d = *impl_;
+  const std::string what = "start resource " + q(spec.resource);
+  if (const auto* pull = std::get_if<PullImage>(&spec.image)) {
+    auto r = co_await pullImage(pull->reference, pull->policy, options.onProgress);
+    if (!r) {
+      co_return std::move(r).error().context(what);
+    }
+  } else {
+    auto r = co_await buildImage(std::get<BuildImage>(spec.image), options.onProgress);
+    if (!r) {
+      co_return std::move(r).error().context(what);
+    }
+  }
+  if (auto net = co_await ensureProjectNetwork(spec.project); !net) {
+    co_return std::move(net).error().context(what);
+  }
+  const engine::ContainerCreate body = detail::toContainerCreate(spec);
+  auto created = co_await d.api.createContainer(spec.name, body);
+  if (!created) {
+    co_return std::move(created).error().context(what);
+  }
+  const std::string id = created->id;
+  auto started = co_await d.api.startContainer(id);
+  if (!started) {
+    Error err = std::move(started).error();
+    // Never leave a Created container behind.
+    (void)co_await d.api.removeContainer(id, true, true);
+    for (const auto& p : spec.ports) {
+      if (p.hostPort && hostPortInUse(p.hostAddress.empty() ? "127.0.0.1" : p.hostAddress,
+                                      *p.hostPort, p.protocol)) {
+        const std::string addr = p.hostAddress.empty() ? "127.0.0.1" : p.hostAddress;
+        co_return Error(Errc::Conflict,
+                        what + ": host port " + addr + ":" + std::to_string(*p.hostPort) +
+                            " is already in use (by another container or program); free it or "
+                            "choose another port for " + q(spec.resource))
+            .withReason("port_allocated")
+            .withEngine(err.engine() ? err.engine()->status : 0,
+                        err.engine() ? err.engine()->message : err.message());
+      }
+    }
+    co_return std::move(err).context(what);
+  }
+  co_return ContainerId{id};
+}
+
+asio::awaitable<Result<StopOutcome>> DockerRuntime::stop(const ContainerId& id,
+                                                         std::chrono::nanoseconds grace) {
+  auto& d = *impl_;
+  if (grace < 0ns) {
+    grace = 0ns;
+  }
+  if (grace % 1s == 0ns) {
+    LS_CO_ASSIGN_OR_RETURN(
+        engine::StopOutcome out,
+        co_await d.api.stopContainer(id.value, std::chrono::duration_cast<std::chrono::seconds>(grace)));
+    co_return out == engine::StopOutcome::Stopped ? StopOutcome::Stopped : StopOutcome::AlreadyStopped;
+  }
+  // Sub-second grace: the engine's `t` is whole seconds, so signal, wait, then kill ourselves.
+  LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info, co_await d.api.inspectContainer(id.value));
+  if (!info.state.running) {
+    co_return StopOutcome::AlreadyStopped;
+  }
+  auto sig = co_await d.api.killContainer(id.value, detail::effectiveStopSignal(info.stopSignal));
+  if (!sig && sig.error().code() != Errc::Conflict) {  // 409: it stopped meanwhile
+    co_return std::move(sig).error();
+  }
+  auto waited = co_await d.api.waitContainer(
+      id.value, "not-running", std::chrono::duration_cast<std::chrono::milliseconds>(grace) + 1ms);
+  if (!waited) {
+    if (waited.error().code() != Errc::Timeout) {
+      co_return std::move(waited).error();
+    }
+    auto kill = co_await d.api.killContainer(id.value, "SIGKILL");
+    if (!kill && kill.error().code() != Errc::Conflict) {
+      co_return std::move(kill).error();
+    }
+    LS_CO_TRY(co_await d.api.waitContainer(id.value, "not-running", std::chrono::seconds(30)));
+  }
+  co_return StopOutcome::Stopped;
+}
+
+asio::awaitable<Result<RemoveOutcome>> DockerRuntime::remove(const std::string& nameOrId) {
+  auto r = co_await impl_->api.removeContainer(nameOrId, /*force=*/true, /*volumes=*/true);
+  if (!r) {
+    co_return std::move(r).error();
+  }
+  co_return *r == engine::RemoveOutcome::Removed ? RemoveOutcome::Removed
+                                                 : RemoveOutcome::AlreadyRemoved;
+}
+
+asio::awaitable<Result<ContainerStatus>> DockerRuntime::inspect(const ContainerId& id) {
+  LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info, co_await impl_->api.inspectContainer(id.value));
+  co_return detail::toStatus(info);
+}
+
+asio::awaitable<Result<void>> DockerRuntime::waitHealthy(const ContainerId& id,
+                                                         std::chrono::nanoseconds timeout) {
+  using namespace asio::experimental::awaitable_operators;
+  auto& d = *impl_;
+  const auto deadline = d.clock.steady() + timeout;
+  std::string lastSeen = "unknown";
+  std::string name = id.value;
+  std::unique_ptr<engine::EventsStream> stream;
+  for (;;) {
+    if (!stream) {
+      // Subscribe first, then look: a transition between the two is never missed.
+      engine::EventsOptions o;
+      o.filters["type"] = {"container"};
+      o.filters["container"] = {id.value};
+      auto opened = co_await d.api.events(o);
+      if (!opened) {
+        co_return std::move(opened).error();
+      }
+      stream = std::move(opened).value();
+      LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info, co_await d.api.inspectContainer(id.value));
+      name = info.name;
+      const ContainerStatus st = detail::toStatus(info);
+      lastSeen = std::string(containerStateName(st.state));
+      if (st.state == ContainerState::Healthy ||
+          (st.state == ContainerState::Running && !st.hasHealthcheck)) {
+        co_return ok();
+      }
+      if (st.state == ContainerState::Stopped) {
+        co_return co_await d.exitedBeforeReady(id.value, name, st.exitCode.value_or(-1));
+      }
+    }
+    auto r = co_await (stream->next() || d.clock.sleepUntil(deadline));
+    if (r.index() == 1) {
+      co_return Error(Errc::Timeout, "container " + q(name) + " was not ready after " +
+                                         formatDuration(timeout) + " (last state: " + lastSeen + ")");
+    }
+    auto ev = std::get<0>(std::move(r));
+    if (!ev || !*ev) {
+      if (!ev && ev.error().code() == Errc::Cancelled) {
+        co_return std::move(ev).error();
+      }
+      stream.reset();  // re-subscribe and re-inspect
+      LS_CO_TRY(co_await d.clock.sleepFor(100ms));
+      continue;
+    }
+    const engine::EngineEvent& e = **ev;
+    if (e.action == "health_status: healthy") {
+      co_return ok();
+    }
+    if (e.action == "health_status: unhealthy") {
+      lastSeen = "unhealthy";
+    } else if (e.action == "start") {
+      // Without a healthcheck, running is ready; with one, keep waiting for health_status.
+      LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info, co_await d.api.inspectContainer(id.value));
+      const ContainerStatus st = detail::toStatus(info);
+      lastSeen = std::string(containerStateName(st.state));
+      if (st.state == ContainerState::Healthy || (st.state == ContainerState::Running && !st.hasHealthcheck)) {
+        co_return ok();
+      }
+    } else if (e.action == "die") {
+      int code = -1;
+      if (auto it = e.attributes.find("exitCode"); it != e.attributes.end()) {
+        code = std::atoi(it->second.c_str());
+      }
+      co_return co_await d.exitedBeforeReady(id.value, name, code);
+    } else if (e.action == "destroy") {
+      co_return Error(Errc::NotFound, "container " + q(name) + " was removed before becoming ready");
+    }
+  }
+}
+
+asio::awaitable<Result<std::unique_ptr<LogChunkStream>>> DockerRuntime::logs(
+    const ContainerId& id, const LogOptions& options) {
+  engine::LogsOptions o;
+  o.follow = options.follow;
+  o.timestamps = true;
+  o.stdoutStream = options.stdoutStream;
+  o.stderrStream = options.stderrStream;
+  if (options.tail) {
+    o.tail = std::to_string(*options.tail);
+  }
+  if (options.since) {
+    o.since = unixSeconds(*options.since);
+  }
+  if (options.until) {
+    o.until = unixSeconds(*options.until);
+  }
+  LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info, co_await impl_->api.inspectContainer(id.value));
+  LS_CO_ASSIGN_OR_RETURN(auto s, co_await impl_->api.logs(id.value, o, info.tty));
+  co_return std::make_unique<DockerLogStream>(std::move(s));
+}
+
+asio::awaitable<Result<NetworkOutcome>> DockerRuntime::Impl::ensureNetworkOnce(
+    const std::string& project) {
+  const std::string name = projectNetworkName(project);
+  auto existing = co_await api.inspectNetwork(name);
+  if (existing) {
+    auto it = existing->labels.find(kLabelProject);
+    if (it == existing->labels.end() || it->second != project) {
+      co_return Error(Errc::FailedPrecondition,
+                      "network " + q(name) + " exists but was not created by lightshuttle for "
+                      "project " + q(project) + "; it is left untouched: remove or rename it, "
+                      "or choose another project name")
+          .withReason("foreign_network");
+    }
+    co_return NetworkOutcome::AlreadyExisted;
+  }
+  if (existing.error().code() != Errc::NotFound) {
+    co_return std::move(existing).error();
+  }
+  engine::NetworkCreate spec;
+  spec.name = name;
+  spec.labels[kLabelProject] = project;
+  auto created = co_await api.createNetwork(spec);
+  if (!created) {
+    if (created.error().code() == Errc::Conflict) {
+      co_return NetworkOutcome::AlreadyExisted;  // another process created it meanwhile
+    }
+    co_return std::move(created).error();
+  }
+  co_return NetworkOutcome::Created;
+}
+
+asio::awaitable<Result<NetworkOutcome>> DockerRuntime::ensureProjectNetwork(const std::string& project) {
+  auto& d = *impl_;
+  // Concurrent callers in this process wait for the one in flight, then re-check.
+  while (d.ensuring.count(project) > 0) {
+    auto timer = d.ensuring[project];
+    auto [ec] = co_await timer->async_wait(ls::detail::kUseTuple);
+    (void)ec;
+  }
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                    asio::steady_timer::time_point::max());
+  d.ensuring[project] = timer;
+  auto done = ScopeGuard([&d, &project, timer] {
+    d.ensuring.erase(project);
+    timer->cancel();
+  });
+  co_return co_await d.ensureNetworkOnce(project);
+}
+
+asio::awaitable<Result<RemoveOutcome>> DockerRuntime::teardownProjectNetwork(const std::string& project) {
+  auto& d = *impl_;
+  const std::string name = projectNetworkName(project);
+  auto existing = co_await d.api.inspectNetwork(name);
+  if (!existing) {
+    if (existing.error().code() == Errc::NotFound) {
+      co_return RemoveOutcome::AlreadyRemoved;
+    }
+    co_return std::move(existing).error();
+  }
+  auto it = existing->labels.find(kLabelProject);
+  if (it == existing->labels.end() || it->second != project) {
+    co_return Error(Errc::FailedPrecondition,
+                    "network " + q(name) + " was not created by lightshuttle for project " +
+                        q(project) + "; it is left untouched")
+        .withReason("foreign_network");
+  }
+  if (!existing->containerIds.empty()) {
+    co_return Error(Errc::FailedPrecondition,
+                    "network " + q(name) + " still has " +
+                        std::to_string(existing->containerIds.size()) +
+                        " container(s) attached; remove them first")
+        .withReason("network_in_use");
+  }
+  auto removed = co_await d.api.removeNetwork(existing->id);
+  if (!removed) {
+    co_return std::move(removed).error();
+  }
+  co_return *removed == engine::RemoveOutcome::Removed ? RemoveOutcome::Removed
+                                                       : RemoveOutcome::AlreadyRemoved;
+}
+
+asio::awaitable<Result<std::vector<ManagedContainer>>> DockerRuntime::listManaged(
+    const std::string& project) {
+  auto& d = *impl_;
+  std::vector<std::string> filter{std::string(kLabelProject) + "=" + project};
+  LS_CO_ASSIGN_OR_RETURN(auto list, co_await d.api.listContainers(filter, true));
+  std::vector<ManagedContainer> out;
+  out.reserve(list.size());
+  for (const auto& c : list) {
+    ManagedContainer m;
+    m.id = ContainerId{c.id};
+    m.name = c.names.empty() ? c.id : c.names.front();
+    if (auto it = c.labels.find(kLabelResource); it != c.labels.end()) {
+      m.resource = it->second;
+    }
+    if (auto it = c.labels.find(kLabelConfigHash); it != c.labels.end()) {
+      m.configHash = it->second;
+    }
+    // The listing has no health nor exit code: inspect each (gone meanwhile = skip).
+    auto info = co_await d.api.inspectContainer(c.id);
+    if (!info) {
+      if (info.error().code() == Errc::NotFound) {
+        continue;
+      }
+      co_return std::move(info).error();
+    }
+    m.status = detail::toStatus(*info);
+    out.push_back(std::move(m));
+  }
+  std::sort(out.begin(), out.end(), [](const ManagedContainer& a, const ManagedContainer& b) {
+    return std::tie(a.resource, a.name) < std::tie(b.resource, b.name);
+  });
+  co_return out;
+}
+
+asio::awaitable<Result<std::unique_ptr<EventStream>>> DockerRuntime::events(const EventFilter& filter) {
+  auto& d = *impl_;
+  const auto opened = d.clock.system();
+  LS_CO_ASSIGN_OR_RETURN(auto first, co_await DockerEventStream::open(d.api, filter, std::nullopt));
+  co_return std::make_unique<DockerEventStream>(d.api, d.clock, filter, std::move(first), opened);
+}
+
+asio::awaitable<Result<void>> DockerRuntime::pullImage(const std::string& reference, PullPolicy policy,
+                                                       const ProgressCallback& onProgress) {
+  auto& d = *impl_;
+  if (policy != PullPolicy::Always) {
+    auto local = co_await d.api.inspectImage(reference);
+    if (local) {
+      co_return ok();
+    }
+    if (local.error().code() != Errc::NotFound) {
+      co_return std::move(local).error();
+    }
+    if (policy == PullPolicy::Never) {
+      co_return Error(Errc::NotFound, "image " + q(reference) +
+                                          " is not present locally and the pull policy is 'never'; "
+                                          "build or pull it first");
+    }
+  }
+  auto progress = [&](const engine::PullProgress& p) {
+    if (onProgress) {
+      onProgress(ImageProgress{.image = reference, .id = p.id, .status = p.status,
+                               .current = p.current, .total = p.total});
+    }
+  };
+  co_return co_await d.api.pullImage(reference, progress);
+}
+
+asio::awaitable<Result<std::string>> DockerRuntime::buildImage(const BuildImage& build,
+                                                               const ProgressCallback& onProgress) {
+  auto& d = *impl_;
+  const std::string what = "build image " + q(build.tag);
+  auto dockerfile =
+      detail::resolveDockerfile(build.context, build.dockerfile.empty() ? "Dockerfile" : build.dockerfile);
+  if (!dockerfile) {
+    co_return std::move(dockerfile).error().context(what);
+  }
+  auto tarring = tarContext(build.context, *dockerfile);
+  auto tar = co_await asio::co_spawn(d.blocking, std::move(tarring), asio::use_awaitable);
+  if (!tar) {
+    co_return std::move(tar).error().context(what);
+  }
+  engine::BuildOptions o;
+  o.tag = build.tag;
+  o.dockerfile = *dockerfile;
+  o.target = build.target;
+  o.buildArgs = build.buildArgs;
+  o.labels = build.labels;
+  auto progress = [&](const engine::BuildProgress& p) {
+    if (onProgress && !p.stream.empty()) {
+      onProgress(ImageProgress{.image = build.tag, .status = p.stream});
+    }
+  };
+  co_return co_await d.api.buildImage(std::move(tar).value(), o, progress);
+}
+
+}  // namespace ls::runtime

@@ -1,0 +1,366 @@
+#include <filesystem>
+#include <fstream>
+
+#include <boost/asio/co_spawn.hpp>
+
+#include "engine/engine_env.hpp"
+#include "lightshuttle/core/clock.hpp"
+#include "lightshuttle/runtime/docker_runtime.hpp"
+
+namespace ls::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using runtime::ContainerSpec;
+using runtime::ContainerState;
+
+class RuntimeTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    EngineTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) {
+      return;
+    }
+    rt = std::make_unique<runtime::DockerRuntime>(*client, *clock);
+  }
+
+  void TearDown() override {
+    EngineTest::TearDown();  // containers of this project
+    if (rt) {
+      (void)run(rt->teardownProjectNetwork(project));
+    }
+    for (const auto& tag : images) {
+      (void)run(api->removeImage(tag, true));
+    }
+    for (const auto& dir : dirs) {
+      std::filesystem::remove_all(dir);
+    }
+  }
+
+  ContainerSpec spec(const std::string& resource, std::vector<std::string> cmd) {
+    ContainerSpec s;
+    s.project = project;
+    s.resource = resource;
+    s.name = project + "_" + resource;
+    s.image = runtime::PullImage{.reference = kBusybox};
+    s.command = std::move(cmd);
+    s.stopGracePeriod = 2s;
+    return s;
+  }
+
+  std::filesystem::path tempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "lsrt-XXXXXX").string();
+    LS_CHECK(::mkdtemp(tmpl.data()) != nullptr);
+    dirs.push_back(tmpl);
+    return tmpl;
+  }
+
+  static void write(const std::filesystem::path& p, const std::string& text) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+  }
+
+  std::string stdoutOf(const runtime::ContainerId& id) {
+    runtime::LogOptions o;
+    auto s = run(rt->logs(id, o));
+    EXPECT_TRUE(s) << s.error().what();
+    std::string out;
+    if (!s) {
+      return out;
+    }
+    for (;;) {
+      auto c = run((*s)->next());
+      if (!c || !*c) {
+        break;
+      }
+      if ((*c)->stream == runtime::LogChunk::Stream::Stdout) {
+        out += (*c)->bytes;
+      }
+    }
+    return out;
+  }
+
+  std::unique_ptr<Clock> clock = makeSystemClock();
+  std::unique_ptr<runtime::DockerRuntime> rt;
+  std::vector<std::string> images;
+  std::vector<std::filesystem::path> dirs;
+};
+
+TEST_F(RuntimeTest, StartsOnTheProjectNetworkWithLabelsAndAlias) {
+  // Ensures start creates the network, names the container, labels it and makes the resource
+  // name a DNS alias that a sibling container resolves.
+  runtime::StartOptions none;
+  auto server = run(rt->start(spec("web", {"sh", "-c", "while true; do echo hi | nc -l -p 80; done"}), none));
+  ASSERT_TRUE(server) << server.error().what();
+  auto client = run(rt->start(spec("probe", {"sh", "-c", "sleep 0.5; nc web 80"}), none));
+  ASSERT_TRUE(client) << client.error().what();
+  ASSERT_TRUE(run(api->waitContainer(client->value, "not-running", 30s)));
+  EXPECT_EQ(stdoutOf(*client), "hi\n");
+  auto info = run(api->inspectContainer(server->value));
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->name, project + "_web");
+  EXPECT_EQ(info->labels.at("lightshuttle.project"), project);
+  EXPECT_EQ(info->labels.at("lightshuttle.resource"), "web");
+  EXPECT_EQ(info->labels.at("lightshuttle.config-hash").size(), 64u);
+  ASSERT_TRUE(info->networks.count("lightshuttle-" + project));
+  auto listed = run(rt->listManaged(project));
+  ASSERT_TRUE(listed) << listed.error().what();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ(listed->at(0).resource, "probe");
+  EXPECT_EQ(listed->at(0).status.state, ContainerState::Stopped);
+  EXPECT_EQ(listed->at(1).resource, "web");
+  EXPECT_EQ(listed->at(1).status.state, ContainerState::Running);
+}
+
+TEST_F(RuntimeTest, WaitHealthyFollowsTheHealthcheck) {
+  // Ensures waitHealthy returns only once the healthcheck passes (not when merely running).
+  ContainerSpec s = spec("svc", {"sh", "-c", "sleep 1.5; touch /tmp/ready; exec sleep 3600"});
+  s.healthcheck = runtime::HealthcheckSpec{.test = {"CMD-SHELL", "test -f /tmp/ready"},
+                                           .interval = 200ms, .timeout = 1s, .retries = 3,
+                                           .startPeriod = 0s};
+  runtime::StartOptions none;
+  auto id = run(rt->start(s, none));
+  ASSERT_TRUE(id) << id.error().what();
+  auto before = run(rt->inspect(*id));
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->state, ContainerState::Running) << "not healthy before the file exists";
+  auto ready = run(rt->waitHealthy(*id, 30s));
+  ASSERT_TRUE(ready) << ready.error().what();
+  auto after = run(rt->inspect(*id));
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->state, ContainerState::Healthy);
+}
+
+TEST_F(RuntimeTest, ExitBeforeHealthyNamesCodeAndLastLines) {
+  // Ensures a container that exits before its healthcheck passes fails waitHealthy with the exit
+  // code and its last log lines.
+  ContainerSpec s = spec("bad", {"sh", "-c", "echo booting; sleep 0.5; echo 'cannot bind port' >&2; exit 3"});
+  s.healthcheck = runtime::HealthcheckSpec{.test = {"CMD", "false"}, .interval = 1s, .timeout = 1s,
+                                           .retries = 3, .startPeriod = 0s};
+  runtime::StartOptions none;
+  auto id = run(rt->start(s, none));
+  ASSERT_TRUE(id) << id.error().what();
+  auto ready = run(rt->waitHealthy(*id, 30s));
+  ASSERT_FALSE(ready);
+  EXPECT_EQ(ready.error().code(), Errc::FailedPrecondition);
+  EXPECT_EQ(ready.error().reason(), "exited_before_ready");
+  EXPECT_NE(ready.error().what().find("code 3"), std::string::npos) << ready.error().what();
+  EXPECT_NE(ready.error().what().find("cannot bind port"), std::string::npos) << ready.error().what();
+}
+
+TEST_F(RuntimeTest, WaitHealthyWithoutHealthcheckMeansRunning) {
+  // Ensures a container without a healthcheck is ready as soon as it runs.
+  runtime::StartOptions none;
+  auto id = run(rt->start(spec("plain", {"sleep", "3600"}), none));
+  ASSERT_TRUE(id) << id.error().what();
+  auto ready = run(rt->waitHealthy(*id, 30s));
+  EXPECT_TRUE(ready) << ready.error().what();
+}
+
+TEST_F(RuntimeTest, StopHonoursSubSecondGraceThenKills) {
+  // Ensures a SIGTERM-ignoring process is killed after a sub-second grace, and stop is idempotent.
+  runtime::StartOptions none;
+  auto id = run(rt->start(spec("stubborn", {"sleep", "3600"}), none));  // PID 1 ignores TERM
+  ASSERT_TRUE(id) << id.error().what();
+  auto stopped = run(rt->stop(*id, 300ms));
+  ASSERT_TRUE(stopped) << stopped.error().what();
+  EXPECT_EQ(*stopped, runtime::StopOutcome::Stopped);
+  auto st = run(rt->inspect(*id));
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->state, ContainerState::Stopped);
+  EXPECT_EQ(st->exitCode, 137);
+  auto again = run(rt->stop(*id, 300ms));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, runtime::StopOutcome::AlreadyStopped);
+  EXPECT_EQ(*run(rt->remove(project + "_stubborn")), runtime::RemoveOutcome::Removed);
+  EXPECT_EQ(*run(rt->remove(project + "_stubborn")), runtime::RemoveOutcome::AlreadyRemoved);
+}
+
+TEST_F(RuntimeTest, AllocatedHostPortIsAClearConflict) {
+  // Ensures a host port already taken gives Conflict naming the port and resource, and leaves no
+  // created container behind.
+  const int port = 20000 + static_cast<int>(rng.below(20000));
+  ContainerSpec a = spec("first", {"sleep", "3600"});
+  a.ports = {runtime::PortBinding{.containerPort = 80, .hostPort = static_cast<std::uint16_t>(port)}};
+  ContainerSpec b = spec("second", {"sleep", "3600"});
+  b.ports = a.ports;
+  runtime::StartOptions none;
+  ASSERT_TRUE(run(rt->start(a, none)));
+  auto second = run(rt->start(b, none));
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code(), Errc::Conflict) << second.error().what();
+  EXPECT_EQ(second.error().reason(), "port_allocated");
+  EXPECT_NE(second.error().what().find("127.0.0.1:" + std::to_string(port)), std::string::npos);
+  EXPECT_NE(second.error().what().find("'second'"), std::string::npos);
+  auto gone = run(api->inspectContainer(project + "_second"));
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code(), Errc::NotFound);
+}
+
+TEST_F(RuntimeTest, ConcurrentEnsureNetworkCreatesOnce) {
+  // Ensures 8 concurrent ensureProjectNetwork calls create exactly one network.
+  std::vector<Result<runtime::NetworkOutcome>> outcomes;
+  for (int i = 0; i < 8; ++i) {
+    boost::asio::co_spawn(ctx, rt->ensureProjectNetwork(project),
+                          [&](std::exception_ptr e, Result<runtime::NetworkOutcome> r) {
+                            ASSERT_FALSE(e);
+                            outcomes.push_back(std::move(r));
+                          });
+  }
+  ctx.restart();
+  ctx.run();
+  ASSERT_EQ(outcomes.size(), 8u);
+  int created = 0;
+  for (const auto& o : outcomes) {
+    ASSERT_TRUE(o) << o.error().what();
+    created += *o == runtime::NetworkOutcome::Created ? 1 : 0;
+  }
+  EXPECT_EQ(created, 1);
+  auto net = run(api->inspectNetwork("lightshuttle-" + project));
+  ASSERT_TRUE(net) << net.error().what();
+  EXPECT_EQ(*run(rt->teardownProjectNetwork(project)), runtime::RemoveOutcome::Removed);
+  EXPECT_EQ(*run(rt->teardownProjectNetwork(project)), runtime::RemoveOutcome::AlreadyRemoved);
+}
+
+TEST_F(RuntimeTest, ForeignNetworkIsLeftUntouched) {
+  // Ensures a network with our name but not our label is refused and never removed.
+  engine::NetworkCreate foreign;
+  foreign.name = "lightshuttle-" + project;
+  foreign.labels["owner"] = "someone-else";
+  auto id = run(api->createNetwork(foreign));
+  ASSERT_TRUE(id) << id.error().what();
+  auto ensure = run(rt->ensureProjectNetwork(project));
+  ASSERT_FALSE(ensure);
+  EXPECT_EQ(ensure.error().code(), Errc::FailedPrecondition);
+  auto teardown = run(rt->teardownProjectNetwork(project));
+  ASSERT_FALSE(teardown);
+  EXPECT_EQ(teardown.error().code(), Errc::FailedPrecondition);
+  EXPECT_TRUE(run(api->inspectNetwork(*id)));
+  EXPECT_TRUE(run(api->removeNetwork(*id)));
+}
+
+TEST_F(RuntimeTest, LogsCarryEngineTimestampsPerLine) {
+  // Ensures runtime logs split lines with the engine's emission timestamps, in order.
+  runtime::StartOptions none;
+  auto id = run(rt->start(spec("talker", {"sh", "-c", "echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three"}), none));
+  ASSERT_TRUE(id) << id.error().what();
+  ASSERT_TRUE(run(api->waitContainer(id->value, "not-running", 30s)));
+  runtime::LogOptions o;
+  auto s = run(rt->logs(*id, o));
+  ASSERT_TRUE(s) << s.error().what();
+  std::vector<runtime::LogChunk> chunks;
+  for (;;) {
+    auto c = run((*s)->next());
+    ASSERT_TRUE(c) << c.error().what();
+    if (!*c) {
+      break;
+    }
+    chunks.push_back(std::move(**c));
+  }
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[0].bytes, "one\n");
+  EXPECT_EQ(chunks[1].bytes, "two\n");
+  EXPECT_EQ(chunks[1].stream, runtime::LogChunk::Stream::Stderr);
+  EXPECT_EQ(chunks[2].bytes, "three\n");
+  EXPECT_LT(chunks[0].timestamp, chunks[2].timestamp);
+  const auto age = std::chrono::system_clock::now() - chunks[0].timestamp;
+  EXPECT_LT(age, std::chrono::minutes(5)) << "timestamps come from the engine, not epoch";
+}
+
+TEST_F(RuntimeTest, PullPolicies) {
+  // Ensures policy never refuses a missing image, missing pulls only when absent, always pulls.
+  auto never = run(rt->pullImage("lightshuttle-test/absent:" + rng.hex(3), runtime::PullPolicy::Never, {}));
+  ASSERT_FALSE(never);
+  EXPECT_EQ(never.error().code(), Errc::NotFound);
+  int progress = 0;
+  auto count = [&](const runtime::ImageProgress&) { ++progress; };
+  ASSERT_TRUE(run(rt->pullImage(kBusybox, runtime::PullPolicy::Missing, count)));
+  EXPECT_EQ(progress, 0) << "present locally: no pull";
+  const std::string remote = registryAddr() + "/lightshuttle-test/busybox:latest";
+  ASSERT_TRUE(run(rt->pullImage(remote, runtime::PullPolicy::Always, count)));
+  EXPECT_GT(progress, 0);
+}
+
+TEST_F(RuntimeTest, BuildHonoursDockerignoreTargetAndArgs) {
+  // Ensures a build uses the .dockerignore, stops at the target stage and passes build args.
+  const auto dir = tempDir();
+  write(dir / "docker" / "app.Dockerfile",
+        "FROM lightshuttle-test/busybox:latest AS base\n"
+        "ARG GREETING=unset\n"
+        "COPY . /ctx\n"
+        "RUN echo \"$GREETING\" > /greeting\n"
+        "FROM base AS broken\n"
+        "RUN false\n");
+  write(dir / ".dockerignore", "secrets/\n*.log\n!keep.log\n");
+  write(dir / "keep.txt", "k\n");
+  write(dir / "keep.log", "kept\n");
+  write(dir / "noise.log", "dropped\n");
+  write(dir / "secrets" / "token", "t0p\n");
+  std::filesystem::create_symlink("keep.txt", dir / "link.txt");
+  const std::string tag = "lightshuttle-test/built-" + project + ":dev";
+  images.push_back(tag);
+  runtime::BuildImage build{.context = dir.string(), .dockerfile = "docker/app.Dockerfile",
+                            .buildArgs = {{"GREETING", "hello"}}, .target = "base", .tag = tag};
+  std::vector<std::string> lines;
+  auto built = run(rt->buildImage(build, [&](const runtime::ImageProgress& p) { lines.push_back(p.status); }));
+  ASSERT_TRUE(built) << built.error().what();
+  EXPECT_FALSE(lines.empty());
+  ContainerSpec s = spec("built", {"sh", "-c", "cat /greeting; ls -A /ctx | sort | tr '\\n' ' '; readlink /ctx/link.txt"});
+  s.image = runtime::PullImage{.reference = tag, .policy = runtime::PullPolicy::Never};
+  runtime::StartOptions none;
+  auto id = run(rt->start(s, none));
+  ASSERT_TRUE(id) << id.error().what();
+  ASSERT_TRUE(run(api->waitContainer(id->value, "not-running", 30s)));
+  EXPECT_EQ(stdoutOf(*id), "hello\n.dockerignore docker keep.log keep.txt link.txt keep.txt\n");
+}
+
+TEST_F(RuntimeTest, FailingBuildIsBuildFailed) {
+  // Ensures an error inside the build's 200 stream is FailedPrecondition/build_failed with the
+  // engine's message.
+  const auto dir = tempDir();
+  write(dir / "Dockerfile", "FROM lightshuttle-test/busybox:latest\nRUN echo about to fail && exit 7\n");
+  const std::string tag = "lightshuttle-test/broken-" + project + ":dev";
+  images.push_back(tag);
+  runtime::BuildImage build{.context = dir.string(), .tag = tag};
+  auto built = run(rt->buildImage(build, {}));
+  ASSERT_FALSE(built);
+  EXPECT_EQ(built.error().code(), Errc::FailedPrecondition);
+  EXPECT_EQ(built.error().reason(), "build_failed");
+  EXPECT_NE(built.error().what().find("non-zero code: 7"), std::string::npos) << built.error().what();
+}
+
+TEST_F(RuntimeTest, EventsReportStartDieAndHealth) {
+  // Ensures the events stream yields typed start, health and die events for our project only.
+  runtime::EventFilter f{.project = project};
+  auto events = run(rt->events(f));
+  ASSERT_TRUE(events) << events.error().what();
+  ContainerSpec s = spec("ev", {"sh", "-c", "sleep 1; exit 4"});
+  s.healthcheck = runtime::HealthcheckSpec{.test = {"CMD", "true"}, .interval = 200ms, .timeout = 1s,
+                                           .retries = 3, .startPeriod = 0s};
+  runtime::StartOptions none;
+  auto id = run(rt->start(s, none));
+  ASSERT_TRUE(id) << id.error().what();
+  std::vector<runtime::RuntimeEvent::Kind> kinds;
+  for (int i = 0; i < 10; ++i) {
+    auto e = run((*events)->next());
+    ASSERT_TRUE(e) << e.error().what();
+    EXPECT_EQ(e->project, project);
+    EXPECT_EQ(e->resource, "ev");
+    kinds.push_back(e->kind);
+    if (e->kind == runtime::RuntimeEvent::Kind::HealthStatus) {
+      EXPECT_EQ(e->health, "healthy");
+    }
+    if (e->kind == runtime::RuntimeEvent::Kind::Die) {
+      EXPECT_EQ(e->exitCode, 4);
+      break;
+    }
+  }
+  const std::vector<runtime::RuntimeEvent::Kind> want = {runtime::RuntimeEvent::Kind::Start,
+                                                         runtime::RuntimeEvent::Kind::HealthStatus,
+                                                         runtime::RuntimeEvent::Kind::Die};
+  EXPECT_EQ(kinds, want);
+  (*events)->close();
+}
+
+}  // namespace
+}  // namespace ls::testing

@@ -1,0 +1,1340 @@
+#include "lightshuttle/runtime/memory_runtime.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "lightshuttle/core/clock.hpp"
+
+namespace ls::runtime {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using Kind = RuntimeEvent::Kind;
+
+// Fails the current test if a spawned coroutine ended with an exception.
+void reportException(const std::exception_ptr& e) {
+  if (!e) {
+    return;
+  }
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    ADD_FAILURE() << "coroutine threw: " << ex.what();
+  } catch (...) {
+    ADD_FAILURE() << "coroutine threw a non-std exception";
+  }
+}
+
+ContainerSpec makeSpec(const std::string& project, const std::string& resource) {
+  ContainerSpec spec;
+  spec.name = project + "_" + resource;
+  spec.project = project;
+  spec.resource = resource;
+  spec.image = PullImage{.reference = "busybox:1"};
+  return spec;
+}
+
+ContainerSpec withHealthcheck(ContainerSpec spec) {
+  HealthcheckSpec hc;
+  hc.test = {"CMD", "true"};
+  hc.interval = 2s;
+  hc.retries = 3;
+  spec.healthcheck = hc;
+  return spec;
+}
+
+Failure failure(Errc code, std::string message = {}, std::string reason = {}) {
+  Failure f;
+  f.code = code;
+  f.message = std::move(message);
+  f.reason = std::move(reason);
+  return f;
+}
+
+// Reads a log stream to its end.
+asio::awaitable<void> drainLogs(LogChunkStream& stream, std::vector<std::string>& lines,
+                                bool& ended) {
+  for (;;) {
+    Result<std::optional<LogChunk>> chunk = co_await stream.next();
+    if (!chunk.has_value() || !chunk->has_value()) {
+      ended = true;
+      co_return;
+    }
+    lines.push_back((*chunk)->bytes);
+  }
+}
+
+// The sequence a lifecycle "up then down" performs; stops at the first error.
+asio::awaitable<Result<void>> upAndDown(Runtime& rt, const ContainerSpec& a, const ContainerSpec& b,
+                                        const std::string& project) {
+  const std::chrono::nanoseconds grace = 5s;
+  StartOptions options;
+  LS_CO_TRY(co_await rt.ensureProjectNetwork(project));
+  LS_CO_ASSIGN_OR_RETURN(ContainerId idA, co_await rt.start(a, options));
+  LS_CO_ASSIGN_OR_RETURN(ContainerId idB, co_await rt.start(b, options));
+  LS_CO_TRY(co_await rt.stop(idA, grace));
+  LS_CO_TRY(co_await rt.stop(idB, grace));
+  LS_CO_TRY(co_await rt.remove(a.name));
+  LS_CO_TRY(co_await rt.remove(b.name));
+  LS_CO_TRY(co_await rt.teardownProjectNetwork(project));
+  co_return ok();
+}
+
+// What `down` does after a failed `up`: remove by name, then the network.
+asio::awaitable<Result<void>> cleanUp(Runtime& rt, const std::vector<std::string>& names,
+                                      const std::string& project) {
+  for (const auto& name : names) {
+    LS_CO_TRY(co_await rt.remove(name));
+  }
+  LS_CO_TRY(co_await rt.teardownProjectNetwork(project));
+  co_return ok();
+}
+
+class MemoryRuntimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override { rt_.addLocalImage("busybox:1"); }
+
+  template <typename T>
+  using Slot = std::shared_ptr<std::optional<T>>;
+
+  // Spawns `aw` on the loop; the slot fills when it completes.
+  template <typename T>
+  Slot<T> spawn(asio::awaitable<T> aw) {
+    auto out = std::make_shared<std::optional<T>>();
+    asio::co_spawn(ctx_, std::move(aw), [out](std::exception_ptr e, T v) {
+      reportException(e);
+      if (!e) {
+        out->emplace(std::move(v));
+      }
+    });
+    return out;
+  }
+
+  // Same, cancellable through `sig`.
+  template <typename T>
+  Slot<T> spawn(asio::awaitable<T> aw, asio::cancellation_signal& sig) {
+    auto out = std::make_shared<std::optional<T>>();
+    asio::co_spawn(ctx_, std::move(aw),
+                   asio::bind_cancellation_slot(sig.slot(), [out](std::exception_ptr e, T v) {
+                     reportException(e);
+                     if (!e) {
+                       out->emplace(std::move(v));
+                     }
+                   }));
+    return out;
+  }
+
+  void poll() {
+    ctx_.restart();
+    ctx_.poll();
+  }
+
+  void advance(std::chrono::nanoseconds d) {
+    clock_.advance(d);
+    poll();
+  }
+
+  // Runs `aw`, which must complete without virtual time passing.
+  template <typename T>
+  T await(asio::awaitable<T> aw) {
+    Slot<T> out = spawn(std::move(aw));
+    poll();
+    if (!out->has_value()) {
+      throw std::runtime_error("coroutine did not complete");
+    }
+    return std::move(**out);
+  }
+
+  void run(asio::awaitable<void> aw) {
+    bool done = false;
+    asio::co_spawn(ctx_, std::move(aw), [&done](std::exception_ptr e) {
+      reportException(e);
+      done = true;
+    });
+    poll();
+    if (!done) {
+      throw std::runtime_error("coroutine did not complete");
+    }
+  }
+
+  ContainerId startOk(const ContainerSpec& spec) {
+    StartOptions options;
+    Result<ContainerId> id = await(rt_.start(spec, options));
+    if (!id.has_value()) {
+      throw std::runtime_error("start failed: " + id.error().what());
+    }
+    return *id;
+  }
+
+  ContainerStatus inspectOk(const ContainerId& id) {
+    Result<ContainerStatus> status = await(rt_.inspect(id));
+    if (!status.has_value()) {
+      throw std::runtime_error("inspect failed: " + status.error().what());
+    }
+    return *status;
+  }
+
+  std::unique_ptr<EventStream> subscribe(const std::string& project) {
+    EventFilter filter;
+    filter.project = project;
+    Result<std::unique_ptr<EventStream>> stream = await(rt_.events(filter));
+    if (!stream.has_value()) {
+      throw std::runtime_error("events failed: " + stream.error().what());
+    }
+    return std::move(*stream);
+  }
+
+  // Every event the stream has ready now (stops at the first one that would wait).
+  std::vector<RuntimeEvent> ready(EventStream& stream) {
+    std::vector<RuntimeEvent> out;
+    for (;;) {
+      asio::cancellation_signal sig;
+      Slot<Result<RuntimeEvent>> next = spawn(stream.next(), sig);
+      poll();
+      if (!next->has_value()) {
+        sig.emit(asio::cancellation_type::terminal);
+        poll();
+        EXPECT_TRUE(next->has_value());
+        return out;
+      }
+      EXPECT_TRUE((*next)->has_value());
+      if (!(*next)->has_value()) {
+        return out;
+      }
+      out.push_back(***next);
+    }
+  }
+
+  static std::vector<Kind> kinds(const std::vector<RuntimeEvent>& events) {
+    std::vector<Kind> out;
+    for (const auto& e : events) {
+      out.push_back(e.kind);
+    }
+    return out;
+  }
+
+  // The io_context outlives the clock and the runtime (their destructors may post to it).
+  asio::io_context ctx_;
+  ManualClock clock_;
+  MemoryRuntime rt_{ctx_.get_executor(), clock_};
+};
+
+// --- the contract ------------------------------------------------------------------------
+
+TEST_F(MemoryRuntimeTest, StartCreatesARunningContainer) {
+  // Ensures start creates a running container that inspect reports with its start time.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  EXPECT_EQ(id.value.size(), 64u);
+  const ContainerStatus status = inspectOk(id);
+  EXPECT_EQ(status.state, ContainerState::Running);
+  EXPECT_FALSE(status.hasHealthcheck);
+  EXPECT_EQ(status.startedAt, clock_.system());
+  EXPECT_FALSE(status.exitCode.has_value());
+  EXPECT_EQ(rt_.containerNames(), std::vector<std::string>{"demo_web"});
+}
+
+TEST_F(MemoryRuntimeTest, StartEnsuresTheProjectNetwork) {
+  // Ensures start creates the project network labelled with the project.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  startOk(spec);
+  const auto labels = rt_.networkLabels("lightshuttle-demo");
+  ASSERT_TRUE(labels.has_value());
+  EXPECT_EQ(labels->at(kLabelProject), "demo");
+}
+
+TEST_F(MemoryRuntimeTest, HealthcheckContainerStartsWithHealthStarting) {
+  // Ensures a container with a healthcheck is Running (health "starting") until scripted.
+  const ContainerSpec spec = withHealthcheck(makeSpec("demo", "db"));
+  const ContainerId id = startOk(spec);
+  const ContainerStatus status = inspectOk(id);
+  EXPECT_TRUE(status.hasHealthcheck);
+  EXPECT_EQ(status.state, ContainerState::Running);
+  advance(1h);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Running);
+}
+
+TEST_F(MemoryRuntimeTest, StartOnATakenNameIsConflictEvenWhenStopped) {
+  // Ensures start is not idempotent: an existing container of that name is Conflict.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  StartOptions options;
+  Result<ContainerId> again = await(rt_.start(spec, options));
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code(), Errc::Conflict);
+  EXPECT_NE(again.error().message().find("'demo_web'"), std::string::npos);
+
+  ASSERT_TRUE(rt_.crash("demo_web", 1));
+  Result<ContainerId> afterExit = await(rt_.start(spec, options));
+  ASSERT_FALSE(afterExit.has_value());
+  EXPECT_EQ(afterExit.error().code(), Errc::Conflict);
+  EXPECT_EQ(rt_.containerNames().size(), 1u);
+  (void)id;
+}
+
+TEST_F(MemoryRuntimeTest, StartRejectsAnInvalidName) {
+  // Ensures a name the engine would refuse is InvalidArgument and creates nothing.
+  ContainerSpec spec = makeSpec("demo", "web");
+  spec.name = "bad name";
+  StartOptions options;
+  Result<ContainerId> id = await(rt_.start(spec, options));
+  ASSERT_FALSE(id.has_value());
+  EXPECT_EQ(id.error().code(), Errc::InvalidArgument);
+  EXPECT_TRUE(rt_.containerNames().empty());
+}
+
+TEST_F(MemoryRuntimeTest, StopIsIdempotent) {
+  // Ensures stopping twice gives Stopped then AlreadyStopped, with the exit code kept.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  Result<StopOutcome> first = await(rt_.stop(id, 10s));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(*first, StopOutcome::Stopped);
+  Result<StopOutcome> second = await(rt_.stop(id, 10s));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(*second, StopOutcome::AlreadyStopped);
+  const ContainerStatus status = inspectOk(id);
+  EXPECT_EQ(status.state, ContainerState::Stopped);
+  EXPECT_EQ(status.exitCode, 0);
+  EXPECT_EQ(status.finishedAt, clock_.system());
+}
+
+TEST_F(MemoryRuntimeTest, RemoveIsIdempotentAndAcceptsNameOrId) {
+  // Ensures remove force-removes by name or id, then reports AlreadyRemoved.
+  const ContainerSpec web = makeSpec("demo", "web");
+  const ContainerSpec api = makeSpec("demo", "api");
+  const ContainerId webId = startOk(web);
+  const ContainerId apiId = startOk(api);
+  Result<RemoveOutcome> byName = await(rt_.remove(web.name));
+  ASSERT_TRUE(byName.has_value());
+  EXPECT_EQ(*byName, RemoveOutcome::Removed);
+  Result<RemoveOutcome> byId = await(rt_.remove(apiId.value));
+  ASSERT_TRUE(byId.has_value());
+  EXPECT_EQ(*byId, RemoveOutcome::Removed);
+  Result<RemoveOutcome> again = await(rt_.remove(web.name));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(*again, RemoveOutcome::AlreadyRemoved);
+  EXPECT_TRUE(rt_.containerNames().empty());
+  Result<ContainerStatus> gone = await(rt_.inspect(webId));
+  ASSERT_FALSE(gone.has_value());
+  EXPECT_EQ(gone.error().code(), Errc::NotFound);
+}
+
+TEST_F(MemoryRuntimeTest, MissingContainerIsNotFound) {
+  // Ensures every container operation on a missing container is NotFound (remove: AlreadyRemoved).
+  const ContainerId missing{"nope"};
+  const std::string missingName = "nope";
+  LogOptions options;
+  Result<ContainerStatus> inspected = await(rt_.inspect(missing));
+  Result<StopOutcome> stopped = await(rt_.stop(missing, 1s));
+  Result<void> waited = await(rt_.waitHealthy(missing, 1s));
+  Result<std::unique_ptr<LogChunkStream>> logs = await(rt_.logs(missing, options));
+  Result<RemoveOutcome> removed = await(rt_.remove(missingName));
+  ASSERT_FALSE(inspected.has_value());
+  EXPECT_EQ(inspected.error().code(), Errc::NotFound);
+  EXPECT_EQ(inspected.error().message(), "no such container 'nope'");
+  ASSERT_FALSE(stopped.has_value());
+  EXPECT_EQ(stopped.error().code(), Errc::NotFound);
+  ASSERT_FALSE(waited.has_value());
+  EXPECT_EQ(waited.error().code(), Errc::NotFound);
+  ASSERT_FALSE(logs.has_value());
+  EXPECT_EQ(logs.error().code(), Errc::NotFound);
+  ASSERT_TRUE(removed.has_value());
+  EXPECT_EQ(*removed, RemoveOutcome::AlreadyRemoved);
+}
+
+TEST_F(MemoryRuntimeTest, ProjectNetworkLifecycleIsIdempotent) {
+  // Ensures ensure/teardown report Created/AlreadyExisted and Removed/AlreadyRemoved.
+  const std::string project = "demo";
+  Result<NetworkOutcome> created = await(rt_.ensureProjectNetwork(project));
+  Result<NetworkOutcome> existed = await(rt_.ensureProjectNetwork(project));
+  ASSERT_TRUE(created.has_value());
+  ASSERT_TRUE(existed.has_value());
+  EXPECT_EQ(*created, NetworkOutcome::Created);
+  EXPECT_EQ(*existed, NetworkOutcome::AlreadyExisted);
+  const std::map<std::string, std::string> expected{{kLabelProject, "demo"}};
+  EXPECT_EQ(rt_.networkLabels("lightshuttle-demo"), expected);
+
+  Result<RemoveOutcome> removed = await(rt_.teardownProjectNetwork(project));
+  Result<RemoveOutcome> again = await(rt_.teardownProjectNetwork(project));
+  ASSERT_TRUE(removed.has_value());
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(*removed, RemoveOutcome::Removed);
+  EXPECT_EQ(*again, RemoveOutcome::AlreadyRemoved);
+  EXPECT_TRUE(rt_.networkNames().empty());
+}
+
+TEST_F(MemoryRuntimeTest, ForeignNetworkIsRefusedAndLeftUntouched) {
+  // Ensures a same-named network we do not own fails ensure, teardown and start, and survives.
+  const std::map<std::string, std::string> foreign{{"owner", "someone-else"}};
+  rt_.addNetwork("lightshuttle-demo", foreign);
+  const std::string project = "demo";
+  Result<NetworkOutcome> ensured = await(rt_.ensureProjectNetwork(project));
+  ASSERT_FALSE(ensured.has_value());
+  EXPECT_EQ(ensured.error().code(), Errc::FailedPrecondition);
+  Result<RemoveOutcome> torn = await(rt_.teardownProjectNetwork(project));
+  ASSERT_FALSE(torn.has_value());
+  EXPECT_EQ(torn.error().code(), Errc::FailedPrecondition);
+  const ContainerSpec spec = makeSpec("demo", "web");
+  StartOptions options;
+  Result<ContainerId> started = await(rt_.start(spec, options));
+  ASSERT_FALSE(started.has_value());
+  EXPECT_EQ(started.error().code(), Errc::FailedPrecondition);
+
+  EXPECT_EQ(rt_.networkLabels("lightshuttle-demo"), foreign);
+  EXPECT_TRUE(rt_.containerNames().empty());
+
+  // Owned by another project's label: still not ours.
+  const std::map<std::string, std::string> otherProject{{kLabelProject, "other"}};
+  rt_.addNetwork("lightshuttle-demo", otherProject);
+  Result<NetworkOutcome> again = await(rt_.ensureProjectNetwork(project));
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code(), Errc::FailedPrecondition);
+  EXPECT_EQ(rt_.networkLabels("lightshuttle-demo"), otherProject);
+}
+
+TEST_F(MemoryRuntimeTest, ConcurrentEnsureProjectNetworkCreatesOnce) {
+  // Ensures 8 racing ensureProjectNetwork calls create one network; the others see AlreadyExisted.
+  const std::string project = "demo";
+  std::vector<Slot<Result<NetworkOutcome>>> results;
+  for (int i = 0; i < 8; ++i) {
+    results.push_back(spawn(rt_.ensureProjectNetwork(project)));
+  }
+  poll();
+  int created = 0;
+  int existed = 0;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r->has_value());
+    ASSERT_TRUE((*r)->has_value());
+    created += ***r == NetworkOutcome::Created ? 1 : 0;
+    existed += ***r == NetworkOutcome::AlreadyExisted ? 1 : 0;
+  }
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(existed, 7);
+  EXPECT_EQ(rt_.networkNames(), std::vector<std::string>{"lightshuttle-demo"});
+}
+
+TEST_F(MemoryRuntimeTest, TeardownRefusesWhileContainersAreAttached) {
+  // Ensures the network is kept while a container of the project runs, and removed after.
+  const ContainerSpec spec = makeSpec("demo", "db");
+  const ContainerId id = startOk(spec);
+  const std::string project = "demo";
+  Result<RemoveOutcome> refused = await(rt_.teardownProjectNetwork(project));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), Errc::FailedPrecondition);
+  EXPECT_NE(refused.error().message().find("'demo_db'"), std::string::npos);
+  EXPECT_EQ(rt_.networkNames().size(), 1u);
+
+  ASSERT_TRUE(await(rt_.stop(id, 1s)).has_value());
+  Result<RemoveOutcome> removed = await(rt_.teardownProjectNetwork(project));
+  ASSERT_TRUE(removed.has_value());
+  EXPECT_EQ(*removed, RemoveOutcome::Removed);
+}
+
+TEST_F(MemoryRuntimeTest, ListManagedIsSortedByResourceAndFilteredByProject) {
+  // Ensures listManaged returns the project's containers, any state, sorted by resource.
+  ContainerSpec web = makeSpec("demo", "web");
+  const ContainerSpec api = makeSpec("demo", "api");
+  const ContainerSpec db = makeSpec("demo", "db");
+  const ContainerSpec other = makeSpec("other", "api");
+  startOk(web);
+  startOk(api);
+  const ContainerId dbId = startOk(db);
+  startOk(other);
+  ASSERT_TRUE(await(rt_.stop(dbId, 1s)).has_value());
+
+  const std::string project = "demo";
+  Result<std::vector<ManagedContainer>> listed = await(rt_.listManaged(project));
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[0].resource, "api");
+  EXPECT_EQ((*listed)[1].resource, "db");
+  EXPECT_EQ((*listed)[2].resource, "web");
+  EXPECT_EQ((*listed)[2].name, "demo_web");
+  EXPECT_EQ((*listed)[2].configHash.size(), 64u);
+  EXPECT_NE((*listed)[2].configHash, (*listed)[1].configHash);
+  EXPECT_EQ((*listed)[1].status.state, ContainerState::Stopped);
+  EXPECT_EQ((*listed)[0].status.state, ContainerState::Running);
+}
+
+// --- ports -------------------------------------------------------------------------------
+
+TEST_F(MemoryRuntimeTest, MissingHostPortsAreAssignedFrom32768) {
+  // Ensures host ports the spec leaves open are assigned deterministically from 32768 upward.
+  ContainerSpec web = makeSpec("demo", "web");
+  web.ports.push_back({.containerPort = 80});
+  web.ports.push_back({.containerPort = 443, .hostAddress = "0.0.0.0"});
+  ContainerSpec api = makeSpec("demo", "api");
+  api.ports.push_back({.containerPort = 8080});
+  const ContainerStatus webStatus = inspectOk(startOk(web));
+  const ContainerStatus apiStatus = inspectOk(startOk(api));
+  ASSERT_EQ(webStatus.ports.size(), 2u);
+  EXPECT_EQ(webStatus.ports[0].hostAddress, "127.0.0.1");
+  EXPECT_EQ(webStatus.ports[0].hostPort, 32768);
+  EXPECT_EQ(webStatus.ports[1].hostAddress, "0.0.0.0");
+  EXPECT_EQ(webStatus.ports[1].hostPort, 32769);
+  ASSERT_EQ(apiStatus.ports.size(), 1u);
+  EXPECT_EQ(apiStatus.ports[0].hostPort, 32770);
+}
+
+TEST_F(MemoryRuntimeTest, AllocatedHostPortIsConflictNamingPortAndResource) {
+  // Ensures a second running container claiming the same host port is Conflict "port is already
+  // allocated", naming the port and the resource, and that the port frees once the holder stops.
+  ContainerSpec web = makeSpec("demo", "web");
+  web.ports.push_back({.containerPort = 80, .hostPort = 8080});
+  ContainerSpec api = makeSpec("demo", "api");
+  api.ports.push_back({.containerPort = 3000, .hostPort = 8080});
+  const ContainerId webId = startOk(web);
+
+  StartOptions options;
+  Result<ContainerId> clash = await(rt_.start(api, options));
+  ASSERT_FALSE(clash.has_value());
+  EXPECT_EQ(clash.error().code(), Errc::Conflict);
+  EXPECT_EQ(clash.error().reason(), "port_allocated");
+  const std::string message = clash.error().message();
+  EXPECT_NE(message.find("port is already allocated"), std::string::npos) << message;
+  EXPECT_NE(message.find("127.0.0.1:8080"), std::string::npos) << message;
+  EXPECT_NE(message.find("'api'"), std::string::npos) << message;
+  EXPECT_NE(message.find("'demo_web'"), std::string::npos) << message;
+  EXPECT_EQ(rt_.containerNames(), std::vector<std::string>{"demo_web"});
+
+  ContainerSpec other = makeSpec("demo", "other");
+  other.ports.push_back({.containerPort = 3000, .hostAddress = "127.0.0.2", .hostPort = 8080});
+  EXPECT_TRUE(await(rt_.start(other, options)).has_value());
+
+  ASSERT_TRUE(await(rt_.stop(webId, 1s)).has_value());
+  EXPECT_TRUE(await(rt_.start(api, options)).has_value());
+}
+
+// --- images ------------------------------------------------------------------------------
+
+TEST_F(MemoryRuntimeTest, PullPoliciesFollowTheEngine) {
+  // Ensures Never/Missing/Always behave as the engine does, with NotFound for unknown images.
+  rt_.addRegistryImage("postgres:16");
+  rt_.addLocalImage("local-only:1");
+  const std::string postgres = "postgres:16";
+  const std::string localOnly = "local-only:1";
+  const std::string unknown = "nowhere:1";
+  int progress = 0;
+  const ProgressCallback onProgress = [&progress](const ImageProgress&) { ++progress; };
+
+  Result<void> never = await(rt_.pullImage(postgres, PullPolicy::Never, onProgress));
+  ASSERT_FALSE(never.has_value());
+  EXPECT_EQ(never.error().code(), Errc::NotFound);
+  EXPECT_FALSE(rt_.hasLocalImage(postgres));
+
+  EXPECT_TRUE(await(rt_.pullImage(postgres, PullPolicy::Missing, onProgress)).has_value());
+  EXPECT_TRUE(rt_.hasLocalImage(postgres));
+  EXPECT_GT(progress, 0);
+  EXPECT_TRUE(await(rt_.pullImage(postgres, PullPolicy::Never, onProgress)).has_value());
+
+  EXPECT_TRUE(await(rt_.pullImage(localOnly, PullPolicy::Missing, onProgress)).has_value());
+  Result<void> always = await(rt_.pullImage(localOnly, PullPolicy::Always, onProgress));
+  ASSERT_FALSE(always.has_value());
+  EXPECT_EQ(always.error().code(), Errc::NotFound);
+
+  Result<void> missing = await(rt_.pullImage(unknown, PullPolicy::Missing, onProgress));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), Errc::NotFound);
+  EXPECT_EQ(missing.error().message(), "image 'nowhere:1' not found in the registry");
+}
+
+TEST_F(MemoryRuntimeTest, StartPullsPerPolicy) {
+  // Ensures start pulls a registry image it lacks (as its own Pull call) and fails NotFound,
+  // creating nothing, for an image it may not pull.
+  rt_.addRegistryImage("redis");
+  ContainerSpec cache = makeSpec("demo", "cache");
+  cache.image = PullImage{.reference = "redis"};
+  startOk(cache);
+  EXPECT_TRUE(rt_.hasLocalImage("redis:latest"));
+  const std::vector<Call> expected{
+      {Op::Start, "demo_cache"}, {Op::Pull, "redis"}, {Op::EnsureNetwork, "demo"}};
+  EXPECT_EQ(rt_.calls(), expected);
+
+  ContainerSpec never = makeSpec("demo", "never");
+  never.image = PullImage{.reference = "postgres:16", .policy = PullPolicy::Never};
+  StartOptions options;
+  Result<ContainerId> refused = await(rt_.start(never, options));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), Errc::NotFound);
+  EXPECT_EQ(rt_.containerNames(), std::vector<std::string>{"demo_cache"});
+}
+
+TEST_F(MemoryRuntimeTest, BuildTagsTheImageOrFailsWithBuildFailed) {
+  // Ensures a build adds its tag locally, and a scripted failure is FailedPrecondition
+  // "build_failed" carrying the engine's message, also when start builds.
+  BuildImage build;
+  build.context = "/src/api";
+  build.tag = "lightshuttle/demo_api:dev";
+  const ProgressCallback none;
+  Result<std::string> built = await(rt_.buildImage(build, none));
+  ASSERT_TRUE(built.has_value());
+  EXPECT_EQ(built->rfind("sha256:", 0), 0u);
+  EXPECT_TRUE(rt_.hasLocalImage("lightshuttle/demo_api:dev"));
+
+  BuildImage broken;
+  broken.context = "/src/worker";
+  broken.tag = "lightshuttle/demo_worker:dev";
+  rt_.failBuild(broken.tag, "The command '/bin/sh -c make' returned a non-zero code: 2");
+  Result<std::string> failed = await(rt_.buildImage(broken, none));
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().code(), Errc::FailedPrecondition);
+  EXPECT_EQ(failed.error().reason(), "build_failed");
+  EXPECT_NE(failed.error().message().find("returned a non-zero code: 2"), std::string::npos);
+
+  ContainerSpec worker = makeSpec("demo", "worker");
+  worker.image = broken;
+  StartOptions options;
+  Result<ContainerId> started = await(rt_.start(worker, options));
+  ASSERT_FALSE(started.has_value());
+  EXPECT_EQ(started.error().reason(), "build_failed");
+  EXPECT_TRUE(rt_.containerNames().empty());
+
+  ContainerSpec api = makeSpec("demo", "api");
+  api.image = build;
+  startOk(api);
+}
+
+// --- scripted behaviour ------------------------------------------------------------------
+
+TEST_F(MemoryRuntimeTest, HealthyAfterCompletesWaitHealthyAtThatVirtualTime) {
+  // Ensures waitHealthy completes exactly when the scripted health turns healthy.
+  Behaviour db;
+  db.healthyAfter = 3s;
+  rt_.script("demo_db", db);
+  const ContainerSpec spec = withHealthcheck(makeSpec("demo", "db"));
+  const ContainerId id = startOk(spec);
+  Slot<Result<void>> waited = spawn(rt_.waitHealthy(id, 60s));
+  poll();
+  advance(2999ms);
+  EXPECT_FALSE(waited->has_value());
+  advance(1ms);
+  ASSERT_TRUE(waited->has_value());
+  EXPECT_TRUE((*waited)->has_value());
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Healthy);
+  EXPECT_EQ(rt_.pendingWaiters(), 0u);
+  EXPECT_EQ(clock_.pendingTimers(), 0u);
+}
+
+TEST_F(MemoryRuntimeTest, ScriptMatchesTheResourceName) {
+  // Ensures a script keyed by resource name applies when no container-name script exists.
+  Behaviour db;
+  db.healthyAfter = 1s;
+  rt_.script("db", db);
+  const ContainerSpec spec = withHealthcheck(makeSpec("demo", "db"));
+  const ContainerId id = startOk(spec);
+  advance(1s);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Healthy);
+}
+
+TEST_F(MemoryRuntimeTest, UnhealthyAtFlipsHealth) {
+  // Ensures health flips to unhealthy at the scripted instant, with health_status events.
+  Behaviour db;
+  db.healthyAfter = 1s;
+  db.unhealthyAt = 5s;
+  rt_.script("demo_db", db);
+  auto events = subscribe("demo");
+  const ContainerSpec spec = withHealthcheck(makeSpec("demo", "db"));
+  const ContainerId id = startOk(spec);
+  advance(4s);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Healthy);
+  advance(1s);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Unhealthy);
+  const auto seen = ready(*events);
+  ASSERT_EQ(kinds(seen), (std::vector<Kind>{Kind::Start, Kind::HealthStatus, Kind::HealthStatus}));
+  EXPECT_EQ(seen[1].health, "healthy");
+  EXPECT_EQ(seen[2].health, "unhealthy");
+  EXPECT_EQ(seen[2].time - seen[0].time, 5s);
+}
+
+TEST_F(MemoryRuntimeTest, FailHealthAfterTurnsUnhealthyOnceRetriesFail) {
+  // Ensures failing probes make the container unhealthy after retries × interval.
+  Behaviour db;
+  db.healthyAfter = 1s;
+  db.failHealthAfter = 10s;  // healthcheck: interval 2s, retries 3 => unhealthy at 16s
+  rt_.script("demo_db", db);
+  const ContainerSpec spec = withHealthcheck(makeSpec("demo", "db"));
+  const ContainerId id = startOk(spec);
+  advance(15s);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Healthy);
+  advance(1s);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Unhealthy);
+}
+
+TEST_F(MemoryRuntimeTest, ScriptedExitStopsWithCodeAndLastLines) {
+  // Ensures a scripted exit stops the container with its code, time and last log lines.
+  Behaviour job;
+  job.exit = ScriptedExit{.after = 5s, .code = 3, .lastLines = {"fatal: no config"}};
+  rt_.script("demo_job", job);
+  const ContainerSpec spec = makeSpec("demo", "job");
+  const ContainerId id = startOk(spec);
+  advance(4s);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Running);
+  advance(1s);
+  const ContainerStatus status = inspectOk(id);
+  EXPECT_EQ(status.state, ContainerState::Stopped);
+  EXPECT_EQ(status.exitCode, 3);
+  EXPECT_FALSE(status.oomKilled);
+  ASSERT_TRUE(status.startedAt && status.finishedAt);
+  EXPECT_EQ(*status.finishedAt - *status.startedAt, 5s);
+  EXPECT_TRUE(status.ports.empty());
+
+  LogOptions options;
+  Result<std::unique_ptr<LogChunkStream>> stream = await(rt_.logs(id, options));
+  ASSERT_TRUE(stream.has_value());
+  Result<std::optional<LogChunk>> line = await((*stream)->next());
+  ASSERT_TRUE(line.has_value() && line->has_value());
+  EXPECT_EQ((*line)->bytes, "fatal: no config\n");
+  EXPECT_EQ((*line)->stream, LogChunk::Stream::Stderr);
+}
+
+TEST_F(MemoryRuntimeTest, OomAtKillsTheContainer) {
+  // Ensures an OOM kill gives oom then die 137 and sets oomKilled.
+  Behaviour hog;
+  hog.oomAt = 2s;
+  rt_.script("demo_hog", hog);
+  auto events = subscribe("demo");
+  const ContainerSpec spec = makeSpec("demo", "hog");
+  const ContainerId id = startOk(spec);
+  advance(2s);
+  const ContainerStatus status = inspectOk(id);
+  EXPECT_EQ(status.state, ContainerState::Stopped);
+  EXPECT_EQ(status.exitCode, 137);
+  EXPECT_TRUE(status.oomKilled);
+  const auto seen = ready(*events);
+  ASSERT_EQ(kinds(seen), (std::vector<Kind>{Kind::Start, Kind::Oom, Kind::Die}));
+  EXPECT_EQ(seen[2].exitCode, 137);
+}
+
+TEST_F(MemoryRuntimeTest, RunningAfterKeepsTheContainerStarting) {
+  // Ensures a container scripted to take time to start is Starting, then Running with its
+  // start event at that time.
+  Behaviour slow;
+  slow.runningAfter = 2s;
+  rt_.script("demo_slow", slow);
+  auto events = subscribe("demo");
+  const ContainerSpec spec = makeSpec("demo", "slow");
+  const ContainerId id = startOk(spec);
+  const auto startedAt = clock_.system() + 2s;
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Starting);
+  EXPECT_TRUE(ready(*events).empty());
+  advance(2s);
+  const ContainerStatus status = inspectOk(id);
+  EXPECT_EQ(status.state, ContainerState::Running);
+  EXPECT_EQ(status.startedAt, startedAt);
+  const auto seen = ready(*events);
+  ASSERT_EQ(kinds(seen), std::vector<Kind>{Kind::Start});
+  EXPECT_EQ(seen[0].time, startedAt);
+}
+
+TEST_F(MemoryRuntimeTest, ScriptedLogLinesAppearAtTheirTimes) {
+  // Ensures scripted log lines are emitted at their virtual times with those timestamps.
+  Behaviour web;
+  web.logs = {ScriptedLog{.at = 1s, .line = "listening"}, ScriptedLog{.at = 3s, .line = "ready"}};
+  rt_.script("demo_web", web);
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  const auto startedAt = clock_.system();
+  advance(2s);
+  LogOptions options;
+  Result<std::unique_ptr<LogChunkStream>> stream = await(rt_.logs(id, options));
+  ASSERT_TRUE(stream.has_value());
+  Result<std::optional<LogChunk>> first = await((*stream)->next());
+  ASSERT_TRUE(first.has_value() && first->has_value());
+  EXPECT_EQ((*first)->bytes, "listening\n");
+  EXPECT_EQ((*first)->timestamp, startedAt + 1s);
+  Result<std::optional<LogChunk>> end = await((*stream)->next());
+  ASSERT_TRUE(end.has_value());
+  EXPECT_FALSE(end->has_value());
+}
+
+// --- waitHealthy -------------------------------------------------------------------------
+
+TEST_F(MemoryRuntimeTest, WaitHealthyWithoutHealthcheckWaitsForRunning) {
+  // Ensures readiness without a healthcheck means running: at once, or when Starting ends.
+  const ContainerSpec web = makeSpec("demo", "web");
+  const ContainerId webId = startOk(web);
+  EXPECT_TRUE(await(rt_.waitHealthy(webId, 1s)).has_value());
+
+  Behaviour slow;
+  slow.runningAfter = 4s;
+  rt_.script("demo_slow", slow);
+  const ContainerSpec slowSpec = makeSpec("demo", "slow");
+  const ContainerId slowId = startOk(slowSpec);
+  Slot<Result<void>> waited = spawn(rt_.waitHealthy(slowId, 10s));
+  poll();
+  advance(3s);
+  EXPECT_FALSE(waited->has_value());
+  advance(1s);
+  ASSERT_TRUE(waited->has_value());
+  EXPECT_TRUE((*waited)->has_value());
+}
+
+TEST_F(MemoryRuntimeTest, WaitHealthyFailsWhenTheContainerExitsFirst) {
+  // Ensures an exit before ready is FailedPrecondition "exited_before_ready" with the exit code
+  // and the last log lines.
+  Behaviour db;
+  db.logs = {ScriptedLog{.at = 1s, .line = "initdb: starting"}};
+  db.exit = ScriptedExit{.after = 2s, .code = 1, .lastLines = {"FATAL: bad password"}};
+  rt_.script("demo_db", db);
+  const ContainerSpec spec = withHealthcheck(makeSpec("demo", "db"));
+  const ContainerId id = startOk(spec);
+  Slot<Result<void>> waited = spawn(rt_.waitHealthy(id, 60s));
+  poll();
+  advance(1s);
+  EXPECT_FALSE(waited->has_value());
+  advance(1s);
+  ASSERT_TRUE(waited->has_value());
+  ASSERT_FALSE((*waited)->has_value());
+  const Error& err = (*waited)->error();
+  EXPECT_EQ(err.code(), Errc::FailedPrecondition);
+  EXPECT_EQ(err.reason(), "exited_before_ready");
+  EXPECT_NE(err.message().find("'demo_db' exited with code 1"), std::string::npos) << err.message();
+  EXPECT_NE(err.message().find("initdb: starting"), std::string::npos) << err.message();
+  EXPECT_NE(err.message().find("FATAL: bad password"), std::string::npos) << err.message();
+}
+
+TEST_F(MemoryRuntimeTest, WaitHealthyTimesOutInVirtualTime) {
+  // Ensures waitHealthy gives Timeout once the timeout elapses in virtual time, naming the
+  // last state, and not a moment earlier.
+  const ContainerSpec spec = withHealthcheck(makeSpec("demo", "db"));
+  const ContainerId id = startOk(spec);
+  Slot<Result<void>> waited = spawn(rt_.waitHealthy(id, 10s));
+  poll();
+  advance(9999ms);
+  EXPECT_FALSE(waited->has_value());
+  advance(1ms);
+  ASSERT_TRUE(waited->has_value());
+  ASSERT_FALSE((*waited)->has_value());
+  EXPECT_EQ((*waited)->error().code(), Errc::Timeout);
+  EXPECT_NE((*waited)->error().message().find("10s"), std::string::npos);
+  EXPECT_NE((*waited)->error().message().find("health starting"), std::string::npos);
+  EXPECT_EQ(clock_.pendingTimers(), 0u);
+}
+
+TEST_F(MemoryRuntimeTest, WaitHealthyIsCancellableWithoutLeaks) {
+  // Ensures terminal cancellation ends waitHealthy with Cancelled and leaves no waiter or timer.
+  const ContainerSpec spec = withHealthcheck(makeSpec("demo", "db"));
+  const ContainerId id = startOk(spec);
+  asio::cancellation_signal sig;
+  Slot<Result<void>> waited = spawn(rt_.waitHealthy(id, 60s), sig);
+  poll();
+  EXPECT_EQ(rt_.pendingWaiters(), 1u);
+  EXPECT_EQ(clock_.pendingTimers(), 1u);
+  sig.emit(asio::cancellation_type::terminal);
+  poll();
+  ASSERT_TRUE(waited->has_value());
+  ASSERT_FALSE((*waited)->has_value());
+  EXPECT_EQ((*waited)->error().code(), Errc::Cancelled);
+  EXPECT_EQ(rt_.pendingWaiters(), 0u);
+  EXPECT_EQ(clock_.pendingTimers(), 0u);
+}
+
+TEST_F(MemoryRuntimeTest, WaitHealthyReportsRemovalWhileWaiting) {
+  // Ensures a container removed while waitHealthy waits ends the wait with NotFound.
+  const ContainerSpec spec = withHealthcheck(makeSpec("demo", "db"));
+  const ContainerId id = startOk(spec);
+  Slot<Result<void>> waited = spawn(rt_.waitHealthy(id, 60s));
+  poll();
+  ASSERT_TRUE(rt_.externalRemove("demo_db"));
+  poll();
+  ASSERT_TRUE(waited->has_value());
+  ASSERT_FALSE((*waited)->has_value());
+  EXPECT_EQ((*waited)->error().code(), Errc::NotFound);
+}
+
+// --- stop --------------------------------------------------------------------------------
+
+TEST_F(MemoryRuntimeTest, StopOfAContainerHonouringSigtermIsImmediate) {
+  // Ensures a container that honours SIGTERM stops at once with its code: die, then stop.
+  Behaviour web;
+  web.sigtermExitCode = 143;
+  rt_.script("demo_web", web);
+  auto events = subscribe("demo");
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  Result<StopOutcome> stopped = await(rt_.stop(id, 10s));
+  ASSERT_TRUE(stopped.has_value());
+  EXPECT_EQ(inspectOk(id).exitCode, 143);
+  const auto seen = ready(*events);
+  ASSERT_EQ(kinds(seen), (std::vector<Kind>{Kind::Start, Kind::Die, Kind::Stop}));
+  EXPECT_EQ(seen[1].exitCode, 143);
+}
+
+TEST_F(MemoryRuntimeTest, StopKillsASigtermIgnoringContainerAfterTheGrace) {
+  // Ensures stop waits out the grace in virtual time for a container ignoring SIGTERM, then
+  // kills it (exit code 137).
+  Behaviour stubborn;
+  stubborn.ignoresSigterm = true;
+  rt_.script("demo_stubborn", stubborn);
+  const ContainerSpec spec = makeSpec("demo", "stubborn");
+  const ContainerId id = startOk(spec);
+  Slot<Result<StopOutcome>> stopped = spawn(rt_.stop(id, 10s));
+  poll();
+  EXPECT_FALSE(stopped->has_value());
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Running);
+  advance(9s);
+  EXPECT_FALSE(stopped->has_value());
+  advance(1s);
+  ASSERT_TRUE(stopped->has_value());
+  ASSERT_TRUE((*stopped)->has_value());
+  EXPECT_EQ(***stopped, StopOutcome::Stopped);
+  const ContainerStatus status = inspectOk(id);
+  EXPECT_EQ(status.state, ContainerState::Stopped);
+  EXPECT_EQ(status.exitCode, 137);
+}
+
+TEST_F(MemoryRuntimeTest, StopWaitsForAShutdownWithinTheGrace) {
+  // Ensures a container needing 2s to shut down stops after 2s with its own code, not killed.
+  Behaviour db;
+  db.shutdownTime = 2s;
+  db.sigtermExitCode = 0;
+  rt_.script("demo_db", db);
+  const ContainerSpec spec = makeSpec("demo", "db");
+  const ContainerId id = startOk(spec);
+  Slot<Result<StopOutcome>> stopped = spawn(rt_.stop(id, 10s));
+  poll();
+  advance(1s);
+  EXPECT_FALSE(stopped->has_value());
+  advance(1s);
+  ASSERT_TRUE(stopped->has_value());
+  ASSERT_TRUE((*stopped)->has_value());
+  EXPECT_EQ(inspectOk(id).exitCode, 0);
+  EXPECT_EQ(clock_.pendingTimers(), 0u);
+}
+
+TEST_F(MemoryRuntimeTest, StopIsCancellableDuringTheGrace) {
+  // Ensures cancelling a stop waiting out its grace returns Cancelled, kills nothing and leaks
+  // no waiter.
+  Behaviour stubborn;
+  stubborn.ignoresSigterm = true;
+  rt_.script("demo_stubborn", stubborn);
+  const ContainerSpec spec = makeSpec("demo", "stubborn");
+  const ContainerId id = startOk(spec);
+  asio::cancellation_signal sig;
+  Slot<Result<StopOutcome>> stopped = spawn(rt_.stop(id, 10s), sig);
+  poll();
+  advance(5s);
+  sig.emit(asio::cancellation_type::terminal);
+  poll();
+  ASSERT_TRUE(stopped->has_value());
+  ASSERT_FALSE((*stopped)->has_value());
+  EXPECT_EQ((*stopped)->error().code(), Errc::Cancelled);
+  EXPECT_EQ(rt_.pendingWaiters(), 0u);
+  EXPECT_EQ(clock_.pendingTimers(), 0u);
+  advance(1h);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Running);
+}
+
+// --- logs --------------------------------------------------------------------------------
+
+TEST_F(MemoryRuntimeTest, LogsFollowYieldsLinesAsEmittedAndEndsWhenStopped) {
+  // Ensures a following log stream delivers each line when emitted and ends after the exit.
+  Behaviour job;
+  job.logs = {ScriptedLog{.at = 1s, .line = "a"}, ScriptedLog{.at = 2s, .line = "b"}};
+  job.exit = ScriptedExit{.after = 3s, .code = 0, .lastLines = {"bye"}};
+  rt_.script("demo_job", job);
+  const ContainerSpec spec = makeSpec("demo", "job");
+  const ContainerId id = startOk(spec);
+  LogOptions options;
+  options.follow = true;
+  Result<std::unique_ptr<LogChunkStream>> stream = await(rt_.logs(id, options));
+  ASSERT_TRUE(stream.has_value());
+  std::vector<std::string> lines;
+  bool ended = false;
+  asio::co_spawn(ctx_, drainLogs(**stream, lines, ended),
+                 [](std::exception_ptr e) { reportException(e); });
+  poll();
+  EXPECT_TRUE(lines.empty());
+  advance(1s);
+  EXPECT_EQ(lines, std::vector<std::string>{"a\n"});
+  advance(1s);
+  EXPECT_EQ(lines, (std::vector<std::string>{"a\n", "b\n"}));
+  EXPECT_FALSE(ended);
+  advance(1s);
+  EXPECT_EQ(lines, (std::vector<std::string>{"a\n", "b\n", "bye\n"}));
+  EXPECT_TRUE(ended);
+  EXPECT_EQ(rt_.pendingWaiters(), 0u);
+}
+
+TEST_F(MemoryRuntimeTest, LogsFollowEndsWhenTheContainerIsRemoved) {
+  // Ensures a following log stream ends when its container is removed.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  LogOptions options;
+  options.follow = true;
+  Result<std::unique_ptr<LogChunkStream>> stream = await(rt_.logs(id, options));
+  ASSERT_TRUE(stream.has_value());
+  std::vector<std::string> lines;
+  bool ended = false;
+  asio::co_spawn(ctx_, drainLogs(**stream, lines, ended),
+                 [](std::exception_ptr e) { reportException(e); });
+  poll();
+  ASSERT_TRUE(rt_.writeLog("demo_web", "hello"));
+  poll();
+  EXPECT_EQ(lines, std::vector<std::string>{"hello\n"});
+  EXPECT_FALSE(ended);
+  const std::string name = spec.name;
+  ASSERT_TRUE(await(rt_.remove(name)).has_value());
+  EXPECT_TRUE(ended);
+}
+
+TEST_F(MemoryRuntimeTest, LogsHonourTailAndStreamSelection) {
+  // Ensures tail keeps the last N selected lines and the stdout/stderr switches filter.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  ASSERT_TRUE(rt_.writeLog("demo_web", "out 1"));
+  ASSERT_TRUE(rt_.writeLog("demo_web", "err 1", LogChunk::Stream::Stderr));
+  ASSERT_TRUE(rt_.writeLog("demo_web", "out 2"));
+  ASSERT_TRUE(rt_.writeLog("demo_web", "err 2", LogChunk::Stream::Stderr));
+  ASSERT_TRUE(rt_.writeLog("demo_web", "out 3"));
+
+  auto read = [&](const LogOptions& options) {
+    std::vector<std::string> lines;
+    bool ended = false;
+    Result<std::unique_ptr<LogChunkStream>> stream = await(rt_.logs(id, options));
+    EXPECT_TRUE(stream.has_value());
+    if (stream.has_value()) {
+      run(drainLogs(**stream, lines, ended));
+    }
+    EXPECT_TRUE(ended);
+    return lines;
+  };
+  LogOptions tail;
+  tail.tail = 2;
+  EXPECT_EQ(read(tail), (std::vector<std::string>{"err 2\n", "out 3\n"}));
+  LogOptions stdoutOnly;
+  stdoutOnly.stderrStream = false;
+  stdoutOnly.tail = 2;
+  EXPECT_EQ(read(stdoutOnly), (std::vector<std::string>{"out 2\n", "out 3\n"}));
+  LogOptions none;
+  none.tail = 0;
+  EXPECT_TRUE(read(none).empty());
+}
+
+TEST_F(MemoryRuntimeTest, LogStreamNextIsCancellable) {
+  // Ensures a following stream's pending next() ends with Cancelled on terminal cancellation.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  LogOptions options;
+  options.follow = true;
+  Result<std::unique_ptr<LogChunkStream>> stream = await(rt_.logs(id, options));
+  ASSERT_TRUE(stream.has_value());
+  asio::cancellation_signal sig;
+  Slot<Result<std::optional<LogChunk>>> next = spawn((*stream)->next(), sig);
+  poll();
+  EXPECT_FALSE(next->has_value());
+  sig.emit(asio::cancellation_type::terminal);
+  poll();
+  ASSERT_TRUE(next->has_value());
+  ASSERT_FALSE((*next)->has_value());
+  EXPECT_EQ((*next)->error().code(), Errc::Cancelled);
+  EXPECT_EQ(rt_.pendingWaiters(), 0u);
+}
+
+// --- events ------------------------------------------------------------------------------
+
+TEST_F(MemoryRuntimeTest, EventsArriveInOrderAndAreFilteredByProject) {
+  // Ensures events come in engine order (start, health_status, die, stop, destroy) and a project
+  // filter keeps other projects' events out.
+  Behaviour db;
+  db.healthyAfter = 1s;
+  rt_.script("demo_db", db);
+  auto demo = subscribe("demo");
+  auto all = subscribe("");
+  const ContainerSpec spec = withHealthcheck(makeSpec("demo", "db"));
+  const ContainerSpec other = makeSpec("other", "web");
+  const ContainerId id = startOk(spec);
+  startOk(other);
+  advance(1s);
+  ASSERT_TRUE(await(rt_.stop(id, 10s)).has_value());
+  const std::string name = spec.name;
+  ASSERT_TRUE(await(rt_.remove(name)).has_value());
+
+  const auto seen = ready(*demo);
+  ASSERT_EQ(kinds(seen), (std::vector<Kind>{Kind::Start, Kind::HealthStatus, Kind::Die, Kind::Stop,
+                                            Kind::Destroy}));
+  for (const auto& e : seen) {
+    EXPECT_EQ(e.id, id);
+    EXPECT_EQ(e.name, "demo_db");
+    EXPECT_EQ(e.project, "demo");
+    EXPECT_EQ(e.resource, "db");
+  }
+  EXPECT_EQ(seen[1].health, "healthy");
+  EXPECT_EQ(seen[2].exitCode, 0);
+  EXPECT_EQ(ready(*all).size(), 6u);  // other_web's start too
+}
+
+TEST_F(MemoryRuntimeTest, RestartEngineBreaksStreamsWhichReconnect) {
+  // Ensures an engine restart makes every open stream yield Reconnected, then carry on.
+  auto events = subscribe("demo");
+  const ContainerSpec web = makeSpec("demo", "web");
+  startOk(web);
+  rt_.restartEngine();
+  const ContainerSpec api = makeSpec("demo", "api");
+  startOk(api);
+  const auto seen = ready(*events);
+  ASSERT_EQ(kinds(seen), (std::vector<Kind>{Kind::Start, Kind::Reconnected, Kind::Start}));
+  EXPECT_EQ(seen[2].name, "demo_api");
+  EXPECT_EQ(seen[1].project, "demo");
+}
+
+TEST_F(MemoryRuntimeTest, SlowSubscriberGetsReconnectedInsteadOfBlocking) {
+  // Ensures a subscriber 1024 events behind still gets them all, and one more drops the backlog
+  // for a single Reconnected marker.
+  auto events = subscribe("demo");
+  const ContainerSpec spec = withHealthcheck(makeSpec("demo", "db"));
+  startOk(spec);  // 1 event
+  bool healthy = false;
+  auto flip = [&] {  // one health_status event each
+    healthy = !healthy;
+    return rt_.setHealth("demo_db", healthy ? Health::Healthy : Health::Unhealthy);
+  };
+  for (int i = 0; i < 1023; ++i) {
+    ASSERT_TRUE(flip());
+  }
+  EXPECT_EQ(ready(*events).size(), 1024u);
+
+  for (int i = 0; i < 1025; ++i) {
+    ASSERT_TRUE(flip());
+  }
+  const auto seen = ready(*events);
+  ASSERT_EQ(kinds(seen), std::vector<Kind>{Kind::Reconnected});
+
+  ASSERT_TRUE(rt_.crash("demo_db", 2));
+  EXPECT_EQ(kinds(ready(*events)), std::vector<Kind>{Kind::Die});
+}
+
+TEST_F(MemoryRuntimeTest, ExternalActionsProduceEngineEvents) {
+  // Ensures external stop, crash, health changes and removal look like the engine's events.
+  const ContainerSpec web = withHealthcheck(makeSpec("demo", "web"));
+  const ContainerSpec api = makeSpec("demo", "api");
+  const ContainerSpec db = makeSpec("demo", "db");
+  startOk(web);
+  startOk(api);
+  startOk(db);
+  auto events = subscribe("demo");
+  ASSERT_TRUE(rt_.setHealth("demo_web", Health::Healthy));
+  EXPECT_FALSE(rt_.setHealth("demo_api", Health::Healthy));  // no healthcheck
+  ASSERT_TRUE(rt_.externalStop("demo_web"));
+  ASSERT_TRUE(rt_.crash("demo_api", 2));
+  ASSERT_TRUE(rt_.oomKill("demo_db"));
+  ASSERT_TRUE(rt_.externalRemove("demo_db"));
+  EXPECT_FALSE(rt_.crash("demo_api", 3));  // already stopped
+  EXPECT_FALSE(rt_.externalRemove("demo_nope"));
+
+  const auto seen = ready(*events);
+  ASSERT_EQ(kinds(seen), (std::vector<Kind>{Kind::HealthStatus, Kind::Die, Kind::Stop, Kind::Die,
+                                            Kind::Oom, Kind::Die, Kind::Destroy}));
+  EXPECT_EQ(seen[1].exitCode, 0);
+  EXPECT_EQ(seen[3].exitCode, 2);
+  EXPECT_EQ(seen[5].exitCode, 137);
+  EXPECT_EQ(rt_.containerNames(), (std::vector<std::string>{"demo_api", "demo_web"}));
+}
+
+TEST_F(MemoryRuntimeTest, EventStreamNextIsCancellableAndCloseEndsIt) {
+  // Ensures a pending next() ends with Cancelled on cancellation, and close() ends the stream.
+  auto events = subscribe("demo");
+  EXPECT_EQ(rt_.eventSubscribers(), 1u);
+  asio::cancellation_signal sig;
+  Slot<Result<RuntimeEvent>> next = spawn(events->next(), sig);
+  poll();
+  EXPECT_FALSE(next->has_value());
+  sig.emit(asio::cancellation_type::terminal);
+  poll();
+  ASSERT_TRUE(next->has_value());
+  ASSERT_FALSE((*next)->has_value());
+  EXPECT_EQ((*next)->error().code(), Errc::Cancelled);
+
+  Slot<Result<RuntimeEvent>> pending = spawn(events->next());
+  poll();
+  events->close();
+  poll();
+  ASSERT_TRUE(pending->has_value());
+  ASSERT_FALSE((*pending)->has_value());
+  EXPECT_EQ(rt_.eventSubscribers(), 0u);
+  EXPECT_EQ(rt_.pendingWaiters(), 0u);
+}
+
+// --- faults ------------------------------------------------------------------------------
+
+TEST_F(MemoryRuntimeTest, FailOnFailsOnlyTheNthCallOfThatOperation) {
+  // Ensures failOn fails exactly the N-th call of its operation, with the chosen error, and
+  // that the faulted call has no effect.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  rt_.failOn(Op::Inspect, 2, failure(Errc::Unavailable, "engine unreachable", "engine_down"));
+  rt_.failOn(Op::Stop, 1, failure(Errc::Internal));
+  EXPECT_TRUE(await(rt_.inspect(id)).has_value());
+  Result<ContainerStatus> second = await(rt_.inspect(id));
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code(), Errc::Unavailable);
+  EXPECT_EQ(second.error().message(), "engine unreachable");
+  EXPECT_EQ(second.error().reason(), "engine_down");
+  EXPECT_TRUE(await(rt_.inspect(id)).has_value());
+
+  Result<StopOutcome> stopped = await(rt_.stop(id, 1s));
+  ASSERT_FALSE(stopped.has_value());
+  EXPECT_EQ(stopped.error().code(), Errc::Internal);
+  EXPECT_EQ(stopped.error().message(), "injected failure of stop (call 1)");
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Running);
+  EXPECT_EQ(rt_.callCount(Op::Inspect), 4u);
+  EXPECT_EQ(rt_.callCount(Op::Stop), 1u);
+}
+
+TEST_F(MemoryRuntimeTest, FailOnCanFailSeveralCallsInARow) {
+  // Ensures failOn with `times` fails that many consecutive calls, then calls succeed again.
+  const std::string project = "demo";
+  rt_.failOn(Op::ListManaged, 1, failure(Errc::Unavailable), 2);
+  EXPECT_FALSE(await(rt_.listManaged(project)).has_value());
+  EXPECT_FALSE(await(rt_.listManaged(project)).has_value());
+  EXPECT_TRUE(await(rt_.listManaged(project)).has_value());
+}
+
+TEST_F(MemoryRuntimeTest, FailCallCountsCallsOfEveryOperation) {
+  // Ensures failCall fails the N-th call overall, whatever its operation.
+  const std::string project = "demo";
+  rt_.failCall(3, failure(Errc::Unavailable));
+  EXPECT_TRUE(await(rt_.ensureProjectNetwork(project)).has_value());
+  EXPECT_TRUE(await(rt_.listManaged(project)).has_value());
+  Result<RemoveOutcome> third = await(rt_.teardownProjectNetwork(project));
+  ASSERT_FALSE(third.has_value());
+  EXPECT_EQ(third.error().message(), "injected failure of teardown_network (call 3 overall)");
+  EXPECT_EQ(rt_.networkNames().size(), 1u);
+}
+
+TEST_F(MemoryRuntimeTest, HangOnKeepsTheCallPendingUntilCancelled) {
+  // Ensures a hung call never completes however much virtual time passes, and returns
+  // Cancelled without a leaked waiter once its caller is cancelled.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  rt_.hangOn(Op::Stop, 1);
+  asio::cancellation_signal sig;
+  Slot<Result<StopOutcome>> stopped = spawn(rt_.stop(id, 1s), sig);
+  poll();
+  advance(24h);
+  EXPECT_FALSE(stopped->has_value());
+  EXPECT_EQ(rt_.pendingWaiters(), 1u);
+  sig.emit(asio::cancellation_type::terminal);
+  poll();
+  ASSERT_TRUE(stopped->has_value());
+  ASSERT_FALSE((*stopped)->has_value());
+  EXPECT_EQ((*stopped)->error().code(), Errc::Cancelled);
+  EXPECT_EQ(rt_.pendingWaiters(), 0u);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Running);
+}
+
+TEST_F(MemoryRuntimeTest, HoldKeepsTheCallPendingUntilReleased) {
+  // Ensures a held start does nothing until its gate is released, then proceeds normally.
+  Gate gate = rt_.hold(Op::Start);
+  const ContainerSpec spec = makeSpec("demo", "web");
+  StartOptions options;
+  Slot<Result<ContainerId>> started = spawn(rt_.start(spec, options));
+  EXPECT_FALSE(gate.reached());
+  poll();
+  EXPECT_TRUE(gate.reached());
+  advance(1h);
+  EXPECT_FALSE(started->has_value());
+  EXPECT_TRUE(rt_.containerNames().empty());
+  gate.release();
+  poll();
+  ASSERT_TRUE(started->has_value());
+  EXPECT_TRUE((*started)->has_value());
+  EXPECT_EQ(rt_.containerNames(), std::vector<std::string>{"demo_web"});
+}
+
+TEST_F(MemoryRuntimeTest, HeldCallCanBeFailedOrCancelled) {
+  // Ensures a gate can complete its held call with an error, and a held call is cancellable.
+  const std::string project = "demo";
+  Gate failing = rt_.hold(Op::EnsureNetwork);
+  Slot<Result<NetworkOutcome>> first = spawn(rt_.ensureProjectNetwork(project));
+  poll();
+  failing.fail(failure(Errc::Conflict, "network is busy"));
+  poll();
+  ASSERT_TRUE(first->has_value());
+  ASSERT_FALSE((*first)->has_value());
+  EXPECT_EQ((*first)->error().code(), Errc::Conflict);
+  EXPECT_TRUE(rt_.networkNames().empty());
+
+  Gate held = rt_.hold(Op::EnsureNetwork);
+  asio::cancellation_signal sig;
+  Slot<Result<NetworkOutcome>> second = spawn(rt_.ensureProjectNetwork(project), sig);
+  poll();
+  EXPECT_TRUE(held.reached());
+  sig.emit(asio::cancellation_type::terminal);
+  poll();
+  ASSERT_TRUE(second->has_value());
+  ASSERT_FALSE((*second)->has_value());
+  EXPECT_EQ((*second)->error().code(), Errc::Cancelled);
+  held.release();  // too late: nothing happens
+  poll();
+  EXPECT_TRUE(rt_.networkNames().empty());
+  EXPECT_EQ(rt_.pendingWaiters(), 0u);
+}
+
+TEST_F(MemoryRuntimeTest, CallLogRecordsOperationsInOrder) {
+  // Ensures the call log lists every call in order, with container names as arguments.
+  rt_.addRegistryImage("postgres:16");
+  const std::string project = "demo";
+  ContainerSpec spec = makeSpec("demo", "db");
+  spec.image = PullImage{.reference = "postgres:16"};
+  EXPECT_TRUE(await(rt_.ensureProjectNetwork(project)).has_value());
+  const ContainerId id = startOk(spec);
+  EXPECT_TRUE(await(rt_.waitHealthy(id, 1s)).has_value());
+  EXPECT_TRUE(await(rt_.stop(id, 1s)).has_value());
+  EXPECT_TRUE(await(rt_.remove(id.value)).has_value());
+  EXPECT_TRUE(await(rt_.teardownProjectNetwork(project)).has_value());
+  const std::vector<Call> expected{
+      {Op::EnsureNetwork, "demo"}, {Op::Start, "demo_db"},        {Op::Pull, "postgres:16"},
+      {Op::EnsureNetwork, "demo"}, {Op::WaitHealthy, "demo_db"},  {Op::Stop, "demo_db"},
+      {Op::Remove, "demo_db"},     {Op::TeardownNetwork, "demo"},
+  };
+  EXPECT_EQ(rt_.calls(), expected);
+  rt_.clearCalls();
+  EXPECT_TRUE(rt_.calls().empty());
+}
+
+TEST_F(MemoryRuntimeTest, FailAtEveryStepLeavesNothingBehind) {
+  // Ensures that, whichever call of an up-then-down sequence fails, cleaning up afterwards
+  // leaves no container and no network: the loop lifecycle tests use.
+  const std::string project = "demo";
+  ContainerSpec db = makeSpec("demo", "db");
+  ContainerSpec web = makeSpec("demo", "web");
+  web.ports.push_back({.containerPort = 80, .hostPort = 8080});
+  const std::vector<std::string> names{db.name, web.name};
+  std::size_t failedAttempts = 0;
+  for (std::size_t n = 1;; ++n) {
+    ASSERT_LT(n, 100u) << "the sequence never succeeded";
+    rt_.clearFaults();
+    rt_.failCall(n, failure(Errc::Unavailable, "engine went away"));
+    Result<void> attempt = await(upAndDown(rt_, db, web, project));
+    rt_.clearFaults();
+    Result<void> cleaned = await(cleanUp(rt_, names, project));
+    ASSERT_TRUE(cleaned.has_value()) << cleaned.error().what();
+    EXPECT_TRUE(rt_.containerNames().empty()) << "after a failure at call " << n;
+    EXPECT_TRUE(rt_.networkNames().empty()) << "after a failure at call " << n;
+    if (attempt.has_value()) {
+      break;
+    }
+    EXPECT_EQ(attempt.error().code(), Errc::Unavailable);
+    EXPECT_EQ(attempt.error().message(), "engine went away");
+    ++failedAttempts;
+  }
+  // ensure, start ×2 (each with its network step), stop ×2, remove ×2, teardown.
+  EXPECT_EQ(failedAttempts, 10u);
+}
+
+}  // namespace
+}  // namespace ls::runtime
