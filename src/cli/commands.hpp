@@ -45,4 +45,13 @@ struct ConfigOptions {
 /// on stdout. 0 ok, 2 invalid manifest, 1 other failure.
 int runConfig(const ConfigOptions& options);
 
+struct SecretsCheckOptions {
+  std::string file;     ///< -f; empty = discovery
+  std::string envFile;  ///< --env-file; empty = .env next to the manifest
+  bool json = false;
+};
+/// `lightshuttle secrets check`: 0 when every variable is set or defaulted, 1 when some are
+/// missing, 2 for an invalid manifest. Values are never printed.
+int runSecretsCheck(const SecretsCheckOptions& options);
+
 }  // namespace ls::cli

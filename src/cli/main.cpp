@@ -60,6 +60,24 @@ int main(int argc, char** argv) {
       "${...} references print as written.\n"
       "Exit status: 0 ok, 2 invalid manifest or none found, 1 other failure.\n");
 
+  ls::cli::SecretsCheckOptions secrets;
+  auto* secretsCmd = app.add_subcommand("secrets", "Inspect the variables and secrets a manifest needs");
+  secretsCmd->require_subcommand(1);
+  auto* secretsCheckCmd = secretsCmd->add_subcommand(
+      "check", "List every ${env.X} the manifest uses: set, defaulted or missing (values are never shown)");
+  secretsCheckCmd->add_option("-f,--file", secrets.file,
+                              "Manifest to check (default: LIGHTSHUTTLE_FILE, else lightshuttle.yml "
+                              "or .yaml in this directory or a parent)");
+  secretsCheckCmd->add_option("--env-file", secrets.envFile,
+                              "Variables file laid over the environment (default: .env next to the "
+                              "manifest)");
+  secretsCheckCmd->add_flag("--json", secrets.json, "Print the report as JSON on stdout");
+  secretsCheckCmd->footer(
+      "Examples:\n"
+      "  lightshuttle secrets check\n"
+      "  lightshuttle secrets check --env-file ci.env --json\n"
+      "Exit status: 0 all set or defaulted, 1 some missing, 2 invalid manifest or none found.\n");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -72,6 +90,9 @@ int main(int argc, char** argv) {
   }
   if (validateCmd->parsed()) {
     return ls::cli::runValidate(validate);
+  }
+  if (secretsCheckCmd->parsed()) {
+    return ls::cli::runSecretsCheck(secrets);
   }
   if (configCmd->parsed()) {
     return ls::cli::runConfig(config);
