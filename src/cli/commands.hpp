@@ -2,6 +2,7 @@
 // run function; main.cpp maps names, help and flags to them (the only file that sees CLI11).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -53,5 +54,23 @@ struct SecretsCheckOptions {
 /// `lightshuttle secrets check`: 0 when every variable is set or defaulted, 1 when some are
 /// missing, 2 for an invalid manifest. Values are never printed.
 int runSecretsCheck(const SecretsCheckOptions& options);
+
+struct PsOptions {
+  std::string file;     ///< -f; empty = discovery
+  std::string project;  ///< -p; overrides the manifest's
+  std::string format = "table";  ///< table | json
+  bool all = false;     ///< -a: stopped containers too
+};
+/// `lightshuttle ps`: 0 ok, 1 engine failure, 2 no project.
+int runPs(const PsOptions& options);
+
+struct DownOptions {
+  std::string file;
+  std::string project;
+  bool volumes = false;  ///< also remove named volumes
+  std::chrono::nanoseconds timeout{std::chrono::seconds(10)};  ///< grace before SIGKILL
+};
+/// `lightshuttle down`: 0 when everything of the project is gone, 1 otherwise.
+int runDown(const DownOptions& options);
 
 }  // namespace ls::cli

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "lightshuttle/manifest/grammar.hpp"
 
 namespace {
 
@@ -78,6 +79,33 @@ int main(int argc, char** argv) {
       "  lightshuttle secrets check --env-file ci.env --json\n"
       "Exit status: 0 all set or defaulted, 1 some missing, 2 invalid manifest or none found.\n");
 
+  ls::cli::PsOptions ps;
+  auto* psCmd = app.add_subcommand("ps", "List the project's containers (found by label)");
+  psCmd->add_option("-f,--file", ps.file, "Manifest naming the project (default: discovery)");
+  psCmd->add_option("-p,--project", ps.project, "Project name (instead of reading the manifest)");
+  psCmd->add_option("--format", ps.format, "Output format")->check(CLI::IsMember({"table", "json"}));
+  psCmd->add_flag("-a,--all", ps.all, "Show stopped containers too");
+  psCmd->footer(
+      "Examples:\n"
+      "  lightshuttle ps\n"
+      "  lightshuttle ps -a --format json\n"
+      "  lightshuttle ps -p basic\n");
+
+  ls::cli::DownOptions down;
+  std::string downTimeout = "10s";
+  auto* downCmd = app.add_subcommand(
+      "down", "Stop and remove the project's containers and network (works from labels alone)");
+  downCmd->add_option("-f,--file", down.file, "Manifest naming the project (default: discovery)");
+  downCmd->add_option("-p,--project", down.project, "Project name (instead of reading the manifest)");
+  downCmd->add_flag("-v,--volumes", down.volumes, "Also remove the named volumes the containers used");
+  downCmd->add_option("-t,--timeout", downTimeout, "Grace period before SIGKILL (e.g. 10s, 500ms)");
+  downCmd->footer(
+      "Examples:\n"
+      "  lightshuttle down\n"
+      "  lightshuttle down --volumes --timeout 2s\n"
+      "  lightshuttle down -p basic        # no manifest needed\n"
+      "Exit status: 0 everything removed, 1 something could not be removed.\n");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,6 +118,18 @@ int main(int argc, char** argv) {
   }
   if (validateCmd->parsed()) {
     return ls::cli::runValidate(validate);
+  }
+  if (psCmd->parsed()) {
+    return ls::cli::runPs(ps);
+  }
+  if (downCmd->parsed()) {
+    auto grace = ls::manifest::parseDuration(downTimeout);
+    if (!grace) {
+      std::fprintf(stderr, "error: --timeout: %s\n", grace.error().what().c_str());
+      return ls::cli::kExitUsage;
+    }
+    down.timeout = *grace;
+    return ls::cli::runDown(down);
   }
   if (secretsCheckCmd->parsed()) {
     return ls::cli::runSecretsCheck(secrets);

@@ -404,6 +404,18 @@ asio::awaitable<Result<RemoveOutcome>> Api::removeNetwork(const std::string& nam
   co_return RemoveOutcome::Removed;
 }
 
+asio::awaitable<Result<RemoveOutcome>> Api::removeVolume(const std::string& name) {
+  Request req{.method = "DELETE", .path = "/volumes/" + name, .operation = quoted("remove volume", name)};
+  auto res = co_await client_.request(std::move(req));
+  if (!res) {
+    if (res.error().code() == Errc::NotFound) {
+      co_return RemoveOutcome::AlreadyRemoved;
+    }
+    co_return std::move(res).error();
+  }
+  co_return RemoveOutcome::Removed;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Events
 

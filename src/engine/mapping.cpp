@@ -472,6 +472,11 @@ Result<ContainerInfo> decodeContainerInfo(const json::value& v) {
   Reader health = st.child("Health");
   s.health = health.str("Status");
   s.failingStreak = static_cast<int>(health.i64("FailingStreak"));
+  {
+    Reader hostCfg = r.child("HostConfig");
+    out.binds = hostCfg.strings("Binds");
+    r.merge(hostCfg);
+  }
   Reader net = r.child("NetworkSettings");
   if (const json::value* ports = net.raw("Ports"); ports && ports->is_object()) {
     for (const auto& [key, bindings] : ports->as_object()) {

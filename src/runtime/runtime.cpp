@@ -98,6 +98,10 @@ std::string configHash(const ContainerSpec& spec) {
   return sha256Hex(s);
 }
 
+boost::asio::awaitable<Result<RemoveOutcome>> Runtime::removeVolume(const std::string& name) {
+  co_return Error(Errc::Unsupported, "this runtime has no volumes (removing '" + name + "')");
+}
+
 std::string projectNetworkName(const std::string& project) { return "lightshuttle-" + project; }
 
 }  // namespace ls::runtime

@@ -147,6 +147,7 @@ struct ContainerInfo {
   bool hasHealthcheck = false;  ///< Config.Healthcheck with a test other than NONE
   int restartCount = 0;
   ContainerState state;
+  std::vector<std::string> binds;  ///< HostConfig.Binds as created ("name:/path", "/host:/path:ro")
   std::vector<PublishedPort> ports;
   std::map<std::string, NetworkAttachment> networks;
 };
@@ -335,6 +336,9 @@ class Api {
   /// DELETE /networks/{id}; a missing network is AlreadyRemoved. Conflict while containers are
   /// attached (FailedPrecondition would hide the engine's "active endpoints" message).
   boost::asio::awaitable<Result<RemoveOutcome>> removeNetwork(const std::string& nameOrId);
+
+  /// DELETE /volumes/{name}; a missing volume is AlreadyRemoved, one in use is Conflict.
+  boost::asio::awaitable<Result<RemoveOutcome>> removeVolume(const std::string& name);
 
   /// GET /events. Subscribe before acting so nothing is missed.
   boost::asio::awaitable<Result<std::unique_ptr<EventsStream>>> events(const EventsOptions& options);

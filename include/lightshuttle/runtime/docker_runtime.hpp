@@ -50,6 +50,7 @@ class DockerRuntime final : public Runtime {
       const EventFilter& filter) override;
   boost::asio::awaitable<Result<void>> pullImage(const std::string& reference, PullPolicy policy,
                                                  const ProgressCallback& onProgress) override;
+  boost::asio::awaitable<Result<RemoveOutcome>> removeVolume(const std::string& name) override;
   boost::asio::awaitable<Result<std::string>> buildImage(const BuildImage& build,
                                                          const ProgressCallback& onProgress) override;
 

@@ -110,6 +110,9 @@ struct ManagedContainer {
   std::string name;
   std::string resource;  ///< from the lightshuttle.resource label ("" when absent)
   std::string configHash;
+  std::string image;     ///< the image reference it was created from
+  /// Named volumes it mounts (kept by `down`, removed by `down --volumes`).
+  std::vector<std::string> namedVolumes;
   ContainerStatus status;
 };
 
@@ -224,6 +227,10 @@ class Runtime {
   virtual boost::asio::awaitable<Result<void>> pullImage(const std::string& reference,
                                                          PullPolicy policy,
                                                          const ProgressCallback& onProgress) = 0;
+
+  /// Removes a named volume. Idempotent (absent = AlreadyRemoved); Conflict while a container
+  /// uses it. Optional: backends without volumes return Unsupported.
+  virtual boost::asio::awaitable<Result<RemoveOutcome>> removeVolume(const std::string& name);
 
   /// Builds an image from a Dockerfile context (tarred in-process, honouring .dockerignore) and
   /// tags it `build.tag`. Returns the image id. FailedPrecondition with the engine's message when

@@ -636,12 +636,24 @@ asio::awaitable<Result<std::vector<ManagedContainer>>> DockerRuntime::listManage
       co_return std::move(info).error();
     }
     m.status = detail::toStatus(*info);
+    m.image = info->image;
+    for (const auto& bind : info->binds) {
+      // "name:/path[:opts]" is a named volume; "/host/path:/path" a bind mount.
+      if (!bind.empty() && bind.front() != '/') {
+        m.namedVolumes.push_back(bind.substr(0, bind.find(':')));
+      }
+    }
     out.push_back(std::move(m));
   }
   std::sort(out.begin(), out.end(), [](const ManagedContainer& a, const ManagedContainer& b) {
     return std::tie(a.resource, a.name) < std::tie(b.resource, b.name);
   });
   co_return out;
+}
+
+asio::awaitable<Result<RemoveOutcome>> DockerRuntime::removeVolume(const std::string& name) {
+  LS_CO_ASSIGN_OR_RETURN(engine::RemoveOutcome r, co_await impl_->api.removeVolume(name));
+  co_return r == engine::RemoveOutcome::Removed ? RemoveOutcome::Removed : RemoveOutcome::AlreadyRemoved;
 }
 
 asio::awaitable<Result<std::unique_ptr<EventStream>>> DockerRuntime::events(const EventFilter& filter) {

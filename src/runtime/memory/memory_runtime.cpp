@@ -1395,6 +1395,16 @@ asio::awaitable<Result<std::vector<ManagedContainer>>> MemoryRuntime::Impl::list
     m.name = c.spec.name;
     m.resource = c.spec.resource;
     m.configHash = configHash(c.spec);
+    if (const auto* pull = std::get_if<PullImage>(&c.spec.image)) {
+      m.image = pull->reference;
+    } else {
+      m.image = std::get<BuildImage>(c.spec.image).tag;
+    }
+    for (const auto& v : c.spec.volumes) {
+      if (v.kind == VolumeBinding::Kind::Named) {
+        m.namedVolumes.push_back(v.source);
+      }
+    }
     m.status = statusOf(c);
     out.push_back(std::move(m));
   }

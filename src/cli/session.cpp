@@ -1,0 +1,39 @@
+#include "cli/session.hpp"
+
+#include <fmt/core.h>
+
+#include "cli/commands.hpp"
+
+namespace ls::cli {
+
+std::unique_ptr<EngineSession> openEngine() {
+  auto ep = engine::resolveEndpoint(engine::EndpointEnv::fromProcess());
+  if (!ep) {
+    fmt::print(stderr, "error: {}\n", ep.error().what());
+    return nullptr;
+  }
+  auto s = std::make_unique<EngineSession>();
+  s->endpoint = *ep;
+  s->client = engine::Client::create(*ep);
+  s->clock = makeSystemClock();
+  s->runtime = std::make_unique<runtime::DockerRuntime>(*s->client, *s->clock);
+  return s;
+}
+
+std::optional<std::string> resolveProject(const std::string& projectFlag, const std::string& file,
+                                          int& exitCode) {
+  if (!projectFlag.empty()) {
+    return projectFlag;
+  }
+  std::optional<manifest::ParseReport> report = loadManifestForCommand(file, exitCode);
+  if (!report) {
+    return std::nullopt;
+  }
+  if (!report->manifest) {
+    exitCode = kExitUsage;
+    return std::nullopt;
+  }
+  return report->manifest->project.name;
+}
+
+}  // namespace ls::cli

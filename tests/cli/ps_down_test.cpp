@@ -1,0 +1,108 @@
+// `ps` and `down` against the real engine, from labels alone (no `up` involved).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+
+#include "engine/engine_env.hpp"
+#include "lightshuttle/runtime/docker_runtime.hpp"
+
+namespace ls::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct CliRun {
+  int exitCode = -1;
+  std::string output;
+};
+
+CliRun runCli(const std::string& args) {
+  const std::string cmd = "'" + std::string(LS_CLI_PATH) + "' " + args + " 2>&1";
+  CliRun r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    return r;
+  }
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) {
+    r.output.append(buf, n);
+  }
+  const int status = ::pclose(p);
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class PsDownCli : public EngineTest {
+ protected:
+  void SetUp() override {
+    EngineTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) {
+      return;
+    }
+    rt = std::make_unique<runtime::DockerRuntime>(*client, *clock);
+  }
+  void TearDown() override {
+    EngineTest::TearDown();
+    if (rt) {
+      (void)run(rt->teardownProjectNetwork(project));
+      (void)run(rt->removeVolume(project + "_data"));
+    }
+  }
+  runtime::ContainerSpec spec(const std::string& resource, std::vector<std::string> cmd) {
+    runtime::ContainerSpec s;
+    s.project = project;
+    s.resource = resource;
+    s.name = project + "_" + resource;
+    s.image = runtime::PullImage{.reference = kBusybox};
+    s.command = std::move(cmd);
+    return s;
+  }
+  std::unique_ptr<Clock> clock = makeSystemClock();
+  std::unique_ptr<runtime::DockerRuntime> rt;
+};
+
+TEST_F(PsDownCli, PsListsAndDownRemovesEverythingLabelled) {
+  // Ensures ps shows the project's containers (running by default, all with -a, JSON on
+  // request), and down removes containers, the network and, with --volumes, named volumes.
+  runtime::StartOptions none;
+  runtime::ContainerSpec web = spec("web", {"sleep", "3600"});
+  web.ports = {runtime::PortBinding{.containerPort = 80}};
+  web.volumes = {runtime::VolumeBinding{.kind = runtime::VolumeBinding::Kind::Named,
+                                        .source = project + "_data", .target = "/data"}};
+  ASSERT_TRUE(run(rt->start(web, none)));
+  auto job = run(rt->start(spec("job", {"sh", "-c", "exit 2"}), none));
+  ASSERT_TRUE(job);
+  ASSERT_TRUE(run(api->waitContainer(job->value, "not-running", 30s)));
+
+  CliRun table = runCli("ps -p " + project);
+  EXPECT_EQ(table.exitCode, 0) << table.output;
+  EXPECT_NE(table.output.find("RESOURCE"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("web"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("127.0.0.1:"), std::string::npos) << table.output;
+  EXPECT_EQ(table.output.find("job"), std::string::npos) << "stopped only with -a";
+
+  CliRun json = runCli("ps -a --format json -p " + project);
+  EXPECT_EQ(json.exitCode, 0) << json.output;
+  EXPECT_NE(json.output.find(R"("resource":"job")"), std::string::npos) << json.output;
+  EXPECT_NE(json.output.find(R"("exit_code":2)"), std::string::npos) << json.output;
+  EXPECT_NE(json.output.find(R"("resource":"web")"), std::string::npos) << json.output;
+
+  CliRun down = runCli("down --volumes --timeout 1s -p " + project);
+  EXPECT_EQ(down.exitCode, 0) << down.output;
+  EXPECT_NE(down.output.find("removed network lightshuttle-" + project), std::string::npos) << down.output;
+  EXPECT_NE(down.output.find("removed volume " + project + "_data"), std::string::npos) << down.output;
+  auto left = run(rt->listManaged(project));
+  ASSERT_TRUE(left);
+  EXPECT_TRUE(left->empty());
+  auto net = run(api->inspectNetwork("lightshuttle-" + project));
+  EXPECT_FALSE(net);
+
+  CliRun again = runCli("down -p " + project);
+  EXPECT_EQ(again.exitCode, 0) << again.output;
+  EXPECT_NE(again.output.find("nothing to remove"), std::string::npos) << again.output;
+}
+
+}  // namespace
+}  // namespace ls::testing
