@@ -65,6 +65,12 @@ struct DataVolume {
   std::string name;  ///< for Named
 };
 
+/// What a dependent waits for (`depends_on: {job: completed, db: healthy}`).
+enum class DependencyCondition {
+  Ready,      ///< `healthy` / `ready` / the list form: healthy with a healthcheck, else running
+  Completed,  ///< `completed`: exited with code 0 (a one-shot job)
+};
+
 /// An ordered string map (declaration order kept, keys unique).
 using StringMap = std::vector<std::pair<std::string, std::string>>;
 
@@ -73,7 +79,11 @@ struct Resource {
   Kind kind = Kind::Container;
 
   // Every kind.
-  std::vector<std::string> dependsOn;
+  std::vector<std::string> dependsOn;  ///< names, in order (list or map form)
+  /// Conditions of the map form by dependency name; an absent name (and the list form) is Ready.
+  std::map<std::string, DependencyCondition, std::less<>> dependsOnConditions;
+  /// `restart_dependents: true`: restarting this resource also recreates its dependents.
+  bool restartDependents = false;
   std::optional<Healthcheck> healthcheck;
   RestartPolicy restart;
   std::optional<std::chrono::nanoseconds> stopGracePeriod;  ///< default 10s

@@ -1,0 +1,54 @@
+// File: lightshuttle/lifecycle/policy.hpp
+//
+// The lifecycle's decisions as pure functions, with no runtime and no clock: whether and when to
+// restart a container that died, and how long a resource may take to become ready.
+//
+//   Decision d = decideRestart(spec.restart, exitCode, restarts, rng);
+//   if (const auto* r = std::get_if<Restart>(&d)) { co_await clock.sleepFor(r->delay); ... }
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <variant>
+
+#include "lightshuttle/core/rng.hpp"
+#include "lightshuttle/runtime/types.hpp"
+
+namespace ls::lifecycle {
+
+/// Capped exponential backoff: `initial × 2^restarts`, at most `max`, then jittered down by up to
+/// `jitter` of itself (0.5 = anywhere in [delay/2, delay]).
+struct Backoff {
+  std::chrono::nanoseconds initial{std::chrono::milliseconds(500)};
+  std::chrono::nanoseconds max{std::chrono::seconds(30)};
+  double jitter = 0.5;
+};
+
+/// Restart after `delay`.
+struct Restart {
+  std::chrono::nanoseconds delay{0};
+  friend bool operator==(const Restart&, const Restart&) = default;
+};
+/// Leave the container exited.
+struct GiveUp {
+  friend bool operator==(const GiveUp&, const GiveUp&) = default;
+};
+using RestartDecision = std::variant<Restart, GiveUp>;
+
+/// What to do when a container under `policy` exited with `exitCode` after it had already been
+/// restarted `restarts` times: `no` never restarts; `on-failure` restarts a non-zero exit, at
+/// most N times for `on-failure:N`; `always` restarts every exit. Consumes randomness from `rng`
+/// only when it decides to restart.
+RestartDecision decideRestart(const runtime::RestartPolicy& policy, int exitCode, int restarts,
+                              Rng& rng, const Backoff& backoff = {});
+
+/// The smallest start timeout: image pulls and builds are outside it.
+inline constexpr std::chrono::nanoseconds kStartTimeoutFloor = std::chrono::seconds(30);
+
+/// How long a resource may take from its container start to ready: `override` when set;
+/// otherwise `start_period + interval × retries` of its healthcheck, at least
+/// `kStartTimeoutFloor` (the floor alone without a healthcheck).
+std::chrono::nanoseconds startTimeout(const runtime::ContainerSpec& spec,
+                                      std::optional<std::chrono::nanoseconds> override);
+
+}  // namespace ls::lifecycle

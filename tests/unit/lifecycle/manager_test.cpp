@@ -1,0 +1,866 @@
+#include "lightshuttle/lifecycle/manager.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <exception>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lightshuttle/core/clock.hpp"
+#include "lightshuttle/core/rng.hpp"
+#include "lightshuttle/runtime/memory_runtime.hpp"
+
+namespace ls::lifecycle {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using K = LifecycleEvent::Kind;
+using runtime::Op;
+
+constexpr const char* kProject = "demo";
+constexpr const char* kNetwork = "lightshuttle-demo";
+constexpr const char* kSecret = "s3cr3t-Token-4711";
+
+void reportException(const std::exception_ptr& e) {
+  if (!e) {
+    return;
+  }
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    ADD_FAILURE() << "coroutine threw: " << ex.what();
+  } catch (...) {
+    ADD_FAILURE() << "coroutine threw a non-std exception";
+  }
+}
+
+// A resource of the demo project; `healthcheck` gives it a probe (ready once scripted healthy).
+PlanNode node(const std::string& name, const std::vector<std::string>& deps = {},
+              bool healthcheck = false) {
+  PlanNode n;
+  n.name = name;
+  n.spec.name = std::string(kProject) + "_" + name;
+  n.spec.project = kProject;
+  n.spec.resource = name;
+  n.spec.image = runtime::PullImage{.reference = "busybox:1"};
+  n.spec.stopGracePeriod = 10s;
+  if (healthcheck) {
+    runtime::HealthcheckSpec hc;
+    hc.test = {"CMD", "true"};
+    hc.interval = 1s;
+    hc.retries = 3;
+    hc.startPeriod = 0s;
+    n.spec.healthcheck = hc;
+  }
+  for (const std::string& d : deps) {
+    n.dependencies.push_back(Dependency{.name = d});
+  }
+  return n;
+}
+
+runtime::RestartPolicy policy(runtime::RestartPolicy::Mode mode,
+                              std::optional<int> max = std::nullopt) {
+  runtime::RestartPolicy p;
+  p.mode = mode;
+  p.maxRetries = max;
+  return p;
+}
+
+runtime::Failure injected(Errc code = Errc::Unavailable) {
+  runtime::Failure f;
+  f.code = code;
+  return f;
+}
+
+Options deterministic() {
+  Options o;
+  o.backoff.initial = 1s;
+  o.backoff.max = 8s;
+  o.backoff.jitter = 0.0;
+  return o;
+}
+
+// One engine, one clock, one manager: everything a lifecycle test drives.
+struct Harness {
+  asio::io_context ctx;
+  ManualClock clock;
+  runtime::MemoryRuntime rt{ctx.get_executor(), clock};
+  SeededRng rng{7};
+  std::unique_ptr<LifecycleManager> mgr;
+  EventSubscriptionPtr sub;
+  std::vector<LifecycleEvent> seen;
+
+  template <typename T>
+  using Slot = std::shared_ptr<std::optional<T>>;
+
+  Harness() { rt.addLocalImage("busybox:1"); }
+
+  ~Harness() {
+    if (mgr) {
+      auto down = spawn(mgr->kill());
+      settle(down);
+    }
+    sub.reset();
+    mgr.reset();
+    poll();
+  }
+
+  void build(std::vector<PlanNode> nodes, Options options = deterministic()) {
+    Result<Plan> plan = Plan::create(std::move(nodes));
+    ASSERT_TRUE(plan.has_value()) << plan.error().what();
+    mgr = std::make_unique<LifecycleManager>(rt, clock, rng, std::move(plan).value(), options);
+    sub = mgr->subscribe();
+  }
+
+  void poll() {
+    ctx.restart();
+    ctx.poll();
+    if (sub) {
+      for (LifecycleEvent& ev : sub->drain()) {
+        seen.push_back(std::move(ev));
+      }
+    }
+  }
+
+  void advance(std::chrono::nanoseconds d) {
+    clock.advance(d);
+    poll();
+  }
+
+  template <typename T>
+  Slot<T> spawn(asio::awaitable<T> aw) {
+    auto out = std::make_shared<std::optional<T>>();
+    asio::co_spawn(ctx, std::move(aw), [out](std::exception_ptr e, T v) {
+      reportException(e);
+      if (!e) {
+        out->emplace(std::move(v));
+      }
+    });
+    return out;
+  }
+
+  template <typename T>
+  Slot<T> spawn(asio::awaitable<T> aw, asio::cancellation_signal& sig) {
+    auto out = std::make_shared<std::optional<T>>();
+    asio::co_spawn(ctx, std::move(aw),
+                   asio::bind_cancellation_slot(sig.slot(), [out](std::exception_ptr e, T v) {
+                     reportException(e);
+                     if (!e) {
+                       out->emplace(std::move(v));
+                     }
+                   }));
+    return out;
+  }
+
+  // Runs the loop, advancing virtual time to each next timer, until `slot` is filled.
+  template <typename T>
+  void settle(const Slot<T>& slot, int maxSteps = 10000) {
+    poll();
+    for (int step = 0; !slot->has_value() && step < maxSteps; ++step) {
+      if (clock.pendingTimers() == 0) {
+        break;
+      }
+      clock.advance(clock.nextDeadline() - clock.steady());
+      poll();
+    }
+  }
+
+  Result<void> boot() {
+    auto up = spawn(mgr->start());
+    settle(up);
+    EXPECT_TRUE(up->has_value()) << "start did not complete";
+    return up->has_value() ? **up : Result<void>(Error(Errc::Internal, "start did not complete"));
+  }
+
+  Result<void> shutdown() {
+    auto down = spawn(mgr->stop());
+    settle(down);
+    EXPECT_TRUE(down->has_value()) << "stop did not complete";
+    return down->has_value() ? **down : Result<void>(Error(Errc::Internal, "stop hung"));
+  }
+
+  bool leftNothing() const {
+    std::vector<std::string> networks = rt.networkNames();
+    return rt.containerNames().empty() &&
+           std::find(networks.begin(), networks.end(), kNetwork) == networks.end();
+  }
+
+  // Container names of the calls of `op`, in arrival order.
+  std::vector<std::string> callsOf(Op op) const {
+    std::vector<std::string> out;
+    for (const runtime::Call& c : rt.calls()) {
+      if (c.op == op) {
+        out.push_back(c.argument);
+      }
+    }
+    return out;
+  }
+
+  bool called(Op op, const std::string& resource) const {
+    std::vector<std::string> names = callsOf(op);
+    return std::find(names.begin(), names.end(), std::string(kProject) + "_" + resource) !=
+           names.end();
+  }
+
+  // Position of the first event of `kind` about `resource` (npos when absent).
+  std::size_t eventIndex(K kind, const std::string& resource = {}) const {
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      if (seen[i].kind == kind && seen[i].resource == resource) {
+        return i;
+      }
+    }
+    return std::string::npos;
+  }
+
+  std::size_t count(K kind, const std::string& resource = {}) const {
+    return static_cast<std::size_t>(std::count_if(seen.begin(), seen.end(), [&](const auto& e) {
+      return e.kind == kind && e.resource == resource;
+    }));
+  }
+
+  ResourceView view(const std::string& name) const {
+    Result<ResourceView> v = mgr->get(name);
+    EXPECT_TRUE(v.has_value());
+    return v.has_value() ? *v : ResourceView{};
+  }
+};
+
+// --- boot: ordering and gating ---------------------------------------------------------------
+
+struct GatingCase {
+  std::string label;
+  std::vector<PlanNode> nodes;
+  Op heldOp;
+  std::size_t heldCall;                 ///< hold the n-th call of heldOp
+  std::vector<std::string> startedWhileHeld;
+  std::vector<std::string> notStartedWhileHeld;
+};
+
+TEST(LifecycleBootTest, GatesEachResourceOnExactlyItsOwnDependencies) {
+  // Ensures a dependent never starts before its dependencies are ready, while independent
+  // resources start concurrently, with no level barriers, on chain, diamond and wide graphs.
+  const std::vector<GatingCase> cases = {
+      {"chain: c waits for b waits for a",
+       {node("a"), node("b", {"a"}), node("c", {"b"})},
+       Op::WaitHealthy, 1, {"a"}, {"b", "c"}},
+      {"diamond: d waits for both b and c",
+       {node("a"), node("b", {"a"}), node("c", {"a"}), node("d", {"b", "c"})},
+       Op::WaitHealthy, 2, {"a", "b", "c"}, {"d"}},
+      {"wide: all start at once",
+       {node("a"), node("b"), node("c"), node("d")},
+       Op::Start, 1, {"a", "b", "c", "d"}, {}},
+      {"no level barrier: y follows x while the slow root s is not ready",
+       {node("s"), node("x"), node("y", {"x"}), node("z", {"s"})},
+       Op::WaitHealthy, 1, {"s", "x", "y"}, {"z"}},
+  };
+  for (const GatingCase& c : cases) {
+    SCOPED_TRACE(c.label);
+    Harness h;
+    h.build(c.nodes);
+    runtime::Gate gate = h.rt.hold(c.heldOp, c.heldCall);
+    auto up = h.spawn(h.mgr->start());
+    h.poll();
+    ASSERT_TRUE(gate.reached());
+    for (const std::string& name : c.startedWhileHeld) {
+      EXPECT_TRUE(h.called(Op::Start, name)) << name << " should have started";
+    }
+    for (const std::string& name : c.notStartedWhileHeld) {
+      EXPECT_FALSE(h.called(Op::Start, name)) << name << " started too early";
+    }
+    EXPECT_FALSE(up->has_value());
+    gate.release();
+    h.settle(up);
+    ASSERT_TRUE(up->has_value());
+    ASSERT_TRUE(up->value().has_value()) << up->value().error().what();
+    // Every dependent started after each of its dependencies was ready.
+    for (const PlanNode& n : c.nodes) {
+      for (const Dependency& d : n.dependencies) {
+        EXPECT_LT(h.eventIndex(K::ResourceHealthy, d.name),
+                  h.eventIndex(K::ResourceStarting, n.name))
+            << n.name << " before " << d.name;
+      }
+      EXPECT_EQ(h.view(n.name).status, ResourceStatus::Running);
+    }
+    EXPECT_NE(h.eventIndex(K::StackReady), std::string::npos);
+  }
+}
+
+TEST(LifecycleBootTest, WaitsForHealthyWhenAHealthcheckExists) {
+  // Ensures a dependent of a resource with a healthcheck waits until it is healthy, not merely
+  // running.
+  Harness h;
+  h.build({node("db", {}, true), node("api", {"db"})});
+  runtime::Behaviour db;
+  db.healthyAfter = 3s;
+  h.rt.script("demo_db", db);
+  auto up = h.spawn(h.mgr->start());
+  h.poll();
+  h.advance(2s);
+  EXPECT_FALSE(h.called(Op::Start, "api"));
+  EXPECT_EQ(h.view("db").health, Health::Starting);
+  h.advance(1s);
+  EXPECT_TRUE(h.called(Op::Start, "api"));
+  h.settle(up);
+  ASSERT_TRUE(up->has_value() && up->value().has_value());
+  EXPECT_EQ(h.view("db").health, Health::Healthy);
+}
+
+TEST(LifecycleBootTest, DependentsOfAOneShotWaitForItsCompletion) {
+  // Ensures `depends_on: {job: completed}` starts the dependent only after the job exited 0.
+  Harness h;
+  PlanNode api = node("api", {"db", "migrate"});
+  api.dependencies[1].condition = DependencyCondition::Completed;
+  h.build({node("db"), node("migrate", {"db"}), api});
+  runtime::Behaviour job;
+  job.exit = runtime::ScriptedExit{.after = 5s, .code = 0};
+  h.rt.script("demo_migrate", job);
+  auto up = h.spawn(h.mgr->start());
+  h.poll();
+  EXPECT_TRUE(h.called(Op::Start, "migrate"));
+  EXPECT_FALSE(h.called(Op::Start, "api"));
+  h.advance(5s);
+  h.settle(up);
+  ASSERT_TRUE(up->has_value() && up->value().has_value()) << up->value().error().what();
+  EXPECT_LT(h.eventIndex(K::ResourceCompleted, "migrate"),
+            h.eventIndex(K::ResourceStarting, "api"));
+  EXPECT_EQ(h.view("migrate").status, ResourceStatus::Completed);
+  EXPECT_EQ(h.view("api").status, ResourceStatus::Running);
+}
+
+TEST(LifecycleBootTest, RemovesAStaleContainerBeforeStarting) {
+  // Ensures a leftover container of the same name (a previous run) is removed, not a conflict.
+  Harness h;
+  h.build({node("api")});
+  runtime::ContainerSpec stale = node("api").spec;
+  runtime::StartOptions none;
+  auto leftover = h.spawn(h.rt.start(stale, none));
+  h.poll();
+  ASSERT_TRUE(leftover->has_value() && leftover->value().has_value());
+  ASSERT_TRUE(h.boot().has_value());
+  EXPECT_NE(h.view("api").containerId, leftover->value()->value);
+}
+
+// --- boot: failures --------------------------------------------------------------------------
+
+std::vector<PlanNode> sixResources() {
+  PlanNode api = node("api", {"db", "cache", "migrate"});
+  api.dependencies[2].condition = DependencyCondition::Completed;
+  return {node("db", {}, true), node("cache"), node("migrate", {"db"}), api,
+          node("worker", {"cache"}), node("web", {"api"})};
+}
+
+void scriptSix(runtime::MemoryRuntime& rt) {
+  runtime::Behaviour db;
+  db.healthyAfter = 2s;
+  rt.script("demo_db", db);
+  runtime::Behaviour job;
+  job.exit = runtime::ScriptedExit{.after = 1s, .code = 0};
+  rt.script("demo_migrate", job);
+}
+
+TEST(LifecycleFaultTest, FailingAnyCallOfABootNamesTheResourceAndLeavesNothing) {
+  // Ensures that failing the N-th runtime call, for every N of a full boot of a 6-resource
+  // graph, gives an error naming the resource and leaves no container and no network behind.
+  std::size_t total = 0;
+  {
+    Harness h;
+    h.build(sixResources());
+    scriptSix(h.rt);
+    ASSERT_TRUE(h.boot().has_value());
+    total = h.rt.callCount();
+  }
+  ASSERT_GT(total, 20u);
+  for (std::size_t n = 1; n <= total; ++n) {
+    SCOPED_TRACE("failing call " + std::to_string(n));
+    Harness h;
+    h.build(sixResources());
+    scriptSix(h.rt);
+    h.rt.failCall(n, injected());
+    Result<void> up = h.boot();
+    ASSERT_GE(h.rt.calls().size(), n);
+    const runtime::Call failed = h.rt.calls()[n - 1];
+    if (up.has_value()) {
+      // Only cosmetic calls (the ports inspect) may fail without failing the boot.
+      EXPECT_EQ(failed.op, Op::Inspect);
+      ASSERT_TRUE(h.shutdown().has_value());
+    } else {
+      const std::string what = up.error().what();
+      if (failed.op == Op::Events) {
+        EXPECT_NE(what.find("project 'demo'"), std::string::npos) << what;
+      } else if (failed.argument.rfind("demo_", 0) == 0) {
+        const std::string resource = failed.argument.substr(5);
+        EXPECT_NE(what.find("resource '" + resource + "'"), std::string::npos) << what;
+        EXPECT_NE(h.eventIndex(K::ResourceFailed, resource), std::string::npos);
+      } else {
+        EXPECT_NE(what.find("resource '"), std::string::npos) << what;
+      }
+      EXPECT_NE(what.find("injected failure"), std::string::npos) << what;
+      EXPECT_NE(h.eventIndex(K::StackFailed), std::string::npos);
+    }
+    EXPECT_TRUE(h.leftNothing());
+    EXPECT_EQ(h.rt.pendingWaiters(), 0u);
+  }
+}
+
+TEST(LifecycleFaultTest, ExitBeforeReadyFailsTheResourceAndItsDependents) {
+  // Ensures a container that exits before it is ready fails with its exit code and last log
+  // lines, fails every dependent, and the rollback removes what was started.
+  Harness h;
+  h.build({node("db", {}, true), node("cache"), node("api", {"db"}), node("web", {"api"})});
+  runtime::Behaviour db;
+  db.exit = runtime::ScriptedExit{.after = 2s, .code = 3, .lastLines = {"FATAL: bad config"}};
+  h.rt.script("demo_db", db);
+  Result<void> up = h.boot();
+  ASSERT_FALSE(up.has_value());
+  const std::string what = up.error().what();
+  EXPECT_NE(what.find("starting resource 'db'"), std::string::npos) << what;
+  EXPECT_NE(what.find("exited with code 3"), std::string::npos) << what;
+  EXPECT_NE(what.find("FATAL: bad config"), std::string::npos) << what;
+  EXPECT_EQ(up.error().reason(), "exited_before_ready");
+  for (const char* name : {"db", "api", "web"}) {
+    EXPECT_EQ(h.view(name).status, ResourceStatus::Failed) << name;
+    EXPECT_NE(h.eventIndex(K::ResourceFailed, name), std::string::npos) << name;
+  }
+  EXPECT_FALSE(h.called(Op::Start, "api"));
+  EXPECT_EQ(h.view("cache").status, ResourceStatus::Stopped);
+  EXPECT_TRUE(h.leftNothing());
+}
+
+TEST(LifecycleFaultTest, OneShotExitingNonZeroFailsItsDependents) {
+  // Ensures a one-shot job that exits non-zero fails itself and whoever waits for completion.
+  Harness h;
+  PlanNode api = node("api", {"migrate"});
+  api.dependencies[0].condition = DependencyCondition::Completed;
+  h.build({node("migrate"), api});
+  runtime::Behaviour job;
+  job.exit = runtime::ScriptedExit{.after = 1s, .code = 2, .lastLines = {"relation missing"}};
+  h.rt.script("demo_migrate", job);
+  Result<void> up = h.boot();
+  ASSERT_FALSE(up.has_value());
+  EXPECT_NE(up.error().what().find("resource 'migrate'"), std::string::npos);
+  EXPECT_NE(up.error().what().find("relation missing"), std::string::npos);
+  EXPECT_EQ(h.view("api").status, ResourceStatus::Failed);
+  EXPECT_TRUE(h.leftNothing());
+}
+
+TEST(LifecycleFaultTest, StartTimeoutFailsAResourceThatNeverBecomesReady) {
+  // Ensures the start timeout (overridable) bounds readiness and names the resource.
+  Harness h;
+  Options o = deterministic();
+  o.startTimeout = 5s;
+  h.build({node("db", {}, true)}, o);  // never scripted healthy
+  Result<void> up = h.boot();
+  ASSERT_FALSE(up.has_value());
+  EXPECT_EQ(up.error().code(), Errc::Timeout);
+  EXPECT_NE(up.error().what().find("resource 'db'"), std::string::npos);
+  EXPECT_TRUE(h.leftNothing());
+}
+
+TEST(LifecycleFaultTest, KeepOnFailureLeavesStartedContainers) {
+  // Ensures keepOnFailure skips the rollback, and a later stop still cleans everything.
+  Harness h;
+  Options o = deterministic();
+  o.keepOnFailure = true;
+  h.build({node("cache"), node("db", {}, true)}, o);
+  runtime::Behaviour db;
+  db.exit = runtime::ScriptedExit{.after = 1s, .code = 1};
+  h.rt.script("demo_db", db);
+  ASSERT_FALSE(h.boot().has_value());
+  EXPECT_FALSE(h.rt.containerNames().empty());
+  ASSERT_TRUE(h.shutdown().has_value());
+  EXPECT_TRUE(h.leftNothing());
+}
+
+TEST(LifecycleCancelTest, CancellingTheBootRollsBack) {
+  // Ensures cancelling the coroutine awaiting start (Ctrl+C during boot) cancels the work in
+  // flight, rolls back what was started and leaves no waiter suspended in the runtime.
+  Harness h;
+  h.build({node("cache"), node("db", {}, true), node("api", {"db"})});
+  asio::cancellation_signal sig;
+  auto up = h.spawn(h.mgr->start(), sig);
+  h.poll();
+  ASSERT_TRUE(h.called(Op::WaitHealthy, "db"));
+  sig.emit(asio::cancellation_type::terminal);
+  h.settle(up);
+  ASSERT_TRUE(up->has_value());
+  ASSERT_FALSE(up->value().has_value());
+  EXPECT_EQ(up->value().error().code(), Errc::Cancelled);
+  EXPECT_FALSE(h.called(Op::Start, "api"));
+  EXPECT_TRUE(h.leftNothing());
+  EXPECT_EQ(h.rt.pendingWaiters(), 0u);
+  EXPECT_EQ(h.rt.eventSubscribers(), 0u);
+}
+
+TEST(LifecycleCancelTest, StopDuringBootInterruptsItAndCleansUp) {
+  // Ensures stop() during a boot interrupts the boot (start returns Cancelled) and shuts down.
+  Harness h;
+  h.build({node("db", {}, true), node("api", {"db"})});
+  auto up = h.spawn(h.mgr->start());
+  h.poll();
+  auto down = h.spawn(h.mgr->stop());
+  h.settle(down);
+  ASSERT_TRUE(up->has_value() && down->has_value());
+  EXPECT_EQ(up->value().error().code(), Errc::Cancelled);
+  EXPECT_TRUE(down->value().has_value());
+  EXPECT_TRUE(h.leftNothing());
+}
+
+// --- shutdown --------------------------------------------------------------------------------
+
+TEST(LifecycleShutdownTest, StopsInReverseOrderParallelWhereTheGraphAllows) {
+  // Ensures shutdown stops a resource only after all its dependents stopped, and stops
+  // independent dependents concurrently.
+  Harness h;
+  h.build({node("a"), node("b", {"a"}), node("c", {"a"}), node("d", {"b", "c"})});
+  ASSERT_TRUE(h.boot().has_value());
+  h.rt.clearCalls();
+  runtime::Gate first = h.rt.hold(Op::Stop, 1);
+  runtime::Gate second = h.rt.hold(Op::Stop, 2);
+  auto down = h.spawn(h.mgr->stop());
+  h.poll();
+  EXPECT_EQ(h.callsOf(Op::Stop), std::vector<std::string>{"demo_d"});
+  first.release();
+  h.poll();
+  std::vector<std::string> stops = h.callsOf(Op::Stop);
+  ASSERT_EQ(stops.size(), 3u);  // b and c together, a not yet
+  EXPECT_EQ(std::set<std::string>(stops.begin() + 1, stops.end()),
+            (std::set<std::string>{"demo_b", "demo_c"}));
+  second.release();
+  h.settle(down);
+  ASSERT_TRUE(down->has_value() && down->value().has_value());
+  EXPECT_EQ(h.callsOf(Op::Stop).back(), "demo_a");
+  EXPECT_EQ(h.callsOf(Op::TeardownNetwork).size(), 1u);
+  EXPECT_TRUE(h.leftNothing());
+  EXPECT_LT(h.eventIndex(K::StackStopping), h.eventIndex(K::ResourceStopped, "d"));
+  EXPECT_LT(h.eventIndex(K::ResourceStopped, "a"), h.eventIndex(K::StackStopped));
+}
+
+TEST(LifecycleShutdownTest, SecondCtrlCKillsEverythingAtOnce) {
+  // Ensures kill() during a graceful stop stops the remaining containers with zero grace
+  // without waiting out the grace period.
+  Harness h;
+  h.build({node("db"), node("api", {"db"})});
+  runtime::Behaviour stubborn;
+  stubborn.ignoresSigterm = true;
+  h.rt.script("demo_api", stubborn);
+  h.rt.script("demo_db", stubborn);
+  ASSERT_TRUE(h.boot().has_value());
+  auto down = h.spawn(h.mgr->stop());
+  h.poll();
+  EXPECT_FALSE(down->has_value());  // api's 10 s grace is running
+  auto killed = h.spawn(h.mgr->kill());
+  h.poll();
+  ASSERT_TRUE(down->has_value());
+  ASSERT_TRUE(killed->has_value());
+  EXPECT_TRUE(down->value().has_value());
+  EXPECT_TRUE(killed->value().has_value());
+  EXPECT_TRUE(h.leftNothing());
+}
+
+TEST(LifecycleShutdownTest, IsIdempotentAndToleratesContainersGoneMeanwhile) {
+  // Ensures a container removed from outside before shutdown is tolerated, a second stop is a
+  // no-op, and the label sweep removes a labelled straggler.
+  Harness h;
+  h.build({node("db"), node("api", {"db"})});
+  ASSERT_TRUE(h.boot().has_value());
+  runtime::ContainerSpec straggler = node("ghost").spec;
+  runtime::StartOptions none;
+  auto extra = h.spawn(h.rt.start(straggler, none));
+  h.poll();
+  ASSERT_TRUE(h.rt.externalRemove("demo_api"));
+  h.poll();
+  ASSERT_TRUE(h.shutdown().has_value());
+  EXPECT_TRUE(h.leftNothing());
+  ASSERT_TRUE(h.shutdown().has_value());
+}
+
+TEST(LifecycleShutdownTest, RetriesAFailedStepInAnotherPass) {
+  // Ensures a failing remove is retried by the next pass instead of leaving a container behind.
+  Harness h;
+  h.build({node("db")});
+  ASSERT_TRUE(h.boot().has_value());
+  h.rt.clearFaults();
+  h.rt.failOn(Op::Remove, 1, injected(), 1);
+  ASSERT_TRUE(h.shutdown().has_value());
+  EXPECT_TRUE(h.leftNothing());
+}
+
+// --- supervision -----------------------------------------------------------------------------
+
+TEST(LifecycleSupervisionTest, CrashRestartsWithExponentialBackoff) {
+  // Ensures a crash under `always` is restarted after the backoff delay, doubling each time.
+  Harness h;
+  PlanNode api = node("api");
+  api.spec.restart = policy(runtime::RestartPolicy::Mode::Always);
+  h.build({node("db"), api});
+  ASSERT_TRUE(h.boot().has_value());
+  const std::string first = h.view("api").containerId;
+  ASSERT_TRUE(h.rt.crash("demo_api", 1));
+  h.poll();
+  EXPECT_EQ(h.view("api").status, ResourceStatus::Restarting);
+  ASSERT_NE(h.eventIndex(K::ResourceExited, "api"), std::string::npos);
+  const LifecycleEvent& restarting = h.seen[h.eventIndex(K::ResourceRestarting, "api")];
+  EXPECT_EQ(restarting.delay, std::chrono::nanoseconds(1s));
+  h.advance(999ms);
+  EXPECT_EQ(h.callsOf(Op::Start).size(), 2u);
+  h.advance(1ms);
+  EXPECT_EQ(h.callsOf(Op::Start).size(), 3u);
+  EXPECT_EQ(h.view("api").status, ResourceStatus::Running);
+  EXPECT_EQ(h.view("api").restarts, 1);
+  EXPECT_NE(h.view("api").containerId, first);
+
+  ASSERT_TRUE(h.rt.crash("demo_api", 1));
+  h.poll();
+  h.advance(1s);
+  EXPECT_EQ(h.view("api").status, ResourceStatus::Restarting);  // now 2 s
+  h.advance(1s);
+  EXPECT_EQ(h.view("api").status, ResourceStatus::Running);
+  EXPECT_EQ(h.view("api").restarts, 2);
+  EXPECT_EQ(h.view("db").restarts, 0);
+}
+
+TEST(LifecycleSupervisionTest, OnFailureGivesUpAfterNRestarts) {
+  // Ensures on-failure:2 restarts twice and then reports the resource failed.
+  Harness h;
+  PlanNode api = node("api");
+  api.spec.restart = policy(runtime::RestartPolicy::Mode::OnFailure, 2);
+  h.build({api});
+  ASSERT_TRUE(h.boot().has_value());
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(h.rt.crash("demo_api", 1));
+    h.poll();
+    h.advance(10s);
+    EXPECT_EQ(h.view("api").status, ResourceStatus::Running) << round;
+  }
+  ASSERT_TRUE(h.rt.crash("demo_api", 1));
+  h.poll();
+  h.advance(60s);
+  EXPECT_EQ(h.view("api").status, ResourceStatus::Failed);
+  EXPECT_EQ(h.view("api").restarts, 2);
+  EXPECT_EQ(h.callsOf(Op::Start).size(), 3u);
+  EXPECT_NE(h.eventIndex(K::ResourceFailed, "api"), std::string::npos);
+}
+
+TEST(LifecycleSupervisionTest, ExitUnderPolicyNoIsReportedAndCleanExitIsCompleted) {
+  // Ensures exits under `no` are reported and not restarted; exit 0 is "completed".
+  Harness h;
+  h.build({node("job"), node("api")});
+  ASSERT_TRUE(h.boot().has_value());
+  ASSERT_TRUE(h.rt.crash("demo_job", 0));
+  ASSERT_TRUE(h.rt.crash("demo_api", 2));
+  h.poll();
+  h.advance(60s);
+  EXPECT_EQ(h.view("job").status, ResourceStatus::Completed);
+  EXPECT_EQ(h.view("api").status, ResourceStatus::Exited);
+  EXPECT_EQ(h.view("api").exitCode, 2);
+  EXPECT_NE(h.eventIndex(K::ResourceCompleted, "job"), std::string::npos);
+  EXPECT_EQ(h.seen[h.eventIndex(K::ResourceExited, "api")].exitCode, 2);
+  EXPECT_EQ(h.callsOf(Op::Start).size(), 2u);
+}
+
+TEST(LifecycleSupervisionTest, NoticesExternalStopAndRemoval) {
+  // Ensures docker stop/rm from outside is reported, and recreated only under `always`.
+  Harness h;
+  PlanNode keeper = node("keeper");
+  keeper.spec.restart = policy(runtime::RestartPolicy::Mode::Always);
+  PlanNode flaky = node("flaky");
+  flaky.spec.restart = policy(runtime::RestartPolicy::Mode::OnFailure);
+  h.build({node("plain"), keeper, flaky});
+  ASSERT_TRUE(h.boot().has_value());
+  ASSERT_TRUE(h.rt.externalStop("demo_plain"));
+  ASSERT_TRUE(h.rt.externalRemove("demo_keeper"));
+  ASSERT_TRUE(h.rt.externalRemove("demo_flaky"));
+  h.poll();
+  h.advance(60s);
+  EXPECT_EQ(h.view("plain").status, ResourceStatus::Stopped);
+  EXPECT_NE(h.seen[h.eventIndex(K::ResourceStopped, "plain")].message.find("outside"),
+            std::string::npos);
+  EXPECT_EQ(h.view("keeper").status, ResourceStatus::Running);
+  EXPECT_EQ(h.view("keeper").restarts, 1);
+  EXPECT_EQ(h.view("flaky").status, ResourceStatus::Stopped);
+  EXPECT_NE(h.eventIndex(K::ResourceStopped, "flaky"), std::string::npos);
+}
+
+TEST(LifecycleSupervisionTest, ReconnectedReconcilesFromTheListing) {
+  // Ensures an exit whose event was lost (the stream dropped its backlog and reconnected) is
+  // found by reconciling with listManaged and handled per policy.
+  Harness h;
+  PlanNode api = node("api");
+  api.spec.restart = policy(runtime::RestartPolicy::Mode::Always);
+  h.build({node("db", {}, true), api});
+  runtime::Behaviour db;
+  db.healthyAfter = 1s;
+  h.rt.script("demo_db", db);
+  ASSERT_TRUE(h.boot().has_value());
+  h.rt.clearCalls();
+  ASSERT_TRUE(h.rt.crash("demo_api", 1));
+  // Flood the stream so it drops its backlog (the die above included) and says Reconnected.
+  for (int i = 0; i < 1100; ++i) {
+    h.rt.setHealth("demo_db", i % 2 == 0 ? runtime::Health::Unhealthy : runtime::Health::Healthy);
+  }
+  h.poll();
+  EXPECT_FALSE(h.callsOf(Op::ListManaged).empty());
+  h.advance(10s);
+  EXPECT_EQ(h.view("api").status, ResourceStatus::Running);
+  EXPECT_EQ(h.view("api").restarts, 1);
+}
+
+// --- restart -----------------------------------------------------------------------------------
+
+TEST(LifecycleRestartTest, RecreatesExactlyThatResourceAndSerializesConcurrentRestarts) {
+  // Ensures restart recreates only the named resource (dependents keep their containers) and a
+  // concurrent restart of the same resource gets Conflict.
+  Harness h;
+  h.build({node("db"), node("api", {"db"})});
+  ASSERT_TRUE(h.boot().has_value());
+  const std::string db = h.view("db").containerId;
+  const std::string api = h.view("api").containerId;
+  h.rt.clearCalls();
+  runtime::Gate held = h.rt.hold(Op::Stop);
+  auto first = h.spawn(h.mgr->restart("db"));
+  h.poll();
+  auto second = h.spawn(h.mgr->restart("db"));
+  h.poll();
+  ASSERT_TRUE(second->has_value());
+  EXPECT_EQ(second->value().error().code(), Errc::Conflict);
+  held.release();
+  h.settle(first);
+  ASSERT_TRUE(first->has_value() && first->value().has_value());
+  EXPECT_NE(h.view("db").containerId, db);
+  EXPECT_EQ(h.view("api").containerId, api);
+  EXPECT_EQ(h.view("db").status, ResourceStatus::Running);
+  EXPECT_FALSE(h.called(Op::Stop, "api"));
+  EXPECT_FALSE(h.called(Op::Start, "api"));
+  auto unknown = h.spawn(h.mgr->restart("nope"));
+  h.poll();
+  EXPECT_EQ(unknown->value().error().code(), Errc::NotFound);
+}
+
+TEST(LifecycleRestartTest, RestartDependentsRecreatesTheDependentsToo) {
+  // Ensures restart_dependents: true on a resource recreates its dependents after it, and
+  // leaves unrelated resources alone.
+  Harness h;
+  PlanNode db = node("db");
+  db.restartDependents = true;
+  h.build({db, node("api", {"db"}), node("cache")});
+  ASSERT_TRUE(h.boot().has_value());
+  const std::string api = h.view("api").containerId;
+  const std::string cache = h.view("cache").containerId;
+  h.rt.clearCalls();
+  auto done = h.spawn(h.mgr->restart("db"));
+  h.settle(done);
+  ASSERT_TRUE(done->has_value() && done->value().has_value());
+  EXPECT_NE(h.view("api").containerId, api);
+  EXPECT_EQ(h.view("cache").containerId, cache);
+  EXPECT_EQ(h.callsOf(Op::Stop), (std::vector<std::string>{"demo_api", "demo_db"}));
+  std::vector<std::string> starts = h.callsOf(Op::Start);
+  EXPECT_EQ(starts, (std::vector<std::string>{"demo_db", "demo_api"}));
+}
+
+// --- handle and events -----------------------------------------------------------------------
+
+TEST(LifecycleHandleTest, ListsViewsWithPortsAndDelegatesLogsStopAndStart) {
+  // Ensures the handle shows each resource's state and published ports, streams its logs, and
+  // stops and starts one resource.
+  Harness h;
+  PlanNode web = node("web");
+  web.spec.ports.push_back(runtime::PortBinding{.containerPort = 80});
+  h.build({node("db"), web});
+  ASSERT_TRUE(h.boot().has_value());
+  std::vector<ResourceView> views = h.mgr->list();
+  ASSERT_EQ(views.size(), 2u);
+  EXPECT_EQ(views[1].name, "web");
+  EXPECT_EQ(views[1].image, "busybox:1");
+  EXPECT_FALSE(views[1].containerId.empty());
+  ASSERT_EQ(views[1].ports.size(), 1u);
+  EXPECT_TRUE(views[1].ports[0].hostPort.has_value());
+  EXPECT_TRUE(views[1].startedAt.has_value());
+  EXPECT_EQ(h.mgr->get("nope").error().code(), Errc::NotFound);
+
+  ASSERT_TRUE(h.rt.writeLog("demo_web", "GET / 200"));
+  runtime::LogOptions logOptions;
+  auto stream = h.spawn(h.mgr->logs("web", logOptions));
+  h.poll();
+  ASSERT_TRUE(stream->has_value() && stream->value().has_value());
+  auto chunk = h.spawn((*stream->value())->next());
+  h.poll();
+  ASSERT_TRUE(chunk->has_value() && chunk->value().has_value() && chunk->value()->has_value());
+  EXPECT_EQ((*chunk->value())->bytes, "GET / 200\n");
+
+  auto stopped = h.spawn(h.mgr->stop("web"));
+  h.settle(stopped);
+  ASSERT_TRUE(stopped->has_value() && stopped->value().has_value());
+  EXPECT_EQ(h.view("web").status, ResourceStatus::Stopped);
+  EXPECT_TRUE(h.view("web").containerId.empty());
+  auto noLogs = h.spawn(h.mgr->logs("web", logOptions));
+  h.poll();
+  EXPECT_EQ(noLogs->value().error().code(), Errc::FailedPrecondition);
+  auto started = h.spawn(h.mgr->start(std::string("web")));
+  h.settle(started);
+  ASSERT_TRUE(started->has_value() && started->value().has_value());
+  EXPECT_EQ(h.view("web").status, ResourceStatus::Running);
+}
+
+TEST(LifecycleEventsTest, NoEventEverContainsASecretValue) {
+  // Ensures a secret env value never appears in any event or in the returned error, even when
+  // the failing container printed it.
+  Harness h;
+  PlanNode db = node("db", {}, true);
+  db.spec.env["DB_PASSWORD"] = kSecret;
+  db.spec.env["DATABASE_URL"] = std::string("postgres://app:") + kSecret + "@db/app";
+  db.spec.secretEnvKeys.insert("DB_PASSWORD");
+  PlanNode api = node("api", {"db"});
+  api.spec.env["DB_PASSWORD"] = kSecret;
+  api.spec.secretEnvKeys.insert("DB_PASSWORD");
+  api.spec.command = std::vector<std::string>{"serve", std::string("--password=") + kSecret};
+  h.build({db, api});
+  runtime::Behaviour failing;
+  failing.exit = runtime::ScriptedExit{
+      .after = 1s, .code = 1, .lastLines = {std::string("auth failed for ") + kSecret}};
+  h.rt.script("demo_db", failing);
+  Result<void> up = h.boot();
+  ASSERT_FALSE(up.has_value());
+  EXPECT_EQ(up.error().what().find(kSecret), std::string::npos) << up.error().what();
+  EXPECT_NE(up.error().what().find("auth failed for ***"), std::string::npos);
+  ASSERT_FALSE(h.seen.empty());
+  for (const LifecycleEvent& ev : h.seen) {
+    for (const std::string& field : {ev.message, ev.resource, ev.containerId}) {
+      EXPECT_EQ(field.find(kSecret), std::string::npos) << eventKindName(ev.kind);
+    }
+  }
+  for (const ResourceView& v : h.mgr->list()) {
+    EXPECT_EQ(v.lastError.value_or("").find(kSecret), std::string::npos);
+  }
+}
+
+TEST(LifecycleEventsTest, ReportsTheStackLifecycleInOrder) {
+  // Ensures the stack events frame the resource events of a boot and a shutdown.
+  Harness h;
+  h.build({node("db"), node("api", {"db"})});
+  ASSERT_TRUE(h.boot().has_value());
+  ASSERT_TRUE(h.shutdown().has_value());
+  std::vector<K> kinds;
+  for (const LifecycleEvent& ev : h.seen) {
+    if (ev.resource.empty() || ev.resource == "db") {
+      kinds.push_back(ev.kind);
+    }
+  }
+  const std::vector<K> expected = {K::StackStarting,   K::ResourceStarting, K::ResourceStarted,
+                                   K::ResourceHealthy, K::StackReady,       K::StackStopping,
+                                   K::ResourceStopped, K::StackStopped};
+  EXPECT_EQ(kinds, expected);
+}
+
+}  // namespace
+}  // namespace ls::lifecycle
