@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lightshuttle/manifest/loader.hpp"
 
@@ -72,5 +73,56 @@ struct DownOptions {
 };
 /// `lightshuttle down`: 0 when everything of the project is gone, 1 otherwise.
 int runDown(const DownOptions& options);
+
+struct LogsOptions {
+  std::string file;
+  std::string project;
+  std::vector<std::string> resources;  ///< empty = all
+  bool follow = false;
+  std::optional<std::size_t> tail;
+  std::optional<std::chrono::system_clock::time_point> since;
+  bool timestamps = false;
+  bool noColor = false;
+  bool noPrefix = false;
+};
+/// `lightshuttle logs`: 0 ok, 1 failure, 130 interrupted while following.
+int runLogs(const LogsOptions& options);
+
+struct ExecOptions {
+  std::string file;
+  std::string project;
+  std::string resource;
+  std::vector<std::string> command;
+  std::vector<std::string> env;  ///< -e KEY=value
+  std::string workdir;
+  std::string user;
+  bool interactive = false;  ///< -i (not supported yet: refused with a message)
+  bool tty = false;          ///< -t (not supported yet: refused with a message)
+};
+/// `lightshuttle exec`: the command's exit code, or 1 when it could not run.
+int runExec(const ExecOptions& options);
+
+struct RestartOptions {
+  std::string file;
+  std::string envFile;
+  std::vector<std::string> resources;
+  std::optional<std::chrono::nanoseconds> timeout;
+};
+/// `lightshuttle restart`: 0 when every resource is back and ready, 1 otherwise.
+int runRestart(const RestartOptions& options);
+
+struct UpOptions {
+  std::string file;
+  std::string envFile;
+  std::vector<std::string> resources;  ///< a subset (with their dependencies); empty = all
+  bool detach = false;                 ///< -d / --wait: return once ready, supervise in background
+  std::optional<std::chrono::nanoseconds> timeout;  ///< per-resource start timeout
+  bool noColor = false;
+  bool keepOnFailure = false;
+  std::string progress = "auto";  ///< auto | tty | plain | json
+};
+/// `lightshuttle up`: 0 stopped cleanly (or detached and ready), 1 boot failed, 2 invalid
+/// manifest, 130 interrupted.
+int runUp(const UpOptions& options);
 
 }  // namespace ls::cli

@@ -2,19 +2,79 @@
 // (and with --volumes its named volumes). Works from labels alone: no running `up` is needed,
 // and a killed one leaves nothing this cannot find.
 #include <fmt/core.h>
+#include <signal.h>
 
+#include <boost/json/parse.hpp>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/session.hpp"
+#include "lightshuttle/core/file.hpp"
 
 namespace ls::cli {
+namespace {
+
+/// Stops a detached `up` supervisor of this project, if one is recorded and alive: SIGTERM makes
+/// it stop the stack gracefully and exit. Waits up to `wait` for it.
+void stopSupervisor(const std::filesystem::path& stateDir, const std::string& project,
+                    std::chrono::nanoseconds wait) {
+  const auto record = stateDir / "supervisor.json";
+  auto text = readFile(record);
+  if (!text) {
+    return;
+  }
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(*text, ec);
+  if (ec || !doc.is_object()) {
+    return;
+  }
+  const auto* pidv = doc.as_object().if_contains("pid");
+  const auto* projv = doc.as_object().if_contains("project");
+  if (pidv == nullptr || !pidv->is_int64() || projv == nullptr || !projv->is_string() ||
+      projv->as_string() != project) {
+    return;
+  }
+  const auto pid = static_cast<pid_t>(pidv->as_int64());
+  // Only signal a process that is really a lightshuttle supervisor (pids get reused).
+  auto cmdline = readFile("/proc/" + std::to_string(pid) + "/cmdline");
+  if (!cmdline || cmdline->find("lightshuttle") == std::string::npos) {
+    std::error_code rmEc;
+    std::filesystem::remove(record, rmEc);
+    return;
+  }
+  fmt::print(stderr, "stopping the supervisor of '{}' (pid {})\n", project, pid);
+  ::kill(pid, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::kill(pid, 0) != 0) {
+      return;
+    }
+    auto stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+    if (stat && stat->find(") Z") != std::string::npos) {
+      return;  // exited, waiting to be reaped by its parent
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  fmt::print(stderr, "warning: the supervisor (pid {}) did not stop in time; removing by label\n", pid);
+}
+
+}  // namespace
 
 int runDown(const DownOptions& options) {
   int exitCode = kExitOk;
-  std::optional<std::string> project = resolveProject(options.project, options.file, exitCode);
-  if (!project) {
-    return exitCode;
+  std::optional<std::string> project;
+  std::optional<std::filesystem::path> stateDir;
+  if (!options.project.empty()) {
+    project = options.project;
+  } else {
+    std::optional<manifest::ParseReport> report = loadManifestForCommand(options.file, exitCode);
+    if (!report || !report->manifest) {
+      return exitCode == kExitOk ? kExitUsage : exitCode;
+    }
+    project = report->manifest->project.name;
+    stateDir = report->manifest->directory / ".lightshuttle";
   }
   auto session = openEngine();
   if (!session) {
@@ -22,6 +82,15 @@ int runDown(const DownOptions& options) {
   }
   auto& rt = *session->runtime;
   std::set<std::string> volumes;
+  // Note the named volumes first: a detached supervisor removes the containers itself.
+  if (auto before = runSync(*session, rt.listManaged(*project))) {
+    for (const auto& c : *before) {
+      volumes.insert(c.namedVolumes.begin(), c.namedVolumes.end());
+    }
+  }
+  if (stateDir) {
+    stopSupervisor(*stateDir, *project, options.timeout + std::chrono::seconds(60));
+  }
   bool failed = false;
   std::size_t removedCount = 0;
   // Several passes: an `up` still starting may create containers while we remove others.

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "engine/timestamp.hpp"
 #include "lightshuttle/manifest/grammar.hpp"
 
 namespace {
@@ -79,6 +80,84 @@ int main(int argc, char** argv) {
       "  lightshuttle secrets check --env-file ci.env --json\n"
       "Exit status: 0 all set or defaulted, 1 some missing, 2 invalid manifest or none found.\n");
 
+  ls::cli::UpOptions up;
+  std::string upTimeout;
+  bool upWait = false;
+  auto* upCmd = app.add_subcommand(
+      "up", "Boot the stack in dependency order, supervise it, and tear it down on Ctrl+C");
+  upCmd->add_option("resources", up.resources, "Only these resources (and what they depend on)");
+  upCmd->add_option("-f,--file", up.file, "Manifest (default: LIGHTSHUTTLE_FILE, else discovery)");
+  upCmd->add_option("--env-file", up.envFile, "Variables file (default: .env next to the manifest)");
+  upCmd->add_flag("-d,--detach", up.detach,
+                  "Return once every resource is ready; a supervisor keeps running in the background");
+  upCmd->add_flag("--wait", upWait, "Same as --detach: wait until ready, then return");
+  upCmd->add_option("--timeout", upTimeout,
+                    "Start timeout per resource (default: from its healthcheck, at least 30s)");
+  upCmd->add_flag("--no-color", up.noColor, "No colours (NO_COLOR is honoured too)");
+  upCmd->add_flag("--keep-on-failure", up.keepOnFailure,
+                  "Leave started resources running when the boot fails (for debugging)");
+  upCmd->add_option("--progress", up.progress, "Progress output on stderr")
+      ->check(CLI::IsMember({"auto", "tty", "plain", "json"}));
+  upCmd->footer(
+      "Examples:\n"
+      "  lightshuttle up                      # attached: progress, then logs; Ctrl+C stops all\n"
+      "  lightshuttle up -d                   # return when ready; `lightshuttle down` stops it\n"
+      "  lightshuttle up web --timeout 2m     # web and what it depends on\n"
+      "  lightshuttle up --progress json 2> events.jsonl\n"
+      "A second Ctrl+C kills everything at once.\n"
+      "Exit status: 0 ok, 1 boot failed, 2 invalid manifest, 130 interrupted.\n");
+
+  ls::cli::LogsOptions logs;
+  std::string logsTail;
+  std::string logsSince;
+  auto* logsCmd = app.add_subcommand("logs", "Show the project's logs, prefixed with the resource name");
+  logsCmd->add_option("resources", logs.resources, "Only these resources");
+  logsCmd->add_option("--file", logs.file, "Manifest naming the project (default: discovery)");
+  logsCmd->add_option("-p,--project", logs.project, "Project name (instead of reading the manifest)");
+  logsCmd->add_flag("-f,--follow", logs.follow, "Keep following new output");
+  logsCmd->add_option("-n,--tail", logsTail, "Only the last N lines of each resource");
+  logsCmd->add_option("--since", logsSince, "Only output newer than this: a duration (10m) or RFC 3339 time");
+  logsCmd->add_flag("-t,--timestamps", logs.timestamps, "Prefix each line with its time");
+  logsCmd->add_flag("--no-color", logs.noColor, "No colours");
+  logsCmd->add_flag("--no-log-prefix", logs.noPrefix, "Do not prefix lines with the resource name");
+  logsCmd->footer(
+      "Examples:\n"
+      "  lightshuttle logs\n"
+      "  lightshuttle logs -f --tail 20 web\n"
+      "  lightshuttle logs --since 5m -t db\n"
+      "Note: here -f means --follow (as in docker compose); name a manifest with --file.\n");
+
+  ls::cli::ExecOptions exec;
+  auto* execCmd = app.add_subcommand("exec", "Run a command in a resource's running container");
+  execCmd->add_option("resource", exec.resource, "The resource")->required();
+  execCmd->add_option("command", exec.command, "The command and its arguments (after --)")->required();
+  execCmd->add_option("--file", exec.file, "Manifest naming the project (default: discovery)");
+  execCmd->add_option("-p,--project", exec.project, "Project name (instead of reading the manifest)");
+  execCmd->add_option("-e,--env", exec.env, "Set an environment variable (KEY=value)");
+  execCmd->add_option("-w,--workdir", exec.workdir, "Working directory inside the container");
+  execCmd->add_option("-u,--user", exec.user, "User to run as");
+  execCmd->add_flag("-i,--interactive", exec.interactive, "Keep stdin open (not supported yet)");
+  execCmd->add_flag("-t,--tty", exec.tty, "Allocate a TTY (not supported yet)");
+  execCmd->footer(
+      "Examples:\n"
+      "  lightshuttle exec db -- psql -U app -c 'select 1'\n"
+      "  lightshuttle exec cache -- redis-cli -a \"$PASSWORD\" ping\n"
+      "Exit status: the command's own, or 1 when it could not be run.\n");
+
+  ls::cli::RestartOptions restart;
+  std::string restartTimeout;
+  auto* restartCmd = app.add_subcommand(
+      "restart", "Recreate resources from the manifest and wait until they are ready again");
+  restartCmd->add_option("resources", restart.resources, "Resources to restart")->required();
+  restartCmd->add_option("-f,--file", restart.file, "Manifest (default: discovery)");
+  restartCmd->add_option("--env-file", restart.envFile, "Variables file (default: .env)");
+  restartCmd->add_option("--timeout", restartTimeout, "How long to wait for readiness");
+  restartCmd->footer(
+      "Examples:\n"
+      "  lightshuttle restart db\n"
+      "  lightshuttle restart web worker --timeout 1m\n"
+      "Dependents keep running.\n");
+
   ls::cli::PsOptions ps;
   auto* psCmd = app.add_subcommand("ps", "List the project's containers (found by label)");
   psCmd->add_option("-f,--file", ps.file, "Manifest naming the project (default: discovery)");
@@ -118,6 +197,56 @@ int main(int argc, char** argv) {
   }
   if (validateCmd->parsed()) {
     return ls::cli::runValidate(validate);
+  }
+  if (upCmd->parsed()) {
+    if (!upTimeout.empty()) {
+      auto t = ls::manifest::parseDuration(upTimeout);
+      if (!t) {
+        std::fprintf(stderr, "error: --timeout: %s\n", t.error().what().c_str());
+        return ls::cli::kExitUsage;
+      }
+      up.timeout = *t;
+    }
+    up.detach = up.detach || upWait;
+    return ls::cli::runUp(up);
+  }
+  if (logsCmd->parsed()) {
+    if (!logsTail.empty()) {
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(logsTail.c_str(), &end, 10);
+      if (end == logsTail.c_str() || *end != '\0') {
+        std::fprintf(stderr, "error: --tail: '%s' is not a line count\n", logsTail.c_str());
+        return ls::cli::kExitUsage;
+      }
+      logs.tail = n;
+    }
+    if (!logsSince.empty()) {
+      if (auto d = ls::manifest::parseDuration(logsSince)) {
+        logs.since = std::chrono::system_clock::now() -
+                     std::chrono::duration_cast<std::chrono::system_clock::duration>(*d);
+      } else if (auto t = ls::engine::parseRfc3339(logsSince)) {
+        logs.since = std::chrono::time_point_cast<std::chrono::system_clock::duration>(*t);
+      } else {
+        std::fprintf(stderr, "error: --since: '%s' is neither a duration (10m) nor an RFC 3339 time\n",
+                     logsSince.c_str());
+        return ls::cli::kExitUsage;
+      }
+    }
+    return ls::cli::runLogs(logs);
+  }
+  if (execCmd->parsed()) {
+    return ls::cli::runExec(exec);
+  }
+  if (restartCmd->parsed()) {
+    if (!restartTimeout.empty()) {
+      auto t = ls::manifest::parseDuration(restartTimeout);
+      if (!t) {
+        std::fprintf(stderr, "error: --timeout: %s\n", t.error().what().c_str());
+        return ls::cli::kExitUsage;
+      }
+      restart.timeout = *t;
+    }
+    return ls::cli::runRestart(restart);
   }
   if (psCmd->parsed()) {
     return ls::cli::runPs(ps);

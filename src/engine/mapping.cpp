@@ -212,6 +212,26 @@ std::string encodeStringMap(const std::map<std::string, std::string>& m) {
   return json::serialize(o);
 }
 
+std::string encodeExecCreate(const ExecCreate& spec) {
+  json::object o;
+  o["Cmd"] = toArray(spec.cmd);
+  if (!spec.env.empty()) {
+    o["Env"] = toArray(spec.env);
+  }
+  if (!spec.workingDir.empty()) {
+    o["WorkingDir"] = spec.workingDir;
+  }
+  if (!spec.user.empty()) {
+    o["User"] = spec.user;
+  }
+  o["Privileged"] = spec.privileged;
+  o["AttachStdin"] = false;
+  o["AttachStdout"] = true;
+  o["AttachStderr"] = true;
+  o["Tty"] = false;
+  return json::serialize(o);
+}
+
 std::string encodeNetworkCreate(const NetworkCreate& spec) {
   json::object o;
   o["Name"] = spec.name;

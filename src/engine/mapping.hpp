@@ -33,6 +33,8 @@ std::string encodeFilters(const std::map<std::string, std::vector<std::string>>&
 /// A string map as JSON (build args, labels).
 std::string encodeStringMap(const std::map<std::string, std::string>& m);
 
+std::string encodeExecCreate(const ExecCreate& spec);
+
 /// Parses a JSON body; InvalidArgument naming `what` when it is not JSON.
 Result<boost::json::value> parseBody(std::string_view body, std::string_view what);
 

@@ -282,6 +282,15 @@ struct BuildProgress {
   std::string imageId;
 };
 
+/// POST /containers/{id}/exec parameters.
+struct ExecCreate {
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;  ///< "KEY=value"
+  std::string workingDir;
+  std::string user;
+  bool privileged = false;
+};
+
 class Api {
  public:
   explicit Api(Client& client) : client_(client) {}
@@ -336,6 +345,14 @@ class Api {
   /// DELETE /networks/{id}; a missing network is AlreadyRemoved. Conflict while containers are
   /// attached (FailedPrecondition would hide the engine's "active endpoints" message).
   boost::asio::awaitable<Result<RemoveOutcome>> removeNetwork(const std::string& nameOrId);
+
+  /// Creates an exec instance in a running container; its id. Conflict when it is not running.
+  boost::asio::awaitable<Result<std::string>> createExec(const std::string& containerId,
+                                                         const ExecCreate& spec);
+  /// Starts it attached (no TTY) and streams its stdout/stderr until the process exits.
+  boost::asio::awaitable<Result<std::unique_ptr<LogStream>>> startExec(const std::string& execId);
+  /// The exit code of a finished exec instance (FailedPrecondition while it still runs).
+  boost::asio::awaitable<Result<int>> execExitCode(const std::string& execId);
 
   /// DELETE /volumes/{name}; a missing volume is AlreadyRemoved, one in use is Conflict.
   boost::asio::awaitable<Result<RemoveOutcome>> removeVolume(const std::string& name);

@@ -1,0 +1,79 @@
+// `lightshuttle exec <resource> -- cmd…`: runs a command in a resource's running container,
+// streaming its stdout and stderr to ours and exiting with its exit code.
+#include <fmt/core.h>
+
+#include "cli/commands.hpp"
+#include "cli/session.hpp"
+#include "lightshuttle/engine/api.hpp"
+
+namespace asio = boost::asio;
+
+namespace ls::cli {
+namespace {
+
+asio::awaitable<Result<int>> execIn(engine::Api& api, std::string containerId, engine::ExecCreate spec) {
+  LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await api.createExec(containerId, spec));
+  LS_CO_ASSIGN_OR_RETURN(auto out, co_await api.startExec(execId));
+  for (;;) {
+    LS_CO_ASSIGN_OR_RETURN(std::optional<engine::LogChunk> chunk, co_await out->next());
+    if (!chunk) {
+      break;
+    }
+    std::FILE* to = chunk->stream == engine::StreamKind::Stderr ? stderr : stdout;
+    std::fwrite(chunk->bytes.data(), 1, chunk->bytes.size(), to);
+    std::fflush(to);
+  }
+  co_return co_await api.execExitCode(execId);
+}
+
+}  // namespace
+
+int runExec(const ExecOptions& options) {
+  if (options.interactive || options.tty) {
+    fmt::print(stderr,
+               "error: interactive exec (-i/-t) is not supported yet; run the command without -it, "
+               "or use `docker exec -it <project>_{} …`\n",
+               options.resource);
+    return kExitUsage;
+  }
+  int exitCode = kExitOk;
+  std::optional<std::string> project = resolveProject(options.project, options.file, exitCode);
+  if (!project) {
+    return exitCode;
+  }
+  auto session = openEngine();
+  if (!session) {
+    return kExitFailure;
+  }
+  auto listed = runSync(*session, session->runtime->listManaged(*project));
+  if (!listed) {
+    fmt::print(stderr, "error: {}\n", listed.error().what());
+    return kExitFailure;
+  }
+  const runtime::ManagedContainer* target = nullptr;
+  for (const auto& c : *listed) {
+    if (c.resource == options.resource) {
+      target = &c;
+    }
+  }
+  if (target == nullptr || target->status.state == runtime::ContainerState::Stopped ||
+      target->status.state == runtime::ContainerState::Starting) {
+    fmt::print(stderr, "error: resource '{}' of project '{}' is not running (see `lightshuttle ps -a`)\n",
+               options.resource, *project);
+    return kExitFailure;
+  }
+  engine::Api api(*session->client);
+  engine::ExecCreate spec;
+  spec.cmd = options.command;
+  spec.env = options.env;
+  spec.workingDir = options.workdir;
+  spec.user = options.user;
+  auto code = runSync(*session, execIn(api, target->id.value, spec));
+  if (!code) {
+    fmt::print(stderr, "error: {}\n", code.error().what());
+    return kExitFailure;
+  }
+  return *code;
+}
+
+}  // namespace ls::cli

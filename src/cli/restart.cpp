@@ -1,0 +1,87 @@
+// `lightshuttle restart <resource…>`: recreates exactly those resources from the manifest (stop,
+// remove, create, start, wait until ready); dependents keep running.
+#include <fmt/core.h>
+
+#include <chrono>
+
+#include "cli/commands.hpp"
+#include "cli/session.hpp"
+#include "cli/stack.hpp"
+
+namespace asio = boost::asio;
+
+namespace ls::cli {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::chrono::nanoseconds readinessBudget(const runtime::ContainerSpec& spec,
+                                         std::optional<std::chrono::nanoseconds> override) {
+  if (override) {
+    return *override;
+  }
+  std::chrono::nanoseconds budget = 30s;
+  if (spec.healthcheck) {
+    const auto& h = *spec.healthcheck;
+    budget = std::max<std::chrono::nanoseconds>(budget, h.startPeriod + h.interval * (h.retries + 1));
+  }
+  return budget;
+}
+
+asio::awaitable<Result<void>> recreate(runtime::Runtime& rt, const runtime::ContainerSpec& spec,
+                                       std::chrono::nanoseconds budget) {
+  runtime::ContainerId old{spec.name};
+  auto stopped = co_await rt.stop(old, spec.stopGracePeriod);
+  if (!stopped && stopped.error().code() != Errc::NotFound) {
+    co_return std::move(stopped).error();
+  }
+  LS_CO_TRY(co_await rt.remove(spec.name));
+  runtime::StartOptions none;
+  LS_CO_ASSIGN_OR_RETURN(runtime::ContainerId id, co_await rt.start(spec, none));
+  co_return co_await rt.waitHealthy(id, budget);
+}
+
+}  // namespace
+
+int runRestart(const RestartOptions& options) {
+  int exitCode = kExitOk;
+  auto prepared = prepareStack(options.file, options.envFile, exitCode);
+  if (!prepared) {
+    if (prepared.error().message() != "the manifest is not valid") {
+      fmt::print(stderr, "error: {}\n", prepared.error().what());
+    }
+    return exitCode == kExitOk ? kExitFailure : exitCode;
+  }
+  const lifecycle::Plan& plan = prepared->plan;
+  for (const auto& name : options.resources) {
+    if (plan.find(name) == nullptr) {
+      std::string known;
+      for (const auto& n : plan.nodes()) {
+        known += (known.empty() ? "" : ", ") + n.name;
+      }
+      fmt::print(stderr, "error: no resource '{}' in project '{}' (resources: {})\n", name,
+                 plan.project(), known);
+      return kExitUsage;
+    }
+  }
+  auto session = openEngine();
+  if (!session) {
+    return kExitFailure;
+  }
+  int result = kExitOk;
+  for (const auto& name : options.resources) {
+    const runtime::ContainerSpec& spec = plan.find(name)->spec;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = runSync(*session, recreate(*session->runtime, spec, readinessBudget(spec, options.timeout)));
+    if (!r) {
+      fmt::print(stderr, "error: restarting '{}': {}\n", name, r.error().what());
+      result = kExitFailure;
+      continue;
+    }
+    fmt::print(stderr, "restarted {} in {:.2f}s\n", name,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return result;
+}
+
+}  // namespace ls::cli

@@ -1,0 +1,383 @@
+// `lightshuttle up`: boot the stack in dependency order, supervise it, and on Ctrl+C tear it all
+// down. Attached: progress, then every resource's logs prefixed `name | `. Detached (`-d`): a
+// supervisor process keeps running in the background (recorded in .lightshuttle/) and this
+// command returns once the stack is ready.
+#include <fcntl.h>
+#include <fmt/color.h>
+#include <fmt/core.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <cstring>
+
+#include "cli/commands.hpp"
+#include "cli/session.hpp"
+#include "cli/stack.hpp"
+#include "core/asio_fwd.hpp"
+#include "lightshuttle/core/file.hpp"
+#include "lightshuttle/core/rng.hpp"
+#include "lightshuttle/lifecycle/manager.hpp"
+#include "lightshuttle/manifest/env_file.hpp"
+#include "lightshuttle/spec/resolve.hpp"
+
+namespace asio = boost::asio;
+
+namespace ls::cli {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool isTty(int fd) { return ::isatty(fd) == 1; }
+
+bool useColor(const UpOptions& o, int fd) {
+  return !o.noColor && std::getenv("NO_COLOR") == nullptr && isTty(fd);
+}
+
+constexpr fmt::terminal_color kPalette[] = {
+    fmt::terminal_color::cyan,         fmt::terminal_color::yellow,
+    fmt::terminal_color::green,        fmt::terminal_color::magenta,
+    fmt::terminal_color::blue,         fmt::terminal_color::bright_cyan,
+    fmt::terminal_color::bright_yellow, fmt::terminal_color::bright_green,
+};
+
+double secondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Prints lifecycle events as progress lines (or JSON lines) on stderr.
+asio::awaitable<void> printProgress(lifecycle::EventSubscription& sub, const UpOptions& o,
+                                    std::size_t width, bool color) {
+  for (;;) {
+    auto ev = co_await sub.next();
+    if (!ev) {
+      co_return;
+    }
+    const lifecycle::LifecycleEvent& e = *ev;
+    if (o.progress == "json") {
+      boost::json::object j;
+      j["event"] = std::string(lifecycle::eventKindName(e.kind));
+      if (!e.resource.empty()) {
+        j["resource"] = e.resource;
+      }
+      if (!e.message.empty()) {
+        j["message"] = e.message;
+      }
+      if (e.exitCode) {
+        j["exit_code"] = *e.exitCode;
+      }
+      j["time"] = std::chrono::duration_cast<std::chrono::milliseconds>(e.time.time_since_epoch()).count();
+      fmt::print(stderr, "{}\n", boost::json::serialize(j));
+      continue;
+    }
+    const std::string what(lifecycle::eventKindName(e.kind));
+    std::string line;
+    if (e.resource.empty()) {
+      line = fmt::format("{:<{}}  {}", "stack", width, what);
+    } else {
+      line = fmt::format("{:<{}}  {}", e.resource, width, what);
+    }
+    if (e.exitCode) {
+      line += fmt::format(" (exit code {})", *e.exitCode);
+    }
+    if (!e.message.empty()) {
+      line += ": " + e.message;
+    }
+    const bool bad = e.kind == lifecycle::LifecycleEvent::Kind::ResourceFailed ||
+                     e.kind == lifecycle::LifecycleEvent::Kind::StackFailed;
+    if (color && bad) {
+      fmt::print(stderr, fg(fmt::terminal_color::red), "{}\n", line);
+    } else {
+      fmt::print(stderr, "{}\n", line);
+    }
+  }
+}
+
+/// Follows one resource's logs, printing `name | line` on stdout.
+asio::awaitable<void> followLogs(lifecycle::LifecycleManager& mgr, std::string name,
+                                 std::size_t width, std::optional<fmt::terminal_color> color,
+                                 std::chrono::system_clock::time_point since) {
+  runtime::LogOptions lo;
+  lo.follow = true;
+  lo.since = since;
+  auto stream = co_await mgr.logs(name, lo);
+  if (!stream) {
+    co_return;
+  }
+  const std::string prefix = fmt::format("{:<{}} | ", name, width);
+  for (;;) {
+    auto chunk = co_await (*stream)->next();
+    if (!chunk || !*chunk) {
+      co_return;
+    }
+    std::string text = std::move((*chunk)->bytes);
+    if (!text.empty() && text.back() != '\n') {
+      text.push_back('\n');
+    }
+    if (color) {
+      fmt::print(fg(*color), "{}", prefix);
+      fmt::print("{}", text);
+    } else {
+      fmt::print("{}{}", prefix, text);
+    }
+    std::fflush(stdout);
+  }
+}
+
+struct UpState {
+  bool interrupted = false;  // SIGINT
+  bool terminated = false;   // SIGTERM
+  int signals = 0;
+  bool booted = false;
+  asio::cancellation_signal cancelBoot;
+  std::unique_ptr<asio::steady_timer> stopRequested;
+};
+
+asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o, UpState& st,
+                            int readyFd, std::size_t width) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto wallStart = std::chrono::system_clock::now();
+  auto ex = co_await asio::this_coro::executor;
+  st.stopRequested = std::make_unique<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+
+  auto sub = mgr.subscribe();
+  asio::co_spawn(ex, printProgress(*sub, o, width, useColor(o, STDERR_FILENO)), asio::detached);
+
+  std::vector<std::string> selection = o.resources;
+  auto booting = mgr.start(std::move(selection));
+  auto booted = co_await asio::co_spawn(
+      ex, std::move(booting), asio::bind_cancellation_slot(st.cancelBoot.slot(), asio::use_awaitable));
+  if (!booted) {
+    sub->close();
+    const std::string msg = booted.error().what();
+    fmt::print(stderr, "error: {}\n", msg);
+    if (readyFd >= 0) {
+      const std::string line = "failed: " + msg + "\n";
+      (void)!::write(readyFd, line.data(), line.size());
+    }
+    co_return st.interrupted ? kExitInterrupted : kExitFailure;
+  }
+  st.booted = true;
+  fmt::print(stderr, "stack '{}' ready in {:.2f}s\n", mgr.plan().project(), secondsSince(t0));
+  if (readyFd >= 0) {
+    (void)!::write(readyFd, "ready\n", 6);
+    ::close(readyFd);
+  }
+  if (!o.detach && !st.interrupted && !st.terminated) {
+    std::size_t i = 0;
+    const bool color = useColor(o, STDOUT_FILENO);
+    for (const auto& node : mgr.plan().nodes()) {
+      std::optional<fmt::terminal_color> c;
+      if (color) {
+        c = kPalette[i % std::size(kPalette)];
+      }
+      ++i;
+      asio::co_spawn(ex, followLogs(mgr, node.name, width, c, wallStart), asio::detached);
+    }
+  }
+  if (!st.interrupted && !st.terminated) {
+    auto [ec] = co_await st.stopRequested->async_wait(ls::detail::kUseTuple);
+    (void)ec;
+  }
+  fmt::print(stderr, "stopping stack '{}'{}\n", mgr.plan().project(),
+             st.signals > 1 ? " (forced)" : "");
+  auto stopped = st.signals > 1 ? co_await mgr.kill() : co_await mgr.stop();
+  sub->close();
+  if (!stopped) {
+    fmt::print(stderr, "error: {}\n", stopped.error().what());
+    co_return kExitFailure;
+  }
+  co_return st.interrupted ? kExitInterrupted : kExitOk;
+}
+
+void writeSupervisorRecord(const std::filesystem::path& dir, const std::string& project,
+                           const std::string& manifestFile) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  boost::json::object o;
+  o["pid"] = static_cast<std::int64_t>(::getpid());
+  o["project"] = project;
+  o["manifest"] = manifestFile;
+  o["started_at"] = std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  (void)writeFileAtomic(dir / "supervisor.json", boost::json::serialize(o), 0600);
+}
+
+int runAttached(const UpOptions& o, int readyFd) {
+  int exitCode = kExitOk;
+  auto prepared = prepareStack(o.file, o.envFile, exitCode);
+  if (!prepared) {
+    if (prepared.error().code() != Errc::InvalidArgument || exitCode != kExitUsage ||
+        prepared.error().message() != "the manifest is not valid") {
+      fmt::print(stderr, "error: {}\n", prepared.error().what());
+    }
+    if (readyFd >= 0) {
+      const std::string line = "failed: " + prepared.error().what() + "\n";
+      (void)!::write(readyFd, line.data(), line.size());
+    }
+    return exitCode == kExitOk ? kExitFailure : exitCode;
+  }
+  auto session = openEngine();
+  if (!session) {
+    return kExitFailure;
+  }
+  const std::filesystem::path stateDir = prepared->manifest.directory / ".lightshuttle";
+  if (readyFd >= 0) {
+    writeSupervisorRecord(stateDir, prepared->plan.project(), prepared->manifest.file);
+  }
+  SystemRng rng;
+  lifecycle::Options lo;
+  lo.startTimeout = o.timeout;
+  lo.keepOnFailure = o.keepOnFailure;
+  std::size_t width = 5;
+  for (const auto& n : prepared->plan.nodes()) {
+    width = std::max(width, n.name.size());
+  }
+  lifecycle::LifecycleManager mgr(*session->runtime, *session->clock, rng, std::move(prepared->plan), lo);
+
+  UpState st;
+  asio::signal_set signals(session->ctx, SIGINT, SIGTERM);
+  std::function<void(const boost::system::error_code&, int)> onSignal;
+  onSignal = [&](const boost::system::error_code& ec, int sig) {
+    if (ec) {
+      return;
+    }
+    ++st.signals;
+    if (sig == SIGINT) {
+      st.interrupted = true;
+    } else {
+      st.terminated = true;
+    }
+    if (st.signals == 1) {
+      fmt::print(stderr, "\ngracefully stopping... (press Ctrl+C again to force)\n");
+      if (!st.booted) {
+        st.cancelBoot.emit(asio::cancellation_type::terminal);
+      }
+      if (st.stopRequested) {
+        st.stopRequested->cancel();
+      }
+    } else {
+      // Second signal: everything at once, no grace.
+      asio::co_spawn(session->ctx, mgr.kill(), asio::detached);
+    }
+    signals.async_wait(onSignal);
+  };
+  signals.async_wait(onSignal);
+
+  int result = kExitFailure;
+  asio::co_spawn(session->ctx, upMain(mgr, o, st, readyFd, width),
+                 [&](std::exception_ptr e, int code) {
+                   if (e) {
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       fmt::print(stderr, "internal error: {}\n", ex.what());
+                     }
+                     result = kExitFailure;
+                   } else {
+                     result = code;
+                   }
+                   signals.cancel();
+                   session->ctx.stop();
+                 });
+  session->ctx.run();
+  if (readyFd >= 0) {
+    std::error_code ec;
+    std::filesystem::remove(stateDir / "supervisor.json", ec);
+  }
+  return result;
+}
+
+int runDetached(const UpOptions& o) {
+  // Find the manifest first (no threads exist yet, so forking is safe).
+  int exitCode = kExitOk;
+  std::optional<manifest::ParseReport> report = loadManifestForCommand(o.file, exitCode);
+  if (!report || !report->manifest || !report->ok()) {
+    return exitCode == kExitOk ? kExitUsage : exitCode;
+  }
+  const std::filesystem::path stateDir = report->manifest->directory / ".lightshuttle";
+  std::error_code ec;
+  std::filesystem::create_directories(stateDir, ec);
+  ::chmod(stateDir.c_str(), 0700);
+  const std::filesystem::path logPath = stateDir / "supervisor.log";
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    fmt::print(stderr, "error: cannot create a pipe: {}\n", std::strerror(errno));
+    return kExitFailure;
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    fmt::print(stderr, "error: cannot start the supervisor: {}\n", std::strerror(errno));
+    return kExitFailure;
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    ::setsid();
+    const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    const int log = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (devnull >= 0) {
+      ::dup2(devnull, STDIN_FILENO);
+    }
+    if (log >= 0) {
+      ::dup2(log, STDOUT_FILENO);
+      ::dup2(log, STDERR_FILENO);
+    }
+    UpOptions child = o;
+    child.file = report->manifest->file;
+    child.noColor = true;
+    std::_Exit(runAttached(child, fds[1]));
+  }
+  ::close(fds[1]);
+  std::string reply;
+  char buf[512];
+  for (;;) {
+    const ssize_t n = ::read(fds[0], buf, sizeof(buf));
+    if (n > 0) {
+      reply.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    break;
+  }
+  ::close(fds[0]);
+  if (reply.rfind("ready", 0) == 0) {
+    fmt::print(stderr, "stack '{}' is up; supervisor pid {} (log: {}); `lightshuttle down` stops it\n",
+               report->manifest->project.name, pid, logPath.string());
+    return kExitOk;
+  }
+  if (reply.rfind("failed: ", 0) == 0) {
+    std::string msg = reply.substr(8);
+    if (!msg.empty() && msg.back() == '\n') {
+      msg.pop_back();
+    }
+    fmt::print(stderr, "error: {}\n", msg);
+  } else {
+    fmt::print(stderr, "error: the supervisor stopped before the stack was ready; see {}\n",
+               logPath.string());
+  }
+  return kExitFailure;
+}
+
+}  // namespace
+
+int runUp(const UpOptions& options) {
+  if (options.detach) {
+    return runDetached(options);
+  }
+  return runAttached(options, -1);
+}
+
+}  // namespace ls::cli

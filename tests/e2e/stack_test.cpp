@@ -1,0 +1,283 @@
+// The product end to end: the built CLI as a black box against the real engine, booting the
+// quickstart stack (postgres, redis, an app built from a Dockerfile) and checking what a user
+// would check.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <boost/json/parse.hpp>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "lightshuttle/core/file.hpp"
+#include "lightshuttle/core/rng.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+struct ShRun {
+  int exitCode = -1;
+  std::string out;  // stdout and stderr
+};
+
+ShRun sh(const std::string& cmd) {
+  ShRun r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (p == nullptr) {
+    return r;
+  }
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) {
+    r.out.append(buf, n);
+  }
+  const int status = ::pclose(p);
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+bool underCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+std::string httpGet(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<std::uint16_t>(port));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0) {
+    const std::string req = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    (void)!::write(fd, req.data(), req.size());
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof(buf))) > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+/// A copy of examples/quickstart under a unique project name and free host ports.
+class StackTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (sh("docker info").exitCode != 0) {
+      if (underCi()) {
+        FAIL() << "no engine under CI=true";
+      }
+      GTEST_SKIP() << "no docker engine (outside CI only; scripts/bootstrap starts one)";
+    }
+    std::string tmpl = (fs::temp_directory_path() / "lse2e-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir = tmpl;
+    project = "lse2e" + rng.hex(3);
+    const int base = 21000 + static_cast<int>(rng.below(30)) * 1000;
+    dbPort = base + 1;
+    cachePort = base + 2;
+    webPort = base + 3;
+    fs::copy(fs::path(LS_SOURCE_DIR) / "examples" / "quickstart", dir, fs::copy_options::recursive);
+    fs::remove_all(dir / ".lightshuttle");
+    auto text = ls::readFile(dir / "lightshuttle.yml");
+    ASSERT_TRUE(text);
+    std::string m = *text;
+    m = std::regex_replace(m, std::regex("name: quickstart"), "name: " + project);
+    m = std::regex_replace(m, std::regex("port: 15432"), "port: " + std::to_string(dbPort));
+    m = std::regex_replace(m, std::regex("port: 16379"), "port: " + std::to_string(cachePort));
+    m = std::regex_replace(m, std::regex("18080:8080"), std::to_string(webPort) + ":8080");
+    std::ofstream(dir / "lightshuttle.yml") << m;
+  }
+
+  void TearDown() override {
+    if (!dir.empty()) {
+      (void)cli("down --volumes --timeout 1s");
+      fs::remove_all(dir);
+    }
+  }
+
+  ShRun cli(const std::string& args) {
+    return sh("cd '" + dir.string() + "' && '" + std::string(LS_CLI_PATH) + "' " + args);
+  }
+
+  std::string dbPassword() {
+    auto text = ls::readFile(dir / ".lightshuttle" / "secrets.json");
+    if (!text) {
+      return {};
+    }
+    auto v = boost::json::parse(*text);
+    return std::string(v.at("resources").at("db").at("password").as_string());
+  }
+
+  void expectNothingLeft() {
+    EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).out, "");
+    EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
+    EXPECT_NE(sh("docker volume inspect " + project + "_db_data").exitCode, 0);
+  }
+
+  ls::SystemRng rng;
+  fs::path dir;
+  std::string project;
+  int dbPort = 0;
+  int cachePort = 0;
+  int webPort = 0;
+};
+
+TEST_F(StackTest, QuickstartComesUpAndEveryCommandWorks) {
+  // Ensures the quickstart stack boots detached, the generated password works over the network,
+  // redis requires its password, the app reaches both, and ps/logs/exec/restart/down behave.
+  ShRun up = cli("up -d");
+  ASSERT_EQ(up.exitCode, 0) << up.out;
+
+  ShRun ps = cli("ps --format json");
+  ASSERT_EQ(ps.exitCode, 0) << ps.out;
+  for (const char* r : {"db", "cache", "web"}) {
+    EXPECT_NE(ps.out.find(std::string(R"("resource":")") + r + R"(")"), std::string::npos) << ps.out;
+  }
+  EXPECT_EQ(std::count(ps.out.begin(), ps.out.end(), 'h') > 0, true);
+  EXPECT_NE(ps.out.find(R"("health":"healthy")"), std::string::npos) << ps.out;
+
+  const std::string page = httpGet(webPort);
+  EXPECT_NE(page.find("db: reachable"), std::string::npos) << page;
+  EXPECT_NE(page.find("cache: PONG"), std::string::npos) << page;
+
+  // The password check of the postgres image applies to TCP from another address only.
+  const std::string pw = dbPassword();
+  ASSERT_EQ(pw.size(), 24u);
+  const std::string psql = "docker run --rm --network lightshuttle-" + project +
+                           " -e PGPASSWORD=%s lightshuttle-test/postgres:15 psql -h db -U app -d app -tAc 'select 40+2'";
+  ShRun good = sh(std::regex_replace(psql, std::regex("%s"), pw));
+  EXPECT_EQ(good.exitCode, 0) << good.out;
+  EXPECT_NE(good.out.find("42"), std::string::npos) << good.out;
+  ShRun bad = sh(std::regex_replace(psql, std::regex("%s"), "wrong-password"));
+  EXPECT_NE(bad.exitCode, 0) << bad.out;
+
+  // The probe's REDISCLI_AUTH is in the container's environment: drop it to test the server.
+  ShRun noAuth = cli("exec cache -- env -u REDISCLI_AUTH redis-cli ping");
+  EXPECT_NE(noAuth.out.find("NOAUTH"), std::string::npos) << noAuth.out;
+  ShRun auth = cli("exec cache -- redis-cli -a quickstart-cache --no-auth-warning ping");
+  EXPECT_EQ(auth.exitCode, 0) << auth.out;
+  EXPECT_NE(auth.out.find("PONG"), std::string::npos) << auth.out;
+  ShRun code = cli("exec web -- sh -c 'exit 7'");
+  EXPECT_EQ(code.exitCode, 7) << code.out;
+
+  ShRun logs = cli("logs --tail 50 --no-color db");
+  EXPECT_EQ(logs.exitCode, 0) << logs.out;
+  EXPECT_NE(logs.out.find("db | "), std::string::npos) << logs.out;
+  EXPECT_NE(logs.out.find("ready to accept connections"), std::string::npos) << logs.out;
+
+  const std::string webBefore = sh("docker inspect -f '{{.Id}}' " + project + "_web").out;
+  const std::string dbBefore = sh("docker inspect -f '{{.Id}}' " + project + "_db").out;
+  ShRun restart = cli("restart db");
+  EXPECT_EQ(restart.exitCode, 0) << restart.out;
+  EXPECT_NE(sh("docker inspect -f '{{.Id}}' " + project + "_db").out, dbBefore) << "db was recreated";
+  EXPECT_EQ(sh("docker inspect -f '{{.Id}}' " + project + "_web").out, webBefore) << "web kept running";
+  EXPECT_EQ(sh("docker inspect -f '{{.State.Running}}' " + project + "_web").out, "true\n");
+  ShRun again = sh(std::regex_replace(psql, std::regex("%s"), pw));
+  EXPECT_EQ(again.exitCode, 0) << "the stored password still works after a restart: " << again.out;
+
+  ShRun down = cli("down --volumes");
+  EXPECT_EQ(down.exitCode, 0) << down.out;
+  expectNothingLeft();
+}
+
+TEST_F(StackTest, CtrlCStopsEverythingAndExits130) {
+  // Ensures an attached `up` interrupted with SIGINT removes every container, the network and
+  // anonymous volumes, and exits 130.
+  const std::string volumesBefore = sh("docker volume ls -q | sort").out;
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::chdir(dir.c_str());
+    std::freopen("/dev/null", "w", stdout);
+    ::execl(LS_CLI_PATH, "lightshuttle", "up", "--no-color", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  bool ready = false;
+  for (int i = 0; i < 240 && !ready; ++i) {
+    std::this_thread::sleep_for(250ms);
+    ShRun ps = cli("ps --format json");
+    ready = std::count(ps.out.begin(), ps.out.end(), '{') >= 3 &&
+            ps.out.find(R"("health":"starting")") == std::string::npos &&
+            ps.out.find(R"("resource":"web")") != std::string::npos;
+  }
+  EXPECT_TRUE(ready);
+  std::this_thread::sleep_for(500ms);  // let `up` report ready and attach to the logs
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).out, "");
+  EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
+  // Named data volume kept (like compose); anonymous volumes gone.
+  sh("docker volume rm " + project + "_db_data");
+  EXPECT_EQ(sh("docker volume ls -q | sort").out, volumesBefore);
+}
+
+TEST_F(StackTest, DownCleansUpAfterTheSupervisorWasKilled) {
+  // Ensures `down` works from labels alone after `up -d`'s supervisor died with SIGKILL.
+  ShRun up = cli("up -d");
+  ASSERT_EQ(up.exitCode, 0) << up.out;
+  auto record = ls::readFile(dir / ".lightshuttle" / "supervisor.json");
+  ASSERT_TRUE(record);
+  const auto pid = boost::json::parse(*record).at("pid").as_int64();
+  ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
+  std::this_thread::sleep_for(200ms);
+  ShRun down = cli("down --volumes");
+  EXPECT_EQ(down.exitCode, 0) << down.out;
+  expectNothingLeft();
+}
+
+TEST_F(StackTest, RestartAlwaysBringsBackAContainerKilledOutside) {
+  // Ensures the supervisor restarts a `restart: always` resource killed from outside.
+  std::ofstream(dir / "lightshuttle.yml")
+      << "lightshuttle: v0\nproject:\n  name: " << project << "\nresources:\n  svc:\n    container:\n"
+      << "      image: lightshuttle-test/busybox:latest\n      command: [sleep, '3600']\n"
+      << "      restart: always\n      stop_grace_period: 1s\n";
+  ShRun up = cli("up -d");
+  ASSERT_EQ(up.exitCode, 0) << up.out;
+  const std::string before = sh("docker inspect -f '{{.State.StartedAt}}' " + project + "_svc").out;
+  ASSERT_EQ(sh("docker kill " + project + "_svc").exitCode, 0);
+  bool back = false;
+  for (int i = 0; i < 120 && !back; ++i) {
+    std::this_thread::sleep_for(250ms);
+    ShRun st = sh("docker inspect -f '{{.State.Running}} {{.State.StartedAt}}' " + project + "_svc");
+    // StartedAt has nanoseconds: a different value means a new start, even within a second.
+    back = st.exitCode == 0 && st.out.rfind("true ", 0) == 0 && st.out != "true " + before;
+  }
+  EXPECT_TRUE(back) << sh("cat '" + (dir / ".lightshuttle" / "supervisor.log").string() + "'").out;
+  ShRun down = cli("down");
+  EXPECT_EQ(down.exitCode, 0) << down.out;
+  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).out, "");
+}
+
+TEST_F(StackTest, PortInUseIsAClearErrorWithCleanRollback) {
+  // Ensures a host port taken by another program fails the boot naming the port, and nothing
+  // of the stack is left behind.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<std::uint16_t>(cachePort));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  ShRun up = cli("up -d");
+  ::close(fd);
+  EXPECT_EQ(up.exitCode, 1) << up.out;
+  EXPECT_NE(up.out.find("127.0.0.1:" + std::to_string(cachePort)), std::string::npos) << up.out;
+  EXPECT_NE(up.out.find("cache"), std::string::npos) << up.out;
+  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).out, "");
+  EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
+}
+
+}  // namespace
