@@ -1,9 +1,14 @@
 // Helpers shared by the test executables.
 #pragma once
 
+#include <sys/wait.h>
+
 #include <boost/asio/awaitable.hpp>
+#include <cstdio>
+#include <string>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -33,6 +38,34 @@ T runCoro(boost::asio::io_context& ctx, boost::asio::awaitable<T> aw) {
     throw std::runtime_error("coroutine did not complete");
   }
   return std::move(*out);
+}
+
+/// The exit code and combined stdout+stderr of a shell command.
+struct ShellRun {
+  int exitCode = -1;
+  std::string output;
+};
+
+inline ShellRun runShell(const std::string& command) {
+  ShellRun r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) {
+    return r;
+  }
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) {
+    r.output.append(buf, n);
+  }
+  const int status = ::pclose(p);
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+/// Whether the suite runs under CI (a missing engine must fail there, never skip).
+inline bool underCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
 }
 
 }  // namespace ls::testing

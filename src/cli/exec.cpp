@@ -37,21 +37,13 @@ int runExec(const ExecOptions& options) {
     return kExitUsage;
   }
   int exitCode = kExitOk;
-  std::optional<std::string> project = resolveProject(options.project, options.file, exitCode);
-  if (!project) {
+  std::optional<ProjectContainers> found = openProject(options.project, options.file, exitCode);
+  if (!found) {
     return exitCode;
   }
-  auto session = openEngine();
-  if (!session) {
-    return kExitFailure;
-  }
-  auto listed = runSync(*session, session->runtime->listManaged(*project));
-  if (!listed) {
-    fmt::print(stderr, "error: {}\n", listed.error().what());
-    return kExitFailure;
-  }
+  EngineSession* session = found->session.get();
   const runtime::ManagedContainer* target = nullptr;
-  for (const auto& c : *listed) {
+  for (const auto& c : found->containers) {
     if (c.resource == options.resource) {
       target = &c;
     }
@@ -59,7 +51,7 @@ int runExec(const ExecOptions& options) {
   if (target == nullptr || target->status.state == runtime::ContainerState::Stopped ||
       target->status.state == runtime::ContainerState::Starting) {
     fmt::print(stderr, "error: resource '{}' of project '{}' is not running (see `lightshuttle ps -a`)\n",
-               options.resource, *project);
+               options.resource, found->project);
     return kExitFailure;
   }
   engine::Api api(*session->client);

@@ -53,19 +53,13 @@ asio::awaitable<Result<void>> follow(runtime::Runtime& rt, runtime::ContainerId 
 
 int runLogs(const LogsOptions& options) {
   int exitCode = kExitOk;
-  std::optional<std::string> project = resolveProject(options.project, options.file, exitCode);
-  if (!project) {
+  std::optional<ProjectContainers> found = openProject(options.project, options.file, exitCode);
+  if (!found) {
     return exitCode;
   }
-  auto session = openEngine();
-  if (!session) {
-    return kExitFailure;
-  }
-  auto listed = runSync(*session, session->runtime->listManaged(*project));
-  if (!listed) {
-    fmt::print(stderr, "error: {}\n", listed.error().what());
-    return kExitFailure;
-  }
+  const std::string& project = found->project;
+  EngineSession* session = found->session.get();
+  const std::vector<runtime::ManagedContainer>* listed = &found->containers;
   std::vector<runtime::ManagedContainer> chosen;
   for (const auto& name : options.resources) {
     bool found = false;
@@ -74,7 +68,7 @@ int runLogs(const LogsOptions& options) {
     }
     if (!found) {
       fmt::print(stderr, "error: no container for resource '{}' in project '{}' (see `lightshuttle ps -a`)\n",
-                 name, *project);
+                 name, project);
       return kExitFailure;
     }
   }
@@ -85,7 +79,7 @@ int runLogs(const LogsOptions& options) {
     }
   }
   if (chosen.empty()) {
-    fmt::print(stderr, "no containers for project '{}'\n", *project);
+    fmt::print(stderr, "no containers for project '{}'\n", project);
     return kExitOk;
   }
   std::size_t width = 0;

@@ -56,21 +56,13 @@ std::string portsText(const runtime::ContainerStatus& st) {
 
 int runPs(const PsOptions& options) {
   int exitCode = kExitOk;
-  std::optional<std::string> project = resolveProject(options.project, options.file, exitCode);
-  if (!project) {
+  std::optional<ProjectContainers> found = openProject(options.project, options.file, exitCode);
+  if (!found) {
     return exitCode;
   }
-  auto session = openEngine();
-  if (!session) {
-    return kExitFailure;
-  }
-  auto listed = runSync(*session, session->runtime->listManaged(*project));
-  if (!listed) {
-    fmt::print(stderr, "error: {}\n", listed.error().what());
-    return kExitFailure;
-  }
+  const std::string& project = found->project;
   std::vector<runtime::ManagedContainer> rows;
-  for (auto& c : *listed) {
+  for (auto& c : found->containers) {
     if (options.all || c.status.state != runtime::ContainerState::Stopped) {
       rows.push_back(std::move(c));
     }
@@ -115,7 +107,7 @@ int runPs(const PsOptions& options) {
     return kExitOk;
   }
   if (rows.empty()) {
-    fmt::print(stderr, "no {}containers for project '{}'\n", options.all ? "" : "running ", *project);
+    fmt::print(stderr, "no {}containers for project '{}'\n", options.all ? "" : "running ", project);
     return kExitOk;
   }
   std::size_t wRes = 8;

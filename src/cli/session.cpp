@@ -36,4 +36,27 @@ std::optional<std::string> resolveProject(const std::string& projectFlag, const 
   return report->manifest->project.name;
 }
 
+std::optional<ProjectContainers> openProject(const std::string& projectFlag,
+                                             const std::string& file, int& exitCode) {
+  std::optional<std::string> project = resolveProject(projectFlag, file, exitCode);
+  if (!project) {
+    return std::nullopt;
+  }
+  ProjectContainers out;
+  out.project = *project;
+  out.session = openEngine();
+  if (!out.session) {
+    exitCode = kExitFailure;
+    return std::nullopt;
+  }
+  auto listed = runSync(*out.session, out.session->runtime->listManaged(out.project));
+  if (!listed) {
+    fmt::print(stderr, "error: {}\n", listed.error().what());
+    exitCode = kExitFailure;
+    return std::nullopt;
+  }
+  out.containers = std::move(listed).value();
+  return out;
+}
+
 }  // namespace ls::cli

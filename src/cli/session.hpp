@@ -80,4 +80,17 @@ std::vector<Result<T>> runAllSync(EngineSession& s, std::vector<boost::asio::awa
 std::optional<std::string> resolveProject(const std::string& projectFlag, const std::string& file,
                                           int& exitCode);
 
+/// What `ps`, `logs` and `exec` start from: the project, an engine session, and the project's
+/// containers (found by label).
+struct ProjectContainers {
+  std::string project;
+  std::unique_ptr<EngineSession> session;
+  std::vector<runtime::ManagedContainer> containers;
+};
+
+/// Resolves the project (see resolveProject), opens the engine and lists the containers.
+/// Prints what went wrong and sets `exitCode` (2 no project, 1 engine failure) on failure.
+std::optional<ProjectContainers> openProject(const std::string& projectFlag,
+                                             const std::string& file, int& exitCode);
+
 }  // namespace ls::cli

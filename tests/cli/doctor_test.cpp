@@ -1,37 +1,16 @@
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
+
+#include "test_util.hpp"
 
 namespace {
 
-struct CliRun {
-  int exitCode = -1;
-  std::string output;  // stdout and stderr
-};
+using ls::testing::underCi;
+using CliRun = ls::testing::ShellRun;
 
 CliRun runCli(const std::string& envPrefix, const std::string& args) {
-  const std::string cmd = envPrefix + " '" + std::string(LS_CLI_PATH) + "' " + args + " 2>&1";
-  CliRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    return r;
-  }
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) {
-    r.output.append(buf, n);
-  }
-  const int status = ::pclose(p);
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-bool underCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
+  return ls::testing::runShell(envPrefix + " '" + std::string(LS_CLI_PATH) + "' " + args);
 }
 
 TEST(DoctorCli, ReportsTheRealEngine) {

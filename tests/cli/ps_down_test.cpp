@@ -12,26 +12,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct CliRun {
-  int exitCode = -1;
-  std::string output;
-};
+using CliRun = ShellRun;
 
 CliRun runCli(const std::string& args) {
-  const std::string cmd = "'" + std::string(LS_CLI_PATH) + "' " + args + " 2>&1";
-  CliRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    return r;
-  }
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) {
-    r.output.append(buf, n);
-  }
-  const int status = ::pclose(p);
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return runShell("'" + std::string(LS_CLI_PATH) + "' " + args);
 }
 
 class PsDownCli : public EngineTest {

@@ -16,37 +16,17 @@
 
 #include "lightshuttle/core/file.hpp"
 #include "lightshuttle/core/rng.hpp"
+#include "test_util.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-struct ShRun {
-  int exitCode = -1;
-  std::string out;  // stdout and stderr
-};
+using ShRun = ls::testing::ShellRun;
+using ls::testing::underCi;
 
-ShRun sh(const std::string& cmd) {
-  ShRun r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) {
-    return r;
-  }
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) {
-    r.out.append(buf, n);
-  }
-  const int status = ::pclose(p);
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-bool underCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
+ShRun sh(const std::string& cmd) { return ls::testing::runShell(cmd); }
 
 std::string httpGet(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -119,7 +99,7 @@ class StackTest : public ::testing::Test {
   }
 
   void expectNothingLeft() {
-    EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).out, "");
+    EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
     EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
     EXPECT_NE(sh("docker volume inspect " + project + "_db_data").exitCode, 0);
   }
@@ -136,15 +116,15 @@ TEST_F(StackTest, QuickstartComesUpAndEveryCommandWorks) {
   // Ensures the quickstart stack boots detached, the generated password works over the network,
   // redis requires its password, the app reaches both, and ps/logs/exec/restart/down behave.
   ShRun up = cli("up -d");
-  ASSERT_EQ(up.exitCode, 0) << up.out;
+  ASSERT_EQ(up.exitCode, 0) << up.output;
 
   ShRun ps = cli("ps --format json");
-  ASSERT_EQ(ps.exitCode, 0) << ps.out;
+  ASSERT_EQ(ps.exitCode, 0) << ps.output;
   for (const char* r : {"db", "cache", "web"}) {
-    EXPECT_NE(ps.out.find(std::string(R"("resource":")") + r + R"(")"), std::string::npos) << ps.out;
+    EXPECT_NE(ps.output.find(std::string(R"("resource":")") + r + R"(")"), std::string::npos) << ps.output;
   }
-  EXPECT_EQ(std::count(ps.out.begin(), ps.out.end(), 'h') > 0, true);
-  EXPECT_NE(ps.out.find(R"("health":"healthy")"), std::string::npos) << ps.out;
+  EXPECT_EQ(std::count(ps.output.begin(), ps.output.end(), 'h') > 0, true);
+  EXPECT_NE(ps.output.find(R"("health":"healthy")"), std::string::npos) << ps.output;
 
   const std::string page = httpGet(webPort);
   EXPECT_NE(page.find("db: reachable"), std::string::npos) << page;
@@ -156,44 +136,44 @@ TEST_F(StackTest, QuickstartComesUpAndEveryCommandWorks) {
   const std::string psql = "docker run --rm --network lightshuttle-" + project +
                            " -e PGPASSWORD=%s lightshuttle-test/postgres:15 psql -h db -U app -d app -tAc 'select 40+2'";
   ShRun good = sh(std::regex_replace(psql, std::regex("%s"), pw));
-  EXPECT_EQ(good.exitCode, 0) << good.out;
-  EXPECT_NE(good.out.find("42"), std::string::npos) << good.out;
+  EXPECT_EQ(good.exitCode, 0) << good.output;
+  EXPECT_NE(good.output.find("42"), std::string::npos) << good.output;
   ShRun bad = sh(std::regex_replace(psql, std::regex("%s"), "wrong-password"));
-  EXPECT_NE(bad.exitCode, 0) << bad.out;
+  EXPECT_NE(bad.exitCode, 0) << bad.output;
 
   // The probe's REDISCLI_AUTH is in the container's environment: drop it to test the server.
   ShRun noAuth = cli("exec cache -- env -u REDISCLI_AUTH redis-cli ping");
-  EXPECT_NE(noAuth.out.find("NOAUTH"), std::string::npos) << noAuth.out;
+  EXPECT_NE(noAuth.output.find("NOAUTH"), std::string::npos) << noAuth.output;
   ShRun auth = cli("exec cache -- redis-cli -a quickstart-cache --no-auth-warning ping");
-  EXPECT_EQ(auth.exitCode, 0) << auth.out;
-  EXPECT_NE(auth.out.find("PONG"), std::string::npos) << auth.out;
+  EXPECT_EQ(auth.exitCode, 0) << auth.output;
+  EXPECT_NE(auth.output.find("PONG"), std::string::npos) << auth.output;
   ShRun code = cli("exec web -- sh -c 'exit 7'");
-  EXPECT_EQ(code.exitCode, 7) << code.out;
+  EXPECT_EQ(code.exitCode, 7) << code.output;
 
   ShRun logs = cli("logs --tail 50 --no-color db");
-  EXPECT_EQ(logs.exitCode, 0) << logs.out;
-  EXPECT_NE(logs.out.find("db | "), std::string::npos) << logs.out;
-  EXPECT_NE(logs.out.find("ready to accept connections"), std::string::npos) << logs.out;
+  EXPECT_EQ(logs.exitCode, 0) << logs.output;
+  EXPECT_NE(logs.output.find("db | "), std::string::npos) << logs.output;
+  EXPECT_NE(logs.output.find("ready to accept connections"), std::string::npos) << logs.output;
 
-  const std::string webBefore = sh("docker inspect -f '{{.Id}}' " + project + "_web").out;
-  const std::string dbBefore = sh("docker inspect -f '{{.Id}}' " + project + "_db").out;
+  const std::string webBefore = sh("docker inspect -f '{{.Id}}' " + project + "_web").output;
+  const std::string dbBefore = sh("docker inspect -f '{{.Id}}' " + project + "_db").output;
   ShRun restart = cli("restart db");
-  EXPECT_EQ(restart.exitCode, 0) << restart.out;
-  EXPECT_NE(sh("docker inspect -f '{{.Id}}' " + project + "_db").out, dbBefore) << "db was recreated";
-  EXPECT_EQ(sh("docker inspect -f '{{.Id}}' " + project + "_web").out, webBefore) << "web kept running";
-  EXPECT_EQ(sh("docker inspect -f '{{.State.Running}}' " + project + "_web").out, "true\n");
+  EXPECT_EQ(restart.exitCode, 0) << restart.output;
+  EXPECT_NE(sh("docker inspect -f '{{.Id}}' " + project + "_db").output, dbBefore) << "db was recreated";
+  EXPECT_EQ(sh("docker inspect -f '{{.Id}}' " + project + "_web").output, webBefore) << "web kept running";
+  EXPECT_EQ(sh("docker inspect -f '{{.State.Running}}' " + project + "_web").output, "true\n");
   ShRun again = sh(std::regex_replace(psql, std::regex("%s"), pw));
-  EXPECT_EQ(again.exitCode, 0) << "the stored password still works after a restart: " << again.out;
+  EXPECT_EQ(again.exitCode, 0) << "the stored password still works after a restart: " << again.output;
 
   ShRun down = cli("down --volumes");
-  EXPECT_EQ(down.exitCode, 0) << down.out;
+  EXPECT_EQ(down.exitCode, 0) << down.output;
   expectNothingLeft();
 }
 
 TEST_F(StackTest, CtrlCStopsEverythingAndExits130) {
   // Ensures an attached `up` interrupted with SIGINT removes every container, the network and
   // anonymous volumes, and exits 130.
-  const std::string volumesBefore = sh("docker volume ls -q | sort").out;
+  const std::string volumesBefore = sh("docker volume ls -q | sort").output;
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -206,9 +186,9 @@ TEST_F(StackTest, CtrlCStopsEverythingAndExits130) {
   for (int i = 0; i < 240 && !ready; ++i) {
     std::this_thread::sleep_for(250ms);
     ShRun ps = cli("ps --format json");
-    ready = std::count(ps.out.begin(), ps.out.end(), '{') >= 3 &&
-            ps.out.find(R"("health":"starting")") == std::string::npos &&
-            ps.out.find(R"("resource":"web")") != std::string::npos;
+    ready = std::count(ps.output.begin(), ps.output.end(), '{') >= 3 &&
+            ps.output.find(R"("health":"starting")") == std::string::npos &&
+            ps.output.find(R"("resource":"web")") != std::string::npos;
   }
   EXPECT_TRUE(ready);
   std::this_thread::sleep_for(500ms);  // let `up` report ready and attach to the logs
@@ -217,24 +197,24 @@ TEST_F(StackTest, CtrlCStopsEverythingAndExits130) {
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 130);
-  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).out, "");
+  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
   EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
   // Named data volume kept (like compose); anonymous volumes gone.
   sh("docker volume rm " + project + "_db_data");
-  EXPECT_EQ(sh("docker volume ls -q | sort").out, volumesBefore);
+  EXPECT_EQ(sh("docker volume ls -q | sort").output, volumesBefore);
 }
 
 TEST_F(StackTest, DownCleansUpAfterTheSupervisorWasKilled) {
   // Ensures `down` works from labels alone after `up -d`'s supervisor died with SIGKILL.
   ShRun up = cli("up -d");
-  ASSERT_EQ(up.exitCode, 0) << up.out;
+  ASSERT_EQ(up.exitCode, 0) << up.output;
   auto record = ls::readFile(dir / ".lightshuttle" / "supervisor.json");
   ASSERT_TRUE(record);
   const auto pid = boost::json::parse(*record).at("pid").as_int64();
   ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
   std::this_thread::sleep_for(200ms);
   ShRun down = cli("down --volumes");
-  EXPECT_EQ(down.exitCode, 0) << down.out;
+  EXPECT_EQ(down.exitCode, 0) << down.output;
   expectNothingLeft();
 }
 
@@ -245,20 +225,20 @@ TEST_F(StackTest, RestartAlwaysBringsBackAContainerKilledOutside) {
       << "      image: lightshuttle-test/busybox:latest\n      command: [sleep, '3600']\n"
       << "      restart: always\n      stop_grace_period: 1s\n";
   ShRun up = cli("up -d");
-  ASSERT_EQ(up.exitCode, 0) << up.out;
-  const std::string before = sh("docker inspect -f '{{.State.StartedAt}}' " + project + "_svc").out;
+  ASSERT_EQ(up.exitCode, 0) << up.output;
+  const std::string before = sh("docker inspect -f '{{.State.StartedAt}}' " + project + "_svc").output;
   ASSERT_EQ(sh("docker kill " + project + "_svc").exitCode, 0);
   bool back = false;
   for (int i = 0; i < 120 && !back; ++i) {
     std::this_thread::sleep_for(250ms);
     ShRun st = sh("docker inspect -f '{{.State.Running}} {{.State.StartedAt}}' " + project + "_svc");
     // StartedAt has nanoseconds: a different value means a new start, even within a second.
-    back = st.exitCode == 0 && st.out.rfind("true ", 0) == 0 && st.out != "true " + before;
+    back = st.exitCode == 0 && st.output.rfind("true ", 0) == 0 && st.output != "true " + before;
   }
-  EXPECT_TRUE(back) << sh("cat '" + (dir / ".lightshuttle" / "supervisor.log").string() + "'").out;
+  EXPECT_TRUE(back) << sh("cat '" + (dir / ".lightshuttle" / "supervisor.log").string() + "'").output;
   ShRun down = cli("down");
-  EXPECT_EQ(down.exitCode, 0) << down.out;
-  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).out, "");
+  EXPECT_EQ(down.exitCode, 0) << down.output;
+  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
 }
 
 TEST_F(StackTest, PortInUseIsAClearErrorWithCleanRollback) {
@@ -273,10 +253,10 @@ TEST_F(StackTest, PortInUseIsAClearErrorWithCleanRollback) {
   ASSERT_EQ(::listen(fd, 1), 0);
   ShRun up = cli("up -d");
   ::close(fd);
-  EXPECT_EQ(up.exitCode, 1) << up.out;
-  EXPECT_NE(up.out.find("127.0.0.1:" + std::to_string(cachePort)), std::string::npos) << up.out;
-  EXPECT_NE(up.out.find("cache"), std::string::npos) << up.out;
-  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).out, "");
+  EXPECT_EQ(up.exitCode, 1) << up.output;
+  EXPECT_NE(up.output.find("127.0.0.1:" + std::to_string(cachePort)), std::string::npos) << up.output;
+  EXPECT_NE(up.output.find("cache"), std::string::npos) << up.output;
+  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
   EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
 }
 

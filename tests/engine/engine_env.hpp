@@ -21,11 +21,6 @@ namespace ls::testing {
 
 inline constexpr const char* kBusybox = "lightshuttle-test/busybox:latest";
 
-inline bool underCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
-
 inline std::string registryAddr() {
   const char* r = std::getenv("LS_REGISTRY_ADDR");
   return r != nullptr && *r != '\0' ? r : "127.0.0.1:5000";
