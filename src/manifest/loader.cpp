@@ -8,6 +8,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <cstdlib>
 #include <exception>
 #include <set>
@@ -58,6 +59,9 @@ std::string joinKeys(std::span<const std::string_view> keys) {
 }
 
 bool isPlainScalar(const YAML::Node& n) { return n.IsScalar() && n.Tag() == "?"; }
+
+// The conditions of the map form of `depends_on`.
+constexpr std::array<std::string_view, 3> kConditionNames{"healthy", "started", "completed"};
 
 // Counts the documents of a stream with yaml-cpp's event parser, remembering where each one's
 // first node is. yaml-cpp 0.7 never consumes a ',' met where a block node is expected: it then
@@ -182,6 +186,7 @@ class Loader {
   StringMap readStringMap(const YAML::Node& n, const std::string& path, Loc loc, bool envKeys);
   std::optional<std::vector<std::string>> readCommand(const YAML::Node& n, const std::string& path,
                                                       Loc loc, std::string_view what);
+  void readDependsOn(Resource& r, const YAML::Node& n, const std::string& path, Loc loc);
 
   void walkTop(const YAML::Node& root);
   void walkProject(const YAML::Node& n, Loc loc);
@@ -499,6 +504,58 @@ std::optional<std::vector<std::string>> Loader::readCommand(const YAML::Node& n,
   return argv;
 }
 
+void Loader::readDependsOn(Resource& r, const YAML::Node& n, const std::string& path, Loc loc) {
+  if (n.IsNull()) {
+    return;
+  }
+  if (n.IsSequence()) {
+    r.dependsOn = readStringList(n, path, loc);
+    return;
+  }
+  if (!n.IsMap()) {
+    const std::string example = n.IsScalar() ? n.Scalar().substr(0, 40) : "db";
+    error(markOf(n, loc), path,
+          fmt::format("expected a list of resource names or a mapping of resource name to "
+                      "condition (healthy, started or completed), got {}",
+                      typeName(n)),
+          fmt::format("write [{0}] or {{{0}: healthy}}", example));
+    return;
+  }
+  // The map form: `{db: healthy, job: completed}`; duplicate keys were reported by scan.
+  constexpr std::string_view expected = "expected healthy, started or completed";
+  for (const auto& [key, value] : entries(n)) {
+    const std::string& name = key.Scalar();
+    const std::string childPath = path + "." + name;
+    const Loc keyLoc = markOf(key, loc);
+    record(childPath, keyLoc);
+    r.dependsOn.push_back(name);
+    if (value.IsNull()) {
+      error(keyLoc, childPath,
+            fmt::format("dependency '{}' has no condition; {}", name, expected));
+      continue;
+    }
+    if (!value.IsScalar()) {
+      error(markOf(value, keyLoc), childPath,
+            fmt::format("{}, got {}", expected, typeName(value)));
+      continue;
+    }
+    const std::string& text = value.Scalar();
+    if (text == "healthy" || text == "started") {
+      // `started` waits like `healthy` for now: the lifecycle has no "running, not yet
+      // healthy" condition to wait on.
+      r.dependsOnConditions[name] = DependencyCondition::Ready;
+    } else if (text == "completed") {
+      r.dependsOnConditions[name] = DependencyCondition::Completed;
+    } else {
+      const std::string_view guess = detail::closestKey(text, kConditionNames);
+      error(markOf(value, keyLoc), childPath,
+            fmt::format("invalid dependency condition '{}' for '{}'; {}", text.substr(0, 40),
+                        name, expected),
+            guess.empty() ? std::string() : fmt::format("did you mean '{}'?", guess));
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 void Loader::walkTop(const YAML::Node& root) {
@@ -716,7 +773,9 @@ void Loader::walkResourceField(Resource& r, const std::string& k, const std::str
                                Loc keyLoc, const YAML::Node& value) {
   const Loc valueLoc = markOf(value, keyLoc);
   if (k == "depends_on") {
-    r.dependsOn = readStringList(value, path, keyLoc);
+    readDependsOn(r, value, path, keyLoc);
+  } else if (k == "restart_dependents") {
+    r.restartDependents = readBool(value, path, keyLoc).value_or(false);
   } else if (k == "healthcheck") {
     r.healthcheck = walkHealthcheck(value, path, keyLoc);
   } else if (k == "restart") {

@@ -52,6 +52,16 @@ class Validator {
     return g.empty() ? std::string() : fmt::format("did you mean '{}'?", g);
   }
 
+  // The field path of `r.dependsOn[i]`: "resources.a.depends_on.b" when written in the map form
+  // (the loader located that key), else "resources.a.depends_on[i]".
+  std::string dependencyPath(const Resource& r, std::size_t i) const {
+    std::string mapPath = fmt::format("resources.{}.depends_on.{}", r.name, r.dependsOn[i]);
+    if (m_.locations.contains(mapPath)) {
+      return mapPath;
+    }
+    return fmt::format("resources.{}.depends_on[{}]", r.name, i);
+  }
+
   void image(const std::string& path, const std::string& text) {
     if (mayInterpolate(text) || text.find_first_not_of(" \t") == std::string::npos) {
       return;
@@ -134,7 +144,7 @@ class Validator {
     std::set<std::string> seenDeps;
     for (std::size_t i = 0; i < r.dependsOn.size(); ++i) {
       const std::string& d = r.dependsOn[i];
-      const std::string path = fmt::format("{}.depends_on[{}]", base, i);
+      const std::string path = dependencyPath(r, i);
       if (d == r.name) {
         error(path, fmt::format("resource '{}' depends on itself", r.name));
       } else if (m_.find(d) == nullptr) {
@@ -224,7 +234,7 @@ class Validator {
   std::string edgePath(const Resource& from, const std::string& to) const {
     for (std::size_t i = 0; i < from.dependsOn.size(); ++i) {
       if (from.dependsOn[i] == to) {
-        return fmt::format("resources.{}.depends_on[{}]", from.name, i);
+        return dependencyPath(from, i);
       }
     }
     std::string found;

@@ -67,7 +67,9 @@ struct DataVolume {
 
 /// What a dependent waits for (`depends_on: {job: completed, db: healthy}`).
 enum class DependencyCondition {
-  Ready,      ///< `healthy` / `ready` / the list form: healthy with a healthcheck, else running
+  /// `healthy` / the list form: healthy with a healthcheck, else running. `started` maps here
+  /// too: the lifecycle has no "running but not yet healthy" condition.
+  Ready,
   Completed,  ///< `completed`: exited with code 0 (a one-shot job)
 };
 
@@ -80,7 +82,8 @@ struct Resource {
 
   // Every kind.
   std::vector<std::string> dependsOn;  ///< names, in order (list or map form)
-  /// Conditions of the map form by dependency name; an absent name (and the list form) is Ready.
+  /// Conditions of the map form by dependency name (every entry of that form is present); an
+  /// absent name (the list form, a `${resources...}` reference) is Ready.
   std::map<std::string, DependencyCondition, std::less<>> dependsOnConditions;
   /// `restart_dependents: true`: restarting this resource also recreates its dependents.
   bool restartDependents = false;

@@ -6,6 +6,10 @@
 #include <utility>
 #include <vector>
 
+#include "lightshuttle/core/rng.hpp"
+#include "lightshuttle/manifest/loader.hpp"
+#include "lightshuttle/spec/resolve.hpp"
+
 namespace ls::lifecycle {
 namespace {
 
@@ -145,6 +149,58 @@ TEST(PlanTest, FromResolvedTakesKindsConditionsAndRestartDependentsFromTheManife
   EXPECT_EQ(plan->find("db")->kind, manifest::Kind::Postgres);
   EXPECT_TRUE(plan->find("db")->restartDependents);
   EXPECT_TRUE(plan->isOneShot("migrate"));
+}
+
+TEST(PlanTest, ParsedManifestGivesConditionsAndRestartDependents) {
+  // Ensures depends_on (list and map forms) and restart_dependents, as parsed from YAML, reach
+  // the plan: list entries and healthy/started wait for ready, completed for exit code 0.
+  manifest::ParseReport report = manifest::parseManifest(R"(project:
+  name: demo
+resources:
+  db:
+    postgres:
+      restart_dependents: true
+  cache:
+    redis: {}
+  migrate:
+    container:
+      image: x:1
+      depends_on: [db]
+  api:
+    container:
+      image: x:1
+      depends_on: {migrate: completed, db: healthy, cache: started}
+  web:
+    container:
+      image: x:1
+      env:
+        API: ${resources.api.host}
+)",
+                                                         "lightshuttle.yml", "/proj");
+  ASSERT_TRUE(report.ok()) << report.render();
+  spec::SecretStore store = spec::SecretStore::inMemory();
+  SeededRng rng{1};
+  const manifest::EnvMap env;
+  Result<std::vector<spec::Resolved>> stack = spec::resolveStack(
+      *report.manifest, spec::ResolveContext{.env = &env, .secrets = &store, .rng = &rng});
+  ASSERT_TRUE(stack.has_value()) << stack.error().what();
+  Result<Plan> plan = Plan::fromResolved(*report.manifest, std::move(*stack));
+  ASSERT_TRUE(plan.has_value()) << plan.error().what();
+  EXPECT_EQ(namesOf(*plan), (std::vector<std::string>{"db", "cache", "migrate", "api", "web"}));
+  EXPECT_EQ(plan->find("migrate")->dependencies,
+            (std::vector<Dependency>{{"db", DependencyCondition::Ready}}));
+  EXPECT_EQ(plan->find("api")->dependencies,
+            (std::vector<Dependency>{{"migrate", DependencyCondition::Completed},
+                                     {"db", DependencyCondition::Ready},
+                                     {"cache", DependencyCondition::Ready}}));
+  EXPECT_EQ(plan->find("web")->dependencies,
+            (std::vector<Dependency>{{"api", DependencyCondition::Ready}}));
+  EXPECT_TRUE(plan->find("db")->restartDependents);
+  EXPECT_FALSE(plan->find("cache")->restartDependents);
+  EXPECT_FALSE(plan->find("api")->restartDependents);
+  EXPECT_TRUE(plan->isOneShot("migrate"));
+  EXPECT_FALSE(plan->isOneShot("db"));
+  EXPECT_EQ(plan->dependentsOf("db"), (std::vector<std::string>{"migrate", "api"}));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -145,6 +146,14 @@ TEST(LoaderTest, ReportsEachErrorWithLineColumnAndField) {
        "duplicate key 'a' (first defined at line 4, column 3)"},
       {wrap("  a:\n    redis:\n      depends_on: [b]\n"), 6, 20, "resources.a.depends_on[0]",
        "unknown resource 'b'"},
+      {wrap("  a:\n    redis:\n      depends_on: {b: healthy}\n"), 6, 20,
+       "resources.a.depends_on.b", "unknown resource 'b'"},
+      {wrap("  a:\n    redis:\n      depends_on:\n        a: completed\n"), 7, 9,
+       "resources.a.depends_on.a", "depends on itself"},
+      {wrap("  a:\n    redis:\n      depends_on: {b: done}\n  b:\n    redis: {port: 1}\n"), 6,
+       23, "resources.a.depends_on.b", "invalid dependency condition 'done' for 'b'"},
+      {wrap("  a:\n    redis:\n      restart_dependents: 1\n"), 6, 27,
+       "resources.a.restart_dependents", "expected true or false"},
       {wrap("  a:\n    redis:\n      healthcheck:\n        test: [CMD, x]\n        interval: 5"),
        8, 19, "resources.a.healthcheck.interval", "missing unit"},
       {wrap("  a:\n    container:\n      image: x:1\n      env:\n        U: ${resources.b.url}\n"),
@@ -182,6 +191,76 @@ TEST(LoaderTest, ReportsEachErrorWithLineColumnAndField) {
     EXPECT_EQ(it->location.field, c.field) << c.yaml;
     EXPECT_EQ(it->location.file, "f.yml");
   }
+}
+
+struct DependsOnCase {
+  std::string label;
+  std::string dependsOn;  // the YAML value of app's depends_on
+  std::vector<std::string> names;
+  std::map<std::string, DependencyCondition, std::less<>> conditions;
+};
+
+TEST(LoaderTest, ReadsDependsOnListAndMapForms) {
+  // Ensures both forms of depends_on give the names in written order, and the map form gives
+  // each name its condition (started waits like healthy; the list form records none).
+  using C = DependencyCondition;
+  const std::vector<DependsOnCase> cases = {
+      {"list", "[db, job]", {"db", "job"}, {}},
+      {"empty list", "[]", {}, {}},
+      {"empty map", "{}", {}, {}},
+      {"flow map", "{job: completed, db: healthy, cache: started}",
+       {"job", "db", "cache"},
+       {{"job", C::Completed}, {"db", C::Ready}, {"cache", C::Ready}}},
+      {"block map", "\n        db: healthy\n        job: completed",
+       {"db", "job"},
+       {{"db", C::Ready}, {"job", C::Completed}}},
+      {"quoted", "{db: 'completed'}", {"db"}, {{"db", C::Completed}}},
+  };
+  for (const DependsOnCase& c : cases) {
+    ParseReport report = parseManifest(
+        wrap("  db:\n    postgres: {}\n  cache:\n    redis: {}\n  job:\n    container:\n"
+             "      image: x:1\n  app:\n    container:\n      image: x:1\n      depends_on: " +
+             c.dependsOn + "\n"),
+        "f.yml");
+    ASSERT_TRUE(report.ok()) << c.label << "\n" << report.render();
+    const Resource* app = report.manifest->find("app");
+    ASSERT_NE(app, nullptr);
+    EXPECT_EQ(app->dependsOn, c.names) << c.label;
+    EXPECT_EQ(app->dependsOnConditions, c.conditions) << c.label;
+    EXPECT_EQ(dependenciesOf(*app), c.names) << c.label;
+  }
+}
+
+TEST(LoaderTest, ReadsRestartDependents) {
+  // Ensures restart_dependents is read on every kind and defaults to false.
+  ParseReport report = parseManifest(
+      wrap("  db:\n    postgres: {restart_dependents: true}\n"
+           "  cache:\n    redis: {port: 6380, restart_dependents: false}\n"
+           "  api:\n    container: {image: x:1, restart_dependents: true}\n"
+           "  web:\n    dockerfile: {context: ., restart_dependents: True}\n"
+           "  job:\n    container: {image: x:1}\n"),
+      "f.yml");
+  ASSERT_TRUE(report.ok()) << report.render();
+  const Manifest& m = *report.manifest;
+  EXPECT_TRUE(m.find("db")->restartDependents);
+  EXPECT_FALSE(m.find("cache")->restartDependents);
+  EXPECT_TRUE(m.find("api")->restartDependents);
+  EXPECT_TRUE(m.find("web")->restartDependents);
+  EXPECT_FALSE(m.find("job")->restartDependents);
+}
+
+TEST(LoaderTest, SuggestsTheClosestDependencyCondition) {
+  // Ensures a near-miss condition carries a "did you mean" and a far one none.
+  ParseReport report = parseManifest(
+      wrap("  db:\n    postgres: {}\n  job:\n    container: {image: x:1}\n"
+           "  app:\n    container:\n      image: x:1\n"
+           "      depends_on: {db: Healthy, job: finished}\n"),
+      "f.yml");
+  ASSERT_EQ(report.diagnostics.size(), 2U) << report.render();
+  EXPECT_EQ(report.diagnostics[0].location.field, "resources.app.depends_on.db");
+  EXPECT_EQ(report.diagnostics[0].help, "did you mean 'healthy'?");
+  EXPECT_EQ(report.diagnostics[1].location.field, "resources.app.depends_on.job");
+  EXPECT_EQ(report.diagnostics[1].help, "");
 }
 
 TEST(LoaderTest, ReportsAllErrorsOfAFile) {
