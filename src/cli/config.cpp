@@ -169,7 +169,18 @@ void emitResource(YAML::Emitter& out, const manifest::Manifest& m, const Resourc
     }
   }
   emitHealthcheck(out, r);
-  emitList(out, "depends_on", manifest::dependenciesOf(r));
+  // Always the map form, so the condition each dependency waits for is visible.
+  out << YAML::Key << "depends_on" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  for (const std::string& dep : manifest::dependenciesOf(r)) {
+    auto it = r.dependsOnConditions.find(dep);
+    const bool completed =
+        it != r.dependsOnConditions.end() && it->second == manifest::DependencyCondition::Completed;
+    out << YAML::Key << dep << YAML::Value << (completed ? "completed" : "healthy");
+  }
+  out << YAML::EndMap;
+  if (r.restartDependents) {
+    out << YAML::Key << "restart_dependents" << YAML::Value << true;
+  }
   out << YAML::Key << "restart" << YAML::Value << r.restart.str();
   out << YAML::Key << "stop_grace_period" << YAML::Value
       << manifest::formatDuration(r.stopGracePeriod.value_or(std::chrono::seconds(10)));
