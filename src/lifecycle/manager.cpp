@@ -22,6 +22,12 @@ using detail::TaskGroup;
 constexpr std::size_t kFailureLogLines = 10;
 constexpr int kRestartFailureExitCode = 1;
 constexpr std::size_t kMinSecretLength = 3;
+// Our own readiness probe while a resource starts: first attempt at once, then after 50 ms,
+// doubling up to the healthcheck's interval, at most 1 s.
+constexpr std::chrono::nanoseconds kProbeFirstDelay = std::chrono::milliseconds(50);
+constexpr std::chrono::nanoseconds kProbeMaxDelay = std::chrono::seconds(1);
+// The engine's default probe timeout, for a healthcheck that leaves it unset.
+constexpr std::chrono::nanoseconds kProbeDefaultTimeout = std::chrono::seconds(30);
 
 std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
@@ -38,6 +44,34 @@ std::string formatSeconds(std::chrono::nanoseconds d) {
     return std::to_string(ms / 1000) + "s";
   }
   return std::to_string(ms) + "ms";
+}
+
+// The exec request that runs a healthcheck's test like the engine does: ["CMD", args...] runs
+// args, ["CMD-SHELL", "cmd"] runs /bin/sh -c cmd. nullopt when there is nothing to run (NONE,
+// empty, or a form we do not know: the engine's health then decides alone).
+std::optional<runtime::ExecRequest> probeRequest(const runtime::HealthcheckSpec& hc) {
+  const std::vector<std::string>& test = hc.test;
+  if (test.size() < 2) {
+    return std::nullopt;
+  }
+  runtime::ExecRequest request;
+  if (test.front() == "CMD") {
+    request.cmd.assign(test.begin() + 1, test.end());
+  } else if (test.front() == "CMD-SHELL") {
+    std::string command = test[1];
+    for (std::size_t k = 2; k < test.size(); ++k) {
+      command += " " + test[k];
+    }
+    request.cmd = {"/bin/sh", "-c", std::move(command)};
+  } else {
+    return std::nullopt;
+  }
+  if (request.cmd.empty() || request.cmd.front().empty()) {
+    return std::nullopt;
+  }
+  request.timeout = hc.timeout > std::chrono::nanoseconds::zero() ? hc.timeout
+                                                                  : kProbeDefaultTimeout;
+  return request;
 }
 
 enum class Phase { Idle, Booting, Running, Failed, Stopping, Stopped };
@@ -288,6 +322,99 @@ struct LifecycleManager::Impl {
     }
   }
 
+  // Our fast probe of a starting resource: runs the healthcheck's test via exec with a backoff
+  // until an attempt exits 0 (ok). Never logs or reports the command or its output (it may hold
+  // secrets). When exec is unsupported, the container is not running, or it is gone, it stops
+  // probing and waits (until cancelled) so that the engine's health decides alone. Records the
+  // exit code of the last failed attempt in `lastExit`.
+  asio::awaitable<Result<void>> fastProbe(runtime::ContainerId id, runtime::ExecRequest request,
+                                          std::chrono::nanoseconds interval,
+                                          std::optional<int>& lastExit) {
+    co_await asio::this_coro::throw_if_cancelled(false);
+    const std::chrono::nanoseconds maxDelay =
+        std::clamp(interval, kProbeFirstDelay, kProbeMaxDelay);
+    std::chrono::nanoseconds delay = kProbeFirstDelay;
+    bool probing = true;
+    while (probing) {
+      if (launchAborted() || co_await detail::cancelled()) {
+        co_return Error(Errc::Cancelled, "operation cancelled");
+      }
+      Result<runtime::ExecResult> ran = co_await rt.exec(id, request);
+      if (ran) {
+        if (ran->exitCode == 0) {
+          co_return ok();
+        }
+        lastExit = ran->exitCode;
+      } else {
+        switch (ran.error().code()) {
+          case Errc::Cancelled:
+            co_return std::move(ran).error();
+          case Errc::Unsupported:  // no exec in this runtime
+          case Errc::Conflict:     // not running (yet, or any more)
+          case Errc::NotFound:     // gone: waitHealthy reports it
+            probing = false;
+            continue;
+          default:  // a slow or failing engine: try again later
+            break;
+        }
+      }
+      if (launchAborted()) {
+        co_return Error(Errc::Cancelled, "operation cancelled");
+      }
+      Result<void> slept = co_await clock.sleepFor(delay);
+      if (!slept) {
+        co_return slept;
+      }
+      delay = std::min(delay * 2, maxDelay);
+    }
+    // Fall back to the engine's health: wait until cancelled (the engine's wait ends first).
+    for (;;) {
+      if (launchAborted() || co_await detail::cancelled()) {
+        co_return Error(Errc::Cancelled, "operation cancelled");
+      }
+      Result<void> woke = co_await changed.wait();
+      if (!woke) {
+        co_return woke;
+      }
+    }
+  }
+
+  // Waits until the started resource `i` (container `id`) is ready, within `timeout`: the
+  // runtime's event-driven wait, and, when it has a healthcheck we can run, our fast probe in
+  // parallel; the first to succeed wins and cancels the other. Exits and timeouts come from
+  // the runtime's wait.
+  asio::awaitable<Result<void>> waitReady(std::size_t i, runtime::ContainerId id,
+                                          std::chrono::nanoseconds timeout) {
+    using namespace asio::experimental::awaitable_operators;
+    const std::optional<runtime::HealthcheckSpec>& hc = node(i).spec.healthcheck;
+    std::optional<runtime::ExecRequest> request;
+    if (hc) {
+      request = probeRequest(*hc);
+    }
+    if (!request) {
+      Result<void> ready = co_await rt.waitHealthy(id, timeout);
+      co_return ready;
+    }
+    std::optional<int> lastExit;
+    auto engineWait = rt.waitHealthy(id, timeout);
+    auto probe = fastProbe(id, std::move(*request), hc->interval, lastExit);
+    std::variant<Result<void>, Result<void>> first =
+        co_await (std::move(engineWait) || std::move(probe));
+    if (first.index() == 1) {
+      co_return std::get<1>(std::move(first));
+    }
+    Result<void> ready = std::get<0>(std::move(first));
+    if (!ready && ready.error().code() == Errc::Timeout && lastExit) {
+      Error timedOut(Errc::Timeout, ready.error().message() + "; probe exited with code " +
+                                        std::to_string(*lastExit));
+      for (const std::string& frame : ready.error().contexts()) {
+        timedOut.context(frame);
+      }
+      co_return timedOut;
+    }
+    co_return ready;
+  }
+
   // Removes a stale container of the resource's name, starts a new one and waits until it is
   // ready (or, for a one-shot resource, completed). Emits the resource's progress events.
   asio::awaitable<Result<void>> launch(std::size_t i) {
@@ -343,7 +470,7 @@ struct LifecycleManager::Impl {
       co_return ok();
     }
 
-    Result<void> ready = co_await rt.waitHealthy(id, timeout);
+    Result<void> ready = co_await waitReady(i, id, timeout);
     if (!ready) {
       co_return ready;
     }

@@ -102,6 +102,13 @@ boost::asio::awaitable<Result<RemoveOutcome>> Runtime::removeVolume(const std::s
   co_return Error(Errc::Unsupported, "this runtime has no volumes (removing '" + name + "')");
 }
 
+boost::asio::awaitable<Result<ExecResult>> Runtime::exec(const ContainerId& id,
+                                                         const ExecRequest& request) {
+  (void)request;  // never echoed: a command may hold a secret
+  co_return Error(Errc::Unsupported, "this runtime cannot run commands in containers (container " +
+                                         id.value + ")");
+}
+
 std::string projectNetworkName(const std::string& project) { return "lightshuttle-" + project; }
 
 }  // namespace ls::runtime

@@ -157,6 +157,44 @@ TEST_F(RuntimeTest, WaitHealthyWithoutHealthcheckMeansRunning) {
   EXPECT_TRUE(ready) << ready.error().what();
 }
 
+TEST_F(RuntimeTest, ExecReturnsExitCodeAndOutputsAndNotFoundForAMissingContainer) {
+  // Ensures exec runs a command in a running busybox container and returns its exit code, stdout
+  // and stderr (with the container's env), a timeout bounds it, and a missing container is
+  // NotFound.
+  runtime::StartOptions none;
+  ContainerSpec s = spec("exec", {"sleep", "3600"});
+  s.env["PROBE_VALUE"] = "from-env";
+  auto id = run(rt->start(s, none));
+  ASSERT_TRUE(id) << id.error().what();
+  runtime::ExecRequest request;
+  request.cmd = {"sh", "-c", "echo out-$PROBE_VALUE; echo err-line >&2; exit 3"};
+  request.timeout = 10s;
+  auto ran = run(rt->exec(*id, request));
+  ASSERT_TRUE(ran) << ran.error().what();
+  EXPECT_EQ(ran->exitCode, 3);
+  EXPECT_EQ(ran->stdoutText, "out-from-env\n");
+  EXPECT_EQ(ran->stderrText, "err-line\n");
+
+  runtime::ExecRequest ok;
+  ok.cmd = {"true"};
+  auto passed = run(rt->exec(*id, ok));
+  ASSERT_TRUE(passed) << passed.error().what();
+  EXPECT_EQ(passed->exitCode, 0);
+  EXPECT_TRUE(passed->stdoutText.empty());
+
+  runtime::ExecRequest slow;
+  slow.cmd = {"sleep", "30"};
+  slow.timeout = 300ms;
+  auto timedOut = run(rt->exec(*id, slow));
+  ASSERT_FALSE(timedOut);
+  EXPECT_EQ(timedOut.error().code(), Errc::Timeout);
+
+  runtime::ContainerId missing{"lightshuttle-no-such-container"};
+  auto gone = run(rt->exec(missing, ok));
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code(), Errc::NotFound) << gone.error().what();
+}
+
 TEST_F(RuntimeTest, StopHonoursSubSecondGraceThenKills) {
   // Ensures a SIGTERM-ignoring process is killed after a sub-second grace, and stop is idempotent.
   runtime::StartOptions none;

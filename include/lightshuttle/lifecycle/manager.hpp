@@ -11,7 +11,12 @@
 // Boot: one coroutine per resource waits for exactly its own dependencies (ready, or completed
 // for `depends_on: {job: completed}`), removes a stale container of its name, starts its
 // container and waits until it is ready (runtime.waitHealthy, bounded by `startTimeout`), or for
-// a one-shot resource until it exits 0. The first failure fails that resource and every
+// a one-shot resource until it exits 0. While a resource with a healthcheck starts, its test also
+// runs via runtime.exec (backoff from 50 ms, doubling up to its interval, at most 1 s; each
+// attempt bounded by its timeout): the first attempt exiting 0 makes it ready even though the
+// engine still says "starting"; whichever of the two comes first wins and cancels the other.
+// Unsupported or not running: the engine's health alone decides. The probe stops once the
+// resource is ready, and its command and output are never logged nor reported. The first failure fails that resource and every
 // dependent, cancels the work in flight and rolls back what was started (unless
 // `keepOnFailure`); the error names the resource and the cause (with the runtime's last log
 // lines). Cancelling the coroutine awaiting `start` cancels the boot and rolls back too.

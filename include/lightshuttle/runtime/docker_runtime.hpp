@@ -51,6 +51,10 @@ class DockerRuntime final : public Runtime {
   boost::asio::awaitable<Result<void>> pullImage(const std::string& reference, PullPolicy policy,
                                                  const ProgressCallback& onProgress) override;
   boost::asio::awaitable<Result<RemoveOutcome>> removeVolume(const std::string& name) override;
+  /// createExec -> startExec (attached, no TTY) -> exit code; each stream capped at
+  /// kExecOutputCap bytes. NotFound (no such container), Conflict (not running), Timeout.
+  boost::asio::awaitable<Result<ExecResult>> exec(const ContainerId& id,
+                                                  const ExecRequest& request) override;
   boost::asio::awaitable<Result<std::string>> buildImage(const BuildImage& build,
                                                          const ProgressCallback& onProgress) override;
 

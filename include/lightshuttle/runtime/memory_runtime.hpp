@@ -35,13 +35,14 @@
 // stream `next()` on it is in flight; streams themselves may outlive it (they then end).
 //
 // Not modelled: restart policies (the supervisor restarts containers), images' own
-// healthchecks, volumes, exec.
+// healthchecks, volumes. `exec` runs only what `scriptExec` scripts (Unsupported otherwise).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -80,6 +81,7 @@ enum class Op {
   Events,
   Pull,
   Build,
+  Exec,
 };
 
 /// Lowercase name of an operation ("start", "wait_healthy", ...).
@@ -128,6 +130,11 @@ struct Behaviour {
   /// Exit code after a stop signal it honours.
   int sigtermExitCode = 0;
 };
+
+/// What `exec` does in a container: gets the command and the time since the container was
+/// started, returns what the command did (at once, in virtual time).
+using ExecScript = std::function<ExecResult(const std::vector<std::string>& cmd,
+                                            std::chrono::nanoseconds sinceStart)>;
 
 /// An injected error. An empty message becomes "injected failure of <op> (call N)".
 struct Failure {
@@ -184,6 +191,9 @@ class MemoryRuntime final : public Runtime {
   //  - `teardownProjectNetwork` counts containers that are not stopped as attached (like the
   //    engine's active endpoints);
   //  - `waitHealthy` returns NotFound when the container is removed while waiting;
+  //  - `exec` checks, in order: NotFound (no such container), Unsupported (no `scriptExec` for
+  //    it), Conflict (not running); then returns the script's result with each output capped at
+  //    kExecOutputCap. It completes at once (only faults make it hang);
   //  - logs have one chunk per line; a following stream ends once the container stopped (after
   //    its last lines) or was removed; `close` ends it too;
   //  - an event stream more than 1024 events behind drops its backlog and yields `Reconnected`;
@@ -210,6 +220,8 @@ class MemoryRuntime final : public Runtime {
                                                  const ProgressCallback& onProgress) override;
   boost::asio::awaitable<Result<std::string>> buildImage(
       const BuildImage& build, const ProgressCallback& onProgress) override;
+  boost::asio::awaitable<Result<ExecResult>> exec(const ContainerId& id,
+                                                  const ExecRequest& request) override;
 
   // --- Images --------------------------------------------------------------------------------
   // References without a tag or digest mean ":latest".
@@ -239,6 +251,10 @@ class MemoryRuntime final : public Runtime {
   /// the resource name) behave when started from now on. Replaces an earlier script.
   void script(const std::string& nameOrResource, Behaviour behaviour);
   void clearScript(const std::string& nameOrResource);
+  /// Sets what `exec` does in containers named `nameOrResource` (container name first, then
+  /// resource name), looked up at each call, so it may be set after the start.
+  void scriptExec(const std::string& nameOrResource, ExecScript script);
+  void clearExecScript(const std::string& nameOrResource);
 
   // External actions, applied at once (events and waiters see them on the next poll). Each
   // returns false, doing nothing, when the container does not exist or is not in a state where

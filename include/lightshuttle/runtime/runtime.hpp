@@ -35,6 +35,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -162,6 +163,26 @@ struct ImageProgress {
 };
 using ProgressCallback = std::function<void(const ImageProgress&)>;
 
+/// A command to run inside a running container (`Runtime::exec`).
+struct ExecRequest {
+  std::vector<std::string> cmd;  ///< argv; run directly (wrap in /bin/sh -c for a shell)
+  std::vector<std::string> env;  ///< extra "KEY=value" entries on top of the container's
+  std::string workingDir;        ///< empty: the container's
+  std::string user;              ///< empty: the container's
+  /// Bound on the whole call (create, run, collect); zero or negative: no bound.
+  std::chrono::nanoseconds timeout{0};
+};
+
+/// What an exec'd command did. Each captured stream keeps at most `kExecOutputCap` bytes (the
+/// rest is read and dropped).
+struct ExecResult {
+  int exitCode = 0;
+  std::string stdoutText;
+  std::string stderrText;
+};
+
+inline constexpr std::size_t kExecOutputCap = 64 * 1024;
+
 struct StartOptions {
   ProgressCallback onProgress;  ///< pull/build progress; may be empty
 };
@@ -231,6 +252,13 @@ class Runtime {
   /// Removes a named volume. Idempotent (absent = AlreadyRemoved); Conflict while a container
   /// uses it. Optional: backends without volumes return Unsupported.
   virtual boost::asio::awaitable<Result<RemoveOutcome>> removeVolume(const std::string& name);
+
+  /// Runs `request.cmd` inside the running container and returns its exit code and output once
+  /// it has exited. Timeout when it runs longer than `request.timeout` (the process may keep
+  /// running in the container). NotFound when the container does not exist, Conflict when it is
+  /// not running. Optional: backends without exec return Unsupported.
+  virtual boost::asio::awaitable<Result<ExecResult>> exec(const ContainerId& id,
+                                                          const ExecRequest& request);
 
   /// Builds an image from a Dockerfile context (tarred in-process, honouring .dockerignore) and
   /// tags it `build.tag`. Returns the image id. FailedPrecondition with the engine's message when

@@ -15,6 +15,7 @@
 #include <fmt/core.h>
 #include <map>
 #include <set>
+#include <variant>
 
 #include "core/asio_fwd.hpp"
 #include "engine/timestamp.hpp"
@@ -301,6 +302,8 @@ struct DockerRuntime::Impl {
   asio::awaitable<std::string> lastLogLines(const std::string& id, std::size_t n);
   asio::awaitable<Error> exitedBeforeReady(const std::string& id, const std::string& name,
                                            int exitCode);
+  asio::awaitable<Result<ExecResult>> execUnbounded(const std::string& id,
+                                                    const ExecRequest& request);
 };
 
 DockerRuntime::DockerRuntime(engine::Client& client, Clock& clock)
@@ -649,6 +652,73 @@ asio::awaitable<Result<std::vector<ManagedContainer>>> DockerRuntime::listManage
     return std::tie(a.resource, a.name) < std::tie(b.resource, b.name);
   });
   co_return out;
+}
+
+// create -> start attached -> read every chunk -> exit code. Errors never echo the command.
+asio::awaitable<Result<ExecResult>> DockerRuntime::Impl::execUnbounded(const std::string& id,
+                                                                       const ExecRequest& request) {
+  engine::ExecCreate create;
+  create.cmd = request.cmd;
+  create.env = request.env;
+  create.workingDir = request.workingDir;
+  create.user = request.user;
+  LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await api.createExec(id, create));
+  LS_CO_ASSIGN_OR_RETURN(std::unique_ptr<engine::LogStream> output, co_await api.startExec(execId));
+  ExecResult out;
+  for (;;) {
+    Result<std::optional<engine::LogChunk>> chunk = co_await output->next();
+    if (!chunk) {
+      output->close();
+      co_return std::move(chunk).error().context("reading the output of an exec in container " +
+                                                 q(id));
+    }
+    if (!chunk->has_value()) {
+      break;
+    }
+    const engine::LogChunk& c = **chunk;
+    std::string* target = c.stream == engine::StreamKind::Stderr ? &out.stderrText : &out.stdoutText;
+    if (target->size() < kExecOutputCap) {
+      target->append(c.bytes, 0, std::min(c.bytes.size(), kExecOutputCap - target->size()));
+    }
+  }
+  output->close();
+  // The stream ends when the process exits; the engine may record the exit code a moment later.
+  for (int attempt = 0;; ++attempt) {
+    Result<int> code = co_await api.execExitCode(execId);
+    if (code) {
+      out.exitCode = *code;
+      co_return out;
+    }
+    if (code.error().code() != Errc::FailedPrecondition || attempt >= 50) {
+      co_return std::move(code).error();
+    }
+    LS_CO_TRY(co_await clock.sleepFor(10ms));
+  }
+}
+
+asio::awaitable<Result<ExecResult>> DockerRuntime::exec(const ContainerId& id,
+                                                        const ExecRequest& request) {
+  using namespace asio::experimental::awaitable_operators;
+  auto& d = *impl_;
+  if (request.cmd.empty()) {
+    co_return Error(Errc::InvalidArgument, "exec in container " + q(id.value) + ": empty command");
+  }
+  if (request.timeout <= std::chrono::nanoseconds::zero()) {
+    co_return co_await d.execUnbounded(id.value, request);
+  }
+  auto work = d.execUnbounded(id.value, request);
+  auto timer = d.clock.sleepFor(request.timeout);
+  std::variant<Result<ExecResult>, Result<void>> first =
+      co_await (std::move(work) || std::move(timer));
+  if (first.index() == 0) {
+    co_return std::get<0>(std::move(first));
+  }
+  Result<void> slept = std::get<1>(std::move(first));
+  if (!slept) {
+    co_return std::move(slept).error();  // cancelled
+  }
+  co_return Error(Errc::Timeout, "exec in container " + q(id.value) + " did not finish within " +
+                                     formatDuration(request.timeout));
 }
 
 asio::awaitable<Result<RemoveOutcome>> DockerRuntime::removeVolume(const std::string& name) {

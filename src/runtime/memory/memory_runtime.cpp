@@ -260,6 +260,8 @@ std::string_view opName(Op op) noexcept {
       return "pull";
     case Op::Build:
       return "build";
+    case Op::Exec:
+      return "exec";
   }
   return "unknown";
 }
@@ -306,6 +308,7 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
     bool oomKilled = false;
     std::optional<SystemTime> startedAt;
     std::optional<SystemTime> finishedAt;
+    SteadyTime createdSteady{};      // `start` created it: scripted time 0
     std::vector<PortBinding> ports;  // as allocated; empty once stopped
     std::vector<LogChunk> logs;      // one chunk per line
     bool sigtermExitScheduled = false;
@@ -352,6 +355,7 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   std::set<std::string> registryImages;
   std::map<std::string, std::string> buildFailures;  // tag -> engine message
   std::map<std::string, Behaviour> scripts;
+  std::map<std::string, ExecScript> execScripts;
   std::multimap<SteadyTime, Action> agenda;  // equal times keep insertion order
   std::map<std::uint64_t, Subscriber> subscribers;
   std::uint64_t nextSubscriberId = 1;
@@ -592,6 +596,16 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
     return Behaviour{};
   }
 
+  const ExecScript* execScriptFor(const ContainerSpec& spec) const {
+    if (auto it = execScripts.find(spec.name); it != execScripts.end()) {
+      return &it->second;
+    }
+    if (auto it = execScripts.find(spec.resource); it != execScripts.end()) {
+      return &it->second;
+    }
+    return nullptr;
+  }
+
   std::string newContainerId() {
     return sha256Hex("memory-container/" + std::to_string(nextContainerSeq++));
   }
@@ -730,6 +744,7 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   asio::awaitable<Result<RemoveOutcome>> teardownNetwork(const std::string& project);
   asio::awaitable<Result<std::vector<ManagedContainer>>> listManaged(const std::string& project);
   asio::awaitable<Result<std::unique_ptr<EventStream>>> events(const EventFilter& filter);
+  asio::awaitable<Result<ExecResult>> exec(const ContainerId& id, const ExecRequest& request);
 };
 
 // Suspends until a notification, `wake` (a deadline or the next scripted action), or
@@ -947,6 +962,7 @@ asio::awaitable<Result<ContainerId>> MemoryRuntime::Impl::start(const ContainerS
   Container& c = containers.emplace(id.value, std::move(fresh)).first->second;
   const Behaviour& b = c.behaviour;
   const SteadyTime now = clock.steady();
+  c.createdSteady = now;
   auto at = [now](Duration d) { return addClamped(now, nonNegative(d)); };
   auto action = [&id](Action::Kind kind) {
     Action a;
@@ -1081,6 +1097,41 @@ asio::awaitable<Result<ContainerStatus>> MemoryRuntime::Impl::inspect(const Cont
     co_return noSuchContainer(id.value);
   }
   co_return statusOf(*c);
+}
+
+asio::awaitable<Result<ExecResult>> MemoryRuntime::Impl::exec(const ContainerId& id,
+                                                              const ExecRequest& request) {
+  const std::string argument = describe(id.value);
+  Result<void> entered = co_await enter(Op::Exec, argument);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  settle();
+  const Container* c = find(id.value);
+  if (c == nullptr) {
+    co_return noSuchContainer(id.value);
+  }
+  const ExecScript* script = execScriptFor(c->spec);
+  if (script == nullptr || !*script) {
+    co_return Error(Errc::Unsupported,
+                    "exec is not scripted for container '" + c->spec.name + "'");
+  }
+  if (c->phase != Phase::Running) {
+    co_return Error(Errc::Conflict, "container '" + c->spec.name + "' is not running");
+  }
+  if (request.cmd.empty()) {
+    co_return Error(Errc::InvalidArgument, "exec: empty command");
+  }
+  const ExecScript run = *script;  // a copy: the script may rescript the runtime
+  const Duration sinceStart = clock.steady() - c->createdSteady;
+  ExecResult result = run(request.cmd, sinceStart);
+  if (result.stdoutText.size() > kExecOutputCap) {
+    result.stdoutText.resize(kExecOutputCap);
+  }
+  if (result.stderrText.size() > kExecOutputCap) {
+    result.stderrText.resize(kExecOutputCap);
+  }
+  co_return result;
 }
 
 asio::awaitable<Result<void>> MemoryRuntime::Impl::waitHealthy(const ContainerId& id,
@@ -1459,6 +1510,11 @@ asio::awaitable<Result<void>> MemoryRuntime::waitHealthy(const ContainerId& id,
   return impl_->waitHealthy(id, timeout);
 }
 
+asio::awaitable<Result<ExecResult>> MemoryRuntime::exec(const ContainerId& id,
+                                                        const ExecRequest& request) {
+  return impl_->exec(id, request);
+}
+
 asio::awaitable<Result<std::unique_ptr<LogChunkStream>>> MemoryRuntime::logs(
     const ContainerId& id, const LogOptions& options) {
   return impl_->logs(id, options);
@@ -1543,6 +1599,14 @@ void MemoryRuntime::script(const std::string& nameOrResource, Behaviour behaviou
 
 void MemoryRuntime::clearScript(const std::string& nameOrResource) {
   impl_->scripts.erase(nameOrResource);
+}
+
+void MemoryRuntime::scriptExec(const std::string& nameOrResource, ExecScript script) {
+  impl_->execScripts[nameOrResource] = std::move(script);
+}
+
+void MemoryRuntime::clearExecScript(const std::string& nameOrResource) {
+  impl_->execScripts.erase(nameOrResource);
 }
 
 bool MemoryRuntime::externalStop(const std::string& nameOrId) {

@@ -1336,5 +1336,126 @@ TEST_F(MemoryRuntimeTest, FailAtEveryStepLeavesNothingBehind) {
   EXPECT_EQ(failedAttempts, 10u);
 }
 
+// --- exec --------------------------------------------------------------------------------
+
+ExecRequest execOf(std::vector<std::string> cmd) {
+  ExecRequest request;
+  request.cmd = std::move(cmd);
+  request.timeout = 1s;
+  return request;
+}
+
+TEST_F(MemoryRuntimeTest, ExecRunsTheScriptWithTheCommandAndTheTimeSinceStart) {
+  // Ensures exec hands the script the command and the virtual time since the start, and
+  // returns its exit code and both outputs.
+  std::vector<std::vector<std::string>> seen;
+  std::vector<std::chrono::nanoseconds> at;
+  rt_.scriptExec("web", [&](const std::vector<std::string>& cmd, std::chrono::nanoseconds since) {
+    seen.push_back(cmd);
+    at.push_back(since);
+    return ExecResult{.exitCode = since >= 2s ? 0 : 7, .stdoutText = "out", .stderrText = "err"};
+  });
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  const ExecRequest request = execOf({"/bin/sh", "-c", "echo hi"});
+  Result<ExecResult> early = await(rt_.exec(id, request));
+  ASSERT_TRUE(early.has_value()) << early.error().what();
+  EXPECT_EQ(early->exitCode, 7);
+  EXPECT_EQ(early->stdoutText, "out");
+  EXPECT_EQ(early->stderrText, "err");
+  advance(2s);
+  Result<ExecResult> later = await(rt_.exec(id, request));
+  ASSERT_TRUE(later.has_value());
+  EXPECT_EQ(later->exitCode, 0);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], (std::vector<std::string>{"/bin/sh", "-c", "echo hi"}));
+  EXPECT_EQ(at, (std::vector<std::chrono::nanoseconds>{0s, 2s}));
+  EXPECT_EQ(rt_.callCount(Op::Exec), 2u);
+  EXPECT_EQ(rt_.calls().back(), (Call{Op::Exec, "demo_web"}));
+}
+
+TEST_F(MemoryRuntimeTest, ExecIsUnsupportedUnlessScriptedAndChecksTheContainer) {
+  // Ensures exec without a script is Unsupported, a missing container NotFound, and a
+  // container that is not running (not yet, or any more) Conflict.
+  const ExecRequest request = execOf({"true"});
+  Result<ExecResult> missing = await(rt_.exec(ContainerId{"nope"}, request));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), Errc::NotFound);
+
+  const ContainerSpec plain = makeSpec("demo", "plain");
+  const ContainerId plainId = startOk(plain);
+  Result<ExecResult> unscripted = await(rt_.exec(plainId, request));
+  ASSERT_FALSE(unscripted.has_value());
+  EXPECT_EQ(unscripted.error().code(), Errc::Unsupported);
+
+  Behaviour slow;
+  slow.runningAfter = 2s;
+  slow.exit = ScriptedExit{.after = 5s, .code = 1};
+  rt_.script("slow", slow);
+  rt_.scriptExec("slow", [](const std::vector<std::string>&, std::chrono::nanoseconds) {
+    return ExecResult{};
+  });
+  const ContainerSpec spec = makeSpec("demo", "slow");
+  const ContainerId id = startOk(spec);
+  Result<ExecResult> starting = await(rt_.exec(id, request));
+  ASSERT_FALSE(starting.has_value());
+  EXPECT_EQ(starting.error().code(), Errc::Conflict);
+  advance(2s);
+  EXPECT_TRUE(await(rt_.exec(id, request)).has_value());
+  advance(3s);
+  Result<ExecResult> exited = await(rt_.exec(id, request));
+  ASSERT_FALSE(exited.has_value());
+  EXPECT_EQ(exited.error().code(), Errc::Conflict);
+}
+
+TEST_F(MemoryRuntimeTest, ExecCapsEachOutputAndNeverEchoesTheCommandInErrors) {
+  // Ensures captured outputs are capped at kExecOutputCap and an error never contains the
+  // command (it may hold a secret).
+  rt_.scriptExec("web", [](const std::vector<std::string>&, std::chrono::nanoseconds) {
+    return ExecResult{.exitCode = 0,
+                      .stdoutText = std::string(kExecOutputCap + 10, 'o'),
+                      .stderrText = std::string(kExecOutputCap * 2, 'e')};
+  });
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  const ExecRequest request = execOf({"redis-cli", "-a", "hunter2-secret", "ping"});
+  Result<ExecResult> ran = await(rt_.exec(id, request));
+  ASSERT_TRUE(ran.has_value());
+  EXPECT_EQ(ran->stdoutText.size(), kExecOutputCap);
+  EXPECT_EQ(ran->stderrText.size(), kExecOutputCap);
+  rt_.crash("demo_web", 1);
+  Result<ExecResult> stopped = await(rt_.exec(id, request));
+  ASSERT_FALSE(stopped.has_value());
+  EXPECT_EQ(stopped.error().what().find("hunter2"), std::string::npos);
+}
+
+TEST_F(MemoryRuntimeTest, ExecHonoursFaultsAndCancellation) {
+  // Ensures exec is counted and faulted like every operation, and a hung exec ends with
+  // Cancelled and no leaked waiter when its caller is cancelled.
+  rt_.scriptExec("web", [](const std::vector<std::string>&, std::chrono::nanoseconds) {
+    return ExecResult{};
+  });
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  const ExecRequest request = execOf({"true"});
+  rt_.failOn(Op::Exec, 1, failure(Errc::Unavailable));
+  Result<ExecResult> failed = await(rt_.exec(id, request));
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().code(), Errc::Unavailable);
+  rt_.hangOn(Op::Exec, 2);
+  asio::cancellation_signal sig;
+  Slot<Result<ExecResult>> hung = spawn(rt_.exec(id, request), sig);
+  poll();
+  advance(1h);
+  EXPECT_FALSE(hung->has_value());
+  EXPECT_EQ(rt_.pendingWaiters(), 1u);
+  sig.emit(asio::cancellation_type::terminal);
+  poll();
+  ASSERT_TRUE(hung->has_value());
+  EXPECT_EQ((*hung)->error().code(), Errc::Cancelled);
+  EXPECT_EQ(rt_.pendingWaiters(), 0u);
+  EXPECT_EQ(opName(Op::Exec), "exec");
+}
+
 }  // namespace
 }  // namespace ls::runtime
