@@ -12,6 +12,8 @@
 #include "cli/commands.hpp"
 #include "cli/session.hpp"
 #include "lightshuttle/core/file.hpp"
+#include "lightshuttle/manifest/grammar.hpp"
+#include "lightshuttle/spec/resolve.hpp"
 
 namespace ls::cli {
 namespace {
@@ -66,6 +68,7 @@ int runDown(const DownOptions& options) {
   int exitCode = kExitOk;
   std::optional<std::string> project;
   std::optional<std::filesystem::path> stateDir;
+  std::set<std::string> manifestVolumes;  // named volumes the manifest declares
   if (!options.project.empty()) {
     project = options.project;
   } else {
@@ -75,13 +78,32 @@ int runDown(const DownOptions& options) {
     }
     project = report->manifest->project.name;
     stateDir = report->manifest->directory / ".lightshuttle";
+    // Volumes exist without containers too (e.g. after a rolled-back boot): take them from the
+    // manifest as well as from the containers' mounts.
+    for (const auto& r : report->manifest->resources) {
+      if (r.volume.mode == manifest::DataVolume::Mode::Default &&
+          (r.kind == manifest::Kind::Postgres || r.kind == manifest::Kind::Redis)) {
+        manifestVolumes.insert(spec::dataVolumeName(*project, r.name));
+      } else if (r.volume.mode == manifest::DataVolume::Mode::Named) {
+        manifestVolumes.insert(r.volume.name);
+      }
+      for (const auto& text : r.volumes) {
+        if (text.find("${") != std::string::npos) {
+          continue;  // interpolated: only known once resolved
+        }
+        auto m = manifest::parseVolumeMapping(text);
+        if (m && m->kind == manifest::VolumeMapping::Kind::Named) {
+          manifestVolumes.insert(m->source);
+        }
+      }
+    }
   }
   auto session = openEngine();
   if (!session) {
     return kExitFailure;
   }
   auto& rt = *session->runtime;
-  std::set<std::string> volumes;
+  std::set<std::string> volumes = manifestVolumes;
   // Note the named volumes first: a detached supervisor removes the containers itself.
   if (auto before = runSync(*session, rt.listManaged(*project))) {
     for (const auto& c : *before) {
