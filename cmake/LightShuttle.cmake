@@ -6,9 +6,11 @@ function(ls_warnings target)
     # Designated initializers that name only some fields are the intended style (STYLE.md 7).
     -Wno-missing-field-initializers)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-    # GCC 12 reports false positives inside libstdc++ and Boost under -O2/-O3 (GCC PR 105329, 106199).
+    # GCC 12 reports false positives inside libstdc++ and Boost under -O2/-O3 (GCC PR 105329, 106199);
+    # -Wmismatched-new-delete fires on Asio's coroutine frames (aligned_alloc'd, freed by their own
+    # operator delete) once inlined at -O2.
     target_compile_options(${target} PRIVATE -Wno-restrict -Wno-maybe-uninitialized -Wno-array-bounds
-                                             -Wno-stringop-overflow)
+                                             -Wno-stringop-overflow -Wno-mismatched-new-delete)
   endif()
 endfunction()
 
