@@ -56,3 +56,37 @@ TEST(DoctorCli, JsonOutputAndUsageErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CompletionCli, BashScriptIsValidAndCompletesCommandsAndFlags) {
+  // Ensures the generated bash script parses and completes subcommands, nested commands and flags.
+  const std::string script = "/tmp/lightshuttle-completion-test.bash";
+  CliRun gen = runCli("", "completion bash > " + script);
+  ASSERT_EQ(gen.exitCode, 0) << gen.output;
+  EXPECT_EQ(ls::testing::runShell("bash -n " + script).exitCode, 0);
+  CliRun r = ls::testing::runShell(
+      "bash -c 'source " + script +
+      "; COMP_WORDS=(lightshuttle d); COMP_CWORD=1; _lightshuttle; echo \"${COMPREPLY[*]}\";"
+      " COMP_WORDS=(lightshuttle secrets \"\"); COMP_CWORD=2; _lightshuttle; echo \"${COMPREPLY[*]}\";"
+      " COMP_WORDS=(lightshuttle up --de); COMP_CWORD=2; _lightshuttle; echo \"${COMPREPLY[*]}\"'");
+  std::remove(script.c_str());
+  EXPECT_EQ(r.output, "doctor down\n--help -h check\n--detach\n");
+}
+
+TEST(CompletionCli, ZshAndFishScriptsNameEveryCommand) {
+  // Ensures zsh and fish scripts are produced from the same command table, and a bad shell is a
+  // usage error.
+  CliRun zsh = runCli("", "completion zsh");
+  EXPECT_EQ(zsh.exitCode, 0);
+  EXPECT_NE(zsh.output.find("#compdef lightshuttle"), std::string::npos);
+  CliRun fish = runCli("", "completion fish");
+  EXPECT_EQ(fish.exitCode, 0);
+  for (const char* cmd : {"up", "down", "ps", "logs", "exec", "restart", "validate", "config", "doctor"}) {
+    EXPECT_NE(fish.output.find(std::string("-a ") + cmd + " "), std::string::npos) << cmd;
+  }
+  EXPECT_NE(fish.output.find("-l detach"), std::string::npos);
+  EXPECT_EQ(runCli("", "completion powershell").exitCode, 2);
+}
+
+}  // namespace
