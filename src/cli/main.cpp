@@ -211,7 +211,8 @@ int main(int argc, char** argv) {
   upCmd->add_flag("--no-color", up.noColor, "No colours (NO_COLOR is honoured too)");
   upCmd->add_flag("--keep-on-failure", up.keepOnFailure,
                   "Leave started resources running when the boot fails (for debugging)");
-  upCmd->add_option("--progress", up.progress, "Progress output on stderr")
+  upCmd->add_option("--progress", up.progress,
+                    "Progress on stderr: auto (live view on a terminal), tty, plain, json")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json"}));
   upCmd->footer(
       "Examples:\n"

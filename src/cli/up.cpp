@@ -55,9 +55,88 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-/// Prints lifecycle events as progress lines (or JSON lines) on stderr.
+/// A resource's row in the live status view.
+struct StatusRow {
+  std::string name;
+  std::string state = "waiting";
+  std::string detail;
+  bool bad = false;
+  bool good = false;
+};
+
+/// The live view's text: one line per resource (and the stack), each ending in "\x1b[K" so a
+/// redraw over a longer previous line leaves nothing behind.
+std::string renderStatus(const std::vector<StatusRow>& rows, const std::string& stackLine,
+                         std::size_t width, bool color) {
+  std::string out;
+  for (const auto& r : rows) {
+    const char* mark = r.bad ? "x" : (r.good ? "+" : "-");
+    std::string line = fmt::format(" {} {:<{}}  {}", mark, r.name, width, r.state);
+    if (!r.detail.empty()) {
+      line += "  " + r.detail;
+    }
+    if (color && (r.bad || r.good)) {
+      out += fmt::format(fg(r.bad ? fmt::terminal_color::red : fmt::terminal_color::green), "{}", line);
+    } else {
+      out += line;
+    }
+    out += "\x1b[K\n";
+  }
+  out += stackLine + "\x1b[K\n";
+  return out;
+}
+
+void applyEvent(std::vector<StatusRow>& rows, const lifecycle::LifecycleEvent& e,
+                std::chrono::steady_clock::time_point t0) {
+  using K = lifecycle::LifecycleEvent::Kind;
+  for (auto& r : rows) {
+    if (r.name != e.resource) {
+      continue;
+    }
+    const std::string at = fmt::format("{:.1f}s", secondsSince(t0));
+    switch (e.kind) {
+      case K::ResourceStarting: r.state = "starting"; r.detail.clear(); break;
+      case K::ResourceStarted: r.state = "started"; r.detail = at; break;
+      case K::ResourceHealthy: r.state = "ready"; r.detail = at; r.good = true; break;
+      case K::ResourceCompleted: r.state = "completed"; r.detail = at; r.good = true; break;
+      case K::ResourceUnhealthy: r.state = "unhealthy"; r.bad = true; break;
+      case K::ResourceExited:
+        r.state = e.exitCode ? fmt::format("exited ({})", *e.exitCode) : "exited";
+        r.bad = true;
+        break;
+      case K::ResourceRestarting: r.state = "restarting"; r.bad = false; r.good = false; break;
+      case K::ResourceFailed: r.state = "failed"; r.detail = e.message; r.bad = true; r.good = false; break;
+      case K::ResourceStopped: r.state = "stopped"; break;
+      default: break;
+    }
+  }
+}
+
+/// Prints lifecycle events on stderr: a live per-resource view redrawn in place on a terminal
+/// until the stack is ready (or failed), else one line per event; JSON lines with --progress json.
 asio::awaitable<void> printProgress(lifecycle::EventSubscription& sub, const UpOptions& o,
-                                    std::size_t width, bool color) {
+                                    std::size_t width, bool color, std::vector<std::string> names) {
+  const bool live = o.progress == "tty" || (o.progress == "auto" && isTty(STDERR_FILENO));
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<StatusRow> rows;
+  for (auto& n : names) {
+    rows.push_back(StatusRow{.name = std::move(n)});
+  }
+  bool drawing = live;
+  std::size_t drawn = 0;
+  auto redraw = [&](const std::string& stackLine) {
+    std::string text;
+    if (drawn > 0) {
+      text += fmt::format("\x1b[{}A", drawn);  // back to the top of the view
+    }
+    text += renderStatus(rows, stackLine, width, color);
+    drawn = rows.size() + 1;
+    std::fputs(text.c_str(), stderr);
+    std::fflush(stderr);
+  };
+  if (drawing) {
+    redraw(" stack starting");
+  }
   for (;;) {
     auto ev = co_await sub.next();
     if (!ev) {
@@ -78,6 +157,18 @@ asio::awaitable<void> printProgress(lifecycle::EventSubscription& sub, const UpO
       }
       j["time"] = std::chrono::duration_cast<std::chrono::milliseconds>(e.time.time_since_epoch()).count();
       fmt::print(stderr, "{}\n", boost::json::serialize(j));
+      continue;
+    }
+    if (drawing) {
+      applyEvent(rows, e, t0);
+      using K = lifecycle::LifecycleEvent::Kind;
+      if (e.kind == K::StackReady || e.kind == K::StackFailed || e.kind == K::StackStopping) {
+        redraw(fmt::format(" stack {} after {:.1f}s", e.kind == K::StackReady ? "ready" : "failed",
+                           secondsSince(t0)));
+        drawing = false;  // from here on: plain lines, interleaved with logs
+      } else {
+        redraw(fmt::format(" stack starting ({:.1f}s)", secondsSince(t0)));
+      }
       continue;
     }
     const std::string what(lifecycle::eventKindName(e.kind));
@@ -151,7 +242,12 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
   st.stopRequested = std::make_unique<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
 
   auto sub = mgr.subscribe();
-  asio::co_spawn(ex, printProgress(*sub, o, width, useColor(o, STDERR_FILENO)), asio::detached);
+  std::vector<std::string> names;
+  for (const auto& node : mgr.plan().nodes()) {
+    names.push_back(node.name);
+  }
+  asio::co_spawn(ex, printProgress(*sub, o, width, useColor(o, STDERR_FILENO), std::move(names)),
+                 asio::detached);
 
   std::vector<std::string> selection = o.resources;
   auto booting = mgr.start(std::move(selection));
@@ -168,7 +264,10 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
     co_return st.interrupted ? kExitInterrupted : kExitFailure;
   }
   st.booted = true;
-  fmt::print(stderr, "stack '{}' ready in {:.2f}s\n", mgr.plan().project(), secondsSince(t0));
+  const bool liveView = o.progress == "tty" || (o.progress == "auto" && isTty(STDERR_FILENO));
+  if (!liveView) {  // the live view shows it in place; a line here would be drawn over
+    fmt::print(stderr, "stack '{}' ready in {:.2f}s\n", mgr.plan().project(), secondsSince(t0));
+  }
   if (readyFd >= 0) {
     (void)!::write(readyFd, "ready\n", 6);
     ::close(readyFd);
