@@ -2,6 +2,10 @@
 // streaming its stdout and stderr to ours and exiting with its exit code.
 #include <fmt/core.h>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "cli/commands.hpp"
 #include "cli/session.hpp"
 #include "lightshuttle/engine/api.hpp"
@@ -23,7 +27,15 @@ asio::awaitable<Result<int>> execIn(engine::Api& api, std::string containerId, e
     std::fwrite(chunk->bytes.data(), 1, chunk->bytes.size(), to);
     std::fflush(to);
   }
-  co_return co_await api.execExitCode(execId);
+  // The engine may still report the exec as running for a moment after its output ended.
+  for (int attempt = 0;; ++attempt) {
+    auto code = co_await api.execExitCode(execId);
+    if (code || code.error().code() != Errc::FailedPrecondition || attempt >= 40) {
+      co_return code;
+    }
+    asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+    co_await pause.async_wait(asio::use_awaitable);
+  }
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -127,6 +128,9 @@ std::string completionScript(const CLI::App& app, const std::string& shell) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed pipe on stdout/stderr (`up | head`) must not kill us with the stack still up:
+  // writes fail with EPIPE instead and the teardown still runs.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"lightshuttle: declare a stack once in lightshuttle.yml and boot it against a real "
                "container engine"};
   app.set_version_flag("--version", kVersion);

@@ -18,6 +18,8 @@
 namespace ls::cli {
 
 struct EngineSession {
+  /// Declared first, so destroyed last: io objects of the commands (signal sets, timers, the
+  /// runtime's sockets) must all go before the loop does.
   boost::asio::io_context ctx;
   engine::Endpoint endpoint;
   std::unique_ptr<engine::Client> client;

@@ -268,6 +268,12 @@ asio::awaitable<Result<Response>> Client::request(Request req) {
     if (!res) {
       conn->close();
       if (reused && !sawBytes && res.error().code() == Errc::Unavailable) {
+        // One stale keep-alive connection usually means all are (the engine restarted): drop
+        // the pool so the retry opens a fresh connection.
+        for (auto& c : idle_) {
+          c->close();
+        }
+        idle_.clear();
         continue;
       }
       if (res.error().code() == Errc::Timeout || res.error().code() == Errc::Cancelled) {

@@ -193,9 +193,8 @@ std::optional<RuntimeEvent> toRuntimeEvent(const engine::EngineEvent& e) {
 class DockerEventStream final : public EventStream {
  public:
   DockerEventStream(engine::Api& api, Clock& clock, EventFilter filter,
-                    std::unique_ptr<engine::EventsStream> first, std::chrono::system_clock::time_point opened)
-      : api_(api), clock_(clock), filter_(std::move(filter)), stream_(std::move(first)),
-        since_(opened) {}
+                    std::unique_ptr<engine::EventsStream> first)
+      : api_(api), clock_(clock), filter_(std::move(filter)), stream_(std::move(first)) {}
 
   asio::awaitable<Result<RuntimeEvent>> next() override {
     auto backoff = 50ms;
@@ -204,7 +203,9 @@ class DockerEventStream final : public EventStream {
         co_return Error(Errc::Cancelled, "event stream closed");
       }
       if (!stream_) {
-        auto opened = co_await open(api_, filter_, since_);
+        // Resume from the engine's own time of the last event seen (never our clock: the
+        // engine's may differ); with none seen, only live events, and the marker says reconcile.
+        auto opened = co_await open(api_, filter_, lastEvent_);
         if (!opened) {
           if (opened.error().code() == Errc::Cancelled) {
             co_return std::move(opened).error();
@@ -214,7 +215,7 @@ class DockerEventStream final : public EventStream {
           continue;
         }
         stream_ = std::move(opened).value();
-        backoff = 50ms;
+        replaying_ = lastEvent_.has_value();
         RuntimeEvent marker;
         marker.kind = RuntimeEvent::Kind::Reconnected;
         marker.project = filter_.project;
@@ -227,22 +228,32 @@ class DockerEventStream final : public EventStream {
           co_return std::move(ev).error();
         }
         stream_.reset();  // the engine went away (or ended the stream): reconnect with since=
+        LS_CO_TRY(co_await clock_.sleepFor(backoff));
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, 2s);
         continue;
       }
+      backoff = 50ms;
       const engine::EngineEvent& e = **ev;
       const auto t = std::chrono::system_clock::time_point(
           std::chrono::duration_cast<std::chrono::system_clock::duration>(
               std::chrono::nanoseconds(e.timeNano)));
-      // After a reconnect, `since` replays events at the boundary time: skip what we delivered.
       const std::string key = e.actorId + "|" + e.action;
-      if (t < since_ || (t == since_ && delivered_.count(key) > 0)) {
-        continue;
+      if (replaying_) {
+        // Right after a reconnect, `since` replays what happened at and after the last event
+        // seen: skip what was already delivered, then stop filtering (the engine may publish
+        // concurrent events slightly out of timestamp order; those must not be dropped).
+        if (t < *lastEvent_ || (t == *lastEvent_ && delivered_.count(key) > 0)) {
+          continue;
+        }
+        replaying_ = false;
       }
-      if (t > since_) {
-        since_ = t;
+      if (!lastEvent_ || t > *lastEvent_) {
+        lastEvent_ = t;
         delivered_.clear();
       }
-      delivered_.insert(key);
+      if (t == *lastEvent_) {
+        delivered_.insert(key);
+      }
       if (auto mapped = toRuntimeEvent(e)) {
         co_return *mapped;
       }
@@ -274,8 +285,9 @@ class DockerEventStream final : public EventStream {
   Clock& clock_;
   EventFilter filter_;
   std::unique_ptr<engine::EventsStream> stream_;
-  std::chrono::system_clock::time_point since_;
-  std::set<std::string> delivered_;
+  std::optional<std::chrono::system_clock::time_point> lastEvent_;  ///< engine time
+  bool replaying_ = false;
+  std::set<std::string> delivered_;  ///< keys delivered at lastEvent_
   bool closed_ = false;
 };
 
@@ -728,9 +740,8 @@ asio::awaitable<Result<RemoveOutcome>> DockerRuntime::removeVolume(const std::st
 
 asio::awaitable<Result<std::unique_ptr<EventStream>>> DockerRuntime::events(const EventFilter& filter) {
   auto& d = *impl_;
-  const auto opened = d.clock.system();
   LS_CO_ASSIGN_OR_RETURN(auto first, co_await DockerEventStream::open(d.api, filter, std::nullopt));
-  co_return std::make_unique<DockerEventStream>(d.api, d.clock, filter, std::move(first), opened);
+  co_return std::make_unique<DockerEventStream>(d.api, d.clock, filter, std::move(first));
 }
 
 asio::awaitable<Result<void>> DockerRuntime::pullImage(const std::string& reference, PullPolicy policy,
