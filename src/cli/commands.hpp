@@ -17,7 +17,8 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitFailure = 1,
   kExitUsage = 2,
-  kExitInterrupted = 130,
+  kExitInterrupted = 130,  ///< SIGINT (Ctrl+C)
+  kExitTerminated = 143,   ///< SIGTERM
 };
 
 struct DoctorOptions {
@@ -27,11 +28,12 @@ struct DoctorOptions {
 };
 int runDoctor(const DoctorOptions& options);
 
-/// Finds (`-f`, LIGHTSHUTTLE_FILE, upward search) and loads the manifest, printing every
-/// diagnostic to stderr. Returns the report (check `ok()`), or nullopt with `exitCode` set when
-/// no manifest could be found. Defined in validate.cpp.
+/// Finds (`-f`, LIGHTSHUTTLE_FILE, upward search) and loads the manifest, printing its errors
+/// (and its warnings unless `showWarnings` is false: commands that only act on a running stack
+/// stay quiet, `validate`, `config` and `up` show them) to stderr. Returns the report (check
+/// `ok()`), or nullopt with `exitCode` set when no manifest could be found. In validate.cpp.
 std::optional<manifest::ParseReport> loadManifestForCommand(const std::string& file,
-                                                            int& exitCode);
+                                                            int& exitCode, bool showWarnings = true);
 
 struct ValidateOptions {
   std::string file;     ///< -f; empty = discovery
@@ -121,8 +123,8 @@ struct UpOptions {
   bool keepOnFailure = false;
   std::string progress = "auto";  ///< auto | tty | plain | json
 };
-/// `lightshuttle up`: 0 stopped cleanly (or detached and ready), 1 boot failed, 2 invalid
-/// manifest, 130 interrupted.
+/// `lightshuttle up`: 0 stopped cleanly (by `down`, or detached and ready), 1 boot failed,
+/// 2 invalid manifest, 130 after SIGINT, 143 after SIGTERM.
 int runUp(const UpOptions& options);
 
 }  // namespace ls::cli

@@ -4,62 +4,37 @@
 #include <fmt/core.h>
 #include <signal.h>
 
-#include <boost/json/parse.hpp>
 #include <chrono>
 #include <set>
-#include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/control.hpp"
 #include "cli/session.hpp"
-#include "lightshuttle/core/file.hpp"
 #include "lightshuttle/manifest/grammar.hpp"
 #include "lightshuttle/spec/resolve.hpp"
 
 namespace ls::cli {
 namespace {
 
-/// Stops a detached `up` supervisor of this project, if one is recorded and alive: SIGTERM makes
-/// it stop the stack gracefully and exit. Waits up to `wait` for it.
-void stopSupervisor(const std::filesystem::path& stateDir, const std::string& project,
-                    std::chrono::nanoseconds wait) {
-  const auto record = stateDir / "supervisor.json";
-  auto text = readFile(record);
-  if (!text) {
-    return;
+/// Stops the live supervisor of `project` (a detached `up`, or an attached one in another
+/// terminal), if any: it stops the stack gracefully and exits. Waits up to `wait` for it.
+/// True when there was one and it is gone.
+bool stopSupervisor(const std::string& project, std::chrono::nanoseconds wait) {
+  std::optional<SupervisorRecord> sup = findSupervisor(project);
+  if (!sup) {
+    return false;
   }
-  boost::system::error_code ec;
-  auto doc = boost::json::parse(*text, ec);
-  if (ec || !doc.is_object()) {
-    return;
+  fmt::print(stderr, "stopping the supervisor of '{}' (pid {})\n", project, sup->pid);
+  if (auto asked = supervisorStop(*sup); !asked) {
+    // Its socket is gone or stuck: a signal does the same.
+    ::kill(sup->pid, SIGTERM);
   }
-  const auto* pidv = doc.as_object().if_contains("pid");
-  const auto* projv = doc.as_object().if_contains("project");
-  if (pidv == nullptr || !pidv->is_int64() || projv == nullptr || !projv->is_string() ||
-      projv->as_string() != project) {
-    return;
+  if (!waitSupervisorGone(project, wait)) {
+    fmt::print(stderr, "warning: the supervisor (pid {}) did not stop in time; removing by label\n",
+               sup->pid);
+    return false;
   }
-  const auto pid = static_cast<pid_t>(pidv->as_int64());
-  // Only signal a process that is really a lightshuttle supervisor (pids get reused).
-  auto cmdline = readFile("/proc/" + std::to_string(pid) + "/cmdline");
-  if (!cmdline || cmdline->find("lightshuttle") == std::string::npos) {
-    std::error_code rmEc;
-    std::filesystem::remove(record, rmEc);
-    return;
-  }
-  fmt::print(stderr, "stopping the supervisor of '{}' (pid {})\n", project, pid);
-  ::kill(pid, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::kill(pid, 0) != 0) {
-      return;
-    }
-    auto stat = readFile("/proc/" + std::to_string(pid) + "/stat");
-    if (stat && stat->find(") Z") != std::string::npos) {
-      return;  // exited, waiting to be reaped by its parent
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  fmt::print(stderr, "warning: the supervisor (pid {}) did not stop in time; removing by label\n", pid);
+  return true;
 }
 
 }  // namespace
@@ -67,17 +42,15 @@ void stopSupervisor(const std::filesystem::path& stateDir, const std::string& pr
 int runDown(const DownOptions& options) {
   int exitCode = kExitOk;
   std::optional<std::string> project;
-  std::optional<std::filesystem::path> stateDir;
   std::set<std::string> manifestVolumes;  // named volumes the manifest declares
   if (!options.project.empty()) {
     project = options.project;
   } else {
-    std::optional<manifest::ParseReport> report = loadManifestForCommand(options.file, exitCode);
+    std::optional<manifest::ParseReport> report = loadManifestForCommand(options.file, exitCode, /*showWarnings=*/false);
     if (!report || !report->manifest) {
       return exitCode == kExitOk ? kExitUsage : exitCode;
     }
     project = report->manifest->project.name;
-    stateDir = report->manifest->directory / ".lightshuttle";
     // Volumes exist without containers too (e.g. after a rolled-back boot): take them from the
     // manifest as well as from the containers' mounts.
     for (const auto& r : report->manifest->resources) {
@@ -110,9 +83,7 @@ int runDown(const DownOptions& options) {
       volumes.insert(c.namedVolumes.begin(), c.namedVolumes.end());
     }
   }
-  if (stateDir) {
-    stopSupervisor(*stateDir, *project, options.timeout + std::chrono::seconds(60));
-  }
+  const bool supervisorStopped = stopSupervisor(*project, options.timeout + std::chrono::seconds(60));
   bool failed = false;
   std::size_t removedCount = 0;
   // Several passes: an `up` still starting may create containers while we remove others.
@@ -170,7 +141,9 @@ int runDown(const DownOptions& options) {
   } else if (!volumes.empty()) {
     fmt::print(stderr, "kept {} named volume(s); `down --volumes` removes them\n", volumes.size());
   }
-  if (removedCount == 0 && net && *net == runtime::RemoveOutcome::AlreadyRemoved) {
+  if (supervisorStopped && removedCount == 0 && !failed) {
+    fmt::print(stderr, "stack '{}' stopped and removed by its supervisor\n", *project);
+  } else if (removedCount == 0 && net && *net == runtime::RemoveOutcome::AlreadyRemoved) {
     fmt::print(stderr, "nothing to remove for project '{}'\n", *project);
   }
   return failed ? kExitFailure : kExitOk;

@@ -225,7 +225,7 @@ int main(int argc, char** argv) {
       "  lightshuttle up web --timeout 2m     # web and what it depends on\n"
       "  lightshuttle up --progress json 2> events.jsonl\n"
       "A second Ctrl+C kills everything at once.\n"
-      "Exit status: 0 ok, 1 boot failed, 2 invalid manifest, 130 interrupted.\n");
+      "Exit status: 0 ok, 1 boot failed, 2 invalid manifest, 130 after Ctrl+C, 143 after SIGTERM.\n");
 
   ls::cli::LogsOptions logs;
   std::string logsTail;
@@ -267,23 +267,25 @@ int main(int argc, char** argv) {
   ls::cli::RestartOptions restart;
   std::string restartTimeout;
   auto* restartCmd = app.add_subcommand(
-      "restart", "Recreate resources from the manifest and wait until they are ready again");
+      "restart", "Recreate resources and wait until they are ready again");
   restartCmd->add_option("resources", restart.resources, "Resources to restart")->required();
   restartCmd->add_option("-f,--file", restart.file, "Manifest (default: discovery)");
   restartCmd->add_option("--env-file", restart.envFile, "Variables file (default: .env)");
-  restartCmd->add_option("--timeout", restartTimeout, "How long to wait for readiness");
+  restartCmd->add_option("--timeout", restartTimeout,
+                         "How long to wait for readiness (without a supervisor)");
   restartCmd->footer(
       "Examples:\n"
       "  lightshuttle restart db\n"
       "  lightshuttle restart web worker --timeout 1m\n"
-      "Dependents keep running.\n");
+      "Dependents keep running. When the stack's supervisor runs (`up`, `up -d`), it does the\n"
+      "restart; otherwise the containers are recreated from the manifest.\n");
 
   ls::cli::PsOptions ps;
-  auto* psCmd = app.add_subcommand("ps", "List the project's containers (found by label)");
+  auto* psCmd = app.add_subcommand("ps", "List the project's resources (the supervisor's view, else the engine's)");
   psCmd->add_option("-f,--file", ps.file, "Manifest naming the project (default: discovery)");
   psCmd->add_option("-p,--project", ps.project, "Project name (instead of reading the manifest)");
   psCmd->add_option("--format", ps.format, "Output format")->check(CLI::IsMember({"table", "json"}));
-  psCmd->add_flag("-a,--all", ps.all, "Show stopped containers too");
+  psCmd->add_flag("-a,--all", ps.all, "Show stopped, completed and pending resources too");
   psCmd->footer(
       "Examples:\n"
       "  lightshuttle ps\n"
@@ -302,7 +304,8 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  lightshuttle down\n"
       "  lightshuttle down --volumes --timeout 2s\n"
-      "  lightshuttle down -p basic        # no manifest needed\n"
+      "  lightshuttle down -p basic        # no manifest needed, from any directory\n"
+      "A running supervisor of the project is asked to stop first.\n"
       "Exit status: 0 everything removed, 1 something could not be removed.\n");
 
   std::string completionShell;

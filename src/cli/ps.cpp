@@ -1,4 +1,6 @@
-// `lightshuttle ps`: the project's containers as the engine reports them, found by label.
+// `lightshuttle ps`: the project's resources. With a live supervisor, its view (status as
+// supervision sees it, restarts, last error); otherwise the containers the engine has with the
+// project's label.
 #include <fmt/core.h>
 
 #include <boost/json/array.hpp>
@@ -7,6 +9,7 @@
 #include <chrono>
 
 #include "cli/commands.hpp"
+#include "cli/control.hpp"
 #include "cli/session.hpp"
 
 namespace ls::cli {
@@ -36,9 +39,9 @@ std::string healthText(const runtime::ContainerStatus& st) {
   }
 }
 
-std::string portsText(const runtime::ContainerStatus& st) {
+std::string portsText(const std::vector<runtime::PortBinding>& ports) {
   std::string out;
-  for (const auto& p : st.ports) {
+  for (const auto& p : ports) {
     if (!p.hostPort) {
       continue;
     }
@@ -52,11 +55,125 @@ std::string portsText(const runtime::ContainerStatus& st) {
   return out;
 }
 
+boost::json::array portsJson(const std::vector<runtime::PortBinding>& ports) {
+  boost::json::array out;
+  for (const auto& p : ports) {
+    boost::json::object po;
+    po["container_port"] = p.containerPort;
+    po["protocol"] = p.protocol == runtime::Protocol::Udp ? "udp" : "tcp";
+    po["host_address"] = p.hostAddress;
+    if (p.hostPort) {
+      po["host_port"] = *p.hostPort;
+    } else {
+      po["host_port"] = nullptr;
+    }
+    out.push_back(std::move(po));
+  }
+  return out;
+}
+
+/// Resources without a container of theirs are listed only with -a (failed ones always).
+bool shownWithoutAll(lifecycle::ResourceStatus s) {
+  using S = lifecycle::ResourceStatus;
+  return s != S::Pending && s != S::Stopped && s != S::Completed && s != S::Exited;
+}
+
+int printSupervised(const std::vector<SupervisedResource>& all, const PsOptions& options,
+                    const std::string& project) {
+  std::vector<const SupervisedResource*> rows;
+  for (const auto& r : all) {
+    if (options.all || shownWithoutAll(r.view.status)) {
+      rows.push_back(&r);
+    }
+  }
+  auto health = [](const lifecycle::ResourceView& v) {
+    return v.health == lifecycle::Health::None ? std::string() : std::string(lifecycle::healthName(v.health));
+  };
+  auto status = [](const lifecycle::ResourceView& v) {
+    std::string text(lifecycle::statusName(v.status));
+    if ((v.status == lifecycle::ResourceStatus::Exited || v.status == lifecycle::ResourceStatus::Failed) &&
+        v.exitCode) {
+      text += fmt::format(" ({})", *v.exitCode);
+    }
+    return text;
+  };
+  if (options.format == "json") {
+    boost::json::array arr;
+    for (const auto* r : rows) {
+      const auto& v = r->view;
+      boost::json::object o;
+      o["resource"] = v.name;
+      o["name"] = r->containerName;
+      o["container_id"] = v.containerId;
+      o["image"] = v.image;
+      o["state"] = std::string(lifecycle::statusName(v.status));
+      o["health"] = health(v);
+      if (v.exitCode) {
+        o["exit_code"] = *v.exitCode;
+      } else {
+        o["exit_code"] = nullptr;
+      }
+      o["ports"] = portsJson(v.ports);
+      if (v.startedAt) {
+        o["started_at"] =
+            std::chrono::duration_cast<std::chrono::seconds>(v.startedAt->time_since_epoch()).count();
+      }
+      o["restarts"] = v.restarts;
+      if (v.lastError) {
+        o["last_error"] = *v.lastError;
+      } else {
+        o["last_error"] = nullptr;
+      }
+      o["supervised"] = true;
+      arr.push_back(std::move(o));
+    }
+    fmt::print("{}\n", boost::json::serialize(arr));
+    return kExitOk;
+  }
+  if (rows.empty()) {
+    fmt::print(stderr, "no {}resources for project '{}'\n", options.all ? "" : "running ", project);
+    return kExitOk;
+  }
+  std::size_t wRes = 8;
+  std::size_t wState = 6;
+  std::size_t wImage = 5;
+  for (const auto* r : rows) {
+    wRes = std::max(wRes, r->view.name.size());
+    wState = std::max(wState, status(r->view).size());
+    wImage = std::max(wImage, r->view.image.size());
+  }
+  fmt::print("{:<{}}  {:<{}}  {:<9}  {:<8}  {:<{}}  {}\n", "RESOURCE", wRes, "STATE", wState, "HEALTH",
+             "RESTARTS", "IMAGE", wImage, "PORTS");
+  for (const auto* r : rows) {
+    const auto& v = r->view;
+    fmt::print("{:<{}}  {:<{}}  {:<9}  {:<8}  {:<{}}  {}\n", v.name, wRes, status(v), wState, health(v),
+               v.restarts, v.image, wImage, portsText(v.ports));
+  }
+  for (const auto* r : rows) {
+    if (r->view.lastError && (r->view.status == lifecycle::ResourceStatus::Failed ||
+                              r->view.status == lifecycle::ResourceStatus::Restarting)) {
+      fmt::print(stderr, "{}: {}\n", r->view.name, *r->view.lastError);
+    }
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int runPs(const PsOptions& options) {
   int exitCode = kExitOk;
-  std::optional<ProjectContainers> found = openProject(options.project, options.file, exitCode);
+  std::optional<std::string> name = resolveProject(options.project, options.file, exitCode);
+  if (!name) {
+    return exitCode;
+  }
+  if (std::optional<SupervisorRecord> sup = findSupervisor(*name)) {
+    auto listed = supervisorList(*sup);
+    if (listed) {
+      return printSupervised(*listed, options, *name);
+    }
+    fmt::print(stderr, "warning: {}; showing the engine's view\n", listed.error().what());
+  }
+  std::optional<ProjectContainers> found = openProject(*name, options.file, exitCode);
   if (!found) {
     return exitCode;
   }
@@ -82,25 +199,13 @@ int runPs(const PsOptions& options) {
       } else {
         o["exit_code"] = nullptr;
       }
-      boost::json::array ports;
-      for (const auto& p : c.status.ports) {
-        boost::json::object po;
-        po["container_port"] = p.containerPort;
-        po["protocol"] = p.protocol == runtime::Protocol::Udp ? "udp" : "tcp";
-        po["host_address"] = p.hostAddress;
-        if (p.hostPort) {
-          po["host_port"] = *p.hostPort;
-        } else {
-          po["host_port"] = nullptr;
-        }
-        ports.push_back(std::move(po));
-      }
-      o["ports"] = std::move(ports);
+      o["ports"] = portsJson(c.status.ports);
       if (c.status.startedAt) {
         o["started_at"] = std::chrono::duration_cast<std::chrono::seconds>(
                               c.status.startedAt->time_since_epoch())
                               .count();
       }
+      o["supervised"] = false;
       arr.push_back(std::move(o));
     }
     fmt::print("{}\n", boost::json::serialize(arr));
@@ -122,7 +227,7 @@ int runPs(const PsOptions& options) {
              "IMAGE", wImage, "PORTS");
   for (const auto& c : rows) {
     fmt::print("{:<{}}  {:<{}}  {:<9}  {:<{}}  {}\n", c.resource, wRes, stateText(c.status), wState,
-               healthText(c.status), c.image, wImage, portsText(c.status));
+               healthText(c.status), c.image, wImage, portsText(c.status.ports));
   }
   return kExitOk;
 }

@@ -1,10 +1,13 @@
-// `lightshuttle restart <resource…>`: recreates exactly those resources from the manifest (stop,
-// remove, create, start, wait until ready); dependents keep running.
+// `lightshuttle restart <resource…>`: recreates exactly those resources (stop, remove, create,
+// start, wait until ready); dependents keep running. When the stack has a live supervisor, it
+// does the work (so supervision does not mistake the restart for a crash); otherwise the
+// containers are recreated here from the manifest.
 #include <fmt/core.h>
 
 #include <chrono>
 
 #include "cli/commands.hpp"
+#include "cli/control.hpp"
 #include "cli/session.hpp"
 #include "cli/stack.hpp"
 
@@ -45,7 +48,7 @@ asio::awaitable<Result<void>> recreate(runtime::Runtime& rt, const runtime::Cont
 
 int runRestart(const RestartOptions& options) {
   int exitCode = kExitOk;
-  auto prepared = prepareStack(options.file, options.envFile, exitCode);
+  auto prepared = prepareStack(options.file, options.envFile, exitCode, /*showWarnings=*/false);
   if (!prepared) {
     if (prepared.error().message() != "the manifest is not valid") {
       fmt::print(stderr, "error: {}\n", prepared.error().what());
@@ -64,11 +67,26 @@ int runRestart(const RestartOptions& options) {
       return kExitUsage;
     }
   }
+  int result = kExitOk;
+  if (std::optional<SupervisorRecord> sup = findSupervisor(plan.project())) {
+    // The stack is supervised: the supervisor recreates it (serialized with its own restarts,
+    // counted in `ps`), with the configuration it was started with.
+    for (const auto& name : options.resources) {
+      const auto t0 = std::chrono::steady_clock::now();
+      if (auto r = supervisorRestart(*sup, name); !r) {
+        fmt::print(stderr, "error: restarting '{}': {}\n", name, r.error().what());
+        result = kExitFailure;
+        continue;
+      }
+      fmt::print(stderr, "restarted {} in {:.2f}s\n", name,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return result;
+  }
   auto session = openEngine();
   if (!session) {
     return kExitFailure;
   }
-  int result = kExitOk;
   for (const auto& name : options.resources) {
     const runtime::ContainerSpec& spec = plan.find(name)->spec;
     const auto t0 = std::chrono::steady_clock::now();

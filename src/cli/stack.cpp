@@ -7,8 +7,9 @@
 
 namespace ls::cli {
 
-Result<Prepared> prepareStack(const std::string& file, const std::string& envFile, int& exitCode) {
-  std::optional<manifest::ParseReport> report = loadManifestForCommand(file, exitCode);
+Result<Prepared> prepareStack(const std::string& file, const std::string& envFile, int& exitCode,
+                              bool showWarnings) {
+  std::optional<manifest::ParseReport> report = loadManifestForCommand(file, exitCode, showWarnings);
   if (!report || !report->manifest || !report->ok()) {
     if (exitCode == kExitOk) {
       exitCode = kExitUsage;

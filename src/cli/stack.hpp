@@ -18,6 +18,7 @@ struct Prepared {
 /// Loads, validates (diagnostics on stderr) and resolves the stack. On failure `exitCode` is 2
 /// for an invalid manifest or resolution error and 1 otherwise; the error says what went wrong
 /// (the message "the manifest is not valid" means the diagnostics were already printed).
-Result<Prepared> prepareStack(const std::string& file, const std::string& envFile, int& exitCode);
+Result<Prepared> prepareStack(const std::string& file, const std::string& envFile, int& exitCode,
+                              bool showWarnings = true);
 
 }  // namespace ls::cli

@@ -22,6 +22,7 @@
 #include <cstring>
 
 #include "cli/commands.hpp"
+#include "cli/control.hpp"
 #include "cli/session.hpp"
 #include "cli/stack.hpp"
 #include "core/asio_fwd.hpp"
@@ -96,6 +97,7 @@ void applyEvent(std::vector<StatusRow>& rows, const lifecycle::LifecycleEvent& e
     const std::string at = fmt::format("{:.1f}s", secondsSince(t0));
     switch (e.kind) {
       case K::ResourceStarting: r.state = "starting"; r.detail.clear(); break;
+      case K::ResourceProgress: r.state = "preparing image"; r.detail = e.message.substr(0, 60); break;
       case K::ResourceStarted: r.state = "started"; r.detail = at; break;
       case K::ResourceHealthy: r.state = "ready"; r.detail = at; r.good = true; break;
       case K::ResourceCompleted: r.state = "completed"; r.detail = at; r.good = true; break;
@@ -225,10 +227,20 @@ asio::awaitable<void> followLogs(lifecycle::LifecycleManager& mgr, std::string n
   }
 }
 
+enum class Stop { None, Interrupt, Terminate, Control };
+
+/// Like compose: 130 after SIGINT, 143 after SIGTERM; 0 when `down` asked.
+int stopExitCode(Stop why) {
+  switch (why) {
+    case Stop::Interrupt: return kExitInterrupted;
+    case Stop::Terminate: return kExitTerminated;
+    default: return kExitOk;
+  }
+}
+
 struct UpState {
-  bool interrupted = false;  // SIGINT
-  bool terminated = false;   // SIGTERM
-  int signals = 0;
+  Stop why = Stop::None;  // what asked first to stop: SIGINT, SIGTERM, or the control socket
+  int signals = 0;        // stop requests so far
   bool booted = false;
   asio::cancellation_signal cancelBoot;
   std::unique_ptr<asio::steady_timer> stopRequested;
@@ -252,9 +264,9 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
   asio::co_spawn(ex, printProgress(*sub, o, width, useColor(o, STDERR_FILENO), std::move(names)),
                  asio::detached);
 
-  if (st.interrupted || st.terminated) {
+  if (st.why != Stop::None) {
     sub->close();
-    co_return st.interrupted ? kExitInterrupted : kExitOk;  // stopped before anything started
+    co_return stopExitCode(st.why);  // stopped before anything started
   }
   std::vector<std::string> selection = o.resources;
   auto booting = mgr.start(std::move(selection));
@@ -276,7 +288,7 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
       (void)ec;
     }
     sub->close();
-    co_return st.interrupted ? kExitInterrupted : kExitFailure;
+    co_return st.why == Stop::None ? kExitFailure : stopExitCode(st.why);
   }
   st.booted = true;
   const bool liveView = o.progress == "tty" || (o.progress == "auto" && isTty(STDERR_FILENO));
@@ -287,7 +299,7 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
     (void)!::write(readyFd, "ready\n", 6);
     ::close(readyFd);
   }
-  if (!o.detach && !st.interrupted && !st.terminated) {
+  if (!o.detach && st.why == Stop::None) {
     std::size_t i = 0;
     const bool color = useColor(o, STDOUT_FILENO);
     for (const auto& node : mgr.plan().nodes()) {
@@ -299,7 +311,7 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
       asio::co_spawn(ex, followLogs(mgr, node.name, width, c, wallStart), asio::detached);
     }
   }
-  if (!st.interrupted && !st.terminated) {
+  if (st.why == Stop::None) {
     auto [ec] = co_await st.stopRequested->async_wait(ls::detail::kUseTuple);
     (void)ec;
   }
@@ -311,21 +323,7 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
     fmt::print(stderr, "error: {}\n", stopped.error().what());
     co_return kExitFailure;
   }
-  co_return st.interrupted ? kExitInterrupted : kExitOk;
-}
-
-void writeSupervisorRecord(const std::filesystem::path& dir, const std::string& project,
-                           const std::string& manifestFile) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  boost::json::object o;
-  o["pid"] = static_cast<std::int64_t>(::getpid());
-  o["project"] = project;
-  o["manifest"] = manifestFile;
-  o["started_at"] = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
-  (void)writeFileAtomic(dir / "supervisor.json", boost::json::serialize(o), 0600);
+  co_return stopExitCode(st.why);
 }
 
 int runAttached(const UpOptions& o, int readyFd) {
@@ -346,9 +344,22 @@ int runAttached(const UpOptions& o, int readyFd) {
   if (!session) {
     return kExitFailure;
   }
+  // One supervisor per project: held until the teardown is over (declared before the manager,
+  // so released after it), found by `ps`, `restart` and `down` through the project alone.
+  auto lock = SupervisorLock::acquire(prepared->plan.project());
+  if (!lock) {
+    fmt::print(stderr, "error: {}\n", lock.error().what());
+    if (readyFd >= 0) {
+      const std::string line = "failed: " + lock.error().what() + "\n";
+      (void)!::write(readyFd, line.data(), line.size());
+    }
+    return kExitFailure;
+  }
   const std::filesystem::path stateDir = prepared->manifest.directory / ".lightshuttle";
-  if (readyFd >= 0) {
-    writeSupervisorRecord(stateDir, prepared->plan.project(), prepared->manifest.file);
+  if (auto rec = lock->record(prepared->manifest.file,
+                              readyFd >= 0 ? (stateDir / "supervisor.log").string() : std::string());
+      !rec) {
+    fmt::print(stderr, "warning: {}\n", rec.error().what());
   }
   SystemRng rng;
   lifecycle::Options lo;
@@ -362,27 +373,23 @@ int runAttached(const UpOptions& o, int readyFd) {
 
   UpState st;
   asio::signal_set signals(session->ctx, SIGINT, SIGTERM);
-  std::function<void(const boost::system::error_code&, int)> onSignal;
-  onSignal = [&](const boost::system::error_code& ec, int sig) {
-    if (ec) {
-      return;
-    }
+  // A stop request: SIGINT/SIGTERM, or `down` through the control socket. The first stops
+  // gracefully (cancelling a boot in flight); a second one kills everything at once.
+  auto requestStop = [&](Stop why) {
     ++st.signals;
-    if (sig == SIGINT) {
-      st.interrupted = true;
-    } else {
-      st.terminated = true;
-    }
+    st.why = st.signals == 1 ? why : st.why;
     if (st.signals == 1) {
-      fmt::print(stderr, "\ngracefully stopping... (press Ctrl+C again to force)\n");
+      if (why != Stop::Control) {
+        fmt::print(stderr, "\ngracefully stopping... (press Ctrl+C again to force)\n");
+      }
       if (!st.booted) {
         st.cancelBoot.emit(asio::cancellation_type::terminal);
       }
       if (st.stopRequested) {
         st.stopRequested->cancel();
       }
-    } else {
-      // Second signal: everything at once, no grace; upMain waits for it before returning.
+    } else if (!st.killing) {
+      // Everything at once, no grace; upMain waits for it before returning.
       st.killing = true;
       asio::co_spawn(session->ctx, mgr.kill(), [&st](std::exception_ptr, Result<void>) {
         st.killing = false;
@@ -391,9 +398,22 @@ int runAttached(const UpOptions& o, int readyFd) {
         }
       });
     }
+  };
+  std::function<void(const boost::system::error_code&, int)> onSignal;
+  onSignal = [&](const boost::system::error_code& ec, int sig) {
+    if (ec) {
+      return;
+    }
+    requestStop(sig == SIGINT ? Stop::Interrupt : Stop::Terminate);
     signals.async_wait(onSignal);
   };
   signals.async_wait(onSignal);
+  auto control = ControlServer::open(session->ctx, lock->socketPath(), mgr,
+                                     [&] { requestStop(Stop::Control); });
+  if (!control) {
+    fmt::print(stderr, "warning: {}; `ps`, `restart` and `down` will work from the engine alone\n",
+               control.error().what());
+  }
 
   int result = kExitFailure;
   asio::co_spawn(session->ctx, upMain(mgr, o, st, readyFd, width),
@@ -412,10 +432,6 @@ int runAttached(const UpOptions& o, int readyFd) {
                    session->ctx.stop();
                  });
   session->ctx.run();
-  if (readyFd >= 0) {
-    std::error_code ec;
-    std::filesystem::remove(stateDir / "supervisor.json", ec);
-  }
   return result;
 }
 
@@ -425,6 +441,13 @@ int runDetached(const UpOptions& o) {
   std::optional<manifest::ParseReport> report = loadManifestForCommand(o.file, exitCode);
   if (!report || !report->manifest || !report->ok()) {
     return exitCode == kExitOk ? kExitUsage : exitCode;
+  }
+  if (auto sup = findSupervisor(report->manifest->project.name)) {
+    fmt::print(stderr,
+               "error: project '{}' is already up: its supervisor runs (pid {}, {}); use "
+               "`lightshuttle ps`, or `lightshuttle down` first\n",
+               sup->project, sup->pid, sup->manifest);
+    return kExitFailure;
   }
   const std::filesystem::path stateDir = report->manifest->directory / ".lightshuttle";
   std::error_code ec;
@@ -509,50 +532,9 @@ int runDetached(const UpOptions& o) {
   return kExitFailure;
 }
 
-/// The pid of a live supervisor recorded for this manifest's project, if any.
-std::optional<pid_t> liveSupervisor(const std::filesystem::path& stateDir) {
-  auto text = readFile(stateDir / "supervisor.json");
-  if (!text) {
-    return std::nullopt;
-  }
-  const auto at = text->find("\"pid\":");
-  if (at == std::string::npos) {
-    return std::nullopt;
-  }
-  const pid_t pid = static_cast<pid_t>(std::atol(text->c_str() + at + 6));
-  auto cmdline = readFile("/proc/" + std::to_string(pid) + "/cmdline");
-  if (pid <= 0 || pid == ::getpid() || !cmdline || cmdline->find("lightshuttle") == std::string::npos) {
-    return std::nullopt;
-  }
-  return pid;
-}
-
 }  // namespace
 
 int runUp(const UpOptions& options) {
-  {
-    // Quietly find the manifest (the boot path reports its diagnostics) to refuse a second
-    // supervisor of the same project: two would fight over the same containers.
-    manifest::DiscoveryOptions discovery;
-    if (!options.file.empty()) {
-      discovery.file = options.file;
-    }
-    if (const char* env = std::getenv("LIGHTSHUTTLE_FILE")) {
-      discovery.envFile = env;
-    }
-    std::error_code ec;
-    discovery.cwd = std::filesystem::current_path(ec);
-    if (auto path = manifest::discoverManifest(discovery)) {
-      const auto dir = std::filesystem::absolute(*path, ec).parent_path();
-      if (auto pid = liveSupervisor(dir / ".lightshuttle")) {
-        fmt::print(stderr,
-                   "error: this stack is already up: its supervisor runs as pid {}; use "
-                   "`lightshuttle ps`, or `lightshuttle down` first\n",
-                   *pid);
-        return kExitFailure;
-      }
-    }
-  }
   if (options.detach) {
     return runDetached(options);
   }

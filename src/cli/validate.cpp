@@ -16,7 +16,7 @@ bool stderrColor() { return ::isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLO
 }  // namespace
 
 std::optional<manifest::ParseReport> loadManifestForCommand(const std::string& file,
-                                                            int& exitCode) {
+                                                            int& exitCode, bool showWarnings) {
   manifest::DiscoveryOptions discovery;
   if (!file.empty()) {
     discovery.file = file;
@@ -33,7 +33,19 @@ std::optional<manifest::ParseReport> loadManifestForCommand(const std::string& f
     return std::nullopt;
   }
   manifest::ParseReport report = manifest::loadManifestFile(*path);
-  std::fputs(report.render(stderrColor()).c_str(), stderr);
+  if (showWarnings) {
+    std::fputs(report.render(stderrColor()).c_str(), stderr);
+  } else {
+    std::vector<manifest::Diagnostic> all = std::move(report.diagnostics);
+    report.diagnostics.clear();
+    for (const auto& d : all) {
+      if (d.severity == manifest::Severity::Error) {
+        report.diagnostics.push_back(d);
+      }
+    }
+    std::fputs(report.render(stderrColor()).c_str(), stderr);
+    report.diagnostics = std::move(all);
+  }
   if (!report.ok() && report.source.empty() && report.diagnostics.size() == 1 &&
       report.diagnostics[0].location.line == 0) {
     exitCode = kExitFailure;  // unreadable file, not an invalid one

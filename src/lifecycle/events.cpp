@@ -53,6 +53,7 @@ std::string_view eventKindName(LifecycleEvent::Kind kind) noexcept {
     case K::ResourceRestarting: return "resource_restarting";
     case K::ResourceFailed: return "resource_failed";
     case K::ResourceStopped: return "resource_stopped";
+    case K::ResourceProgress: return "resource_progress";
     case K::StackStarting: return "stack_starting";
     case K::StackReady: return "stack_ready";
     case K::StackFailed: return "stack_failed";

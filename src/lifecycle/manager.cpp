@@ -1,6 +1,8 @@
 #include "lightshuttle/lifecycle/manager.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -76,6 +78,42 @@ std::optional<runtime::ExecRequest> probeRequest(const runtime::HealthcheckSpec&
 
 enum class Phase { Idle, Booting, Running, Failed, Stopping, Stopped };
 
+/// RFC 3986 percent-encoding of everything but unreserved characters.
+std::string percentEncode(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+/// Decodes %XX sequences (malformed ones are kept as they are).
+std::string percentDecode(const std::string& s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
 struct Resource {
   ResourceStatus status = ResourceStatus::Pending;
   Health health = Health::None;
@@ -83,6 +121,7 @@ struct Resource {
   std::vector<runtime::PortBinding> ports;
   std::optional<std::chrono::system_clock::time_point> startedAt;
   int restarts = 0;
+  int backoffStep = 0;  // restarts since the backoff was last reset (Backoff::resetAfter)
   std::optional<std::string> lastError;
   std::optional<int> exitCode;
   /// The last `die` seen for this resource: container and exit code.
@@ -136,7 +175,13 @@ struct LifecycleManager::Impl {
       for (const std::string& key : n.spec.secretEnvKeys) {
         auto it = n.spec.env.find(key);
         if (it != n.spec.env.end() && it->second.size() >= kMinSecretLength) {
-          secrets.push_back(it->second);
+          // Also its URL-encoded and URL-decoded spellings: a password travels inside URLs.
+          for (std::string form : {it->second, percentEncode(it->second), percentDecode(it->second)}) {
+            if (form.size() >= kMinSecretLength &&
+                std::find(secrets.begin(), secrets.end(), form) == secrets.end()) {
+              secrets.push_back(std::move(form));
+            }
+          }
         }
       }
     }
@@ -215,6 +260,45 @@ struct LifecycleManager::Impl {
       }
     }
     bus.publish(ev);
+  }
+
+  // Pull/build progress of one start, forwarded as ResourceProgress: every new step or status,
+  // and byte counts at most every 250 ms, so a pull of many layers does not flood observers.
+  struct ProgressThrottle {
+    std::string lastStatus;
+    std::optional<Clock::SteadyTime> lastAt;
+  };
+
+  void onImageProgress(std::size_t i, const runtime::ImageProgress& p, ProgressThrottle& t) {
+    std::string status = p.status;
+    while (!status.empty() && (status.back() == '\n' || status.back() == '\r' || status.back() == ' ')) {
+      status.pop_back();
+    }
+    if (status.empty()) {
+      return;
+    }
+    const Clock::SteadyTime now = clock.steady();
+    const bool fresh = status != t.lastStatus;
+    if (!fresh && t.lastAt && now - *t.lastAt < std::chrono::milliseconds(250)) {
+      return;
+    }
+    t.lastStatus = status;
+    t.lastAt = now;
+    std::string message = status;
+    if (!p.id.empty()) {
+      message += " " + p.id;
+    }
+    if (p.total > 0) {
+      char bytes[64];
+      std::snprintf(bytes, sizeof(bytes), " %.1f/%.1f MB", static_cast<double>(p.current) / 1e6,
+                    static_cast<double>(p.total) / 1e6);
+      message += bytes;
+    }
+    if (message.size() > 160) {
+      message.resize(157);
+      message += "...";
+    }
+    emit(Kind::ResourceProgress, i, std::move(message));
   }
 
   void emitRestarting(std::size_t i, std::chrono::nanoseconds delay, std::string message) {
@@ -444,6 +528,10 @@ struct LifecycleManager::Impl {
       co_return Error(Errc::Cancelled, "operation cancelled");
     }
     runtime::StartOptions startOptions;
+    auto throttle = std::make_shared<ProgressThrottle>();
+    startOptions.onProgress = [this, i, throttle](const runtime::ImageProgress& p) {
+      onImageProgress(i, p, *throttle);
+    };
     Result<runtime::ContainerId> started = co_await rt.start(n.spec, startOptions);
     if (!started) {
       co_return std::move(started).error();
@@ -760,8 +848,11 @@ struct LifecycleManager::Impl {
     const PlanNode& n = node(i);
     r.exitCode = code;
     r.supervised = false;
+    if (r.startedAt && clock.system() - *r.startedAt >= options.backoff.resetAfter) {
+      r.backoffStep = 0;  // it ran long enough: this crash is not part of a crash loop
+    }
     RestartDecision decision =
-        decideRestart(n.spec.restart, code, r.restarts, rng, options.backoff);
+        decideRestart(n.spec.restart, code, r.restarts, r.backoffStep, rng, options.backoff);
     if (std::holds_alternative<GiveUp>(decision)) {
       if (code == 0) {
         r.status = ResourceStatus::Completed;
@@ -793,7 +884,7 @@ struct LifecycleManager::Impl {
     emit(Kind::ResourceStopped, i, "removed outside lightshuttle");
     if (node(i).spec.restart.mode == runtime::RestartPolicy::Mode::Always) {
       RestartDecision decision =
-          decideRestart(node(i).spec.restart, 0, r.restarts, rng, options.backoff);
+          decideRestart(node(i).spec.restart, 0, r.restarts, r.backoffStep, rng, options.backoff);
       scheduleRestart(i, std::get<Restart>(decision).delay);
       return;
     }
@@ -835,6 +926,7 @@ struct LifecycleManager::Impl {
         co_return;
       }
       ++r.restarts;
+      ++r.backoffStep;
       Result<void> launched = co_await launch(i);
       if (launched) {
         r.busy = false;
@@ -849,7 +941,7 @@ struct LifecycleManager::Impl {
       Error error = redact(launched.error());
       r.lastError = error.what();
       RestartDecision decision =
-          decideRestart(policy, kRestartFailureExitCode, r.restarts, rng, options.backoff);
+          decideRestart(policy, kRestartFailureExitCode, r.restarts, r.backoffStep, rng, options.backoff);
       if (std::holds_alternative<GiveUp>(decision)) {
         r.busy = false;
         fail(i, "restarting failed: " + error.what());

@@ -6,7 +6,7 @@
 namespace ls::lifecycle {
 
 RestartDecision decideRestart(const runtime::RestartPolicy& policy, int exitCode, int restarts,
-                              Rng& rng, const Backoff& backoff) {
+                              int backoffStep, Rng& rng, const Backoff& backoff) {
   using Mode = runtime::RestartPolicy::Mode;
   switch (policy.mode) {
     case Mode::No:
@@ -24,7 +24,7 @@ RestartDecision decideRestart(const runtime::RestartPolicy& policy, int exitCode
   }
   const std::int64_t cap = std::max<std::int64_t>(backoff.max.count(), 0);
   std::int64_t delay = std::clamp<std::int64_t>(backoff.initial.count(), 0, cap);
-  for (int i = 0; i < restarts && delay < cap; ++i) {
+  for (int i = 0; i < backoffStep && delay < cap; ++i) {
     delay = delay > cap / 2 ? cap : delay * 2;
   }
   const double jitter = std::clamp(backoff.jitter, 0.0, 1.0);

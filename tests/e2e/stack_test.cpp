@@ -29,6 +29,15 @@ using ls::testing::underCi;
 
 ShRun sh(const std::string& cmd) { return ls::testing::runShell(cmd); }
 
+/// A process that exists and has not exited (an orphan's zombie may linger in a container).
+bool alive(pid_t pid) {
+  if (::kill(pid, 0) != 0) {
+    return false;
+  }
+  auto stat = ls::readFile("/proc/" + std::to_string(pid) + "/stat");
+  return stat && stat->find(") Z") == std::string::npos;
+}
+
 std::string httpGet(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in sa{};
@@ -221,13 +230,44 @@ TEST_F(StackTest, CtrlCStopsEverythingAndExits130) {
   EXPECT_GT(anonymousCount, 0) << "redis's VOLUME /data gives the stack an anonymous volume";
 }
 
+TEST_F(StackTest, SigtermStopsEverythingAndExits143) {
+  // Ensures an attached `up` stopped with SIGTERM tears the stack down and exits 143, as
+  // compose does (130 is for SIGINT).
+  std::ofstream(dir / "lightshuttle.yml")
+      << "lightshuttle: v0\nproject:\n  name: " << project << "\nresources:\n"
+      << "  svc:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
+      << "      command: [sleep, '3600']\n      stop_grace_period: 1s\n";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::chdir(dir.c_str());
+    std::freopen("/dev/null", "w", stdout);
+    std::freopen("/dev/null", "w", stderr);
+    ::execl(LS_CLI_PATH, "lightshuttle", "up", "--no-color", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  bool ready = false;
+  for (int i = 0; i < 240 && !ready; ++i) {
+    std::this_thread::sleep_for(100ms);
+    ready = cli("ps --format json").output.find(R"("state":"running")") != std::string::npos;
+  }
+  EXPECT_TRUE(ready);
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 143);
+  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
+  EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
+}
+
 TEST_F(StackTest, DownCleansUpAfterTheSupervisorWasKilled) {
   // Ensures `down` works from labels alone after `up -d`'s supervisor died with SIGKILL.
   ShRun up = cli("up -d");
   ASSERT_EQ(up.exitCode, 0) << up.output;
-  auto record = ls::readFile(dir / ".lightshuttle" / "supervisor.json");
-  ASSERT_TRUE(record);
-  const auto pid = boost::json::parse(*record).at("pid").as_int64();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(up.output, m, std::regex("supervisor pid ([0-9]+)"))) << up.output;
+  const auto pid = std::stoll(m[1].str());
   ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
   std::this_thread::sleep_for(200ms);
   ShRun down = cli("down --volumes");
@@ -256,6 +296,67 @@ TEST_F(StackTest, RestartAlwaysBringsBackAContainerKilledOutside) {
   ShRun down = cli("down");
   EXPECT_EQ(down.exitCode, 0) << down.output;
   EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
+}
+
+TEST_F(StackTest, CommandsGoThroughTheSupervisorFoundByProject) {
+  // Ensures a running supervisor is found from the project alone: a second `up` is refused,
+  // `ps` shows its view (restarts counted), `restart` is done by it (so it is not mistaken for a
+  // crash), and `down -p` from another directory stops it and everything it started.
+  std::ofstream(dir / "lightshuttle.yml")
+      << "lightshuttle: v0\nproject:\n  name: " << project << "\nresources:\n"
+      << "  svc:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
+      << "      command: [sleep, '3600']\n      restart: always\n      stop_grace_period: 1s\n"
+      << "  dep:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
+      << "      command: [sleep, '3600']\n      depends_on: [svc]\n      stop_grace_period: 1s\n";
+  ShRun up = cli("up -d");
+  ASSERT_EQ(up.exitCode, 0) << up.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(up.output, m, std::regex("supervisor pid ([0-9]+)"))) << up.output;
+  const auto pid = static_cast<pid_t>(std::stoll(m[1].str()));
+
+  ShRun again = cli("up -d");
+  EXPECT_EQ(again.exitCode, 1) << again.output;
+  EXPECT_NE(again.output.find("already up"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find(std::to_string(pid)), std::string::npos) << again.output;
+
+  ShRun ps = cli("ps --format json");
+  EXPECT_EQ(ps.exitCode, 0) << ps.output;
+  EXPECT_NE(ps.output.find(R"("supervised":true)"), std::string::npos) << ps.output;
+  EXPECT_NE(ps.output.find(R"("restarts":0)"), std::string::npos) << ps.output;
+
+  ASSERT_EQ(sh("docker kill " + project + "_svc").exitCode, 0);
+  bool counted = false;
+  for (int i = 0; i < 120 && !counted; ++i) {
+    std::this_thread::sleep_for(250ms);
+    ShRun now = cli("ps --format json");
+    boost::system::error_code ec;
+    auto rows = boost::json::parse(now.output, ec);
+    if (ec || !rows.is_array()) {
+      continue;
+    }
+    for (const auto& row : rows.as_array()) {
+      const auto& o = row.as_object();
+      counted = counted || (o.at("resource") == "svc" && o.at("restarts") == 1 && o.at("state") == "running");
+    }
+  }
+  EXPECT_TRUE(counted) << cli("ps --format json").output;
+
+  const std::string svcBefore = sh("docker inspect -f '{{.Id}}' " + project + "_svc").output;
+  const std::string depBefore = sh("docker inspect -f '{{.Id}}' " + project + "_dep").output;
+  ShRun restart = cli("restart svc");
+  EXPECT_EQ(restart.exitCode, 0) << restart.output;
+  EXPECT_NE(sh("docker inspect -f '{{.Id}}' " + project + "_svc").output, svcBefore);
+  EXPECT_EQ(sh("docker inspect -f '{{.Id}}' " + project + "_dep").output, depBefore);
+  EXPECT_TRUE(alive(pid)) << "the supervisor keeps running";
+  ShRun after = cli("ps --format json");
+  EXPECT_EQ(after.output.find(R"("state":"restarting")"), std::string::npos) << after.output;
+
+  ShRun down = sh("cd / && '" + std::string(LS_CLI_PATH) + "' down -p " + project);
+  EXPECT_EQ(down.exitCode, 0) << down.output;
+  EXPECT_NE(down.output.find("stopping the supervisor"), std::string::npos) << down.output;
+  EXPECT_FALSE(alive(pid)) << "the supervisor exited";
+  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
+  EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
 }
 
 TEST_F(StackTest, PortInUseIsAClearErrorWithCleanRollback) {

@@ -35,6 +35,7 @@ namespace ls::lifecycle {
 struct LifecycleEvent {
   enum class Kind {
     ResourceStarting,    ///< its dependencies are satisfied; its container is being created
+    ResourceProgress,    ///< its image is being pulled or built: message says what happens
     ResourceStarted,     ///< its container runs (containerId set)
     ResourceHealthy,     ///< ready: healthy (or running, without a healthcheck)
     ResourceUnhealthy,   ///< its healthcheck failed after it was ready

@@ -22,6 +22,9 @@ struct Backoff {
   std::chrono::nanoseconds initial{std::chrono::milliseconds(500)};
   std::chrono::nanoseconds max{std::chrono::seconds(30)};
   double jitter = 0.5;
+  /// A container that ran at least this long before it died starts the backoff over (as Docker
+  /// does), so a service that crashes once a day is not restarted 30 s late forever.
+  std::chrono::nanoseconds resetAfter{std::chrono::seconds(10)};
 };
 
 /// Restart after `delay`.
@@ -37,10 +40,16 @@ using RestartDecision = std::variant<Restart, GiveUp>;
 
 /// What to do when a container under `policy` exited with `exitCode` after it had already been
 /// restarted `restarts` times: `no` never restarts; `on-failure` restarts a non-zero exit, at
-/// most N times for `on-failure:N`; `always` restarts every exit. Consumes randomness from `rng`
-/// only when it decides to restart.
+/// most N times for `on-failure:N` (counting every restart, like Docker); `always` restarts
+/// every exit. The delay doubles with `backoffStep` (the restarts since the backoff was last
+/// reset, see Backoff::resetAfter). Consumes randomness from `rng` only when it restarts.
 RestartDecision decideRestart(const runtime::RestartPolicy& policy, int exitCode, int restarts,
-                              Rng& rng, const Backoff& backoff = {});
+                              int backoffStep, Rng& rng, const Backoff& backoff = {});
+/// The same with the backoff never reset (`backoffStep == restarts`).
+inline RestartDecision decideRestart(const runtime::RestartPolicy& policy, int exitCode,
+                                     int restarts, Rng& rng, const Backoff& backoff = {}) {
+  return decideRestart(policy, exitCode, restarts, restarts, rng, backoff);
+}
 
 /// The smallest start timeout: image pulls and builds are outside it.
 inline constexpr std::chrono::nanoseconds kStartTimeoutFloor = std::chrono::seconds(30);

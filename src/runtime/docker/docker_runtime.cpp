@@ -47,6 +47,10 @@ bool hostPortInUse(const std::string& addr, std::uint16_t port, Protocol proto) 
     return false;
   }
   auto closer = ScopeGuard([fd] { ::close(fd); });
+  // A port whose last connection lingers in TIME_WAIT is free for a listener: only a socket
+  // bound to it now (a listener, or a UDP socket) counts as "in use".
+  const int one = 1;
+  (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   int rc = -1;
   if (v6) {
     sockaddr_in6 sa{};
@@ -70,6 +74,20 @@ bool hostPortInUse(const std::string& addr, std::uint16_t port, Protocol proto) 
     rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
   }
   return rc != 0 && errno == EADDRINUSE;
+}
+
+/// Whether the engine runs on this machine (a unix socket, or TCP to a loopback address), so
+/// that probing a host port here says something about the engine's host.
+bool engineIsLocal(const std::string& endpoint) {
+  if (endpoint.rfind("unix://", 0) == 0) {
+    return true;
+  }
+  for (const char* loopback : {"tcp://127.", "tcp://localhost:", "tcp://[::1]:"}) {
+    if (endpoint.rfind(loopback, 0) == 0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string unixSeconds(std::chrono::system_clock::time_point t) {
@@ -384,8 +402,9 @@ asio::awaitable<Result<ContainerId>> DockerRuntime::start(const ContainerSpec& s
     Error err = std::move(started).error();
     // Never leave a Created container behind.
     (void)co_await d.api.removeContainer(id, true, true);
+    const bool probe = engineIsLocal(d.client.endpointDescription());
     for (const auto& p : spec.ports) {
-      if (p.hostPort && hostPortInUse(p.hostAddress.empty() ? "127.0.0.1" : p.hostAddress,
+      if (probe && p.hostPort && hostPortInUse(p.hostAddress.empty() ? "127.0.0.1" : p.hostAddress,
                                       *p.hostPort, p.protocol)) {
         const std::string addr = p.hostAddress.empty() ? "127.0.0.1" : p.hostAddress;
         co_return Error(Errc::Conflict,

@@ -856,6 +856,68 @@ TEST(LifecycleSupervisionTest, CrashRestartsWithExponentialBackoff) {
   EXPECT_EQ(h.view("db").restarts, 0);
 }
 
+TEST(LifecycleSupervisionTest, BackoffStartsOverAfterALongRun) {
+  // Ensures a container that ran longer than Backoff::resetAfter before crashing is restarted
+  // after the initial delay again, while the restart count keeps growing.
+  Harness h;
+  PlanNode api = node("api");
+  api.spec.restart = policy(runtime::RestartPolicy::Mode::Always);
+  Options o = deterministic();
+  o.backoff.resetAfter = 30s;
+  h.build({api}, o);
+  ASSERT_TRUE(h.boot().has_value());
+  // Two quick crashes: 1 s, then 2 s.
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(h.rt.crash("demo_api", 1));
+    h.poll();
+    h.advance(std::chrono::seconds(1 << round));
+    ASSERT_EQ(h.view("api").status, ResourceStatus::Running) << round;
+  }
+  // A long healthy run, then a crash: back to 1 s instead of 4 s.
+  h.advance(31s);
+  ASSERT_TRUE(h.rt.crash("demo_api", 1));
+  h.poll();
+  std::optional<std::chrono::nanoseconds> delay;
+  for (const LifecycleEvent& e : h.seen) {
+    if (e.kind == K::ResourceRestarting && e.resource == "api") {
+      delay = e.delay;
+    }
+  }
+  EXPECT_EQ(delay, std::chrono::nanoseconds(1s));
+  h.advance(1s);
+  EXPECT_EQ(h.view("api").status, ResourceStatus::Running);
+  EXPECT_EQ(h.view("api").restarts, 3);
+}
+
+TEST(LifecycleEventsTest, PullAndBuildProgressIsForwarded) {
+  // Ensures the runtime's pull and build progress reaches observers as ResourceProgress events
+  // of the resource, before it starts.
+  Harness h;
+  h.rt.addRegistryImage("redis:7");
+  PlanNode cache = node("cache");
+  cache.spec.image = runtime::PullImage{.reference = "redis:7"};
+  PlanNode app = node("app");
+  runtime::BuildImage build;
+  build.context = "/src/app";
+  build.tag = "demo-app:dev";
+  app.spec.image = build;
+  h.build({cache, app});
+  ASSERT_TRUE(h.boot().has_value());
+  for (const char* r : {"cache", "app"}) {
+    const std::size_t progress = h.eventIndex(K::ResourceProgress, r);
+    ASSERT_NE(progress, std::string::npos) << r;
+    EXPECT_LT(progress, h.eventIndex(K::ResourceStarted, r)) << r;
+  }
+  bool sawPull = false;
+  bool sawStep = false;
+  for (const LifecycleEvent& e : h.seen) {
+    sawPull = sawPull || (e.resource == "cache" && e.message.find("Pull complete") != std::string::npos);
+    sawStep = sawStep || (e.resource == "app" && e.message.find("Step 1/1") != std::string::npos);
+  }
+  EXPECT_TRUE(sawPull);
+  EXPECT_TRUE(sawStep);
+}
+
 TEST(LifecycleSupervisionTest, OnFailureGivesUpAfterNRestarts) {
   // Ensures on-failure:2 restarts twice and then reports the resource failed.
   Harness h;
@@ -1068,6 +1130,29 @@ TEST(LifecycleEventsTest, NoEventEverContainsASecretValue) {
   for (const ResourceView& v : h.mgr->list()) {
     EXPECT_EQ(v.lastError.value_or("").find(kSecret), std::string::npos);
   }
+}
+
+TEST(LifecycleEventsTest, UrlEncodedSpellingsOfASecretAreMaskedToo) {
+  // Ensures a secret with URL-special characters is masked in its raw, percent-encoded and
+  // percent-decoded spellings (a password travels inside connection URLs).
+  Harness h;
+  PlanNode db = node("db", {}, true);
+  db.spec.env["DB_PASSWORD"] = "p@ss/w0rd:x";
+  db.spec.env["CACHE_URL"] = "redis://:s3cr%2Ft@cache:6379";
+  db.spec.secretEnvKeys = {"DB_PASSWORD", "CACHE_URL"};
+  h.build({db});
+  runtime::Behaviour failing;
+  failing.exit = runtime::ScriptedExit{
+      .after = 1s,
+      .code = 1,
+      .lastLines = {"login p%40ss%2Fw0rd%3Ax refused", "url redis://:s3cr/t@cache:6379 refused"}};
+  h.rt.script("demo_db", failing);
+  Result<void> up = h.boot();
+  ASSERT_FALSE(up.has_value());
+  const std::string what = up.error().what();
+  EXPECT_EQ(what.find("p%40ss%2Fw0rd%3Ax"), std::string::npos) << what;
+  EXPECT_EQ(what.find("redis://:s3cr/t@cache"), std::string::npos) << what;
+  EXPECT_NE(what.find("login *** refused"), std::string::npos) << what;
 }
 
 TEST(LifecycleEventsTest, ReportsTheStackLifecycleInOrder) {

@@ -85,6 +85,21 @@ TEST(RestartPolicyTest, JittersWithinHalfTheDelayAndOnlyWhenRestarting) {
   EXPECT_EQ(unused.calls, 0);
 }
 
+TEST(RestartPolicyTest, DelayFollowsTheBackoffStepAndTheLimitFollowsEveryRestart) {
+  // Ensures a reset backoff step brings the delay back to the initial one, while on-failure:N
+  // still counts every restart (as Docker does).
+  Backoff noJitter;
+  noJitter.initial = 1s;
+  noJitter.max = 30s;
+  noJitter.jitter = 0.0;
+  FixedRng rng(0);
+  EXPECT_EQ(decideRestart(policy(Mode::Always), 1, 5, 5, rng, noJitter), RestartDecision(Restart{30s}));
+  EXPECT_EQ(decideRestart(policy(Mode::Always), 1, 5, 0, rng, noJitter), RestartDecision(Restart{1s}));
+  EXPECT_EQ(decideRestart(policy(Mode::Always), 1, 5, 2, rng, noJitter), RestartDecision(Restart{4s}));
+  EXPECT_EQ(decideRestart(policy(Mode::OnFailure, 3), 1, 3, 0, rng, noJitter), RestartDecision(GiveUp{}));
+  EXPECT_EQ(decideRestart(policy(Mode::OnFailure, 3), 1, 2, 0, rng, noJitter), RestartDecision(Restart{1s}));
+}
+
 TEST(StartTimeoutTest, DerivesFromTheHealthcheckWithAFloorAndAnOverride) {
   // Ensures the start timeout is start_period + interval x retries, at least the floor, unless
   // overridden.
