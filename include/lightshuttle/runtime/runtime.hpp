@@ -36,13 +36,16 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lightshuttle/core/result.hpp"
+#include "lightshuttle/runtime/operations.hpp"
 #include "lightshuttle/runtime/types.hpp"
 
 namespace ls::runtime {
@@ -52,25 +55,6 @@ struct ContainerId {
   std::string value;
   friend bool operator==(const ContainerId&, const ContainerId&) = default;
   friend auto operator<=>(const ContainerId&, const ContainerId&) = default;
-};
-
-enum class ContainerState {
-  Starting,   ///< created, restarting or paused: not running yet
-  Running,    ///< running; without a healthcheck, or its first probe has not passed yet
-  Healthy,    ///< running and its healthcheck passes
-  Unhealthy,  ///< running and its healthcheck failed `retries` times in a row
-  Stopped,    ///< exited or dead
-};
-
-struct ContainerStatus {
-  ContainerState state = ContainerState::Starting;
-  bool hasHealthcheck = false;
-  std::optional<int> exitCode;  ///< set when Stopped
-  bool oomKilled = false;
-  std::optional<std::chrono::system_clock::time_point> startedAt;
-  std::optional<std::chrono::system_clock::time_point> finishedAt;
-  /// Published ports as the engine allocated them (host port filled in).
-  std::vector<PortBinding> ports;
 };
 
 std::string_view containerStateName(ContainerState s) noexcept;
@@ -153,15 +137,6 @@ class EventStream {
   virtual void close() = 0;
 };
 
-/// Progress of a pull or a build.
-struct ImageProgress {
-  std::string image;
-  std::string id;       ///< layer id (pull) or empty
-  std::string status;   ///< "Downloading", "Step 2/5 : RUN ...", ...
-  std::int64_t current = 0;
-  std::int64_t total = 0;
-};
-using ProgressCallback = std::function<void(const ImageProgress&)>;
 
 /// A command to run inside a running container (`Runtime::exec`).
 struct ExecRequest {
@@ -182,6 +157,61 @@ struct ExecResult {
 };
 
 inline constexpr std::size_t kExecOutputCap = 64 * 1024;
+
+/// A command to run interactively inside a running container (`Runtime::execInteractive`).
+struct InteractiveExecRequest {
+  std::vector<std::string> cmd;  ///< argv; run directly (wrap in /bin/sh -c for a shell)
+  std::vector<std::string> env;  ///< extra "KEY=value" entries on top of the container's
+  std::string workingDir;        ///< empty: the container's
+  std::string user;              ///< empty: the container's
+  bool privileged = false;
+  /// Allocate a pseudo-terminal: output is raw terminal bytes, stdout and stderr merged (all
+  /// chunks are Stdout), and the terminal can be resized.
+  bool tty = false;
+  bool attachStdin = false;  ///< feed the process's stdin through ExecSession::write
+  bool attachStdout = true;
+  bool attachStderr = true;
+  /// Initial terminal size with `tty` (rows x columns); 0 leaves the engine's default. Engines
+  /// before API 1.42 cannot size the terminal before the process starts: the size is applied
+  /// right after the start, so a command that reads it at once may still see 0 0.
+  std::uint16_t height = 0;
+  std::uint16_t width = 0;
+};
+
+/// A piece of an interactive exec's output.
+struct ExecChunk {
+  using Stream = LogChunk::Stream;
+  Stream stream = Stream::Stdout;
+  std::string bytes;
+};
+
+/// A running interactive exec (`Runtime::execInteractive`). The process runs until it exits on
+/// its own: closing the session only detaches (with a TTY the process gets SIGHUP).
+///
+/// Threading: one `read` and one `write` (or `resize`) may be in flight at the same time, from
+/// coroutines on the runtime's loop thread. The session must not outlive the runtime.
+class ExecSession {
+ public:
+  virtual ~ExecSession() = default;
+  /// Writes `bytes` to the process's stdin (`bytes` must stay alive until the write completes).
+  /// FailedPrecondition when stdin is not attached or already closed; Unavailable once the
+  /// process has exited.
+  virtual boost::asio::awaitable<Result<void>> write(std::string_view bytes) = 0;
+  /// Closes the process's stdin (it reads EOF); output keeps coming. Idempotent; a no-op when
+  /// stdin is not attached.
+  virtual boost::asio::awaitable<Result<void>> closeStdin() = 0;
+  /// The next piece of output in emission order, or nullopt once the process has exited and its
+  /// output has been delivered. Unavailable when the connection to the engine breaks.
+  virtual boost::asio::awaitable<Result<std::optional<ExecChunk>>> read() = 0;
+  /// Resizes the terminal (rows x columns). FailedPrecondition without a TTY; an engine error
+  /// when the process has already exited.
+  virtual boost::asio::awaitable<Result<void>> resize(std::uint16_t height, std::uint16_t width) = 0;
+  /// The exit code, once `read` has returned nullopt (waits briefly while the engine still
+  /// reports the process as running). FailedPrecondition when it is still running.
+  virtual boost::asio::awaitable<Result<int>> exitCode() = 0;
+  /// Detaches: pending reads and writes complete with an error. Idempotent.
+  virtual void close() = 0;
+};
 
 struct StartOptions {
   ProgressCallback onProgress;  ///< pull/build progress; may be empty
@@ -260,11 +290,97 @@ class Runtime {
   virtual boost::asio::awaitable<Result<ExecResult>> exec(const ContainerId& id,
                                                           const ExecRequest& request);
 
+  /// Starts `request.cmd` inside the running container attached to stdin (optional), stdout and
+  /// stderr, optionally on a TTY, and returns the live session once the process runs. Not
+  /// idempotent: every call starts a new process. InvalidArgument for an empty command;
+  /// NotFound when the container does not exist, Conflict when it is not running. Optional:
+  /// backends without exec return Unsupported.
+  virtual boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> execInteractive(
+      const ContainerId& id, const InteractiveExecRequest& request);
+
   /// Builds an image from a Dockerfile context (tarred in-process, honouring .dockerignore) and
   /// tags it `build.tag`. Returns the image id. FailedPrecondition with the engine's message when
   /// the build fails.
   virtual boost::asio::awaitable<Result<std::string>> buildImage(
       const BuildImage& build, const ProgressCallback& onProgress) = 0;
+
+  // --- The wider surface (operations.hpp has the types). Optional: the defaults return
+  // Unsupported naming the operation, never a silent success. `id` is a name or an id.
+  // Common errors: NotFound (no such container / image), Conflict (wrong state, e.g. kill or
+  // pause of a stopped container), InvalidArgument (bad argument, named).
+
+  /// Sends `signal` (validateSignal; empty = SIGKILL) to the main process.
+  virtual boost::asio::awaitable<Result<void>> kill(const ContainerId& id, const std::string& signal);
+  /// Waits per `condition` and says how the container ended (no timeout: cancel to stop).
+  virtual boost::asio::awaitable<Result<WaitOutcome>> wait(const ContainerId& id,
+                                                           WaitCondition condition);
+  /// Renames a container (InvalidArgument for a name Docker would refuse; Conflict when taken).
+  virtual boost::asio::awaitable<Result<void>> rename(const ContainerId& id, const std::string& newName);
+  /// Freezes / thaws every process of a running container.
+  virtual boost::asio::awaitable<Result<void>> pause(const ContainerId& id);
+  virtual boost::asio::awaitable<Result<void>> unpause(const ContainerId& id);
+  /// One stats sample (CPU deltas need two: use cpuPercent on consecutive samples).
+  virtual boost::asio::awaitable<Result<StatsSample>> stats(const ContainerId& id);
+  /// Samples as they come (see StatsStream).
+  virtual boost::asio::awaitable<Result<std::unique_ptr<StatsStream>>> statsStream(const ContainerId& id);
+  /// Changes limits and the restart policy of a live container. An empty update makes no call.
+  virtual boost::asio::awaitable<Result<UpdateOutcome>> update(const ContainerId& id,
+                                                               const ResourceUpdate& update);
+  /// The container's processes (`ps` arguments optional, e.g. {"-o", "pid,comm"}).
+  virtual boost::asio::awaitable<Result<TopOutput>> top(const ContainerId& id,
+                                                        const std::vector<std::string>& psArgs);
+  /// Filesystem changes since the container was created.
+  virtual boost::asio::awaitable<Result<std::vector<FilesystemChange>>> changes(const ContainerId& id);
+  /// Every exposed port and where it is published.
+  virtual boost::asio::awaitable<Result<std::vector<PortMapping>>> portMappings(const ContainerId& id);
+  /// Ports, networks with aliases and IPv4, health with failing streak and last output, pid.
+  virtual boost::asio::awaitable<Result<ContainerDetails>> inspectDetailed(const ContainerId& id);
+  /// Removes every stopped container (of anyone: the engine's prune has no project filter here).
+  virtual boost::asio::awaitable<Result<PruneReport>> pruneContainers();
+  /// Streams an exec: Stdout/Stderr events as output comes, then exactly one Exit.
+  virtual boost::asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> execStream(
+      const ContainerId& id, const ExecRequest& request);
+
+  /// Stat of `path` in the container. NotFound for a missing container or path.
+  virtual boost::asio::awaitable<Result<PathStat>> archiveHead(const ContainerId& id, const std::string& path);
+  /// A tar of `path` (checked first, so a missing path fails before any byte).
+  virtual boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> archiveGet(const ContainerId& id,
+                                                                              const std::string& path);
+  /// Extracts `tar` into the directory `path`. InvalidArgument when the path is not a directory
+  /// or cannot be written (read-only filesystem), NotFound when it does not exist.
+  virtual boost::asio::awaitable<Result<void>> archivePut(const ContainerId& id, const std::string& path,
+                                                          const std::string& tar,
+                                                          const ArchivePutOptions& options);
+  /// The container's whole filesystem as a tar.
+  virtual boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> exportContainer(const ContainerId& id);
+  /// Makes an image of the container; returns its id.
+  virtual boost::asio::awaitable<Result<std::string>> commit(const ContainerId& id,
+                                                             const CommitOptions& options);
+
+  virtual boost::asio::awaitable<Result<std::vector<ImageSummary>>> listImages();
+  virtual boost::asio::awaitable<Result<ImageDetails>> inspectImage(const std::string& reference);
+  virtual boost::asio::awaitable<Result<std::vector<ImageHistoryEntry>>> imageHistory(
+      const std::string& reference);
+  /// Tags `source` as `target` ("repo[:tag]", "host:5000/repo:tag"; no tag = latest).
+  virtual boost::asio::awaitable<Result<void>> tagImage(const std::string& source, const std::string& target);
+  /// Removes an image (or untags it while other tags remain); `force` also when containers use
+  /// it. Returns what was untagged and deleted. Conflict when in use without force.
+  virtual boost::asio::awaitable<Result<std::vector<std::string>>> removeImage(const std::string& reference,
+                                                                              bool force);
+  /// Removes dangling images.
+  virtual boost::asio::awaitable<Result<PruneReport>> pruneImages();
+  /// `docker save` of the references, as a tar stream.
+  virtual boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> saveImages(
+      const std::vector<std::string>& references);
+  /// `docker load` of a tar made by saveImages; returns the loaded references (or ids).
+  virtual boost::asio::awaitable<Result<std::vector<std::string>>> loadImages(const std::string& tar,
+                                                                             const ProgressCallback& onProgress);
+  /// Makes an image from a root filesystem tar (`docker import`), tagged `reference` when not
+  /// empty; returns its id.
+  virtual boost::asio::awaitable<Result<std::string>> importImage(const std::string& rootfsTar,
+                                                                  const std::string& reference);
+  /// Pulls `reference` (always) as a stream of progress events ending in one Done.
+  virtual boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> pullStream(const std::string& reference);
 };
 
 /// The network name of a project: "lightshuttle-<project>".

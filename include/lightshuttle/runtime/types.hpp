@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -106,5 +107,35 @@ struct ContainerSpec {
   std::string stopSignal;  ///< empty = the image's (SIGTERM by default)
   std::chrono::nanoseconds stopGracePeriod{std::chrono::seconds(10)};
 };
+
+enum class ContainerState {
+  Starting,   ///< created, restarting or paused: not running yet
+  Running,    ///< running; without a healthcheck, or its first probe has not passed yet
+  Healthy,    ///< running and its healthcheck passes
+  Unhealthy,  ///< running and its healthcheck failed `retries` times in a row
+  Stopped,    ///< exited or dead
+};
+
+struct ContainerStatus {
+  ContainerState state = ContainerState::Starting;
+  bool hasHealthcheck = false;
+  std::optional<int> exitCode;  ///< set when Stopped
+  bool oomKilled = false;
+  std::optional<std::chrono::system_clock::time_point> startedAt;
+  std::optional<std::chrono::system_clock::time_point> finishedAt;
+  /// Published ports as the engine allocated them (host port filled in).
+  std::vector<PortBinding> ports;
+};
+
+
+/// Progress of a pull or a build.
+struct ImageProgress {
+  std::string image;
+  std::string id;       ///< layer id (pull) or empty
+  std::string status;   ///< "Downloading", "Step 2/5 : RUN ...", ...
+  std::int64_t current = 0;
+  std::int64_t total = 0;
+};
+using ProgressCallback = std::function<void(const ImageProgress&)>;
 
 }  // namespace ls::runtime

@@ -22,6 +22,7 @@
 #include "lightshuttle/core/scope_guard.hpp"
 #include "lightshuttle/engine/api.hpp"
 #include "runtime/docker/build_context.hpp"
+#include "runtime/docker/docker_impl.hpp"
 #include "runtime/docker/spec_mapping.hpp"
 
 namespace asio = boost::asio;
@@ -318,23 +319,6 @@ asio::awaitable<Result<std::string>> tarContext(std::string context, std::string
   co_return detail::makeBuildContextTar(context, dockerfile);
 }
 
-struct DockerRuntime::Impl {
-  Impl(engine::Client& c, Clock& k) : client(c), api(c), clock(k) {}
-  engine::Client& client;
-  engine::Api api;
-  Clock& clock;
-  /// Blocking work (tarring build contexts) runs here so the loop keeps serving events.
-  asio::thread_pool blocking{1};
-  /// Projects whose network creation is in flight: later callers wait on the timer.
-  std::map<std::string, std::shared_ptr<asio::steady_timer>> ensuring;
-
-  asio::awaitable<Result<NetworkOutcome>> ensureNetworkOnce(const std::string& project);
-  asio::awaitable<std::string> lastLogLines(const std::string& id, std::size_t n);
-  asio::awaitable<Error> exitedBeforeReady(const std::string& id, const std::string& name,
-                                           int exitCode);
-  asio::awaitable<Result<ExecResult>> execUnbounded(const std::string& id,
-                                                    const ExecRequest& request);
-};
 
 DockerRuntime::DockerRuntime(engine::Client& client, Clock& clock)
     : impl_(std::make_unique<Impl>(client, clock)) {}

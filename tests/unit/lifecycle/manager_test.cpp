@@ -503,6 +503,37 @@ TEST(LifecycleCancelTest, CancellingTheBootRollsBack) {
   EXPECT_EQ(h.rt.eventSubscribers(), 0u);
 }
 
+TEST(LifecycleCancelTest, StopAfterACancelledOrFailedBootIsAHarmlessNoOp) {
+  // Ensures calling stop (and kill) after the boot was cancelled or failed and rolled back is
+  // safe: it completes, succeeds, and touches nothing (the CLI may do this on Ctrl+C).
+  for (bool cancel : {true, false}) {
+    Harness h;
+    h.build({node("cache"), node("db", {}, true), node("api", {"db"})});
+    asio::cancellation_signal sig;
+    if (!cancel) {
+      runtime::Behaviour failing;
+      failing.exit = runtime::ScriptedExit{.after = 1s, .code = 1};
+      h.rt.script("demo_db", failing);
+    }
+    auto up = h.spawn(h.mgr->start(), sig);
+    h.poll();
+    if (cancel) {
+      sig.emit(asio::cancellation_type::terminal);
+    }
+    h.settle(up);
+    ASSERT_TRUE(up->has_value());
+    ASSERT_FALSE(up->value().has_value());
+    Result<void> stopped = h.shutdown();
+    EXPECT_TRUE(stopped.has_value()) << (stopped ? "" : stopped.error().what());
+    auto killed = h.spawn(h.mgr->kill());
+    h.settle(killed);
+    ASSERT_TRUE(killed->has_value());
+    EXPECT_TRUE(killed->value().has_value());
+    EXPECT_TRUE(h.leftNothing());
+    EXPECT_EQ(h.rt.pendingWaiters(), 0u);
+  }
+}
+
 TEST(LifecycleCancelTest, StopDuringBootInterruptsItAndCleansUp) {
   // Ensures stop() during a boot interrupts the boot (start returns Cancelled) and shuts down.
   Harness h;

@@ -1,0 +1,3 @@
+// Unit tests of the engine-level images calls of the wider runtime surface: exact requests sent and
+// JSON mapped, over the scripted transport (fake_transport.hpp).
+#include <gtest/gtest.h>
