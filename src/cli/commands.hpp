@@ -71,7 +71,9 @@ struct DownOptions {
   std::string file;
   std::string project;
   bool volumes = false;  ///< also remove named volumes
-  std::chrono::nanoseconds timeout{std::chrono::seconds(10)};  ///< grace before SIGKILL
+  /// Grace before SIGKILL for every container; nullopt: each resource's stop_grace_period from
+  /// the manifest (10 s for resources it does not name, or without a manifest).
+  std::optional<std::chrono::nanoseconds> timeout;
 };
 /// `lightshuttle down`: 0 when everything of the project is gone, 1 otherwise.
 int runDown(const DownOptions& options);

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <map>
 #include <set>
 
 #include "cli/commands.hpp"
@@ -43,6 +44,7 @@ int runDown(const DownOptions& options) {
   int exitCode = kExitOk;
   std::optional<std::string> project;
   std::set<std::string> manifestVolumes;  // named volumes the manifest declares
+  std::map<std::string, std::chrono::nanoseconds> graces;  // resource -> stop_grace_period
   if (!options.project.empty()) {
     project = options.project;
   } else {
@@ -54,6 +56,9 @@ int runDown(const DownOptions& options) {
     // Volumes exist without containers too (e.g. after a rolled-back boot): take them from the
     // manifest as well as from the containers' mounts.
     for (const auto& r : report->manifest->resources) {
+      if (r.stopGracePeriod) {
+        graces[r.name] = *r.stopGracePeriod;
+      }
       if (r.volume.mode == manifest::DataVolume::Mode::Default &&
           (r.kind == manifest::Kind::Postgres || r.kind == manifest::Kind::Redis)) {
         manifestVolumes.insert(spec::dataVolumeName(*project, r.name));
@@ -83,7 +88,12 @@ int runDown(const DownOptions& options) {
       volumes.insert(c.namedVolumes.begin(), c.namedVolumes.end());
     }
   }
-  const bool supervisorStopped = stopSupervisor(*project, options.timeout + std::chrono::seconds(60));
+  constexpr std::chrono::nanoseconds kDefaultGrace = std::chrono::seconds(10);
+  std::chrono::nanoseconds longestGrace = options.timeout.value_or(kDefaultGrace);
+  for (const auto& [name, grace] : graces) {
+    longestGrace = std::max(longestGrace, grace);
+  }
+  const bool supervisorStopped = stopSupervisor(*project, longestGrace + std::chrono::seconds(60));
   bool failed = false;
   std::size_t removedCount = 0;
   // Several passes: an `up` still starting may create containers while we remove others.
@@ -99,7 +109,13 @@ int runDown(const DownOptions& options) {
     std::vector<boost::asio::awaitable<Result<runtime::StopOutcome>>> stops;
     for (const auto& c : *listed) {
       volumes.insert(c.namedVolumes.begin(), c.namedVolumes.end());
-      stops.push_back(rt.stop(c.id, options.timeout));
+      std::chrono::nanoseconds grace = kDefaultGrace;
+      if (options.timeout) {
+        grace = *options.timeout;
+      } else if (auto it = graces.find(c.resource); it != graces.end()) {
+        grace = it->second;
+      }
+      stops.push_back(rt.stop(c.id, grace));
     }
     auto stopped = runAllSync(*session, std::move(stops));
     std::vector<boost::asio::awaitable<Result<runtime::RemoveOutcome>>> removes;

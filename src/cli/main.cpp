@@ -293,13 +293,15 @@ int main(int argc, char** argv) {
       "  lightshuttle ps -p basic\n");
 
   ls::cli::DownOptions down;
-  std::string downTimeout = "10s";
+  std::string downTimeout;
   auto* downCmd = app.add_subcommand(
       "down", "Stop and remove the project's containers and network (works from labels alone)");
   downCmd->add_option("-f,--file", down.file, "Manifest naming the project (default: discovery)");
   downCmd->add_option("-p,--project", down.project, "Project name (instead of reading the manifest)");
   downCmd->add_flag("-v,--volumes", down.volumes, "Also remove the named volumes the containers used");
-  downCmd->add_option("-t,--timeout", downTimeout, "Grace period before SIGKILL (e.g. 10s, 500ms)");
+  downCmd->add_option("-t,--timeout", downTimeout,
+                      "Grace period before SIGKILL for every container (e.g. 10s, 500ms; default: "
+                      "each resource's stop_grace_period, else 10s)");
   downCmd->footer(
       "Examples:\n"
       "  lightshuttle down\n"
@@ -390,12 +392,14 @@ int main(int argc, char** argv) {
     return ls::cli::runPs(ps);
   }
   if (downCmd->parsed()) {
-    auto grace = ls::manifest::parseDuration(downTimeout);
-    if (!grace) {
-      std::fprintf(stderr, "error: --timeout: %s\n", grace.error().what().c_str());
-      return ls::cli::kExitUsage;
+    if (!downTimeout.empty()) {
+      auto grace = ls::manifest::parseDuration(downTimeout);
+      if (!grace) {
+        std::fprintf(stderr, "error: --timeout: %s\n", grace.error().what().c_str());
+        return ls::cli::kExitUsage;
+      }
+      down.timeout = *grace;
     }
-    down.timeout = *grace;
     return ls::cli::runDown(down);
   }
   if (secretsCheckCmd->parsed()) {

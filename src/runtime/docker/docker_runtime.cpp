@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -628,14 +629,61 @@ asio::awaitable<Result<RemoveOutcome>> DockerRuntime::teardownProjectNetwork(con
                                                        : RemoveOutcome::AlreadyRemoved;
 }
 
+namespace {
+
+/// Inspects of one listing, run by a few workers at once (each on a pooled connection), so a
+/// 50-container project costs a few round trips of latency instead of 50. The state is shared
+/// with the workers: a cancelled caller leaves them to finish on their own.
+struct InspectBatch {
+  std::vector<std::string> ids;
+  std::vector<std::optional<Result<engine::ContainerInfo>>> results;
+  std::size_t next = 0;
+  std::size_t live = 0;
+  std::unique_ptr<asio::steady_timer> done;
+};
+
+constexpr std::size_t kInspectWorkers = 8;
+
+asio::awaitable<void> inspectWorker(engine::Api& api, std::shared_ptr<InspectBatch> batch) {
+  while (batch->next < batch->ids.size()) {
+    const std::size_t i = batch->next++;
+    batch->results[i] = co_await api.inspectContainer(batch->ids[i]);
+  }
+  if (--batch->live == 0) {
+    batch->done->cancel();
+  }
+}
+
+}  // namespace
+
 asio::awaitable<Result<std::vector<ManagedContainer>>> DockerRuntime::listManaged(
     const std::string& project) {
   auto& d = *impl_;
   std::vector<std::string> filter{std::string(kLabelProject) + "=" + project};
   LS_CO_ASSIGN_OR_RETURN(auto list, co_await d.api.listContainers(filter, true));
+  // The listing has no health nor exit code: inspect each, concurrently.
+  auto batch = std::make_shared<InspectBatch>();
+  for (const auto& c : list) {
+    batch->ids.push_back(c.id);
+  }
+  batch->results.resize(list.size());
+  if (!list.empty()) {
+    auto ex = co_await asio::this_coro::executor;
+    batch->done = std::make_unique<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+    batch->live = std::min(kInspectWorkers, list.size());
+    for (std::size_t w = 0; w < batch->live; ++w) {
+      asio::co_spawn(ex, inspectWorker(d.api, batch), asio::detached);
+    }
+    auto [ec] = co_await batch->done->async_wait(ls::detail::kUseTuple);
+    if (batch->live > 0) {
+      co_return Error(Errc::Cancelled, "listing the containers of project " + q(project) + " was cancelled");
+    }
+    (void)ec;
+  }
   std::vector<ManagedContainer> out;
   out.reserve(list.size());
-  for (const auto& c : list) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& c = list[i];
     ManagedContainer m;
     m.id = ContainerId{c.id};
     m.name = c.names.empty() ? c.id : c.names.front();
@@ -645,11 +693,10 @@ asio::awaitable<Result<std::vector<ManagedContainer>>> DockerRuntime::listManage
     if (auto it = c.labels.find(kLabelConfigHash); it != c.labels.end()) {
       m.configHash = it->second;
     }
-    // The listing has no health nor exit code: inspect each (gone meanwhile = skip).
-    auto info = co_await d.api.inspectContainer(c.id);
+    Result<engine::ContainerInfo>& info = *batch->results[i];
     if (!info) {
       if (info.error().code() == Errc::NotFound) {
-        continue;
+        continue;  // removed between the listing and the inspect
       }
       co_return std::move(info).error();
     }
@@ -734,6 +781,145 @@ asio::awaitable<Result<ExecResult>> DockerRuntime::exec(const ContainerId& id,
   }
   co_return Error(Errc::Timeout, "exec in container " + q(id.value) + " did not finish within " +
                                      formatDuration(request.timeout));
+}
+
+namespace {
+
+/// An interactive exec over the engine's hijacked connection.
+class DockerExecSession final : public ExecSession {
+ public:
+  DockerExecSession(engine::Api& api, Clock& clock, std::string containerId, std::string execId,
+                    std::unique_ptr<engine::ExecStream> stream, bool tty, bool stdinAttached)
+      : api_(api),
+        clock_(clock),
+        containerId_(std::move(containerId)),
+        execId_(std::move(execId)),
+        stream_(std::move(stream)),
+        tty_(tty),
+        stdinOpen_(stdinAttached),
+        stdinAttached_(stdinAttached) {}
+
+  ~DockerExecSession() override { stream_->close(); }
+
+  asio::awaitable<Result<void>> write(std::string_view bytes) override {
+    if (!stdinOpen_) {
+      co_return Error(Errc::FailedPrecondition,
+                      std::string("writing to an exec in container ") + q(containerId_) + ": stdin is " +
+                          (stdinAttached_ ? "closed" : "not attached"));
+    }
+    auto r = co_await stream_->write(bytes);
+    if (!r) {
+      co_return std::move(r).error().context("writing to an exec in container " + q(containerId_));
+    }
+    co_return ok();
+  }
+
+  asio::awaitable<Result<void>> closeStdin() override {
+    if (!stdinOpen_) {
+      co_return ok();
+    }
+    stdinOpen_ = false;
+    co_return stream_->closeStdin();
+  }
+
+  asio::awaitable<Result<std::optional<ExecChunk>>> read() override {
+    Result<std::optional<engine::LogChunk>> chunk = co_await stream_->next();
+    if (!chunk) {
+      co_return std::move(chunk).error().context("reading the output of an exec in container " +
+                                                 q(containerId_));
+    }
+    if (!chunk->has_value()) {
+      co_return std::optional<ExecChunk>();
+    }
+    ExecChunk out;
+    out.stream = (*chunk)->stream == engine::StreamKind::Stderr ? ExecChunk::Stream::Stderr
+                                                                : ExecChunk::Stream::Stdout;
+    out.bytes = std::move((*chunk)->bytes);
+    co_return std::optional<ExecChunk>(std::move(out));
+  }
+
+  asio::awaitable<Result<void>> resize(std::uint16_t height, std::uint16_t width) override {
+    if (!tty_) {
+      co_return Error(Errc::FailedPrecondition,
+                      "resizing an exec in container " + q(containerId_) + ": it has no TTY");
+    }
+    engine::TtySize size{.height = height, .width = width};
+    co_return co_await api_.resizeExec(execId_, size);
+  }
+
+  asio::awaitable<Result<int>> exitCode() override {
+    // The stream ends when the process exits; the engine may record the exit code a moment later.
+    for (int attempt = 0;; ++attempt) {
+      Result<int> code = co_await api_.execExitCode(execId_);
+      if (code || code.error().code() != Errc::FailedPrecondition || attempt >= 100) {
+        co_return code;
+      }
+      LS_CO_TRY(co_await clock_.sleepFor(20ms));
+    }
+  }
+
+  void close() override { stream_->close(); }
+
+ private:
+  engine::Api& api_;
+  Clock& clock_;
+  std::string containerId_;
+  std::string execId_;
+  std::unique_ptr<engine::ExecStream> stream_;
+  bool tty_;
+  bool stdinOpen_;
+  bool stdinAttached_;
+};
+
+}  // namespace
+
+asio::awaitable<Result<std::unique_ptr<ExecSession>>> DockerRuntime::execInteractive(
+    const ContainerId& id, const InteractiveExecRequest& request) {
+  auto& d = *impl_;
+  if (request.cmd.empty()) {
+    co_return Error(Errc::InvalidArgument, "exec in container " + q(id.value) + ": empty command");
+  }
+  engine::ExecCreate create;
+  create.cmd = request.cmd;
+  create.env = request.env;
+  create.workingDir = request.workingDir;
+  create.user = request.user;
+  create.privileged = request.privileged;
+  create.attachStdin = request.attachStdin;
+  create.attachStdout = request.attachStdout;
+  create.attachStderr = request.attachStderr;
+  create.tty = request.tty;
+  const bool sized = request.tty && request.height > 0 && request.width > 0;
+  if (sized) {
+    create.consoleSize = engine::TtySize{.height = request.height, .width = request.width};
+  }
+  LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await d.api.createExec(id.value, create));
+  engine::ExecStart start;
+  start.tty = request.tty;
+  start.consoleSize = create.consoleSize;
+  LS_CO_ASSIGN_OR_RETURN(std::unique_ptr<engine::ExecStream> stream,
+                         co_await d.api.startExecAttached(execId, start));
+  if (sized && engine::compareApiVersions(d.client.apiVersion(), "1.42") < 0) {
+    // No ConsoleSize before API 1.42: size the terminal as soon as the process runs (the engine
+    // waits for the start itself; retry briefly like the docker CLI). Best effort: a process
+    // that already exited cannot be resized and that is no reason to fail the session.
+    const engine::TtySize size = *create.consoleSize;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      auto tq0 = std::chrono::steady_clock::now();
+      Result<void> resized = co_await d.api.resizeExec(execId, size);
+      std::fprintf(stderr, "TMPDBG resize %d %ld ms: %s\n", attempt, (long)std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - tq0).count(), resized ? "ok" : resized.error().what().c_str());
+      if (resized) {
+        break;
+      }
+      if (resized.error().code() == Errc::Cancelled) {
+        co_return std::move(resized).error();
+      }
+      LS_CO_TRY(co_await d.clock.sleepFor(10ms * (attempt + 1)));
+    }
+  }
+  co_return std::unique_ptr<ExecSession>(std::make_unique<DockerExecSession>(
+      d.api, d.clock, id.value, std::move(execId), std::move(stream), request.tty,
+      request.attachStdin));
 }
 
 asio::awaitable<Result<RemoveOutcome>> DockerRuntime::removeVolume(const std::string& name) {
