@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstring>
@@ -114,6 +115,37 @@ void applyEvent(std::vector<StatusRow>& rows, const lifecycle::LifecycleEvent& e
   }
 }
 
+/// One event as a JSON line (--progress json, and the pipe from a detached supervisor).
+std::string eventJson(const lifecycle::LifecycleEvent& e) {
+  boost::json::object j;
+  j["event"] = std::string(lifecycle::eventKindName(e.kind));
+  if (!e.resource.empty()) {
+    j["resource"] = e.resource;
+  }
+  if (!e.message.empty()) {
+    j["message"] = e.message;
+  }
+  if (e.exitCode) {
+    j["exit_code"] = *e.exitCode;
+  }
+  j["time"] = std::chrono::duration_cast<std::chrono::milliseconds>(e.time.time_since_epoch()).count();
+  return boost::json::serialize(j);
+}
+
+/// One event as a plain progress line: "db     resource_healthy", "web    resource_failed: …".
+std::string eventLine(std::string_view resource, std::string_view kind, std::string_view message,
+                      std::optional<int> exitCode, std::size_t width) {
+  std::string line = fmt::format("{:<{}}  {}", resource.empty() ? std::string_view("stack") : resource,
+                                 width, kind);
+  if (exitCode) {
+    line += fmt::format(" (exit code {})", *exitCode);
+  }
+  if (!message.empty()) {
+    line += fmt::format(": {}", message);
+  }
+  return line;
+}
+
 /// Prints lifecycle events on stderr: a live per-resource view redrawn in place on a terminal
 /// until the stack is ready (or failed), else one line per event; JSON lines with --progress json.
 asio::awaitable<void> printProgress(lifecycle::EventSubscription& sub, const UpOptions& o,
@@ -146,19 +178,7 @@ asio::awaitable<void> printProgress(lifecycle::EventSubscription& sub, const UpO
     }
     const lifecycle::LifecycleEvent& e = *ev;
     if (o.progress == "json") {
-      boost::json::object j;
-      j["event"] = std::string(lifecycle::eventKindName(e.kind));
-      if (!e.resource.empty()) {
-        j["resource"] = e.resource;
-      }
-      if (!e.message.empty()) {
-        j["message"] = e.message;
-      }
-      if (e.exitCode) {
-        j["exit_code"] = *e.exitCode;
-      }
-      j["time"] = std::chrono::duration_cast<std::chrono::milliseconds>(e.time.time_since_epoch()).count();
-      fmt::print(stderr, "{}\n", boost::json::serialize(j));
+      fmt::print(stderr, "{}\n", eventJson(e));
       continue;
     }
     if (drawing) {
@@ -173,19 +193,7 @@ asio::awaitable<void> printProgress(lifecycle::EventSubscription& sub, const UpO
       }
       continue;
     }
-    const std::string what(lifecycle::eventKindName(e.kind));
-    std::string line;
-    if (e.resource.empty()) {
-      line = fmt::format("{:<{}}  {}", "stack", width, what);
-    } else {
-      line = fmt::format("{:<{}}  {}", e.resource, width, what);
-    }
-    if (e.exitCode) {
-      line += fmt::format(" (exit code {})", *e.exitCode);
-    }
-    if (!e.message.empty()) {
-      line += ": " + e.message;
-    }
+    const std::string line = eventLine(e.resource, lifecycle::eventKindName(e.kind), e.message, e.exitCode, width);
     const bool bad = e.kind == lifecycle::LifecycleEvent::Kind::ResourceFailed ||
                      e.kind == lifecycle::LifecycleEvent::Kind::StackFailed;
     if (color && bad) {
@@ -238,6 +246,33 @@ int stopExitCode(Stop why) {
   }
 }
 
+void writeLine(int fd, const std::string& line) {
+  const std::string out = line + "\n";
+  (void)!::write(fd, out.data(), out.size());  // the reader may be gone: EPIPE is fine
+}
+
+/// A detached supervisor's boot progress, sent to the waiting `up -d` as "event <json>" lines.
+asio::awaitable<void> forwardEvents(lifecycle::EventSubscription& sub, int fd) {
+  for (;;) {
+    auto ev = co_await sub.next();
+    if (!ev) {
+      co_return;
+    }
+    writeLine(fd, "event " + eventJson(*ev));
+  }
+}
+
+/// Sends what is still queued, then stops the forwarding (before "ready"/"failed" is written).
+void flushForwarded(lifecycle::EventSubscription* sub, int fd) {
+  if (sub == nullptr) {
+    return;
+  }
+  for (const auto& ev : sub->drain()) {
+    writeLine(fd, "event " + eventJson(ev));
+  }
+  sub->close();
+}
+
 struct UpState {
   Stop why = Stop::None;  // what asked first to stop: SIGINT, SIGTERM, or the control socket
   int signals = 0;        // stop requests so far
@@ -263,6 +298,11 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
   }
   asio::co_spawn(ex, printProgress(*sub, o, width, useColor(o, STDERR_FILENO), std::move(names)),
                  asio::detached);
+  lifecycle::EventSubscriptionPtr forwarded;
+  if (readyFd >= 0) {
+    forwarded = mgr.subscribe();
+    asio::co_spawn(ex, forwardEvents(*forwarded, readyFd), asio::detached);
+  }
 
   if (st.why != Stop::None) {
     sub->close();
@@ -276,8 +316,8 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
     const std::string msg = booted.error().what();
     fmt::print(stderr, "error: {}\n", msg);
     if (readyFd >= 0) {
-      const std::string line = "failed: " + msg + "\n";
-      (void)!::write(readyFd, line.data(), line.size());
+      flushForwarded(forwarded.get(), readyFd);
+      writeLine(readyFd, "failed: " + msg);
     }
     // The manager rolled back already (so no stop() is needed; calling it is a tested no-op,
     // LifecycleCancelTest.StopAfterACancelledOrFailedBootIsAHarmlessNoOp, clean under ASan);
@@ -295,7 +335,8 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
     fmt::print(stderr, "stack '{}' ready in {:.2f}s\n", mgr.plan().project(), secondsSince(t0));
   }
   if (readyFd >= 0) {
-    (void)!::write(readyFd, "ready\n", 6);
+    flushForwarded(forwarded.get(), readyFd);
+    writeLine(readyFd, "ready");
     ::close(readyFd);
   }
   if (!o.detach && st.why == Stop::None) {
@@ -491,12 +532,47 @@ int runDetached(const UpOptions& o) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
   bool forwarded = false;
-  std::string reply;
-  char buf[512];
+  std::string reply;   // the final line: "ready" or "failed: …"
+  std::string pending;  // bytes of an incomplete line
+  std::size_t width = 5;
+  for (const auto& r : report->manifest->resources) {
+    width = std::max(width, r.name.size());
+  }
+  // The supervisor's boot progress, shown like `--progress plain` (or passed on as JSON).
+  auto onLine = [&](const std::string& line) {
+    if (line.rfind("event ", 0) != 0) {
+      reply = line;
+      return;
+    }
+    if (o.progress == "json") {
+      fmt::print(stderr, "{}\n", line.substr(6));
+      return;
+    }
+    boost::system::error_code jec;
+    auto v = boost::json::parse(line.substr(6), jec);
+    if (jec || !v.is_object()) {
+      return;
+    }
+    const auto& j = v.as_object();
+    auto field = [&](const char* k) -> std::string {
+      const auto* f = j.if_contains(k);
+      return f != nullptr && f->is_string() ? std::string(f->as_string()) : std::string();
+    };
+    std::optional<int> code;
+    if (const auto* c = j.if_contains("exit_code"); c != nullptr && c->is_int64()) {
+      code = static_cast<int>(c->as_int64());
+    }
+    fmt::print(stderr, "{}\n", eventLine(field("resource"), field("event"), field("message"), code, width));
+  };
+  char buf[4096];
   for (;;) {
     const ssize_t n = ::read(fds[0], buf, sizeof(buf));
     if (n > 0) {
-      reply.append(buf, static_cast<std::size_t>(n));
+      pending.append(buf, static_cast<std::size_t>(n));
+      for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+        onLine(pending.substr(0, nl));
+        pending.erase(0, nl + 1);
+      }
       continue;
     }
     if (n < 0 && errno == EINTR) {
@@ -519,11 +595,7 @@ int runDetached(const UpOptions& o) {
     return kExitOk;
   }
   if (reply.rfind("failed: ", 0) == 0) {
-    std::string msg = reply.substr(8);
-    if (!msg.empty() && msg.back() == '\n') {
-      msg.pop_back();
-    }
-    fmt::print(stderr, "error: {}\n", msg);
+    fmt::print(stderr, "error: {}\n", reply.substr(8));
   } else {
     fmt::print(stderr, "error: the supervisor stopped before the stack was ready; see {}\n",
                logPath.string());
