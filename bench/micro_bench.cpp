@@ -64,6 +64,28 @@ void BM_NdjsonDecoder(benchmark::State& state) {
 }
 BENCHMARK(BM_NdjsonDecoder);
 
+// Framing and validation only (what every stream pays); values are built on demand.
+void BM_NdjsonSplitter(benchmark::State& state) {
+  std::string input;
+  for (int i = 0; i < 20000; ++i) {
+    input += R"({"status":"Downloading","progressDetail":{"current":)" + std::to_string(i * 1000) +
+             R"(,"total":31457280},"progress":"[=>    ]","id":"a1b2c3d4e5f6"})" "\r\n";
+  }
+  std::vector<std::string_view> out;
+  for (auto _ : state) {
+    ls::engine::NdjsonSplitter s;
+    std::size_t messages = 0;
+    for (std::size_t i = 0; i < input.size(); i += 65536) {
+      out.clear();
+      (void)s.feed(std::string_view(input).substr(i, 65536), out);
+      messages += out.size();
+    }
+    benchmark::DoNotOptimize(messages);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * input.size()));
+}
+BENCHMARK(BM_NdjsonSplitter);
+
 std::string manifestWith(int n) {
   std::string m = "lightshuttle: v0\nproject:\n  name: bench\nresources:\n";
   for (int i = 0; i < n; ++i) {

@@ -1,7 +1,9 @@
 // Split invariance of the JSON-lines decoder: feeding the input in pieces (sizes drawn from the
-// first byte) must give the same values and the same error as one feed. streamError() runs on
+// first byte) must give the same values and the same error as one feed; the splitter must frame
+// exactly the decoder's messages. streamError() runs on
 // every value. The first byte also picks a small message limit half of the time.
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <cmath>
 #include <cstddef>
@@ -114,6 +116,33 @@ Outcome run(std::size_t limit, std::string_view input, Splitter* splitter) {
 
 }  // namespace
 
+// The splitter alone must frame the same messages: as many as the decoder's values, each of
+// which parses to that value, and fail where the decoder fails.
+void checkSplitter(std::size_t limit, std::string_view input, const Outcome& whole) {
+  ls::engine::NdjsonSplitter splitter(limit);
+  std::vector<std::string_view> views;
+  std::vector<boost::json::value> parsed;
+  bool failed = false;
+  if (!splitter.feed(input, views)) {
+    failed = true;
+  }
+  for (std::string_view v : views) {
+    parsed.push_back(boost::json::parse(v));
+  }
+  views.clear();
+  if (!failed && !splitter.finish(views)) {
+    failed = true;
+  }
+  for (std::string_view v : views) {
+    parsed.push_back(boost::json::parse(v));
+  }
+  check(failed == whole.error.has_value());
+  check(parsed.size() == whole.values.size());
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    check(sameValue(parsed[i], whole.values[i]));
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) {
     return 0;
@@ -124,6 +153,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Splitter splitter(data[0]);
   const Outcome split = run(limit, input, &splitter);
   check(split == whole);
+  checkSplitter(limit, input, whole);
   for (const auto& v : whole.values) {
     if (auto err = ls::engine::streamError(v)) {
       check(err->code() != ls::Errc::Ok && !err->message().empty());
