@@ -100,8 +100,8 @@ struct ExecOptions {
   std::vector<std::string> env;  ///< -e KEY=value
   std::string workdir;
   std::string user;
-  bool interactive = false;  ///< -i (not supported yet: refused with a message)
-  bool tty = false;          ///< -t (not supported yet: refused with a message)
+  bool interactive = false;  ///< -i: our stdin feeds the command
+  bool tty = false;          ///< -t: the command gets a terminal (raw mode here with -i on a terminal)
 };
 /// `lightshuttle exec`: the command's exit code, or 1 when it could not run.
 int runExec(const ExecOptions& options);

@@ -76,7 +76,7 @@ json::object viewToJson(const lifecycle::ResourceView& v, const std::string& con
   for (const auto& p : v.ports) {
     json::object po;
     po["container_port"] = p.containerPort;
-    po["protocol"] = p.protocol == runtime::Protocol::Udp ? "udp" : "tcp";
+    po["protocol"] = runtime::protocolName(p.protocol);
     po["host_address"] = p.hostAddress;
     if (p.hostPort) {
       po["host_port"] = *p.hostPort;
@@ -141,7 +141,10 @@ SupervisedResource viewFromJson(const json::object& o) {
       const auto& po = pv.as_object();
       runtime::PortBinding p;
       p.containerPort = static_cast<std::uint16_t>(integer(po, "container_port").value_or(0));
-      p.protocol = str(po, "protocol") == "udp" ? runtime::Protocol::Udp : runtime::Protocol::Tcp;
+      const std::string proto = str(po, "protocol");
+      p.protocol = proto == "udp"    ? runtime::Protocol::Udp
+                   : proto == "sctp" ? runtime::Protocol::Sctp
+                                     : runtime::Protocol::Tcp;
       p.hostAddress = str(po, "host_address");
       if (auto hp = integer(po, "host_port")) {
         p.hostPort = static_cast<std::uint16_t>(*hp);

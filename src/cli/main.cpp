@@ -256,13 +256,16 @@ int main(int argc, char** argv) {
   execCmd->add_option("-e,--env", exec.env, "Set an environment variable (KEY=value)");
   execCmd->add_option("-w,--workdir", exec.workdir, "Working directory inside the container");
   execCmd->add_option("-u,--user", exec.user, "User to run as");
-  execCmd->add_flag("-i,--interactive", exec.interactive, "Keep stdin open (not supported yet)");
-  execCmd->add_flag("-t,--tty", exec.tty, "Allocate a TTY (not supported yet)");
+  execCmd->add_flag("-i,--interactive", exec.interactive, "Feed our stdin to the command");
+  execCmd->add_flag("-t,--tty", exec.tty, "Allocate a terminal for the command");
   execCmd->footer(
       "Examples:\n"
       "  lightshuttle exec db -- psql -U app -c 'select 1'\n"
       "  lightshuttle exec cache -- redis-cli -a \"$PASSWORD\" ping\n"
-      "Exit status: the command's own, or 1 when it could not be run.\n");
+      "  lightshuttle exec -it db -- psql -U app\n"
+      "  lightshuttle exec -i db -- psql -U app < dump.sql\n"
+      "With -i -t on a terminal, keys (Ctrl+C included) go to the command and the terminal size\n"
+      "follows ours. Exit status: the command's own, or 1 when it could not be run.\n");
 
   ls::cli::RestartOptions restart;
   std::string restartTimeout;

@@ -50,7 +50,7 @@ std::string portsText(const std::vector<runtime::PortBinding>& ports) {
     }
     const bool v6 = p.hostAddress.find(':') != std::string::npos;
     out += fmt::format("{}{}{}:{}->{}/{}", v6 ? "[" : "", p.hostAddress, v6 ? "]" : "", *p.hostPort,
-                       p.containerPort, p.protocol == runtime::Protocol::Udp ? "udp" : "tcp");
+                       p.containerPort, runtime::protocolName(p.protocol));
   }
   return out;
 }
@@ -60,7 +60,7 @@ boost::json::array portsJson(const std::vector<runtime::PortBinding>& ports) {
   for (const auto& p : ports) {
     boost::json::object po;
     po["container_port"] = p.containerPort;
-    po["protocol"] = p.protocol == runtime::Protocol::Udp ? "udp" : "tcp";
+    po["protocol"] = runtime::protocolName(p.protocol);
     po["host_address"] = p.hostAddress;
     if (p.hostPort) {
       po["host_port"] = *p.hostPort;

@@ -1,5 +1,9 @@
 #include "lightshuttle/engine/api.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "engine/frame_decoder.hpp"
 #include "engine/mapping.hpp"
 #include "engine/ndjson.hpp"
@@ -11,6 +15,11 @@ namespace {
 
 std::string quoted(std::string_view what, std::string_view id) {
   return std::string(what) + " '" + std::string(id) + "'";
+}
+
+/// ConsoleSize on exec create and start exists since API 1.42 (Docker 23).
+bool supportsConsoleSize(std::string_view apiVersion) {
+  return compareApiVersions(apiVersion, "1.42") >= 0;
 }
 
 }  // namespace
@@ -32,6 +41,59 @@ ImageRef splitImageRef(std::string_view reference) {
     out.tag = "latest";
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ExecStream
+
+ExecStream::ExecStream(std::unique_ptr<UpgradedConnection> conn, bool tty)
+    : conn_(std::move(conn)),
+      decoder_(std::make_unique<FrameDecoder>(tty ? FrameDecoder::Mode::Raw
+                                                  : FrameDecoder::Mode::Multiplexed)) {}
+
+ExecStream::~ExecStream() { close(); }
+
+void ExecStream::close() { conn_->close(); }
+
+Result<void> ExecStream::closeStdin() { return conn_->shutdownWrite(); }
+
+asio::awaitable<Result<void>> ExecStream::write(std::string_view bytes) {
+  co_return co_await conn_->write(bytes);
+}
+
+asio::awaitable<Result<std::optional<LogChunk>>> ExecStream::next() {
+  std::vector<Frame> frames;
+  for (;;) {
+    if (readPos_ < ready_.size()) {
+      LogChunk c = std::move(ready_[readPos_++]);
+      if (readPos_ == ready_.size()) {
+        ready_.clear();
+        readPos_ = 0;
+      }
+      co_return std::optional<LogChunk>(std::move(c));
+    }
+    if (finished_) {
+      co_return std::optional<LogChunk>();
+    }
+    frames.clear();
+    LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await conn_->read());
+    if (piece) {
+      LS_CO_TRY(decoder_->feed(*piece, frames));
+    } else {
+      finished_ = true;
+      LS_CO_TRY(decoder_->finish(frames));
+    }
+    for (auto& f : frames) {
+      if (f.stream == StreamKind::System) {
+        co_return Error(Errc::Internal, "the engine reported an error in the exec stream: " + f.bytes);
+      }
+      if (!ready_.empty() && ready_.back().stream == f.stream) {
+        ready_.back().bytes += f.bytes;
+      } else {
+        ready_.push_back(LogChunk{f.stream, std::move(f.bytes)});
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -406,9 +468,20 @@ asio::awaitable<Result<RemoveOutcome>> Api::removeNetwork(const std::string& nam
 
 asio::awaitable<Result<std::string>> Api::createExec(const std::string& containerId,
                                                     const ExecCreate& spec) {
+  if (client_.apiVersion().empty()) {
+    LS_CO_TRY(co_await client_.negotiate());  // ConsoleSize depends on the version
+  }
+  std::string body;
+  if (spec.consoleSize && !supportsConsoleSize(client_.apiVersion())) {
+    ExecCreate older = spec;
+    older.consoleSize.reset();
+    body = encodeExecCreate(older);
+  } else {
+    body = encodeExecCreate(spec);
+  }
   Request req{.method = "POST",
               .path = "/containers/" + containerId + "/exec",
-              .body = encodeExecCreate(spec),
+              .body = std::move(body),
               .operation = quoted("exec in container", containerId)};
   LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
   LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res.body, "exec in container"));
@@ -427,6 +500,36 @@ asio::awaitable<Result<std::unique_ptr<LogStream>>> Api::startExec(const std::st
   // Without a TTY the output is multiplexed whatever Content-Type the engine announces.
   co_return std::make_unique<LogStream>(std::move(body),
                                         std::make_unique<FrameDecoder>(FrameDecoder::Mode::Multiplexed));
+}
+
+asio::awaitable<Result<std::unique_ptr<ExecStream>>> Api::startExecAttached(
+    const std::string& execId, const ExecStart& start) {
+  if (client_.apiVersion().empty()) {
+    LS_CO_TRY(co_await client_.negotiate());
+  }
+  boost::json::object body;
+  body["Detach"] = false;
+  body["Tty"] = start.tty;
+  if (start.tty && start.consoleSize && supportsConsoleSize(client_.apiVersion())) {
+    body["ConsoleSize"] = boost::json::array{start.consoleSize->height, start.consoleSize->width};
+  }
+  Request req{.method = "POST",
+              .path = "/exec/" + execId + "/start",
+              .body = boost::json::serialize(body),
+              .operation = quoted("start exec", execId)};
+  LS_CO_ASSIGN_OR_RETURN(std::unique_ptr<UpgradedConnection> conn,
+                         co_await client_.upgrade(std::move(req)));
+  co_return std::make_unique<ExecStream>(std::move(conn), start.tty);
+}
+
+asio::awaitable<Result<void>> Api::resizeExec(const std::string& execId, const TtySize& size) {
+  Request req{.method = "POST",
+              .path = "/exec/" + execId + "/resize",
+              .operation = quoted("resize exec", execId)};
+  req.query.emplace_back("h", std::to_string(size.height));
+  req.query.emplace_back("w", std::to_string(size.width));
+  LS_CO_TRY(co_await client_.request(std::move(req)));
+  co_return ok();
 }
 
 asio::awaitable<Result<int>> Api::execExitCode(const std::string& execId) {

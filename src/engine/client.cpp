@@ -59,6 +59,64 @@ std::string describeOp(const Request& req) {
   return req.operation.empty() ? req.method + " " + req.path : req.operation;
 }
 
+constexpr std::size_t kMaxUpgradeHeader = 64 * 1024;
+
+/// Sends an upgrade request and reads the response header only: the bytes after it belong to
+/// the hijacked stream and end up in `rest`. An error status reads its (bounded) body and
+/// classifies it like any response.
+asio::awaitable<Result<void>> readUpgradeHeader(Connection& conn, const std::string& bytes,
+                                                HttpResponseReader& reader, std::string& rest,
+                                                const std::string& what) {
+  LS_CO_TRY(co_await conn.writeAll(bytes));
+  std::string head;
+  std::string buf(kReadChunk, '\0');
+  std::size_t end = std::string::npos;
+  while (end == std::string::npos) {
+    LS_CO_ASSIGN_OR_RETURN(std::size_t n, co_await conn.readSome(buf.data(), buf.size()));
+    if (n == 0) {
+      co_return Error(Errc::Unavailable, head.empty()
+                                             ? "the engine closed the connection before answering"
+                                             : "the engine closed the connection in the middle of "
+                                               "the response header");
+    }
+    const std::size_t searchFrom = head.size() >= 3 ? head.size() - 3 : 0;
+    head.append(buf.data(), n);
+    end = head.find("\r\n\r\n", searchFrom);
+    if (end == std::string::npos && head.size() > kMaxUpgradeHeader) {
+      co_return Error(Errc::InvalidArgument, "malformed http response from the engine: header "
+                                             "larger than 64 KiB");
+    }
+  }
+  end += 4;
+  rest = head.substr(end);
+  head.resize(end);
+  // Only the header goes through the HTTP parser: an engine answering 200 would otherwise have
+  // the raw stream parsed as an EOF-delimited body.
+  LS_CO_TRY(reader.feed(head));
+  if (!reader.headerDone()) {
+    co_return Error(Errc::InvalidArgument, "malformed http response from the engine: incomplete header");
+  }
+  const int status = reader.head().status;
+  if (status >= 400) {
+    LS_CO_TRY(reader.feed(rest));
+    rest.clear();
+    while (!reader.done() && reader.pendingBodySize() < (1u << 20)) {
+      LS_CO_ASSIGN_OR_RETURN(std::size_t n, co_await conn.readSome(buf.data(), buf.size()));
+      if (n == 0) {
+        (void)reader.feedEof();
+        break;
+      }
+      LS_CO_TRY(reader.feed(std::string_view(buf.data(), n)));
+    }
+    co_return classifyResponse(status, reader.takeBody(), what);
+  }
+  if (status != 101 && (status < 200 || status >= 300)) {
+    co_return Error(Errc::Internal, what + ": the engine answered " + std::to_string(status) +
+                                        " instead of upgrading the connection");
+  }
+  co_return ok();
+}
+
 }  // namespace
 
 std::string_view Response::header(std::string_view name) const { return findHeader(headers, name); }
@@ -129,6 +187,66 @@ asio::awaitable<Result<std::optional<std::string>>> ResponseStream::next() {
     if (!fed) {
       failed_ = std::move(fed).error().context("reading a stream from the engine at " + where_);
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// UpgradedConnection
+
+UpgradedConnection::UpgradedConnection(std::unique_ptr<Connection> conn, int status,
+                                       Headers headers, std::string buffered, std::string where)
+    : conn_(std::move(conn)),
+      status_(status),
+      headers_(std::move(headers)),
+      buffered_(std::move(buffered)),
+      where_(std::move(where)) {}
+
+UpgradedConnection::~UpgradedConnection() { close(); }
+
+std::string_view UpgradedConnection::header(std::string_view name) const {
+  return findHeader(headers_, name);
+}
+
+asio::awaitable<Result<std::optional<std::string>>> UpgradedConnection::read() {
+  if (!buffered_.empty()) {
+    co_return std::optional<std::string>(std::exchange(buffered_, {}));
+  }
+  if (eof_) {
+    co_return std::optional<std::string>();
+  }
+  if (closed_) {
+    co_return Error(Errc::Unavailable, "reading from a closed connection to the engine at " + where_);
+  }
+  std::string buf(kReadChunk, '\0');
+  LS_CO_ASSIGN_OR_RETURN(std::size_t n, co_await conn_->readSome(buf.data(), buf.size()));
+  if (n == 0) {
+    eof_ = true;
+    co_return std::optional<std::string>();
+  }
+  buf.resize(n);
+  co_return std::optional<std::string>(std::move(buf));
+}
+
+asio::awaitable<Result<void>> UpgradedConnection::write(std::string_view data) {
+  if (closed_ || writeShut_) {
+    co_return Error(Errc::Unavailable, std::string("writing to the engine at ") + where_ +
+                                           ": our side of the connection is already closed");
+  }
+  co_return co_await conn_->writeAll(data);
+}
+
+Result<void> UpgradedConnection::shutdownWrite() {
+  if (closed_ || writeShut_) {
+    return ok();
+  }
+  writeShut_ = true;
+  return conn_->shutdownWrite();
+}
+
+void UpgradedConnection::close() {
+  if (!closed_ && conn_) {
+    closed_ = true;
+    conn_->close();
   }
 }
 
@@ -347,6 +465,40 @@ asio::awaitable<Result<std::unique_ptr<ResponseStream>>> Client::stream(Request 
   }
   co_return std::make_unique<ResponseStream>(std::move(conn), std::move(reader),
                                              connector_->describe());
+}
+
+asio::awaitable<Result<std::unique_ptr<UpgradedConnection>>> Client::upgrade(Request req) {
+  if (req.versioned) {
+    LS_CO_TRY(co_await ensureNegotiated());
+  }
+  const std::string what = describeOp(req);
+  if (findHeader(req.headers, "Connection").empty()) {
+    req.headers.emplace_back("Connection", "Upgrade");
+  }
+  if (findHeader(req.headers, "Upgrade").empty()) {
+    req.headers.emplace_back("Upgrade", "tcp");
+  }
+  auto c = co_await connect();
+  if (!c) {
+    co_return std::move(c).error().context(what);
+  }
+  std::unique_ptr<Connection> conn = std::move(c).value();
+  const std::string bytes = serialize(req);
+  HttpResponseReader reader(HttpResponseReader::Options{});
+  std::string rest;
+  auto r = co_await withTimeout(readUpgradeHeader(*conn, bytes, reader, rest, what),
+                                req.timeout.value_or(options_.requestTimeout),
+                                what + " (engine at " + connector_->describe() + ")");
+  if (!r) {
+    conn->close();
+    if (r.error().engine() || r.error().code() == Errc::Timeout || r.error().code() == Errc::Internal) {
+      co_return std::move(r).error();
+    }
+    co_return std::move(r).error().context(what);
+  }
+  co_return std::make_unique<UpgradedConnection>(std::move(conn), reader.head().status,
+                                                 reader.head().headers, std::move(rest),
+                                                 connector_->describe());
 }
 
 asio::awaitable<Result<PingInfo>> Client::negotiate() {

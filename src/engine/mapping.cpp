@@ -225,10 +225,13 @@ std::string encodeExecCreate(const ExecCreate& spec) {
     o["User"] = spec.user;
   }
   o["Privileged"] = spec.privileged;
-  o["AttachStdin"] = false;
-  o["AttachStdout"] = true;
-  o["AttachStderr"] = true;
-  o["Tty"] = false;
+  o["AttachStdin"] = spec.attachStdin;
+  o["AttachStdout"] = spec.attachStdout;
+  o["AttachStderr"] = spec.attachStderr;
+  o["Tty"] = spec.tty;
+  if (spec.tty && spec.consoleSize) {
+    o["ConsoleSize"] = json::array{spec.consoleSize->height, spec.consoleSize->width};
+  }
   return json::serialize(o);
 }
 

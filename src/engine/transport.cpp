@@ -49,6 +49,15 @@ class SocketConnection final : public Connection {
     co_return ok();
   }
 
+  Result<void> shutdownWrite() override {
+    boost::system::error_code ec;
+    socket_.shutdown(Socket::shutdown_send, ec);
+    if (ec) {
+      return transportError(ec, "closing our side of the connection to the engine at", where_);
+    }
+    return ok();
+  }
+
   void close() override {
     boost::system::error_code ignored;
     socket_.shutdown(Socket::shutdown_both, ignored);

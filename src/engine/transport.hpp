@@ -20,6 +20,9 @@ class Connection {
   /// Cancelled when the awaiting coroutine was cancelled.
   virtual boost::asio::awaitable<Result<std::size_t>> readSome(char* buf, std::size_t len) = 0;
   virtual boost::asio::awaitable<Result<void>> writeAll(std::string_view data) = 0;
+  /// Half-close: shuts down our sending direction (the peer reads EOF) while reading goes on.
+  /// Used on hijacked connections once stdin is exhausted. Unavailable on a transport error.
+  virtual Result<void> shutdownWrite() = 0;
   /// Closes the connection; pending operations complete with an error.
   virtual void close() = 0;
 };

@@ -69,7 +69,7 @@ std::string configHash(const ContainerSpec& spec) {
     put(s, std::to_string(p.containerPort));
     put(s, p.hostAddress);
     put(s, p.hostPort ? std::to_string(*p.hostPort) : "");
-    put(s, p.protocol == Protocol::Udp ? "udp" : "tcp");
+    put(s, protocolName(p.protocol));
   }
   put(s, "volumes");
   for (const auto& v : spec.volumes) {
@@ -107,6 +107,14 @@ boost::asio::awaitable<Result<ExecResult>> Runtime::exec(const ContainerId& id,
   (void)request;  // never echoed: a command may hold a secret
   co_return Error(Errc::Unsupported, "this runtime cannot run commands in containers (container " +
                                          id.value + ")");
+}
+
+boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> Runtime::execInteractive(
+    const ContainerId& id, const InteractiveExecRequest& request) {
+  (void)request;  // never echoed: a command may hold a secret
+  co_return Error(Errc::Unsupported,
+                  "this runtime cannot run interactive commands in containers (container " +
+                      id.value + ")");
 }
 
 std::string projectNetworkName(const std::string& project) { return "lightshuttle-" + project; }

@@ -282,6 +282,12 @@ struct BuildProgress {
   std::string imageId;
 };
 
+/// A terminal size in character cells.
+struct TtySize {
+  std::uint16_t height = 0;  ///< rows
+  std::uint16_t width = 0;   ///< columns
+};
+
 /// POST /containers/{id}/exec parameters.
 struct ExecCreate {
   std::vector<std::string> cmd;
@@ -289,6 +295,52 @@ struct ExecCreate {
   std::string workingDir;
   std::string user;
   bool privileged = false;
+  bool attachStdin = false;
+  bool attachStdout = true;
+  bool attachStderr = true;
+  bool tty = false;  ///< a pseudo-terminal: output is raw (stdout and stderr merged)
+  /// Initial terminal size with `tty`. Sent only to engines speaking API 1.42 or newer (older
+  /// ones start the process at 0x0: resize after the start).
+  std::optional<TtySize> consoleSize;
+};
+
+/// POST /exec/{id}/start parameters for an attached start.
+struct ExecStart {
+  bool tty = false;  ///< must match ExecCreate::tty
+  std::optional<TtySize> consoleSize;  ///< as ExecCreate::consoleSize (API 1.42+)
+};
+
+/// A started exec attached over a hijacked connection: stdin goes in raw, output comes out
+/// demultiplexed (without a TTY) or raw on stdout (with one).
+///
+/// Thread safety: as the Client. One `next` and one `write` may be in flight at the same time.
+class ExecStream {
+ public:
+  ExecStream(std::unique_ptr<UpgradedConnection> conn, bool tty);
+  ~ExecStream();
+  ExecStream(const ExecStream&) = delete;
+  ExecStream& operator=(const ExecStream&) = delete;
+
+  /// The next output chunk in emission order, or nullopt once the engine ended the stream (the
+  /// process exited). Errors from the daemon's own stream (id 3) become Internal; a stream cut
+  /// inside a frame is Unavailable.
+  boost::asio::awaitable<Result<std::optional<LogChunk>>> next();
+  /// Writes `bytes` to the process's stdin (raw, no framing). `bytes` must stay alive until the
+  /// write completes. Unavailable once the process exited or stdin was closed.
+  boost::asio::awaitable<Result<void>> write(std::string_view bytes);
+  /// Half-closes the connection: without a TTY the process reads EOF on stdin. With a TTY,
+  /// Docker instead ends the whole stream (output included) and the process never learns: type
+  /// the terminal's EOF (^D) through `write` there. Idempotent.
+  Result<void> closeStdin();
+  /// Closes the connection; the process may keep running. Idempotent.
+  void close();
+
+ private:
+  std::unique_ptr<UpgradedConnection> conn_;
+  std::unique_ptr<FrameDecoder> decoder_;
+  std::vector<LogChunk> ready_;
+  std::size_t readPos_ = 0;
+  bool finished_ = false;
 };
 
 class Api {
@@ -351,6 +403,14 @@ class Api {
                                                          const ExecCreate& spec);
   /// Starts it attached (no TTY) and streams its stdout/stderr until the process exits.
   boost::asio::awaitable<Result<std::unique_ptr<LogStream>>> startExec(const std::string& execId);
+  /// Starts it attached on a hijacked connection (stdin, stdout, stderr as created), for
+  /// interactive use. The process runs as soon as the engine answered.
+  boost::asio::awaitable<Result<std::unique_ptr<ExecStream>>> startExecAttached(
+      const std::string& execId, const ExecStart& start);
+  /// POST /exec/{id}/resize: the TTY of a running exec instance becomes `size`. NotFound when the
+  /// exec instance is unknown; the engine's error (a 5xx, Internal) when it has no TTY or has
+  /// exited.
+  boost::asio::awaitable<Result<void>> resizeExec(const std::string& execId, const TtySize& size);
   /// The exit code of a finished exec instance (FailedPrecondition while it still runs).
   boost::asio::awaitable<Result<int>> execExitCode(const std::string& execId);
 

@@ -2,7 +2,8 @@
 //
 // HTTP/1.1 client of the Docker Engine API over a unix socket or TCP. Request/response calls
 // share a keep-alive connection pool; each stream (logs follow, events, pull progress) owns a
-// connection of its own with no body limit. The API version is negotiated once with `/_ping`
+// connection of its own with no body limit; an upgraded request (exec start, attach) hands its
+// connection over as a raw bidirectional byte stream. The API version is negotiated once with `/_ping`
 // (`min(ours, the engine's)`) and prefixed on every path (`/v1.41/containers/json`).
 //
 //   auto client = ls::engine::Client::create(endpoint);
@@ -101,6 +102,51 @@ class ResponseStream {
   std::optional<Error> failed_;  // reported after the body bytes decoded before it
 };
 
+/// A connection the engine took over ("hijacked") after answering an upgrade request
+/// (`101 UPGRADED`, or `200` from engines that hijack without saying so): from then on a raw,
+/// bidirectional byte stream with no HTTP framing. What the bytes mean is the caller's business
+/// (exec start: multiplexed stdout/stderr frames without a TTY, raw terminal bytes with one).
+///
+/// Thread safety: as the Client. One `read` and one `write` may be in flight at the same time
+/// (from two coroutines on the loop thread); never two reads or two writes.
+class UpgradedConnection {
+ public:
+  /// `buffered` holds the stream bytes that arrived together with the response header.
+  UpgradedConnection(std::unique_ptr<Connection> conn, int status, Headers headers,
+                     std::string buffered, std::string where);
+  ~UpgradedConnection();
+  UpgradedConnection(const UpgradedConnection&) = delete;
+  UpgradedConnection& operator=(const UpgradedConnection&) = delete;
+
+  /// 101, or 2xx from an engine that hijacks without the upgrade status.
+  int status() const { return status_; }
+  std::string_view header(std::string_view name) const;
+
+  /// The next bytes from the engine (first those read past the response header), or nullopt
+  /// once the engine closed its sending side (for exec: the process exited and its output was
+  /// flushed). Unavailable on a transport error, Cancelled when the awaiting coroutine is
+  /// cancelled. No timeout.
+  boost::asio::awaitable<Result<std::optional<std::string>>> read();
+  /// Writes all of `data` (which must stay alive until the write completes). Unavailable when
+  /// the engine closed the connection (e.g. the process exited) or after `shutdownWrite`.
+  boost::asio::awaitable<Result<void>> write(std::string_view data);
+  /// Half-close: the engine reads EOF (for exec: the process's stdin is closed); reading goes
+  /// on. Idempotent.
+  Result<void> shutdownWrite();
+  /// Closes both directions; pending operations complete with an error. Idempotent.
+  void close();
+
+ private:
+  std::unique_ptr<Connection> conn_;
+  int status_ = 0;
+  Headers headers_;
+  std::string buffered_;
+  std::string where_;
+  bool eof_ = false;
+  bool writeShut_ = false;
+  bool closed_ = false;
+};
+
 class Client {
  public:
   /// A client for `endpoint`. No I/O happens until the first call.
@@ -129,6 +175,13 @@ class Client {
   /// A request whose body is read as a stream on a dedicated connection. Errors before the
   /// body (connection, non-2xx status with its message) come back as an Error.
   boost::asio::awaitable<Result<std::unique_ptr<ResponseStream>>> stream(Request req);
+
+  /// A request that asks the engine to hijack its connection (adds `Connection: Upgrade` and
+  /// `Upgrade: tcp`) on a dedicated connection. Once the engine answers 101 (or 2xx) the
+  /// connection is handed over as a raw duplex stream. Errors before that (connection, non-2xx
+  /// status with the engine's message, `timeout` waiting for the header) come back as an Error;
+  /// a header that is not an upgrade answer (1xx other than 101, 3xx) is Internal.
+  boost::asio::awaitable<Result<std::unique_ptr<UpgradedConnection>>> upgrade(Request req);
 
   /// Idle pooled connections (for tests and diagnostics).
   std::size_t idleConnections() const { return idle_.size(); }

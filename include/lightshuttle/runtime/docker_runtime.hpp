@@ -51,12 +51,109 @@ class DockerRuntime final : public Runtime {
   boost::asio::awaitable<Result<void>> pullImage(const std::string& reference, PullPolicy policy,
                                                  const ProgressCallback& onProgress) override;
   boost::asio::awaitable<Result<RemoveOutcome>> removeVolume(const std::string& name) override;
+  // --- Containers of the wider surface (docker_containers.cpp). Engine endpoints and specifics:
+  //  - kill: POST /containers/{id}/kill?signal=<canonical name>; the signal is validated
+  //    first (validateSignal; empty = SIGKILL). Conflict when the container is not running;
+  //  - wait: POST /containers/{id}/wait?condition=..., then inspect for OOMKilled, Error and
+  //    FinishedAt (not for Removed: the container is gone). No request timeout: only the
+  //    response header is bounded; cancel the caller to stop waiting;
+  //  - rename: POST /containers/{id}/rename?name= (InvalidArgument for a name the engine
+  //    refuses, before any request; Conflict when taken);
+  //  - pause / unpause: POST /containers/{id}/pause|unpause (Conflict in the wrong state);
+  //  - stats: GET /containers/{id}/stats?stream=0[&one-shot=1 on API 1.41+]; Conflict when the
+  //    container is not running; statsStream: stream=1, ending when the container stops;
+  //  - update: POST /containers/{id}/update (no call for an empty update); the engine's
+  //    warnings; InvalidArgument (400) for limits it refuses;
+  //  - top: GET /containers/{id}/top?ps_args= (InvalidArgument for an argument with whitespace:
+  //    the engine splits ps_args on spaces); changes: GET /containers/{id}/changes;
+  //  - portMappings / inspectDetailed: GET /containers/{id}/json (NetworkSettings.Ports with
+  //    exposed-only entries and sctp; the last health probe's output; pid while running);
+  //  - pruneContainers: POST /containers/prune without filters: every stopped container of the
+  //    engine, LightShuttle's or not;
+  //  - execStream: exec create + attached start; Stdout/Stderr events as the engine delivers
+  //    them, then one Exit with the code from GET /exec/{id}/json once it reports the process
+  //    stopped (polled; a missing code is an error, never 0). `request.timeout` bounds the
+  //    whole stream (Timeout).
+  boost::asio::awaitable<Result<void>> kill(const ContainerId& id,
+                                            const std::string& signal) override;
+  boost::asio::awaitable<Result<WaitOutcome>> wait(const ContainerId& id,
+                                                   WaitCondition condition) override;
+  boost::asio::awaitable<Result<void>> rename(const ContainerId& id,
+                                              const std::string& newName) override;
+  boost::asio::awaitable<Result<void>> pause(const ContainerId& id) override;
+  boost::asio::awaitable<Result<void>> unpause(const ContainerId& id) override;
+  boost::asio::awaitable<Result<StatsSample>> stats(const ContainerId& id) override;
+  boost::asio::awaitable<Result<std::unique_ptr<StatsStream>>> statsStream(
+      const ContainerId& id) override;
+  boost::asio::awaitable<Result<UpdateOutcome>> update(const ContainerId& id,
+                                                       const ResourceUpdate& update) override;
+  boost::asio::awaitable<Result<TopOutput>> top(const ContainerId& id,
+                                                const std::vector<std::string>& psArgs) override;
+  boost::asio::awaitable<Result<std::vector<FilesystemChange>>> changes(
+      const ContainerId& id) override;
+  boost::asio::awaitable<Result<std::vector<PortMapping>>> portMappings(
+      const ContainerId& id) override;
+  boost::asio::awaitable<Result<ContainerDetails>> inspectDetailed(const ContainerId& id) override;
+  boost::asio::awaitable<Result<PruneReport>> pruneContainers() override;
+  boost::asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> execStream(
+      const ContainerId& id, const ExecRequest& request) override;
   /// createExec -> startExec (attached, no TTY) -> exit code; each stream capped at
   /// kExecOutputCap bytes. NotFound (no such container), Conflict (not running), Timeout.
   boost::asio::awaitable<Result<ExecResult>> exec(const ContainerId& id,
                                                   const ExecRequest& request) override;
+  /// createExec -> start on a hijacked connection (101 UPGRADED) -> initial resize on engines
+  /// before API 1.42 (newer ones get ConsoleSize). NotFound (no such container), Conflict (not
+  /// running).
+  boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> execInteractive(
+      const ContainerId& id, const InteractiveExecRequest& request) override;
   boost::asio::awaitable<Result<std::string>> buildImage(const BuildImage& build,
                                                          const ProgressCallback& onProgress) override;
+  // --- Archives and images (docker_images.cpp) ---
+  /// HEAD /containers/{id}/archive?path= (the X-Docker-Container-Path-Stat header).
+  boost::asio::awaitable<Result<PathStat>> archiveHead(const ContainerId& id,
+                                                       const std::string& path) override;
+  /// archiveHead, then GET /containers/{id}/archive?path= streamed.
+  boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> archiveGet(
+      const ContainerId& id, const std::string& path) override;
+  /// archiveHead (a path that is neither a directory nor a symlink is InvalidArgument on every
+  /// engine version), then PUT /containers/{id}/archive with the tar.
+  boost::asio::awaitable<Result<void>> archivePut(const ContainerId& id, const std::string& path,
+                                                  const std::string& tar,
+                                                  const ArchivePutOptions& options) override;
+  /// GET /containers/{id}/export streamed.
+  boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> exportContainer(
+      const ContainerId& id) override;
+  /// POST /commit (pauses the container unless `options.pause` is false, as Docker does).
+  boost::asio::awaitable<Result<std::string>> commit(const ContainerId& id,
+                                                     const CommitOptions& options) override;
+  /// GET /images/json.
+  boost::asio::awaitable<Result<std::vector<ImageSummary>>> listImages() override;
+  /// GET /images/{name}/json.
+  boost::asio::awaitable<Result<ImageDetails>> inspectImage(const std::string& reference) override;
+  /// GET /images/{name}/history.
+  boost::asio::awaitable<Result<std::vector<ImageHistoryEntry>>> imageHistory(
+      const std::string& reference) override;
+  /// POST /images/{source}/tag?repo=&tag= ("repo@sha256:..." targets are InvalidArgument).
+  boost::asio::awaitable<Result<void>> tagImage(const std::string& source,
+                                                const std::string& target) override;
+  /// DELETE /images/{name}?force=: the untagged references and the deleted ids, in the
+  /// engine's order. NotFound (not AlreadyRemoved: the caller named this image), Conflict.
+  boost::asio::awaitable<Result<std::vector<std::string>>> removeImage(const std::string& reference,
+                                                                      bool force) override;
+  /// POST /images/prune with the dangling filter.
+  boost::asio::awaitable<Result<PruneReport>> pruneImages() override;
+  /// GET /images/get?names=... streamed.
+  boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> saveImages(
+      const std::vector<std::string>& references) override;
+  /// POST /images/load with the tar; progress lines reach `onProgress`.
+  boost::asio::awaitable<Result<std::vector<std::string>>> loadImages(
+      const std::string& tar, const ProgressCallback& onProgress) override;
+  /// POST /images/create?fromSrc=- with the root filesystem tar (never /images/load).
+  boost::asio::awaitable<Result<std::string>> importImage(const std::string& rootfsTar,
+                                                          const std::string& reference) override;
+  /// POST /images/create?fromImage=&tag=: Status events, then one Done with the digest.
+  boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> pullStream(
+      const std::string& reference) override;
 
  private:
   struct Impl;

@@ -82,6 +82,18 @@ enum class Op {
   Pull,
   Build,
   Exec,
+  Kill,
+  Wait,
+  Rename,
+  Pause,
+  Unpause,
+  PortMappings,
+  InspectDetailed,
+  PruneContainers,
+  ExecStream,
+  ListImages,
+  TagImage,
+  RemoveImage,
 };
 
 /// Lowercase name of an operation ("start", "wait_healthy", ...).
@@ -144,8 +156,9 @@ struct Failure {
 };
 
 /// One entry of the call log. `argument` is the container name for container operations (the
-/// id or name as given when it names no container), the project for network, list and event
-/// calls, the image reference for pulls and the tag for builds.
+/// id or name as given when it names no container; the name before a rename), the project for
+/// network, list and event calls, the image reference for pulls, tag and remove (the source for
+/// tags), the tag for builds, and empty for listImages and pruneContainers.
 struct Call {
   Op op = Op::Start;
   std::string argument;
@@ -222,6 +235,59 @@ class MemoryRuntime final : public Runtime {
       const BuildImage& build, const ProgressCallback& onProgress) override;
   boost::asio::awaitable<Result<ExecResult>> exec(const ContainerId& id,
                                                   const ExecRequest& request) override;
+
+  // The wider surface (operations.hpp). Specifics of this backend:
+  //  - kill: the signal is validated first (InvalidArgument; empty = SIGKILL), then NotFound,
+  //    then Conflict unless running. A running container exits with 128+N (SIGKILL: 137) —
+  //    except for SIGTERM when its Behaviour ignores SIGTERM, and for the non-terminating
+  //    SIGCHLD, SIGWINCH, SIGURG and SIGCONT, which change nothing. SIGSTOP freezes it like
+  //    `pause` (SIGCONT or `unpause` thaws it). A frozen container gets SIGKILL at once; other
+  //    terminating signals wait until it is thawed;
+  //  - wait: NotRunning returns at once for a stopped container, otherwise all conditions wait
+  //    (in virtual time) for the exit or the removal; the reason comes from classifyExit. As
+  //    with DockerRuntime, a container removed meanwhile gives only its exit code (no OOM, no
+  //    finish time). Cancellable;
+  //  - rename: InvalidArgument for a name the engine refuses or the current name, Conflict when
+  //    another container has it; scripts keyed by the old name no longer apply to exec;
+  //  - pause / unpause: Conflict in the wrong state. A frozen container shows `paused` (state
+  //    Starting, like the engine's paused) in inspect and listManaged, is not ready for
+  //    waitHealthy, refuses exec (Conflict), and its scripted actions (logs, health, exits, a
+  //    stop's shutdown) wait: they happen later by the time it was frozen. `stop` cannot reach
+  //    a frozen process: it is killed (137) after the grace. Health probes are not modelled;
+  //  - portMappings / inspectDetailed: the allocated bindings (none once stopped); one network
+  //    attachment (the project's, with the resource as alias and a fake 172.30.x.y address
+  //    while not stopped); a pid while running; the labels the engine would carry;
+  //  - pruneContainers: removes every stopped container (`destroy` events);
+  //  - execStream: the same checks and script as `exec` (paused: Conflict); Stdout then Stderr
+  //    (each when not empty, uncapped), then Exit, all at once;
+  //  - images: a local image is an id ("sha256:" + 64 hex digits) with tags. listImages lists
+  //    them (untagged ones too); tagImage points a reference at the image a source names (a
+  //    tag, an id or a unique id prefix); removeImage untags a tag (and deletes the image with
+  //    its last tag), or deletes an image by id with every tag, returning the untagged
+  //    references and the deleted id. Conflict as the engine: a last tag or an image used by a
+  //    container (force overrides it, except by id for a running one), an id with several
+  //    tags (without force).
+  // Not supported (Unsupported): stats, statsStream, update, top, changes, archives, export,
+  // commit, and the other image operations.
+  boost::asio::awaitable<Result<void>> kill(const ContainerId& id,
+                                            const std::string& signal) override;
+  boost::asio::awaitable<Result<WaitOutcome>> wait(const ContainerId& id,
+                                                   WaitCondition condition) override;
+  boost::asio::awaitable<Result<void>> rename(const ContainerId& id,
+                                              const std::string& newName) override;
+  boost::asio::awaitable<Result<void>> pause(const ContainerId& id) override;
+  boost::asio::awaitable<Result<void>> unpause(const ContainerId& id) override;
+  boost::asio::awaitable<Result<std::vector<PortMapping>>> portMappings(
+      const ContainerId& id) override;
+  boost::asio::awaitable<Result<ContainerDetails>> inspectDetailed(const ContainerId& id) override;
+  boost::asio::awaitable<Result<PruneReport>> pruneContainers() override;
+  boost::asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> execStream(
+      const ContainerId& id, const ExecRequest& request) override;
+  boost::asio::awaitable<Result<std::vector<ImageSummary>>> listImages() override;
+  boost::asio::awaitable<Result<void>> tagImage(const std::string& source,
+                                                const std::string& target) override;
+  boost::asio::awaitable<Result<std::vector<std::string>>> removeImage(const std::string& reference,
+                                                                       bool force) override;
 
   // --- Images --------------------------------------------------------------------------------
   // References without a tag or digest mean ":latest".

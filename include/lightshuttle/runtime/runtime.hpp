@@ -186,7 +186,7 @@ struct ExecChunk {
 };
 
 /// A running interactive exec (`Runtime::execInteractive`). The process runs until it exits on
-/// its own: closing the session only detaches (with a TTY the process gets SIGHUP).
+/// its own: closing the session only detaches (the process may keep running).
 ///
 /// Threading: one `read` and one `write` (or `resize`) may be in flight at the same time, from
 /// coroutines on the runtime's loop thread. The session must not outlive the runtime.
@@ -197,8 +197,9 @@ class ExecSession {
   /// FailedPrecondition when stdin is not attached or already closed; Unavailable once the
   /// process has exited.
   virtual boost::asio::awaitable<Result<void>> write(std::string_view bytes) = 0;
-  /// Closes the process's stdin (it reads EOF); output keeps coming. Idempotent; a no-op when
-  /// stdin is not attached.
+  /// Ends the process's input (it reads EOF); output keeps coming. With a TTY this types the
+  /// terminal's end-of-file (^D, twice after a partial line), as a user would: a command that put
+  /// its terminal in raw mode reads it as a byte. Idempotent; a no-op when stdin is not attached.
   virtual boost::asio::awaitable<Result<void>> closeStdin() = 0;
   /// The next piece of output in emission order, or nullopt once the process has exited and its
   /// output has been delivered. Unavailable when the connection to the engine breaks.

@@ -50,7 +50,14 @@ struct BuildImage {
 
 using ImageSource = std::variant<PullImage, BuildImage>;
 
-enum class Protocol { Tcp, Udp };
+/// Sctp only comes from the engine (a port the image exposes, `portMappings`, `inspectDetailed`):
+/// manifests publish tcp and udp.
+enum class Protocol { Tcp, Udp, Sctp };
+
+/// "tcp", "udp", "sctp".
+constexpr const char* protocolName(Protocol p) noexcept {
+  return p == Protocol::Udp ? "udp" : p == Protocol::Sctp ? "sctp" : "tcp";
+}
 
 struct PortBinding {
   std::uint16_t containerPort = 0;
@@ -121,6 +128,8 @@ struct ContainerStatus {
   bool hasHealthcheck = false;
   std::optional<int> exitCode;  ///< set when Stopped
   bool oomKilled = false;
+  /// Frozen by `Runtime::pause` (state is then Starting: not running until unpaused).
+  bool paused = false;
   std::optional<std::chrono::system_clock::time_point> startedAt;
   std::optional<std::chrono::system_clock::time_point> finishedAt;
   /// Published ports as the engine allocated them (host port filled in).

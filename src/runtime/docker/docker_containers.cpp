@@ -1,4 +1,445 @@
-// DockerRuntime: the containers operations of the wider Runtime surface (operations.hpp).
-#include "runtime/docker/docker_impl.hpp"
+// DockerRuntime: the containers operations of the wider Runtime surface (operations.hpp): kill,
+// wait, rename, pause, stats, update, top, changes, ports, rich inspect, prune, streamed exec.
+#include <fmt/core.h>
 
-namespace ls::runtime {}  // namespace ls::runtime
+#include <algorithm>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <variant>
+
+#include "engine/api_containers.hpp"
+#include "runtime/docker/docker_impl.hpp"
+#include "runtime/docker/spec_mapping.hpp"
+
+namespace ls::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string q(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
+
+std::chrono::system_clock::time_point toSys(const engine::Timestamp& t) {
+  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(t);
+}
+
+StatsSample toSample(const engine::StatsSnapshot& s) {
+  StatsSample out;
+  out.cpuTotalNs = s.cpuTotalNs;
+  out.cpuSystemNs = s.systemCpuNs;
+  out.onlineCpus = s.onlineCpus;
+  out.memoryUsedBytes = s.memoryUsed;
+  out.memoryLimitBytes = s.memoryLimit;
+  out.networkRxBytes = s.networkRx;
+  out.networkTxBytes = s.networkTx;
+  out.blockReadBytes = s.blockRead;
+  out.blockWriteBytes = s.blockWrite;
+  out.pidsCurrent = s.pidsCurrent;
+  out.pidsLimit = s.pidsLimit;
+  if (s.read) {
+    out.timestamp = toSys(*s.read);
+  }
+  return out;
+}
+
+Protocol toProtocol(const std::string& p) {
+  if (p == "udp") {
+    return Protocol::Udp;
+  }
+  return p == "sctp" ? Protocol::Sctp : Protocol::Tcp;
+}
+
+std::vector<PortMapping> toPortMappings(const std::vector<engine::PortEntry>& ports) {
+  std::vector<PortMapping> out;
+  out.reserve(ports.size());
+  for (const auto& p : ports) {
+    PortMapping m;
+    m.containerPort = p.containerPort;
+    m.protocol = toProtocol(p.protocol);
+    m.hostIp = p.hostIp;
+    m.hostPort = p.hostPort;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::string restartPolicyName(RestartPolicy::Mode m) {
+  switch (m) {
+    case RestartPolicy::Mode::No:
+      return "no";
+    case RestartPolicy::Mode::OnFailure:
+      return "on-failure";
+    case RestartPolicy::Mode::Always:
+      return "always";
+  }
+  return "no";
+}
+
+engine::ResourcesUpdate toEngineUpdate(const ResourceUpdate& u) {
+  engine::ResourcesUpdate out;
+  out.cpuShares = u.cpuShares;
+  out.cpuPeriod = u.cpuPeriod;
+  out.cpuQuota = u.cpuQuota;
+  out.cpusetCpus = u.cpusetCpus;
+  out.cpusetMems = u.cpusetMems;
+  out.memory = u.memoryBytes;
+  out.memorySwap = u.memorySwapBytes;
+  out.memoryReservation = u.memoryReservationBytes;
+  out.pidsLimit = u.pidsLimit;
+  out.blkioWeight = u.blkioWeight;
+  if (u.restartPolicy) {
+    out.restartPolicy = restartPolicyName(u.restartPolicy->mode);
+    out.restartMaxRetries = u.restartPolicy->maxRetries.value_or(0);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stats as a stream: one sample per engine message; the empty message the engine sends for a
+// container that is not running (any more) ends it.
+
+class DockerStatsStream final : public StatsStream {
+ public:
+  explicit DockerStatsStream(std::unique_ptr<engine::StatsReader> reader)
+      : reader_(std::move(reader)) {}
+  ~DockerStatsStream() override { reader_->close(); }
+
+  asio::awaitable<Result<std::optional<StatsSample>>> next() override {
+    if (done_) {
+      co_return std::optional<StatsSample>();
+    }
+    Result<std::optional<engine::StatsSnapshot>> snap = co_await reader_->next();
+    if (!snap) {
+      if (closed_) {
+        co_return std::optional<StatsSample>();
+      }
+      co_return std::move(snap).error().context("reading container stats");
+    }
+    if (!*snap || !(*snap)->read) {
+      done_ = true;
+      reader_->close();
+      co_return std::optional<StatsSample>();
+    }
+    co_return std::optional<StatsSample>(toSample(**snap));
+  }
+
+  void close() override {
+    closed_ = true;
+    done_ = true;
+    reader_->close();
+  }
+
+ private:
+  std::unique_ptr<engine::StatsReader> reader_;
+  bool done_ = false;
+  bool closed_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Streamed exec: output chunks as the engine delivers them, then one Exit.
+
+class DockerExecEventStream final : public ExecEventStream {
+ public:
+  DockerExecEventStream(engine::Client& client, Clock& clock, std::string containerId,
+                        std::string execId, std::unique_ptr<engine::LogStream> output,
+                        std::chrono::nanoseconds timeout)
+      : client_(client),
+        clock_(clock),
+        containerId_(std::move(containerId)),
+        execId_(std::move(execId)),
+        output_(std::move(output)),
+        timeout_(timeout) {
+    if (timeout > std::chrono::nanoseconds::zero()) {
+      deadline_ = clock.steady() + timeout;
+    }
+  }
+  ~DockerExecEventStream() override { output_->close(); }
+
+  asio::awaitable<Result<std::optional<ExecEvent>>> next() override {
+    using namespace asio::experimental::awaitable_operators;
+    if (closed_) {
+      co_return Error(Errc::Cancelled,
+                      "the exec stream of container " + q(containerId_) + " was closed");
+    }
+    if (done_) {
+      co_return std::optional<ExecEvent>();
+    }
+    if (!deadline_) {
+      co_return co_await step();
+    }
+    auto work = step();
+    auto timer = clock_.sleepUntil(*deadline_);
+    std::variant<Result<std::optional<ExecEvent>>, Result<void>> first =
+        co_await (std::move(work) || std::move(timer));
+    if (first.index() == 0) {
+      co_return std::get<0>(std::move(first));
+    }
+    Result<void> slept = std::get<1>(std::move(first));
+    if (!slept) {
+      co_return std::move(slept).error();  // cancelled
+    }
+    done_ = true;
+    output_->close();
+    co_return Error(Errc::Timeout,
+                    fmt::format("exec in container '{}' did not finish within {:g}s", containerId_,
+                                std::chrono::duration<double>(timeout_).count()));
+  }
+
+  void close() override {
+    closed_ = true;
+    output_->close();
+  }
+
+ private:
+  asio::awaitable<Result<std::optional<ExecEvent>>> step() {
+    const std::string what = "reading the output of an exec in container " + q(containerId_);
+    if (!outputEnded_) {
+      Result<std::optional<engine::LogChunk>> chunk = co_await output_->next();
+      if (!chunk) {
+        done_ = true;
+        output_->close();
+        co_return std::move(chunk).error().context(what);
+      }
+      if (chunk->has_value()) {
+        ExecEvent e;
+        e.kind = (*chunk)->stream == engine::StreamKind::Stderr ? ExecEvent::Kind::Stderr
+                                                                : ExecEvent::Kind::Stdout;
+        e.bytes = std::move((*chunk)->bytes);
+        co_return std::optional<ExecEvent>(std::move(e));
+      }
+      outputEnded_ = true;
+      output_->close();
+    }
+    // The output ends when the process has closed it; the engine records the exit a moment
+    // later (or much later, when the process keeps running without its output).
+    engine::ContainersApi ops(client_);
+    auto backoff = 5ms;
+    for (;;) {
+      Result<engine::ExecState> state = co_await ops.inspectExec(execId_);
+      if (!state) {
+        done_ = true;
+        co_return std::move(state).error().context(what);
+      }
+      if (!state->running) {
+        done_ = true;
+        if (!state->exitCode) {
+          co_return Error(Errc::Internal,
+                          "the engine reported no exit code for an exec in container " +
+                              q(containerId_) + " that is not running");
+        }
+        ExecEvent e;
+        e.kind = ExecEvent::Kind::Exit;
+        e.exitCode = *state->exitCode;
+        co_return std::optional<ExecEvent>(std::move(e));
+      }
+      LS_CO_TRY(co_await clock_.sleepFor(backoff));
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, 250ms);
+    }
+  }
+
+  engine::Client& client_;
+  Clock& clock_;
+  std::string containerId_;
+  std::string execId_;
+  std::unique_ptr<engine::LogStream> output_;
+  std::chrono::nanoseconds timeout_;
+  std::optional<Clock::SteadyTime> deadline_;
+  bool outputEnded_ = false;
+  bool done_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+asio::awaitable<Result<void>> DockerRuntime::kill(const ContainerId& id,
+                                                  const std::string& signal) {
+  std::string name = "SIGKILL";
+  if (!signal.empty()) {
+    Result<Signal> sig = validateSignal(signal);
+    if (!sig) {
+      co_return std::move(sig).error().context("kill container " + q(id.value));
+    }
+    name = sig->name;
+  }
+  engine::ContainersApi ops(impl_->client);
+  co_return co_await ops.kill(id.value, name);
+}
+
+asio::awaitable<Result<WaitOutcome>> DockerRuntime::wait(const ContainerId& id,
+                                                         WaitCondition condition) {
+  engine::ContainersApi ops(impl_->client);
+  const std::string cond(waitConditionName(condition));
+  LS_CO_ASSIGN_OR_RETURN(int code, co_await ops.wait(id.value, cond));
+  if (condition == WaitCondition::Removed) {
+    co_return classifyExit(code, false, "", std::nullopt);
+  }
+  Result<engine::ContainerInfo> info = co_await impl_->api.inspectContainer(id.value);
+  if (!info) {
+    if (info.error().code() == Errc::NotFound) {
+      co_return classifyExit(code, false, "", std::nullopt);  // removed right after exiting
+    }
+    co_return std::move(info).error();
+  }
+  std::optional<std::chrono::system_clock::time_point> finished;
+  if (info->state.finishedAt) {
+    finished = toSys(*info->state.finishedAt);
+  }
+  // NOTE: the code is the wait's (the exit it saw), even if the container restarted since.
+  co_return classifyExit(code, info->state.oomKilled, info->state.error, finished);
+}
+
+asio::awaitable<Result<void>> DockerRuntime::rename(const ContainerId& id,
+                                                    const std::string& newName) {
+  engine::ContainersApi ops(impl_->client);
+  co_return co_await ops.rename(id.value, newName);
+}
+
+asio::awaitable<Result<void>> DockerRuntime::pause(const ContainerId& id) {
+  engine::ContainersApi ops(impl_->client);
+  co_return co_await ops.pause(id.value);
+}
+
+asio::awaitable<Result<void>> DockerRuntime::unpause(const ContainerId& id) {
+  engine::ContainersApi ops(impl_->client);
+  co_return co_await ops.unpause(id.value);
+}
+
+asio::awaitable<Result<StatsSample>> DockerRuntime::stats(const ContainerId& id) {
+  engine::ContainersApi ops(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(engine::StatsSnapshot snap, co_await ops.stats(id.value));
+  if (!snap.read) {
+    co_return Error(Errc::Conflict,
+                    "read stats of container " + q(id.value) + ": it is not running");
+  }
+  co_return toSample(snap);
+}
+
+asio::awaitable<Result<std::unique_ptr<StatsStream>>> DockerRuntime::statsStream(
+    const ContainerId& id) {
+  engine::ContainersApi ops(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(std::unique_ptr<engine::StatsReader> reader,
+                         co_await ops.statsStream(id.value));
+  co_return std::make_unique<DockerStatsStream>(std::move(reader));
+}
+
+asio::awaitable<Result<UpdateOutcome>> DockerRuntime::update(const ContainerId& id,
+                                                             const ResourceUpdate& update) {
+  if (update.empty()) {
+    co_return UpdateOutcome{};
+  }
+  engine::ContainersApi ops(impl_->client);
+  const engine::ResourcesUpdate body = toEngineUpdate(update);
+  LS_CO_ASSIGN_OR_RETURN(std::vector<std::string> warnings, co_await ops.update(id.value, body));
+  UpdateOutcome out;
+  out.warnings = std::move(warnings);
+  co_return out;
+}
+
+asio::awaitable<Result<TopOutput>> DockerRuntime::top(const ContainerId& id,
+                                                      const std::vector<std::string>& psArgs) {
+  std::string joined;
+  for (const auto& a : psArgs) {
+    // The engine splits ps_args on spaces: an argument with whitespace cannot be passed as one.
+    if (a.empty() || a.find_first_of(" \t\r\n") != std::string::npos) {
+      co_return Error(Errc::InvalidArgument, "list processes of container " + q(id.value) +
+                                                 ": ps argument " + q(a) +
+                                                 " is empty or has whitespace");
+    }
+    joined += (joined.empty() ? "" : " ") + a;
+  }
+  engine::ContainersApi ops(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(engine::TopResult top, co_await ops.top(id.value, joined));
+  TopOutput out;
+  out.titles = std::move(top.titles);
+  out.processes = std::move(top.processes);
+  co_return out;
+}
+
+asio::awaitable<Result<std::vector<FilesystemChange>>> DockerRuntime::changes(
+    const ContainerId& id) {
+  engine::ContainersApi ops(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(std::vector<engine::FilesystemDiff> diffs, co_await ops.changes(id.value));
+  std::vector<FilesystemChange> out;
+  out.reserve(diffs.size());
+  for (auto& d : diffs) {
+    FilesystemChange c;
+    c.path = std::move(d.path);
+    switch (d.kind) {
+      case engine::FilesystemDiff::Kind::Modified:
+        c.kind = FilesystemChange::Kind::Modified;
+        break;
+      case engine::FilesystemDiff::Kind::Added:
+        c.kind = FilesystemChange::Kind::Added;
+        break;
+      case engine::FilesystemDiff::Kind::Deleted:
+        c.kind = FilesystemChange::Kind::Deleted;
+        break;
+    }
+    out.push_back(std::move(c));
+  }
+  co_return out;
+}
+
+asio::awaitable<Result<std::vector<PortMapping>>> DockerRuntime::portMappings(
+    const ContainerId& id) {
+  engine::ContainersApi ops(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(engine::ContainerDetail detail, co_await ops.inspect(id.value));
+  co_return toPortMappings(detail.ports);
+}
+
+asio::awaitable<Result<ContainerDetails>> DockerRuntime::inspectDetailed(const ContainerId& id) {
+  engine::ContainersApi ops(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(engine::ContainerDetail detail, co_await ops.inspect(id.value));
+  const engine::ContainerInfo& info = detail.info;
+  ContainerDetails out;
+  out.status = detail::toStatus(info);
+  out.name = info.name;
+  out.image = info.image;
+  out.ports = toPortMappings(detail.ports);
+  for (const auto& [network, attachment] : info.networks) {
+    NetworkAttachment a;
+    a.network = network;
+    a.aliases = attachment.aliases;
+    a.ipv4 = attachment.ipAddress;
+    out.networks.push_back(std::move(a));
+  }
+  const std::string& health = info.state.health;
+  out.health.status = health.empty() ? "none" : health;
+  out.health.failingStreak = info.state.failingStreak;
+  out.health.lastOutput = detail.healthLastOutput;
+  if (info.state.running && info.state.pid > 0) {
+    out.pid = info.state.pid;
+  }
+  out.labels = info.labels;
+  co_return out;
+}
+
+asio::awaitable<Result<PruneReport>> DockerRuntime::pruneContainers() {
+  engine::ContainersApi ops(impl_->client);
+  const std::map<std::string, std::vector<std::string>> noFilters;
+  LS_CO_ASSIGN_OR_RETURN(engine::ContainerPruneResult pruned, co_await ops.prune(noFilters));
+  PruneReport out;
+  out.deleted = std::move(pruned.deleted);
+  out.spaceReclaimed = pruned.spaceReclaimed;
+  co_return out;
+}
+
+asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> DockerRuntime::execStream(
+    const ContainerId& id, const ExecRequest& request) {
+  auto& d = *impl_;
+  if (request.cmd.empty()) {
+    co_return Error(Errc::InvalidArgument, "exec in container " + q(id.value) + ": empty command");
+  }
+  engine::ExecCreate create;
+  create.cmd = request.cmd;
+  create.env = request.env;
+  create.workingDir = request.workingDir;
+  create.user = request.user;
+  LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await d.api.createExec(id.value, create));
+  LS_CO_ASSIGN_OR_RETURN(std::unique_ptr<engine::LogStream> output,
+                         co_await d.api.startExec(execId));
+  co_return std::make_unique<DockerExecEventStream>(d.client, d.clock, id.value, std::move(execId),
+                                                    std::move(output), request.timeout);
+}
+
+}  // namespace ls::runtime

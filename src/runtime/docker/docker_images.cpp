@@ -1,4 +1,315 @@
-// DockerRuntime: the images operations of the wider Runtime surface (operations.hpp).
+// DockerRuntime: the archive and image operations of the wider Runtime surface (operations.hpp),
+// over engine::ImagesApi (engine/api_images.hpp).
+#include <chrono>
+
+#include "engine/api_images.hpp"
+#include "lightshuttle/engine/api.hpp"
 #include "runtime/docker/docker_impl.hpp"
 
-namespace ls::runtime {}  // namespace ls::runtime
+namespace ls::runtime {
+namespace {
+
+std::chrono::system_clock::time_point fromUnixSeconds(std::int64_t s) {
+  return std::chrono::system_clock::time_point(std::chrono::seconds(s));
+}
+
+std::string_view trimNewlines(std::string_view s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+/// A streamed response body (a tar) as a ByteStream.
+class EngineByteStream final : public ByteStream {
+ public:
+  explicit EngineByteStream(std::unique_ptr<engine::ResponseStream> body)
+      : body_(std::move(body)) {}
+
+  asio::awaitable<Result<std::optional<std::string>>> next() override {
+    for (;;) {
+      LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await body_->next());
+      if (!piece || !piece->empty()) {
+        co_return piece;
+      }
+    }
+  }
+  void close() override { body_->close(); }
+
+ private:
+  std::unique_ptr<engine::ResponseStream> body_;
+};
+
+/// A pull's progress as Status events, then one Done once the engine ended the stream cleanly.
+/// An error inside the stream is returned (again on every later call), never followed by Done.
+class EnginePullStream final : public PullStream {
+ public:
+  EnginePullStream(std::unique_ptr<engine::ProgressStream> stream, std::string reference)
+      : stream_(std::move(stream)), reference_(std::move(reference)) {}
+
+  asio::awaitable<Result<std::optional<PullEvent>>> next() override {
+    if (failed_) {
+      co_return *failed_;
+    }
+    if (done_) {
+      co_return std::optional<PullEvent>();
+    }
+    auto m = co_await stream_->next();
+    if (!m) {
+      failed_ = m.error();
+      co_return std::move(m).error();
+    }
+    PullEvent ev;
+    if (!*m) {
+      done_ = true;
+      ev.kind = PullEvent::Kind::Done;
+      ev.reference = reference_;
+      ev.digest = digest_;
+      co_return std::optional<PullEvent>(std::move(ev));
+    }
+    const engine::ProgressMessage& p = **m;
+    if (auto digest = engine::digestFromStatus(p.status)) {
+      digest_ = std::move(*digest);
+    }
+    ev.kind = PullEvent::Kind::Status;
+    ev.progress = ImageProgress{.image = reference_,
+                                .id = p.id,
+                                .status = p.status,
+                                .current = p.current,
+                                .total = p.total};
+    co_return std::optional<PullEvent>(std::move(ev));
+  }
+  void close() override { stream_->close(); }
+
+ private:
+  std::unique_ptr<engine::ProgressStream> stream_;
+  std::string reference_;
+  std::string digest_;
+  std::optional<Error> failed_;
+  bool done_ = false;
+};
+
+std::string containerPath(const ContainerId& id, const std::string& path) {
+  return "'" + path + "' of container '" + id.value + "'";
+}
+
+}  // namespace
+
+// --- archives, export, commit ----------------------------------------------------------------
+
+asio::awaitable<Result<PathStat>> DockerRuntime::archiveHead(const ContainerId& id,
+                                                             const std::string& path) {
+  engine::ImagesApi images(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(std::string header, co_await images.archiveHead(id.value, path));
+  auto stat = decodePathStat(header);
+  if (!stat) {
+    co_return std::move(stat).error().context("stat " + containerPath(id, path));
+  }
+  co_return std::move(stat).value();
+}
+
+asio::awaitable<Result<std::unique_ptr<ByteStream>>> DockerRuntime::archiveGet(
+    const ContainerId& id, const std::string& path) {
+  // NOTE: the stat first, so that a missing path is NotFound before any byte is streamed.
+  LS_CO_TRY(co_await archiveHead(id, path));
+  engine::ImagesApi images(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(auto body, co_await images.archiveGet(id.value, path));
+  co_return std::unique_ptr<ByteStream>(std::make_unique<EngineByteStream>(std::move(body)));
+}
+
+asio::awaitable<Result<void>> DockerRuntime::archivePut(const ContainerId& id,
+                                                        const std::string& path,
+                                                        const std::string& tar,
+                                                        const ArchivePutOptions& options) {
+  // Engines before API 1.42 answer 500 for an extraction point that is not a directory: the
+  // stat makes it InvalidArgument everywhere (a symlink is left to the engine, which follows it).
+  LS_CO_ASSIGN_OR_RETURN(PathStat stat, co_await archiveHead(id, path));
+  if (!stat.isDirectory() && !stat.isSymlink()) {
+    co_return Error(Errc::InvalidArgument,
+                    "copy into " + containerPath(id, path) + ": not a directory");
+  }
+  engine::ImagesApi images(impl_->client);
+  const engine::ArchivePutParams params{.noOverwriteDirNonDir = options.noOverwriteDirNonDir,
+                                        .copyUidGid = options.copyUidGid};
+  std::string body = tar;
+  co_return co_await images.archivePut(id.value, path, std::move(body), params);
+}
+
+asio::awaitable<Result<std::unique_ptr<ByteStream>>> DockerRuntime::exportContainer(
+    const ContainerId& id) {
+  engine::ImagesApi images(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(auto body, co_await images.exportContainer(id.value));
+  co_return std::unique_ptr<ByteStream>(std::make_unique<EngineByteStream>(std::move(body)));
+}
+
+asio::awaitable<Result<std::string>> DockerRuntime::commit(const ContainerId& id,
+                                                           const CommitOptions& options) {
+  engine::ImagesApi images(impl_->client);
+  engine::CommitParams params;
+  params.container = id.value;
+  params.repo = options.repo;
+  params.tag = options.tag;
+  params.comment = options.comment;
+  params.author = options.author;
+  params.pause = options.pause;
+  params.changes = options.changes;
+  co_return co_await images.commit(params);
+}
+
+// --- images ----------------------------------------------------------------------------------
+
+asio::awaitable<Result<std::vector<ImageSummary>>> DockerRuntime::listImages() {
+  engine::ImagesApi images(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(std::vector<engine::ImageListItem> items, co_await images.listImages());
+  std::vector<ImageSummary> out;
+  out.reserve(items.size());
+  for (auto& i : items) {
+    ImageSummary s;
+    s.id = std::move(i.id);
+    s.repoTags = std::move(i.repoTags);
+    s.repoDigests = std::move(i.repoDigests);
+    s.sizeBytes = i.size;
+    s.created = fromUnixSeconds(i.created);
+    s.labels = std::move(i.labels);
+    out.push_back(std::move(s));
+  }
+  co_return out;
+}
+
+asio::awaitable<Result<ImageDetails>> DockerRuntime::inspectImage(const std::string& reference) {
+  engine::ImagesApi images(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(engine::ImageInspect i, co_await images.inspectImage(reference));
+  ImageDetails d;
+  d.id = std::move(i.id);
+  d.repoTags = std::move(i.repoTags);
+  d.repoDigests = std::move(i.repoDigests);
+  d.architecture = std::move(i.architecture);
+  d.os = std::move(i.os);
+  d.sizeBytes = i.size;
+  d.created = std::move(i.created);
+  d.author = std::move(i.author);
+  d.comment = std::move(i.comment);
+  d.env = std::move(i.env);
+  d.cmd = std::move(i.cmd);
+  d.entrypoint = std::move(i.entrypoint);
+  d.workingDir = std::move(i.workingDir);
+  d.user = std::move(i.user);
+  d.labels = std::move(i.labels);
+  d.layers = std::move(i.layers);
+  co_return d;
+}
+
+asio::awaitable<Result<std::vector<ImageHistoryEntry>>> DockerRuntime::imageHistory(
+    const std::string& reference) {
+  engine::ImagesApi images(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(std::vector<engine::ImageHistoryItem> items,
+                         co_await images.imageHistory(reference));
+  std::vector<ImageHistoryEntry> out;
+  out.reserve(items.size());
+  for (auto& i : items) {
+    ImageHistoryEntry e;
+    e.id = std::move(i.id);
+    e.created = fromUnixSeconds(i.created);
+    e.createdBy = std::move(i.createdBy);
+    e.tags = std::move(i.tags);
+    e.sizeBytes = i.size;
+    e.comment = std::move(i.comment);
+    out.push_back(std::move(e));
+  }
+  co_return out;
+}
+
+asio::awaitable<Result<void>> DockerRuntime::tagImage(const std::string& source,
+                                                      const std::string& target) {
+  if (source.empty()) {
+    co_return Error(Errc::InvalidArgument, "tag image: empty source image");
+  }
+  auto split = engine::splitTagTarget(target);
+  if (!split) {
+    co_return std::move(split).error().context("tag image '" + source + "'");
+  }
+  engine::ImagesApi images(impl_->client);
+  const engine::TagTarget to = std::move(split).value();
+  co_return co_await images.tagImage(source, to);
+}
+
+asio::awaitable<Result<std::vector<std::string>>> DockerRuntime::removeImage(
+    const std::string& reference, bool force) {
+  engine::ImagesApi images(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(std::vector<engine::ImageDeleteItem> items,
+                         co_await images.removeImage(reference, force));
+  std::vector<std::string> out;
+  out.reserve(items.size());
+  for (auto& i : items) {
+    out.push_back(i.untagged.empty() ? std::move(i.deleted) : std::move(i.untagged));
+  }
+  co_return out;
+}
+
+asio::awaitable<Result<PruneReport>> DockerRuntime::pruneImages() {
+  engine::ImagesApi images(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(engine::ImagePruneResult r, co_await images.pruneImages());
+  PruneReport out;
+  out.spaceReclaimed = r.spaceReclaimed;
+  for (auto& i : r.items) {
+    out.deleted.push_back(i.untagged.empty() ? std::move(i.deleted) : std::move(i.untagged));
+  }
+  co_return out;
+}
+
+asio::awaitable<Result<std::unique_ptr<ByteStream>>> DockerRuntime::saveImages(
+    const std::vector<std::string>& references) {
+  engine::ImagesApi images(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(auto body, co_await images.saveImages(references));
+  co_return std::unique_ptr<ByteStream>(std::make_unique<EngineByteStream>(std::move(body)));
+}
+
+asio::awaitable<Result<std::vector<std::string>>> DockerRuntime::loadImages(
+    const std::string& tar, const ProgressCallback& onProgress) {
+  engine::ImagesApi images(impl_->client);
+  const std::function<void(const engine::ProgressMessage&)> progress =
+      [&](const engine::ProgressMessage& m) {
+        if (!onProgress) {
+          return;
+        }
+        std::string status = m.status.empty() ? std::string(trimNewlines(m.stream)) : m.status;
+        if (status.empty()) {
+          return;
+        }
+        onProgress(ImageProgress{
+            .id = m.id, .status = std::move(status), .current = m.current, .total = m.total});
+      };
+  std::string body = tar;
+  co_return co_await images.loadImages(std::move(body), progress);
+}
+
+asio::awaitable<Result<std::string>> DockerRuntime::importImage(const std::string& rootfsTar,
+                                                                const std::string& reference) {
+  std::optional<engine::TagTarget> target;
+  if (!reference.empty()) {
+    auto split = engine::splitTagTarget(reference);
+    if (!split) {
+      co_return std::move(split).error().context("import image");
+    }
+    target = std::move(split).value();
+  }
+  engine::ImagesApi images(impl_->client);
+  std::string body = rootfsTar;
+  co_return co_await images.importImage(std::move(body), target);
+}
+
+asio::awaitable<Result<std::unique_ptr<PullStream>>> DockerRuntime::pullStream(
+    const std::string& reference) {
+  if (reference.empty()) {
+    co_return Error(Errc::InvalidArgument, "pull image: empty reference");
+  }
+  engine::ImagesApi images(impl_->client);
+  LS_CO_ASSIGN_OR_RETURN(auto stream, co_await images.pullStream(reference));
+  const engine::ImageRef ref = engine::splitImageRef(reference);
+  const bool byDigest = ref.tag.find(':') != std::string::npos;
+  std::string pulled = ref.repository + (byDigest ? "@" : ":") + ref.tag;
+  co_return std::unique_ptr<PullStream>(
+      std::make_unique<EnginePullStream>(std::move(stream), std::move(pulled)));
+}
+
+}  // namespace ls::runtime

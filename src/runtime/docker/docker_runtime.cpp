@@ -42,6 +42,9 @@ std::string formatDuration(std::chrono::nanoseconds d) {
 
 /// Whether something already listens on / holds addr:port (a bind attempt fails with EADDRINUSE).
 bool hostPortInUse(const std::string& addr, std::uint16_t port, Protocol proto) {
+  if (proto == Protocol::Sctp) {
+    return false;  // never published from a manifest; nothing to probe
+  }
   const bool v6 = addr.find(':') != std::string::npos;
   const int fd = ::socket(v6 ? AF_INET6 : AF_INET,
                           (proto == Protocol::Udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
@@ -807,6 +810,9 @@ class DockerExecSession final : public ExecSession {
                       std::string("writing to an exec in container ") + q(containerId_) + ": stdin is " +
                           (stdinAttached_ ? "closed" : "not attached"));
     }
+    if (!bytes.empty()) {
+      lastWritten_ = bytes.back();
+    }
     auto r = co_await stream_->write(bytes);
     if (!r) {
       co_return std::move(r).error().context("writing to an exec in container " + q(containerId_));
@@ -819,6 +825,18 @@ class DockerExecSession final : public ExecSession {
       co_return ok();
     }
     stdinOpen_ = false;
+    if (tty_) {
+      // Docker ends a TTY exec's whole session (output included) when its stdin closes, and
+      // the process never learns: type the terminal's end-of-file instead, twice after a
+      // partial line (the first ^D only hands that line over).
+      const std::string eof = lastWritten_ == '\n' || lastWritten_ == '\r' ? "\x04" : "\x04\x04";
+      auto r = co_await stream_->write(eof);
+      if (!r) {
+        co_return std::move(r).error().context("closing the stdin of an exec in container " +
+                                               q(containerId_));
+      }
+      co_return ok();
+    }
     co_return stream_->closeStdin();
   }
 
@@ -869,6 +887,7 @@ class DockerExecSession final : public ExecSession {
   bool tty_;
   bool stdinOpen_;
   bool stdinAttached_;
+  char lastWritten_ = '\n';
 };
 
 }  // namespace
@@ -905,14 +924,15 @@ asio::awaitable<Result<std::unique_ptr<ExecSession>>> DockerRuntime::execInterac
     // that already exited cannot be resized and that is no reason to fail the session.
     const engine::TtySize size = *create.consoleSize;
     for (int attempt = 0; attempt < 5; ++attempt) {
-      auto tq0 = std::chrono::steady_clock::now();
       Result<void> resized = co_await d.api.resizeExec(execId, size);
-      std::fprintf(stderr, "TMPDBG resize %d %ld ms: %s\n", attempt, (long)std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - tq0).count(), resized ? "ok" : resized.error().what().c_str());
       if (resized) {
         break;
       }
       if (resized.error().code() == Errc::Cancelled) {
         co_return std::move(resized).error();
+      }
+      if (resized.error().code() == Errc::NotFound) {
+        break;  // the engine forgets a finished exec: nothing left to size
       }
       LS_CO_TRY(co_await d.clock.sleepFor(10ms * (attempt + 1)));
     }

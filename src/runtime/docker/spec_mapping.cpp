@@ -55,7 +55,7 @@ engine::ContainerCreate toContainerCreate(const ContainerSpec& spec) {
   for (const auto& p : spec.ports) {
     engine::PortPublish pub;
     pub.containerPort = p.containerPort;
-    pub.protocol = p.protocol == Protocol::Udp ? "udp" : "tcp";
+    pub.protocol = protocolName(p.protocol);
     pub.hostIp = p.hostAddress.empty() ? "127.0.0.1" : p.hostAddress;
     if (!pub.hostIp.empty() && pub.hostIp.front() == '[' && pub.hostIp.back() == ']') {
       pub.hostIp = pub.hostIp.substr(1, pub.hostIp.size() - 2);
@@ -81,6 +81,7 @@ ContainerStatus toStatus(const engine::ContainerInfo& info) {
   const auto& st = info.state;
   s.hasHealthcheck = info.hasHealthcheck || !st.health.empty();
   s.oomKilled = st.oomKilled;
+  s.paused = st.paused;
   if (st.startedAt) {
     s.startedAt = toSys(*st.startedAt);
   }
@@ -108,7 +109,9 @@ ContainerStatus toStatus(const engine::ContainerInfo& info) {
     if (p.hostPort != 0) {
       b.hostPort = p.hostPort;
     }
-    b.protocol = p.protocol == "udp" ? Protocol::Udp : Protocol::Tcp;
+    b.protocol = p.protocol == "udp"    ? Protocol::Udp
+                 : p.protocol == "sctp" ? Protocol::Sctp
+                                        : Protocol::Tcp;
     s.ports.push_back(std::move(b));
   }
   return s;

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <csignal>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -262,6 +263,30 @@ std::string_view opName(Op op) noexcept {
       return "build";
     case Op::Exec:
       return "exec";
+    case Op::Kill:
+      return "kill";
+    case Op::Wait:
+      return "wait";
+    case Op::Rename:
+      return "rename";
+    case Op::Pause:
+      return "pause";
+    case Op::Unpause:
+      return "unpause";
+    case Op::PortMappings:
+      return "port_mappings";
+    case Op::InspectDetailed:
+      return "inspect_detailed";
+    case Op::PruneContainers:
+      return "prune_containers";
+    case Op::ExecStream:
+      return "exec_stream";
+    case Op::ListImages:
+      return "list_images";
+    case Op::TagImage:
+      return "tag_image";
+    case Op::RemoveImage:
+      return "remove_image";
   }
   return "unknown";
 }
@@ -313,6 +338,15 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
     std::vector<LogChunk> logs;      // one chunk per line
     bool sigtermExitScheduled = false;
     bool stopEventSent = false;
+    std::string imageId;      // what it was created from
+    int pid = 0;              // of the main process while running
+    std::string ipv4;         // on the project network while not stopped
+    std::uint64_t exits = 0;  // exits so far (wait next-exit)
+    // Frozen (pause, or SIGSTOP): scripted actions due meanwhile wait until it is thawed.
+    bool paused = false;
+    bool stoppedBySignal = false;  // frozen by SIGSTOP: SIGCONT thaws it too
+    SteadyTime pausedAt{};
+    std::optional<int> pendingSignal;  // a terminating signal sent while frozen
   };
 
   // Something a scripted container does at a virtual time.
@@ -351,8 +385,10 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
 
   std::map<std::string, Container> containers;  // by id
   std::map<std::string, std::map<std::string, std::string>> networks;
-  std::set<std::string> localImages;
+  std::map<std::string, std::string> tags;   // local reference (normalized) -> image id
+  std::map<std::string, SystemTime> images;  // local image id -> created (tagged or not)
   std::set<std::string> registryImages;
+  std::map<std::string, int> removedExitCodes;       // by id: what waiters of a removed one get
   std::map<std::string, std::string> buildFailures;  // tag -> engine message
   std::map<std::string, Behaviour> scripts;
   std::map<std::string, ExecScript> execScripts;
@@ -361,6 +397,8 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   std::uint64_t nextSubscriberId = 1;
   std::uint64_t nextContainerSeq = 1;
   std::uint64_t nextImageSeq = 1;
+  int nextPid = 1000;
+  std::uint32_t nextIp = 0;
   std::uint16_t nextEphemeralPort = kFirstEphemeralPort;
 
   std::vector<Call> calls;
@@ -400,8 +438,19 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
     return clock.system() - std::chrono::duration_cast<SystemTime::duration>(clock.steady() - at);
   }
 
+  // Whether the container `id` is frozen (its scripted actions wait until it is thawed).
+  bool frozen(const std::string& id) const {
+    auto it = containers.find(id);
+    return it != containers.end() && it->second.paused;
+  }
+
   SteadyTime nextActionTime() const {
-    return agenda.empty() ? SteadyTime::max() : agenda.begin()->first;
+    for (const auto& [at, action] : agenda) {
+      if (!frozen(action.containerId)) {
+        return at;
+      }
+    }
+    return SteadyTime::max();
   }
 
   void notify() { changed.notifyAll(); }
@@ -471,6 +520,7 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   void markRunning(Container& c, SteadyTime at) {
     c.phase = Phase::Running;
     c.startedAt = systemAt(at);
+    c.pid = nextPid++;
     publish(RuntimeEvent::Kind::Start, c, at);
   }
 
@@ -481,6 +531,12 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
     c.finishedAt = systemAt(at);
     c.ports.clear();
     c.sigtermExitScheduled = false;
+    c.pid = 0;
+    c.ipv4.clear();
+    c.paused = false;
+    c.stoppedBySignal = false;
+    c.pendingSignal.reset();
+    ++c.exits;
     purgeActions(c.id.value);
     if (oom) {
       publish(RuntimeEvent::Kind::Oom, c, at);
@@ -495,6 +551,7 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
     publish(RuntimeEvent::Kind::Destroy, c, at);
     const std::string id = c.id.value;
     purgeActions(id);
+    removedExitCodes[id] = c.exitCode.value_or(kKilledExitCode);
     containers.erase(id);
     notify();
   }
@@ -528,17 +585,89 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
     }
   }
 
-  /// Applies every scripted action that became due, in time order, at its own time.
+  /// Applies every scripted action that became due, in time order, at its own time (those of
+  /// frozen containers stay in the agenda until they are thawed).
   void settle() {
     const SteadyTime now = clock.steady();
-    while (!agenda.empty() && agenda.begin()->first <= now) {
-      auto node = agenda.extract(agenda.begin());
+    for (;;) {
+      auto due = agenda.begin();
+      while (due != agenda.end() && due->first <= now && frozen(due->second.containerId)) {
+        ++due;
+      }
+      if (due == agenda.end() || due->first > now) {
+        return;
+      }
+      auto node = agenda.extract(due);
       apply(node.mapped(), node.key());
     }
   }
 
+  /// Freezes a running container: its scripted actions wait until `thaw`.
+  void freeze(Container& c, SteadyTime at, bool bySignal) {
+    c.paused = true;
+    c.stoppedBySignal = bySignal;
+    c.pausedAt = at;
+    notify();
+  }
+
+  /// Thaws a frozen container: its scripted actions move later by the time it was frozen, and a
+  /// signal that arrived meanwhile is delivered.
+  void thaw(Container& c, SteadyTime at) {
+    const Duration frozenFor = at - c.pausedAt;
+    std::vector<std::pair<SteadyTime, Action>> moved;
+    for (auto it = agenda.begin(); it != agenda.end();) {
+      if (it->second.containerId == c.id.value) {
+        moved.emplace_back(addClamped(it->first, frozenFor), std::move(it->second));
+        it = agenda.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& [when, action] : moved) {
+      agenda.emplace(when, std::move(action));
+    }
+    c.paused = false;
+    c.stoppedBySignal = false;
+    const std::optional<int> pending = std::exchange(c.pendingSignal, std::nullopt);
+    notify();
+    if (pending) {
+      deliverSignal(c, *pending, at);
+    }
+  }
+
+  /// What a signal does to the running main process of `c` (see MemoryRuntime::kill).
+  void deliverSignal(Container& c, int signal, SteadyTime at) {
+    if (signal == SIGCHLD || signal == SIGWINCH || signal == SIGURG) {
+      return;
+    }
+    if (signal == SIGCONT) {
+      if (c.paused && c.stoppedBySignal) {
+        thaw(c, at);
+      }
+      return;
+    }
+    if (signal == SIGSTOP) {
+      if (!c.paused) {
+        freeze(c, at, true);
+      }
+      return;
+    }
+    if (signal == SIGKILL) {
+      exitContainer(c, kKilledExitCode, at, false);
+      return;
+    }
+    if (c.paused) {
+      c.pendingSignal = signal;  // delivered when thawed
+      return;
+    }
+    if (signal == SIGTERM && c.behaviour.ignoresSigterm) {
+      return;
+    }
+    exitContainer(c, 128 + signal, at, false);
+  }
+
   static bool isReady(const Container& c) {
-    if (c.phase != Phase::Running) {
+    if (c.phase != Phase::Running || c.paused) {
       return false;
     }
     return !c.hasHealthcheck || c.health == Health::Healthy;
@@ -552,6 +681,9 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
         return "exited";
       case Phase::Running:
         break;
+    }
+    if (c.paused) {
+      return "paused";
     }
     if (!c.hasHealthcheck) {
       return "running";
@@ -576,7 +708,10 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
         break;
       case Phase::Running:
         s.state = ContainerState::Running;
-        if (c.hasHealthcheck && c.health == Health::Healthy) {
+        if (c.paused) {
+          s.state = ContainerState::Starting;  // as the engine's paused: not running for now
+          s.paused = true;
+        } else if (c.hasHealthcheck && c.health == Health::Healthy) {
           s.state = ContainerState::Healthy;
         } else if (c.hasHealthcheck && c.health == Health::Unhealthy) {
           s.state = ContainerState::Unhealthy;
@@ -604,6 +739,80 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
       return &it->second;
     }
     return nullptr;
+  }
+
+  // --- images ---
+
+  static std::string defaultImageId(const std::string& ref) {
+    return "sha256:" + sha256Hex("memory-image/" + ref);
+  }
+
+  /// Points the local reference `ref` (normalized) at image `id`, creating the image record.
+  void tagLocal(const std::string& ref, const std::string& id) {
+    images.emplace(id, clock.system());
+    tags[ref] = id;
+  }
+
+  std::vector<std::string> tagsOf(const std::string& id) const {
+    std::vector<std::string> out;
+    for (const auto& [ref, target] : tags) {
+      if (target == id) {
+        out.push_back(ref);
+      }
+    }
+    return out;
+  }
+
+  /// The containers created from image `id`, running (or starting) ones first.
+  std::vector<const Container*> usersOf(const std::string& id) const {
+    std::vector<const Container*> out;
+    for (const auto& [cid, c] : containers) {
+      if (c.imageId == id) {
+        out.push_back(&c);
+      }
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Container* a, const Container* b) {
+      return (a->phase != Phase::Stopped) > (b->phase != Phase::Stopped);
+    });
+    return out;
+  }
+
+  /// The image a reference names: a local tag first, then an image id (with or without
+  /// "sha256:", or a unique prefix of its hex digits), as the engine resolves them.
+  std::optional<std::string> resolveImage(const std::string& reference) const {
+    if (auto it = tags.find(normalizeRef(reference)); it != tags.end()) {
+      return it->second;
+    }
+    std::string hex = reference;
+    if (hex.rfind("sha256:", 0) == 0) {
+      hex.erase(0, 7);
+    }
+    if (hex.empty() || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return std::nullopt;
+    }
+    std::optional<std::string> found;
+    for (const auto& [id, created] : images) {
+      if (id.compare(7, hex.size(), hex) == 0) {
+        if (found) {
+          return std::nullopt;  // ambiguous
+        }
+        found = id;
+      }
+    }
+    return found;
+  }
+
+  /// Removes the local reference `ref`; the image goes too once it has no tag and no container.
+  void untagLocal(const std::string& ref) {
+    auto it = tags.find(ref);
+    if (it == tags.end()) {
+      return;
+    }
+    const std::string id = it->second;
+    tags.erase(it);
+    if (tagsOf(id).empty() && usersOf(id).empty()) {
+      images.erase(id);
+    }
   }
 
   std::string newContainerId() {
@@ -729,8 +938,8 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
                                          const ProgressCallback& onProgress, bool explicitCall);
   asio::awaitable<Result<std::string>> buildStep(const BuildImage& build,
                                                  const ProgressCallback& onProgress);
-  asio::awaitable<Result<void>> acquireImage(const ContainerSpec& spec,
-                                             const ProgressCallback& onProgress);
+  asio::awaitable<Result<std::string>> acquireImage(const ContainerSpec& spec,
+                                                    const ProgressCallback& onProgress);
 
   asio::awaitable<Result<ContainerId>> start(const ContainerSpec& spec,
                                              const StartOptions& options);
@@ -745,6 +954,41 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   asio::awaitable<Result<std::vector<ManagedContainer>>> listManaged(const std::string& project);
   asio::awaitable<Result<std::unique_ptr<EventStream>>> events(const EventFilter& filter);
   asio::awaitable<Result<ExecResult>> exec(const ContainerId& id, const ExecRequest& request);
+
+  class ExecEvents;
+  /// The checks of exec (NotFound, Unsupported, Conflict, InvalidArgument), then the script.
+  Result<ExecResult> runExecScript(const std::string& nameOrId, const ExecRequest& request);
+  asio::awaitable<Result<void>> kill(const ContainerId& id, const std::string& signal);
+  asio::awaitable<Result<WaitOutcome>> wait(const ContainerId& id, WaitCondition condition);
+  asio::awaitable<Result<void>> rename(const ContainerId& id, const std::string& newName);
+  asio::awaitable<Result<void>> pause(const ContainerId& id);
+  asio::awaitable<Result<void>> unpause(const ContainerId& id);
+  asio::awaitable<Result<std::vector<PortMapping>>> portMappings(const ContainerId& id);
+  asio::awaitable<Result<ContainerDetails>> inspectDetailed(const ContainerId& id);
+  asio::awaitable<Result<PruneReport>> pruneContainers();
+  asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> execStream(const ContainerId& id,
+                                                                       const ExecRequest& request);
+  asio::awaitable<Result<std::vector<ImageSummary>>> listImages();
+  asio::awaitable<Result<void>> tagImage(const std::string& source, const std::string& target);
+  asio::awaitable<Result<std::vector<std::string>>> removeImage(const std::string& reference,
+                                                                bool force);
+
+  static std::vector<PortMapping> portMappingsOf(const Container& c) {
+    std::vector<PortMapping> out;
+    for (const auto& p : c.ports) {
+      PortMapping m;
+      m.containerPort = p.containerPort;
+      m.protocol = p.protocol;
+      m.hostIp = p.hostAddress;
+      m.hostPort = p.hostPort;
+      out.push_back(std::move(m));
+    }
+    std::sort(out.begin(), out.end(), [](const PortMapping& a, const PortMapping& b) {
+      return std::tie(a.containerPort, a.protocol, a.hostIp) <
+             std::tie(b.containerPort, b.protocol, b.hostIp);
+    });
+    return out;
+  }
 };
 
 // Suspends until a notification, `wake` (a deadline or the next scripted action), or
@@ -836,14 +1080,14 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::pullStep(const std::string& r
                                                             bool explicitCall) {
   const std::string ref = normalizeRef(reference);
   const bool needsRegistry =
-      policy == PullPolicy::Always || (policy == PullPolicy::Missing && !localImages.contains(ref));
+      policy == PullPolicy::Always || (policy == PullPolicy::Missing && !tags.contains(ref));
   if (explicitCall || needsRegistry) {
     Result<void> entered = co_await enter(Op::Pull, reference);
     if (!entered) {
       co_return std::move(entered).error();
     }
   }
-  const bool local = localImages.contains(ref);
+  const bool local = tags.contains(ref);
   if (policy == PullPolicy::Never || (policy == PullPolicy::Missing && local)) {
     if (!local) {
       co_return Error(Errc::NotFound, "image " + quote(reference) +
@@ -867,7 +1111,7 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::pullStep(const std::string& r
     done.total = 1;
     onProgress(done);
   }
-  localImages.insert(ref);
+  tagLocal(ref, defaultImageId(ref));
   co_return ok();
 }
 
@@ -895,24 +1139,26 @@ asio::awaitable<Result<std::string>> MemoryRuntime::Impl::buildStep(
     built.status = "Successfully built " + id.substr(7, 12);
     onProgress(built);
   }
+  images.emplace(id, clock.system());
   if (!tag.empty()) {
-    localImages.insert(tag);
+    tagLocal(tag, id);
   }
   co_return id;
 }
 
-asio::awaitable<Result<void>> MemoryRuntime::Impl::acquireImage(
+// The id of the image `spec` runs, pulled or built first as its source says.
+asio::awaitable<Result<std::string>> MemoryRuntime::Impl::acquireImage(
     const ContainerSpec& spec, const ProgressCallback& onProgress) {
   if (const auto* pull = std::get_if<PullImage>(&spec.image)) {
     Result<void> pulled = co_await pullStep(pull->reference, pull->policy, onProgress, false);
-    co_return pulled;
+    if (!pulled) {
+      co_return std::move(pulled).error();
+    }
+    co_return tags.at(normalizeRef(pull->reference));
   }
   const auto& build = std::get<BuildImage>(spec.image);
   Result<std::string> built = co_await buildStep(build, onProgress);
-  if (!built) {
-    co_return std::move(built).error();
-  }
-  co_return ok();
+  co_return built;
 }
 
 asio::awaitable<Result<ContainerId>> MemoryRuntime::Impl::start(const ContainerSpec& spec,
@@ -927,7 +1173,7 @@ asio::awaitable<Result<ContainerId>> MemoryRuntime::Impl::start(const ContainerS
   }
   const std::string context = "starting container " + quote(spec.name);
   LS_MEM_RETURN_IF_CANCELLED();
-  Result<void> image = co_await acquireImage(spec, options.onProgress);
+  Result<std::string> image = co_await acquireImage(spec, options.onProgress);
   if (!image) {
     co_return std::move(image).error().context(context);
   }
@@ -958,6 +1204,12 @@ asio::awaitable<Result<ContainerId>> MemoryRuntime::Impl::start(const ContainerS
   fresh.hasHealthcheck = spec.healthcheck.has_value() && !spec.healthcheck->test.empty() &&
                          spec.healthcheck->test.front() != "NONE";
   fresh.ports = std::move(ports).value();
+  fresh.imageId = std::move(image).value();
+  if (!spec.project.empty()) {
+    fresh.ipv4 =
+        "172.30." + std::to_string(nextIp / 250 % 256) + "." + std::to_string(nextIp % 250 + 2);
+    ++nextIp;
+  }
   const ContainerId id = fresh.id;
   Container& c = containers.emplace(id.value, std::move(fresh)).first->second;
   const Behaviour& b = c.behaviour;
@@ -1035,7 +1287,7 @@ asio::awaitable<Result<StopOutcome>> MemoryRuntime::Impl::stop(const ContainerId
   const Behaviour& b = c->behaviour;
   if (isKillSignal(c->spec.stopSignal)) {
     exitContainer(*c, kKilledExitCode, now, false);
-  } else if (!b.ignoresSigterm) {
+  } else if (!b.ignoresSigterm && !c->paused) {  // a frozen process cannot act on it
     if (b.shutdownTime <= Duration::zero()) {
       exitContainer(*c, b.sigtermExitCode, now, false);
     } else if (!c->sigtermExitScheduled) {
@@ -1106,25 +1358,11 @@ asio::awaitable<Result<ExecResult>> MemoryRuntime::Impl::exec(const ContainerId&
   if (!entered) {
     co_return std::move(entered).error();
   }
-  settle();
-  const Container* c = find(id.value);
-  if (c == nullptr) {
-    co_return noSuchContainer(id.value);
+  Result<ExecResult> ran = runExecScript(id.value, request);
+  if (!ran) {
+    co_return std::move(ran).error();
   }
-  const ExecScript* script = execScriptFor(c->spec);
-  if (script == nullptr || !*script) {
-    co_return Error(Errc::Unsupported,
-                    "exec is not scripted for container '" + c->spec.name + "'");
-  }
-  if (c->phase != Phase::Running) {
-    co_return Error(Errc::Conflict, "container '" + c->spec.name + "' is not running");
-  }
-  if (request.cmd.empty()) {
-    co_return Error(Errc::InvalidArgument, "exec: empty command");
-  }
-  const ExecScript run = *script;  // a copy: the script may rescript the runtime
-  const Duration sinceStart = clock.steady() - c->createdSteady;
-  ExecResult result = run(request.cmd, sinceStart);
+  ExecResult result = std::move(ran).value();
   if (result.stdoutText.size() > kExecOutputCap) {
     result.stdoutText.resize(kExecOutputCap);
   }
@@ -1187,6 +1425,413 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::waitHealthy(const ContainerId
   co_return Error(Errc::Timeout, "container " + quote(name) + " was not ready after " +
                                      formatDuration(nonNegative(timeout)) +
                                      " (last state: " + describeState(*after) + ")");
+}
+
+Result<ExecResult> MemoryRuntime::Impl::runExecScript(const std::string& nameOrId,
+                                                      const ExecRequest& request) {
+  settle();
+  const Container* c = find(nameOrId);
+  if (c == nullptr) {
+    return noSuchContainer(nameOrId);
+  }
+  const ExecScript* script = execScriptFor(c->spec);
+  if (script == nullptr || !*script) {
+    return Error(Errc::Unsupported, "exec is not scripted for container '" + c->spec.name + "'");
+  }
+  if (c->phase != Phase::Running) {
+    return Error(Errc::Conflict, "container '" + c->spec.name + "' is not running");
+  }
+  if (c->paused) {
+    return Error(Errc::Conflict,
+                 "container '" + c->spec.name + "' is paused, unpause the container before exec");
+  }
+  if (request.cmd.empty()) {
+    return Error(Errc::InvalidArgument, "exec: empty command");
+  }
+  const ExecScript run = *script;  // a copy: the script may rescript the runtime
+  const Duration sinceStart = clock.steady() - c->createdSteady;
+  return run(request.cmd, sinceStart);
+}
+
+// --- the wider surface ---------------------------------------------------------------------
+
+asio::awaitable<Result<void>> MemoryRuntime::Impl::kill(const ContainerId& id,
+                                                        const std::string& signal) {
+  const std::string argument = describe(id.value);
+  Result<void> entered = co_await enter(Op::Kill, argument);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  int number = SIGKILL;
+  if (!signal.empty()) {
+    Result<Signal> sig = validateSignal(signal);
+    if (!sig) {
+      co_return std::move(sig).error().context("kill container " + quote(argument));
+    }
+    number = sig->number;
+  }
+  settle();
+  Container* c = find(id.value);
+  if (c == nullptr) {
+    co_return noSuchContainer(id.value);
+  }
+  if (c->phase != Phase::Running) {
+    co_return Error(Errc::Conflict,
+                    "cannot kill container " + quote(c->spec.name) + ": it is not running");
+  }
+  deliverSignal(*c, number, clock.steady());
+  co_return ok();
+}
+
+asio::awaitable<Result<WaitOutcome>> MemoryRuntime::Impl::wait(const ContainerId& id,
+                                                               WaitCondition condition) {
+  const std::string argument = describe(id.value);
+  Result<void> entered = co_await enter(Op::Wait, argument);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  settle();
+  const Container* c = find(id.value);
+  if (c == nullptr) {
+    co_return noSuchContainer(id.value);
+  }
+  const std::string incarnation = c->id.value;
+  const std::uint64_t exitsBefore = c->exits;
+  std::function<bool()> done = [this, &incarnation, condition, exitsBefore] {
+    const Container* x = findById(incarnation);
+    switch (condition) {
+      case WaitCondition::NotRunning:
+        return x == nullptr || x->phase == Phase::Stopped;
+      case WaitCondition::NextExit:
+        return x == nullptr || x->exits > exitsBefore;
+      case WaitCondition::Removed:
+        return x == nullptr;
+    }
+    return x == nullptr;
+  };
+  LS_MEM_RETURN_IF_CANCELLED();
+  Result<WaitEnd> waited = co_await waitFor(done, SteadyTime::max());
+  if (!waited) {
+    co_return std::move(waited).error();
+  }
+  const Container* after = findById(incarnation);
+  if (after == nullptr) {
+    // As DockerRuntime: a removed container has only its exit code left.
+    co_return classifyExit(removedExitCodes.at(incarnation), false, "", std::nullopt);
+  }
+  co_return classifyExit(after->exitCode.value_or(0), after->oomKilled, "", after->finishedAt);
+}
+
+asio::awaitable<Result<void>> MemoryRuntime::Impl::rename(const ContainerId& id,
+                                                          const std::string& newName) {
+  const std::string argument = describe(id.value);
+  Result<void> entered = co_await enter(Op::Rename, argument);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  const std::string name = !newName.empty() && newName.front() == '/' ? newName.substr(1) : newName;
+  if (!validContainerName(name)) {
+    co_return Error(Errc::InvalidArgument, "rename container " + quote(argument) +
+                                               ": invalid container name " + quote(newName) +
+                                               ": only [a-zA-Z0-9][a-zA-Z0-9_.-]+ is allowed");
+  }
+  settle();
+  Container* c = find(id.value);
+  if (c == nullptr) {
+    co_return noSuchContainer(id.value);
+  }
+  if (c->spec.name == name) {
+    co_return Error(Errc::InvalidArgument,
+                    "rename container " + quote(argument) + ": the new name is its current name");
+  }
+  for (const auto& [otherId, other] : containers) {
+    if (other.spec.name == name) {
+      co_return Error(Errc::Conflict, "rename container " + quote(argument) + ": the name " +
+                                          quote(name) + " is already in use by container " +
+                                          quote(otherId.substr(0, 12)));
+    }
+  }
+  c->spec.name = name;
+  notify();
+  co_return ok();
+}
+
+asio::awaitable<Result<void>> MemoryRuntime::Impl::pause(const ContainerId& id) {
+  const std::string argument = describe(id.value);
+  Result<void> entered = co_await enter(Op::Pause, argument);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  settle();
+  Container* c = find(id.value);
+  if (c == nullptr) {
+    co_return noSuchContainer(id.value);
+  }
+  if (c->phase != Phase::Running) {
+    co_return Error(Errc::Conflict, "container " + quote(c->spec.name) + " is not running");
+  }
+  if (c->paused) {
+    co_return Error(Errc::Conflict, "container " + quote(c->spec.name) + " is already paused");
+  }
+  freeze(*c, clock.steady(), false);
+  co_return ok();
+}
+
+asio::awaitable<Result<void>> MemoryRuntime::Impl::unpause(const ContainerId& id) {
+  const std::string argument = describe(id.value);
+  Result<void> entered = co_await enter(Op::Unpause, argument);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  settle();
+  Container* c = find(id.value);
+  if (c == nullptr) {
+    co_return noSuchContainer(id.value);
+  }
+  if (!c->paused) {
+    co_return Error(Errc::Conflict, "container " + quote(c->spec.name) + " is not paused");
+  }
+  thaw(*c, clock.steady());
+  co_return ok();
+}
+
+asio::awaitable<Result<std::vector<PortMapping>>> MemoryRuntime::Impl::portMappings(
+    const ContainerId& id) {
+  const std::string argument = describe(id.value);
+  Result<void> entered = co_await enter(Op::PortMappings, argument);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  settle();
+  const Container* c = find(id.value);
+  if (c == nullptr) {
+    co_return noSuchContainer(id.value);
+  }
+  co_return portMappingsOf(*c);
+}
+
+asio::awaitable<Result<ContainerDetails>> MemoryRuntime::Impl::inspectDetailed(
+    const ContainerId& id) {
+  const std::string argument = describe(id.value);
+  Result<void> entered = co_await enter(Op::InspectDetailed, argument);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  settle();
+  const Container* c = find(id.value);
+  if (c == nullptr) {
+    co_return noSuchContainer(id.value);
+  }
+  ContainerDetails d;
+  d.status = statusOf(*c);
+  d.name = c->spec.name;
+  if (const auto* pull = std::get_if<PullImage>(&c->spec.image)) {
+    d.image = pull->reference;
+  } else {
+    d.image = std::get<BuildImage>(c->spec.image).tag;
+  }
+  d.ports = portMappingsOf(*c);
+  if (!c->spec.project.empty()) {
+    NetworkAttachment net;
+    net.network = projectNetworkName(c->spec.project);
+    if (!c->spec.resource.empty()) {
+      net.aliases.push_back(c->spec.resource);
+    }
+    net.ipv4 = c->ipv4;
+    d.networks.push_back(std::move(net));
+  }
+  if (c->hasHealthcheck) {
+    d.health.status = std::string(healthName(c->health));
+    if (c->health == Health::Unhealthy) {
+      d.health.failingStreak = std::max(c->spec.healthcheck->retries, 1);
+    }
+  }
+  if (c->phase == Phase::Running) {
+    d.pid = c->pid;
+  }
+  d.labels = c->spec.labels;
+  d.labels[kLabelProject] = c->spec.project;
+  d.labels[kLabelResource] = c->spec.resource;
+  d.labels[kLabelConfigHash] = configHash(c->spec);
+  co_return d;
+}
+
+asio::awaitable<Result<PruneReport>> MemoryRuntime::Impl::pruneContainers() {
+  Result<void> entered = co_await enter(Op::PruneContainers, "");
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  settle();
+  PruneReport report;
+  std::vector<std::string> stopped;
+  for (const auto& [id, c] : containers) {
+    if (c.phase == Phase::Stopped) {
+      stopped.push_back(id);
+    }
+  }
+  for (const auto& id : stopped) {
+    if (Container* c = findById(id)) {
+      destroyContainer(*c, clock.steady());
+      report.deleted.push_back(id);
+    }
+  }
+  co_return report;
+}
+
+/// A streamed exec of a scripted command: its outputs, then its exit, all ready at once.
+class MemoryRuntime::Impl::ExecEvents final : public ExecEventStream {
+ public:
+  explicit ExecEvents(std::deque<ExecEvent> events) : events_(std::move(events)) {}
+
+  asio::awaitable<Result<std::optional<ExecEvent>>> next() override {
+    if (closed_ && !events_.empty()) {
+      co_return Error(Errc::Cancelled, "exec stream closed");
+    }
+    if (events_.empty()) {
+      co_return std::optional<ExecEvent>();
+    }
+    ExecEvent e = std::move(events_.front());
+    events_.pop_front();
+    co_return std::optional<ExecEvent>(std::move(e));
+  }
+
+  void close() override { closed_ = true; }
+
+ private:
+  std::deque<ExecEvent> events_;
+  bool closed_ = false;
+};
+
+asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> MemoryRuntime::Impl::execStream(
+    const ContainerId& id, const ExecRequest& request) {
+  const std::string argument = describe(id.value);
+  Result<void> entered = co_await enter(Op::ExecStream, argument);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  Result<ExecResult> ran = runExecScript(id.value, request);
+  if (!ran) {
+    co_return std::move(ran).error();
+  }
+  std::deque<ExecEvent> events;
+  if (!ran->stdoutText.empty()) {
+    ExecEvent out;
+    out.kind = ExecEvent::Kind::Stdout;
+    out.bytes = std::move(ran->stdoutText);
+    events.push_back(std::move(out));
+  }
+  if (!ran->stderrText.empty()) {
+    ExecEvent err;
+    err.kind = ExecEvent::Kind::Stderr;
+    err.bytes = std::move(ran->stderrText);
+    events.push_back(std::move(err));
+  }
+  ExecEvent exit;
+  exit.kind = ExecEvent::Kind::Exit;
+  exit.exitCode = ran->exitCode;
+  events.push_back(std::move(exit));
+  std::unique_ptr<ExecEventStream> stream = std::make_unique<ExecEvents>(std::move(events));
+  co_return std::move(stream);
+}
+
+asio::awaitable<Result<std::vector<ImageSummary>>> MemoryRuntime::Impl::listImages() {
+  Result<void> entered = co_await enter(Op::ListImages, "");
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  std::vector<ImageSummary> out;
+  for (const auto& [id, created] : images) {
+    ImageSummary s;
+    s.id = id;
+    s.repoTags = tagsOf(id);
+    s.created = created;
+    out.push_back(std::move(s));
+  }
+  co_return out;
+}
+
+asio::awaitable<Result<void>> MemoryRuntime::Impl::tagImage(const std::string& source,
+                                                            const std::string& target) {
+  Result<void> entered = co_await enter(Op::TagImage, source);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  const std::string what = "tag image " + quote(source) + " as " + quote(target);
+  if (source.empty() || target.empty()) {
+    co_return Error(Errc::InvalidArgument, what + ": empty image reference");
+  }
+  if (target.find('@') != std::string::npos) {
+    co_return Error(Errc::InvalidArgument, what + ": a digest reference cannot be a tag");
+  }
+  const std::string ref = normalizeRef(target);
+  const auto colon = ref.rfind(':');
+  if (colon == 0 || colon + 1 == ref.size() || ref.front() == '/' || ref[colon - 1] == '/') {
+    co_return Error(Errc::InvalidArgument, what + ": not a repository[:tag] reference");
+  }
+  std::optional<std::string> id = resolveImage(source);
+  if (!id) {
+    co_return Error(Errc::NotFound, what + ": no such image " + quote(source));
+  }
+  tagLocal(ref, *id);
+  co_return ok();
+}
+
+asio::awaitable<Result<std::vector<std::string>>> MemoryRuntime::Impl::removeImage(
+    const std::string& reference, bool force) {
+  Result<void> entered = co_await enter(Op::RemoveImage, reference);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  settle();
+  const std::string what = "remove image " + quote(reference);
+  std::optional<std::string> resolved = resolveImage(reference);
+  if (!resolved) {
+    co_return Error(Errc::NotFound, what + ": no such image");
+  }
+  const std::string id = *resolved;
+  const std::vector<const Container*> users = usersOf(id);
+  const bool running = !users.empty() && users.front()->phase != Phase::Stopped;
+  auto usedBy = [&](const Container* c) {
+    return std::string(c->phase != Phase::Stopped ? "running" : "stopped") + " container " +
+           quote(c->id.value.substr(0, 12));
+  };
+  std::vector<std::string> out;
+  const std::string ref = normalizeRef(reference);
+  if (tags.contains(ref)) {
+    // A tag: untag it; the image goes with its last tag unless a container needs it.
+    const bool lastTag = tagsOf(id).size() == 1;
+    if (lastTag && !users.empty() && !force) {
+      co_return Error(Errc::Conflict, what + ": it is used by " + usedBy(users.front()) +
+                                          " (remove it first, or force)");
+    }
+    tags.erase(ref);
+    out.push_back(ref);
+    if (!lastTag || running) {
+      co_return out;  // still tagged elsewhere, or kept (untagged) for a running container
+    }
+  } else {
+    const std::vector<std::string> refs = tagsOf(id);
+    if (refs.size() > 1 && !force) {
+      co_return Error(Errc::Conflict, what + ": it is referenced by " +
+                                          std::to_string(refs.size()) +
+                                          " tags (remove them, or force)");
+    }
+    if (running) {
+      co_return Error(Errc::Conflict,
+                      what + ": it is used by " + usedBy(users.front()) + " (cannot be forced)");
+    }
+    if (!users.empty() && !force) {
+      co_return Error(Errc::Conflict, what + ": it is used by " + usedBy(users.front()) +
+                                          " (remove it first, or force)");
+    }
+    for (const auto& r : refs) {
+      tags.erase(r);
+      out.push_back(r);
+    }
+  }
+  images.erase(id);
+  out.push_back(id);
+  co_return out;
 }
 
 // --- streams -------------------------------------------------------------------------------
@@ -1551,8 +2196,66 @@ asio::awaitable<Result<std::string>> MemoryRuntime::buildImage(const BuildImage&
   return impl_->buildStep(build, onProgress);
 }
 
+asio::awaitable<Result<void>> MemoryRuntime::kill(const ContainerId& id,
+                                                  const std::string& signal) {
+  return impl_->kill(id, signal);
+}
+
+asio::awaitable<Result<WaitOutcome>> MemoryRuntime::wait(const ContainerId& id,
+                                                         WaitCondition condition) {
+  return impl_->wait(id, condition);
+}
+
+asio::awaitable<Result<void>> MemoryRuntime::rename(const ContainerId& id,
+                                                    const std::string& newName) {
+  return impl_->rename(id, newName);
+}
+
+asio::awaitable<Result<void>> MemoryRuntime::pause(const ContainerId& id) {
+  return impl_->pause(id);
+}
+
+asio::awaitable<Result<void>> MemoryRuntime::unpause(const ContainerId& id) {
+  return impl_->unpause(id);
+}
+
+asio::awaitable<Result<std::vector<PortMapping>>> MemoryRuntime::portMappings(
+    const ContainerId& id) {
+  return impl_->portMappings(id);
+}
+
+asio::awaitable<Result<ContainerDetails>> MemoryRuntime::inspectDetailed(const ContainerId& id) {
+  return impl_->inspectDetailed(id);
+}
+
+asio::awaitable<Result<PruneReport>> MemoryRuntime::pruneContainers() {
+  return impl_->pruneContainers();
+}
+
+asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> MemoryRuntime::execStream(
+    const ContainerId& id, const ExecRequest& request) {
+  return impl_->execStream(id, request);
+}
+
+asio::awaitable<Result<std::vector<ImageSummary>>> MemoryRuntime::listImages() {
+  return impl_->listImages();
+}
+
+asio::awaitable<Result<void>> MemoryRuntime::tagImage(const std::string& source,
+                                                      const std::string& target) {
+  return impl_->tagImage(source, target);
+}
+
+asio::awaitable<Result<std::vector<std::string>>> MemoryRuntime::removeImage(
+    const std::string& reference, bool force) {
+  return impl_->removeImage(reference, force);
+}
+
 void MemoryRuntime::addLocalImage(const std::string& reference) {
-  impl_->localImages.insert(normalizeRef(reference));
+  const std::string ref = normalizeRef(reference);
+  if (!impl_->tags.contains(ref)) {
+    impl_->tagLocal(ref, Impl::defaultImageId(ref));
+  }
 }
 
 void MemoryRuntime::addRegistryImage(const std::string& reference) {
@@ -1560,11 +2263,11 @@ void MemoryRuntime::addRegistryImage(const std::string& reference) {
 }
 
 void MemoryRuntime::removeLocalImage(const std::string& reference) {
-  impl_->localImages.erase(normalizeRef(reference));
+  impl_->untagLocal(normalizeRef(reference));
 }
 
 bool MemoryRuntime::hasLocalImage(const std::string& reference) const {
-  return impl_->localImages.contains(normalizeRef(reference));
+  return impl_->tags.contains(normalizeRef(reference));
 }
 
 void MemoryRuntime::failBuild(const std::string& tag, std::string message) {

@@ -260,5 +260,114 @@ TEST_F(ApiTest, WaitReturnsTheExitCode) {
   EXPECT_FALSE(bad);
 }
 
+TEST_F(ApiTest, AttachedExecStartHijacksTheConnectionAndDemultiplexes) {
+  // Ensures the attached start asks for an upgrade with the Tty flag, frames that arrived with the
+  // 101 header and after it are demultiplexed in order at any split, stdin goes out raw on the
+  // same connection, and closing stdin half-closes it.
+  const std::string output = frame(1, "hello\n") + frame(2, "oops\n") + frame(1, "bye\n");
+  const std::string head =
+      "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+      "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n";
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{5}, head.size() + 3, std::size_t{1} << 20}) {
+    engine = std::make_shared<FakeEngine>();
+    engine->exchanges.push_back({.response = httpResponse(200, "", "Api-Version: 1.41\r\n")});
+    engine->exchanges.push_back({.response = head + output, .chunk = chunk, .upgrade = true});
+    client = std::make_unique<Client>(std::make_unique<FakeConnector>(engine), ClientOptions{});
+    api = std::make_unique<Api>(*client);
+    ExecStart start;
+    auto stream = run(api->startExecAttached("e1", start));
+    ASSERT_TRUE(stream) << stream.error().what();
+    const std::string& req = engine->requests.at(1);
+    EXPECT_EQ(req.substr(0, 35), "POST /v1.41/exec/e1/start HTTP/1.1\r");
+    EXPECT_NE(req.find("Connection: Upgrade\r\n"), std::string::npos) << req;
+    EXPECT_NE(req.find("Upgrade: tcp\r\n"), std::string::npos) << req;
+    EXPECT_NE(req.find(R"({"Detach":false,"Tty":false})"), std::string::npos) << req;
+    const std::string in = "typed\n";
+    ASSERT_TRUE(run((*stream)->write(in)));
+    ASSERT_TRUE((*stream)->closeStdin());
+    ASSERT_TRUE((*stream)->closeStdin()) << "idempotent";
+    EXPECT_EQ(engine->streamed, "typed\n");
+    EXPECT_EQ(engine->writeShutdowns, 1);
+    std::vector<std::pair<StreamKind, std::string>> got;
+    for (;;) {
+      auto c = run((*stream)->next());
+      ASSERT_TRUE(c) << c.error().what();
+      if (!*c) {
+        break;
+      }
+      if (!got.empty() && got.back().first == (*c)->stream) {
+        got.back().second += (*c)->bytes;
+      } else {
+        got.emplace_back((*c)->stream, (*c)->bytes);
+      }
+    }
+    const std::vector<std::pair<StreamKind, std::string>> want = {
+        {StreamKind::Stdout, "hello\n"}, {StreamKind::Stderr, "oops\n"}, {StreamKind::Stdout, "bye\n"}};
+    EXPECT_EQ(got, want) << "chunk " << chunk;
+  }
+}
+
+TEST_F(ApiTest, AttachedExecStartWithTtyIsRawAndAccepts200) {
+  // Ensures an engine that hijacks with a plain 200 (no upgrade status) still hands over the raw
+  // stream, that TTY output is passed through untouched, and an error status is classified.
+  const std::string ttyBytes("\x01\x00 raw tty bytes\r\n", 18);  // starts like a frame header: raw mode keeps it
+  engine->exchanges.push_back(
+      {.response = "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n" + ttyBytes,
+       .upgrade = true});
+  ExecStart start;
+  start.tty = true;
+  start.consoleSize = TtySize{.height = 40, .width = 120};
+  auto stream = run(api->startExecAttached("e2", start));
+  ASSERT_TRUE(stream) << stream.error().what();
+  EXPECT_NE(engine->requests.at(1).find(R"({"Detach":false,"Tty":true})"), std::string::npos)
+      << "no ConsoleSize before API 1.42: " << engine->requests.at(1);
+  std::string got;
+  for (;;) {
+    auto c = run((*stream)->next());
+    ASSERT_TRUE(c) << c.error().what();
+    if (!*c) {
+      break;
+    }
+    EXPECT_EQ((*c)->stream, StreamKind::Stdout);
+    got += (*c)->bytes;
+  }
+  EXPECT_EQ(got, ttyBytes);
+
+  engine->exchanges.push_back({.response = httpResponse(404, R"({"message":"No such exec instance: e3"})")});
+  auto missing = run(api->startExecAttached("e3", start));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), Errc::NotFound);
+  EXPECT_NE(missing.error().what().find("No such exec instance"), std::string::npos);
+}
+
+TEST_F(ApiTest, ExecCreateAttachFlagsResizeAndConsoleSizeByVersion) {
+  // Ensures the create body carries the attach and TTY flags, ConsoleSize only for API 1.42+,
+  // and resize sends h and w.
+  ExecCreate spec;
+  spec.cmd = {"sh"};
+  spec.attachStdin = true;
+  spec.tty = true;
+  spec.consoleSize = TtySize{.height = 40, .width = 120};
+  const json::value v = json::parse(encodeExecCreate(spec));
+  const auto& o = v.as_object();
+  EXPECT_TRUE(o.at("AttachStdin").as_bool());
+  EXPECT_TRUE(o.at("AttachStdout").as_bool());
+  EXPECT_TRUE(o.at("Tty").as_bool());
+  ASSERT_TRUE(o.contains("ConsoleSize"));
+  EXPECT_EQ(o.at("ConsoleSize").as_array().at(0).to_number<int>(), 40);
+  EXPECT_EQ(o.at("ConsoleSize").as_array().at(1).to_number<int>(), 120);
+
+  engine->exchanges.push_back({.response = httpResponse(201, R"({"Id":"e1"})")});
+  engine->exchanges.push_back({.response = httpResponse(200, "")});
+  auto id = run(api->createExec("c1", spec));
+  ASSERT_TRUE(id) << id.error().what();
+  EXPECT_EQ(*id, "e1");
+  EXPECT_EQ(engine->requests.at(1).find("ConsoleSize"), std::string::npos) << "API 1.41";
+  const TtySize size{.height = 50, .width = 100};
+  auto resized = run(api->resizeExec("e1", size));
+  ASSERT_TRUE(resized) << resized.error().what();
+  EXPECT_EQ(engine->requests.at(2).substr(0, 46), "POST /v1.41/exec/e1/resize?h=50&w=100 HTTP/1.1");
+}
+
 }  // namespace
 }  // namespace ls::engine

@@ -44,6 +44,13 @@ class FakeConnection final : public Connection {
     if (closed_) {
       co_return Error(Errc::Unavailable, "fake connection closed");
     }
+    if (writeShut_) {
+      co_return Error(Errc::Unavailable, "fake connection: write after shutdownWrite");
+    }
+    if (upgraded_) {
+      engine_->streamed.append(data);
+      co_return ok();
+    }
     engine_->requests.emplace_back(data);
     if (served_ > 0 && engine_->staleReads > 0) {
       --engine_->staleReads;
@@ -57,7 +64,17 @@ class FakeConnection final : public Connection {
     current_ = engine_->exchanges.front();
     engine_->exchanges.pop_front();
     pending_ = current_->response;
+    upgraded_ = current_->upgrade;
     co_return ok();
+  }
+
+  Result<void> shutdownWrite() override {
+    if (closed_) {
+      return Error(Errc::Unavailable, "fake connection closed");
+    }
+    ++engine_->writeShutdowns;
+    writeShut_ = true;
+    return ok();
   }
 
   void close() override { closed_ = true; }
@@ -68,6 +85,8 @@ class FakeConnection final : public Connection {
   std::string pending_;
   bool closed_ = false;
   bool stale_ = false;
+  bool upgraded_ = false;
+  bool writeShut_ = false;
   int served_ = 0;
 };
 

@@ -16,6 +16,9 @@ struct FakeExchange {
   std::size_t chunk = 1u << 20;     ///< readSome returns at most this many bytes
   bool closeAfter = false;          ///< EOF once the response is served
   bool hang = false;                ///< never answer (until cancelled)
+  /// The answer hijacks the connection (exec start): later writes on it are stdin bytes,
+  /// recorded in FakeEngine::streamed instead of being requests.
+  bool upgrade = false;
 };
 
 struct FakeEngine {
@@ -26,6 +29,8 @@ struct FakeEngine {
   /// The next N requests written on an already used connection get EOF without an answer
   /// (an idle keep-alive connection the engine closed).
   int staleReads = 0;
+  std::string streamed;    ///< bytes written on hijacked connections
+  int writeShutdowns = 0;  ///< shutdownWrite calls
 };
 
 class FakeConnector final : public Connector {

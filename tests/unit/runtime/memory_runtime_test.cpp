@@ -1457,5 +1457,553 @@ TEST_F(MemoryRuntimeTest, ExecHonoursFaultsAndCancellation) {
   EXPECT_EQ(opName(Op::Exec), "exec");
 }
 
+// --- the wider surface (issue 7) ------------------------------------------------------------
+
+TEST_F(MemoryRuntimeTest, KillTerminatesWithTheSignalAndWaitSaysWhich) {
+  // Ensures kill ends a running container with 128+N, and a pending wait reports the signal by
+  // its name from the host table, with the finish time.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  Slot<Result<WaitOutcome>> waited = spawn(rt_.wait(id, WaitCondition::NotRunning));
+  poll();
+  EXPECT_FALSE(waited->has_value());
+  advance(2s);
+  ASSERT_TRUE(await(rt_.kill(id, "term")).has_value());
+  poll();
+  ASSERT_TRUE(waited->has_value());
+  ASSERT_TRUE((*waited)->has_value()) << (*waited)->error().what();
+  const WaitOutcome& out = ***waited;
+  EXPECT_EQ(out.exitCode, 143);
+  EXPECT_EQ(out.reason, WaitReason::Signal);
+  EXPECT_EQ(out.signal, "SIGTERM");
+  EXPECT_EQ(out.finishedAt, clock_.system());
+  const ContainerStatus st = inspectOk(id);
+  EXPECT_EQ(st.state, ContainerState::Stopped);
+  EXPECT_EQ(st.exitCode, 143);
+  const std::vector<Call>& calls = rt_.calls();
+  ASSERT_GE(calls.size(), 3u);
+  EXPECT_EQ(calls[calls.size() - 3], (Call{Op::Wait, "demo_web"}));
+  EXPECT_EQ(calls[calls.size() - 2], (Call{Op::Kill, "demo_web"}));
+  EXPECT_EQ(rt_.callCount(Op::Kill), 1u);
+  EXPECT_EQ(opName(Op::Kill), "kill");
+  EXPECT_EQ(opName(Op::Wait), "wait");
+}
+
+TEST_F(MemoryRuntimeTest, KillValidatesTheSignalFirstThenTheContainerState) {
+  // Ensures an unknown signal is InvalidArgument even for a missing container (as the engine
+  // parses it first), a missing container NotFound, a stopped one Conflict, and the default
+  // signal SIGKILL (exit 137).
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  Result<void> bad = await(rt_.kill(id, "SIGNOPE"));
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), Errc::InvalidArgument);
+  EXPECT_NE(bad.error().what().find("SIGNOPE"), std::string::npos);
+  Result<void> badMissing = await(rt_.kill(ContainerId{"nope"}, "99999"));
+  ASSERT_FALSE(badMissing.has_value());
+  EXPECT_EQ(badMissing.error().code(), Errc::InvalidArgument);
+  Result<void> missing = await(rt_.kill(ContainerId{"nope"}, "SIGTERM"));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), Errc::NotFound);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Running);
+  ASSERT_TRUE(await(rt_.kill(id, "")).has_value());
+  const ContainerStatus st = inspectOk(id);
+  EXPECT_EQ(st.exitCode, 137);
+  Result<void> again = await(rt_.kill(id, "SIGKILL"));
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code(), Errc::Conflict);
+  Result<WaitOutcome> out = await(rt_.wait(id, WaitCondition::NotRunning));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->signal, "SIGKILL");
+}
+
+TEST_F(MemoryRuntimeTest, NonTerminatingAndIgnoredSignalsChangeNothing) {
+  // Ensures SIGCHLD, SIGWINCH, SIGURG and SIGCONT (also by number) leave the container running,
+  // SIGTERM is ignored by a container scripted to ignore it, and another signal (SIGUSR1, 10)
+  // still ends it with 138.
+  Behaviour stubborn;
+  stubborn.ignoresSigterm = true;
+  rt_.script("web", stubborn);
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  for (const char* sig : {"SIGCHLD", "winch", "SIGURG", "SIGCONT", "28", "SIGTERM"}) {
+    ASSERT_TRUE(await(rt_.kill(id, sig)).has_value()) << sig;
+    EXPECT_EQ(inspectOk(id).state, ContainerState::Running) << sig;
+  }
+  ASSERT_TRUE(await(rt_.kill(id, "usr1")).has_value());
+  Result<WaitOutcome> out = await(rt_.wait(id, WaitCondition::NotRunning));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->exitCode, 138);
+  EXPECT_EQ(out->signal, "SIGUSR1");
+}
+
+TEST_F(MemoryRuntimeTest, PauseFreezesTheContainerUntilUnpause) {
+  // Ensures a paused container shows paused in inspect, refuses exec, is not ready, and does
+  // nothing it was scripted to do while frozen: its log line and its exit come later by the
+  // time it was frozen.
+  Behaviour b;
+  b.logs.push_back(ScriptedLog{.at = 3s, .line = "tick"});
+  b.exit = ScriptedExit{.after = 5s, .code = 4};
+  rt_.script("web", b);
+  rt_.scriptExec("web", [](const std::vector<std::string>&, std::chrono::nanoseconds) {
+    return ExecResult{};
+  });
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  advance(1s);
+  ASSERT_TRUE(await(rt_.pause(id)).has_value());
+  ContainerStatus st = inspectOk(id);
+  EXPECT_TRUE(st.paused);
+  EXPECT_EQ(st.state, ContainerState::Starting);
+  Result<ContainerDetails> details = await(rt_.inspectDetailed(id));
+  ASSERT_TRUE(details.has_value());
+  EXPECT_TRUE(details->status.paused);
+  const ExecRequest request = execOf({"true"});
+  Result<ExecResult> frozenExec = await(rt_.exec(id, request));
+  ASSERT_FALSE(frozenExec.has_value());
+  EXPECT_EQ(frozenExec.error().code(), Errc::Conflict);
+  Slot<Result<void>> ready = spawn(rt_.waitHealthy(id, 1h));
+  advance(10s);  // t = 11s
+  EXPECT_FALSE(ready->has_value()) << "a paused container is not ready";
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Starting);
+  Result<void> twice = await(rt_.pause(id));
+  ASSERT_FALSE(twice.has_value());
+  EXPECT_EQ(twice.error().code(), Errc::Conflict);
+
+  ASSERT_TRUE(await(rt_.unpause(id)).has_value());
+  poll();
+  ASSERT_TRUE(ready->has_value());
+  EXPECT_TRUE((*ready)->has_value());
+  st = inspectOk(id);
+  EXPECT_FALSE(st.paused);
+  EXPECT_EQ(st.state, ContainerState::Running);
+  LogOptions all;
+  auto logsNow = [&]() {
+    Result<std::unique_ptr<LogChunkStream>> stream = await(rt_.logs(id, all));
+    std::vector<std::string> lines;
+    bool ended = false;
+    run(drainLogs(**stream, lines, ended));
+    return lines;
+  };
+  advance(1900ms);  // t = 12.9s: 2.9s of running time
+  EXPECT_TRUE(logsNow().empty());
+  advance(100ms);  // t = 13s: the 3s line
+  EXPECT_EQ(logsNow(), (std::vector<std::string>{"tick\n"}));
+  advance(1999ms);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Running);
+  advance(1ms);  // t = 15s: the 5s exit
+  st = inspectOk(id);
+  EXPECT_EQ(st.state, ContainerState::Stopped);
+  EXPECT_EQ(st.exitCode, 4);
+  Result<void> stopped = await(rt_.unpause(id));
+  ASSERT_FALSE(stopped.has_value());
+  EXPECT_EQ(stopped.error().code(), Errc::Conflict);
+  Result<void> pauseStopped = await(rt_.pause(id));
+  ASSERT_FALSE(pauseStopped.has_value());
+  EXPECT_EQ(pauseStopped.error().code(), Errc::Conflict);
+}
+
+TEST_F(MemoryRuntimeTest, SignalsToAFrozenContainer) {
+  // Ensures SIGSTOP freezes like pause and SIGCONT thaws it; a terminating signal sent to a
+  // frozen container waits until it is thawed, while SIGKILL ends it at once.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  ASSERT_TRUE(await(rt_.kill(id, "SIGSTOP")).has_value());
+  EXPECT_TRUE(inspectOk(id).paused);
+  ASSERT_TRUE(await(rt_.kill(id, "SIGCONT")).has_value());
+  EXPECT_FALSE(inspectOk(id).paused);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Running);
+
+  ASSERT_TRUE(await(rt_.pause(id)).has_value());
+  ASSERT_TRUE(await(rt_.kill(id, "SIGCONT")).has_value());
+  EXPECT_TRUE(inspectOk(id).paused) << "SIGCONT does not thaw a paused cgroup";
+  ASSERT_TRUE(await(rt_.kill(id, "SIGTERM")).has_value());
+  advance(1h);
+  EXPECT_TRUE(inspectOk(id).paused);
+  ASSERT_TRUE(await(rt_.unpause(id)).has_value());
+  ContainerStatus st = inspectOk(id);
+  EXPECT_EQ(st.state, ContainerState::Stopped);
+  EXPECT_EQ(st.exitCode, 143);
+
+  const ContainerSpec other = makeSpec("demo", "db");
+  const ContainerId otherId = startOk(other);
+  ASSERT_TRUE(await(rt_.pause(otherId)).has_value());
+  ASSERT_TRUE(await(rt_.kill(otherId, "KILL")).has_value());
+  st = inspectOk(otherId);
+  EXPECT_EQ(st.state, ContainerState::Stopped);
+  EXPECT_EQ(st.exitCode, 137);
+  EXPECT_FALSE(st.paused);
+}
+
+TEST_F(MemoryRuntimeTest, StopCannotReachAFrozenProcess) {
+  // Ensures stop of a paused container waits out its grace and kills it (137).
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  ASSERT_TRUE(await(rt_.pause(id)).has_value());
+  Slot<Result<StopOutcome>> stopped = spawn(rt_.stop(id, 3s));
+  poll();
+  advance(2999ms);
+  EXPECT_FALSE(stopped->has_value());
+  advance(1ms);
+  ASSERT_TRUE(stopped->has_value());
+  EXPECT_EQ(***stopped, StopOutcome::Stopped);
+  EXPECT_EQ(inspectOk(id).exitCode, 137);
+}
+
+TEST_F(MemoryRuntimeTest, WaitConditions) {
+  // Ensures not-running returns at once for a stopped container, next-exit waits for the next
+  // exit (even of a running one, and for a stopped one until it is removed), removed waits for
+  // the removal and reports the exit code only; an OOM kill is OomKilled.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  Slot<Result<WaitOutcome>> nextExit = spawn(rt_.wait(id, WaitCondition::NextExit));
+  Slot<Result<WaitOutcome>> removed = spawn(rt_.wait(id, WaitCondition::Removed));
+  poll();
+  EXPECT_FALSE(nextExit->has_value());
+  rt_.crash("demo_web", 3);
+  poll();
+  ASSERT_TRUE(nextExit->has_value());
+  EXPECT_EQ((*nextExit)->value().exitCode, 3);
+  EXPECT_EQ((*nextExit)->value().reason, WaitReason::Exited);
+  EXPECT_FALSE(removed->has_value());
+
+  Result<WaitOutcome> notRunning = await(rt_.wait(id, WaitCondition::NotRunning));
+  ASSERT_TRUE(notRunning.has_value());
+  EXPECT_EQ(notRunning->exitCode, 3);
+  Slot<Result<WaitOutcome>> nextOfStopped = spawn(rt_.wait(id, WaitCondition::NextExit));
+  advance(1h);
+  EXPECT_FALSE(nextOfStopped->has_value());
+  ASSERT_TRUE(await(rt_.remove("demo_web")).has_value());
+  poll();
+  ASSERT_TRUE(removed->has_value());
+  ASSERT_TRUE((*removed)->has_value());
+  EXPECT_EQ((*removed)->value().exitCode, 3);
+  EXPECT_FALSE((*removed)->value().finishedAt) << "a removed container has only its exit code";
+  ASSERT_TRUE(nextOfStopped->has_value());
+  EXPECT_EQ((*nextOfStopped)->value().exitCode, 3);
+  Result<WaitOutcome> gone = await(rt_.wait(id, WaitCondition::NotRunning));
+  ASSERT_FALSE(gone.has_value());
+  EXPECT_EQ(gone.error().code(), Errc::NotFound);
+
+  const ContainerSpec db = makeSpec("demo", "db");
+  const ContainerId dbId = startOk(db);
+  Slot<Result<WaitOutcome>> dbWait = spawn(rt_.wait(dbId, WaitCondition::NotRunning));
+  poll();
+  rt_.oomKill("demo_db");
+  poll();
+  ASSERT_TRUE(dbWait->has_value());
+  EXPECT_EQ((*dbWait)->value().reason, WaitReason::OomKilled);
+  EXPECT_EQ((*dbWait)->value().exitCode, 137);
+  EXPECT_FALSE((*dbWait)->value().signal);
+
+  const ContainerSpec cache = makeSpec("demo", "cache");
+  const ContainerId cacheId = startOk(cache);
+  Slot<Result<WaitOutcome>> removedRunning = spawn(rt_.wait(cacheId, WaitCondition::Removed));
+  poll();
+  ASSERT_TRUE(await(rt_.remove("demo_cache")).has_value());
+  poll();
+  ASSERT_TRUE(removedRunning->has_value());
+  EXPECT_EQ((*removedRunning)->value().exitCode, 137);
+  EXPECT_EQ((*removedRunning)->value().signal, "SIGKILL");
+}
+
+TEST_F(MemoryRuntimeTest, WaitIsCancellableAndFaultable) {
+  // Ensures a wait ends with Cancelled (no leaked waiter) when its caller is cancelled, and
+  // that wait and kill are counted and faulted like every operation.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  asio::cancellation_signal sig;
+  Slot<Result<WaitOutcome>> waited = spawn(rt_.wait(id, WaitCondition::NotRunning), sig);
+  poll();
+  EXPECT_EQ(rt_.pendingWaiters(), 1u);
+  sig.emit(asio::cancellation_type::terminal);
+  poll();
+  ASSERT_TRUE(waited->has_value());
+  EXPECT_EQ((*waited)->error().code(), Errc::Cancelled);
+  EXPECT_EQ(rt_.pendingWaiters(), 0u);
+
+  rt_.failOn(Op::Kill, 1, failure(Errc::Unavailable));
+  Result<void> failed = await(rt_.kill(id, "SIGTERM"));
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().code(), Errc::Unavailable);
+  EXPECT_EQ(inspectOk(id).state, ContainerState::Running) << "a faulted call has no effect";
+  Gate gate = rt_.hold(Op::Pause);
+  Slot<Result<void>> paused = spawn(rt_.pause(id));
+  poll();
+  EXPECT_TRUE(gate.reached());
+  EXPECT_FALSE(inspectOk(id).paused);
+  gate.release();
+  poll();
+  ASSERT_TRUE(paused->has_value());
+  EXPECT_TRUE(inspectOk(id).paused);
+}
+
+TEST_F(MemoryRuntimeTest, RenameKeepsTheContainerUnderItsNewName) {
+  // Ensures rename makes the new name address the container (and the old one nothing),
+  // refuses a name the engine refuses or the current one (InvalidArgument) and a taken one
+  // (Conflict).
+  const ContainerSpec web = makeSpec("demo", "web");
+  const ContainerSpec db = makeSpec("demo", "db");
+  const ContainerId id = startOk(web);
+  startOk(db);
+  ASSERT_TRUE(await(rt_.rename(id, "demo_front")).has_value());
+  EXPECT_EQ(rt_.calls().back(), (Call{Op::Rename, "demo_web"}));
+  EXPECT_EQ(rt_.containerNames(), (std::vector<std::string>{"demo_db", "demo_front"}));
+  ContainerStatus st = inspectOk(ContainerId{"demo_front"});
+  EXPECT_EQ(st.state, ContainerState::Running);
+  Result<ContainerStatus> old = await(rt_.inspect(ContainerId{"demo_web"}));
+  ASSERT_FALSE(old.has_value());
+  EXPECT_EQ(old.error().code(), Errc::NotFound);
+  for (const char* bad : {"x", "-front", "a b", "demo/front", "demo_front"}) {
+    Result<void> r = await(rt_.rename(id, bad));
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().code(), Errc::InvalidArgument) << bad;
+  }
+  Result<void> taken = await(rt_.rename(id, "demo_db"));
+  ASSERT_FALSE(taken.has_value());
+  EXPECT_EQ(taken.error().code(), Errc::Conflict);
+  Result<void> missing = await(rt_.rename(ContainerId{"nope"}, "other"));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), Errc::NotFound);
+}
+
+TEST_F(MemoryRuntimeTest, PortMappingsAndDetailedInspect) {
+  // Ensures portMappings lists the allocated bindings, and inspectDetailed the name, image,
+  // ports, the project network with the resource alias and an address, the health details,
+  // the pid while running and the engine's labels; a stopped container keeps neither ports,
+  // pid nor address, and has its exit code.
+  ContainerSpec spec = withHealthcheck(makeSpec("demo", "web"));
+  spec.ports.push_back({.containerPort = 80, .hostPort = 8080});
+  spec.ports.push_back({.containerPort = 53, .protocol = Protocol::Udp});
+  spec.labels["team"] = "core";
+  const ContainerId id = startOk(spec);
+  Result<std::vector<PortMapping>> ports = await(rt_.portMappings(id));
+  ASSERT_TRUE(ports.has_value());
+  ASSERT_EQ(ports->size(), 2u);
+  EXPECT_EQ(ports->at(0).containerPort, 53);
+  EXPECT_EQ(ports->at(0).protocol, Protocol::Udp);
+  EXPECT_EQ(ports->at(0).hostIp, "127.0.0.1");
+  EXPECT_EQ(ports->at(0).hostPort, 32768);
+  EXPECT_EQ(ports->at(1).containerPort, 80);
+  EXPECT_EQ(ports->at(1).hostPort, 8080);
+  EXPECT_EQ(rt_.calls().back(), (Call{Op::PortMappings, "demo_web"}));
+
+  Result<ContainerDetails> d = await(rt_.inspectDetailed(id));
+  ASSERT_TRUE(d.has_value()) << d.error().what();
+  EXPECT_EQ(d->name, "demo_web");
+  EXPECT_EQ(d->image, "busybox:1");
+  EXPECT_EQ(d->status.state, ContainerState::Running);
+  EXPECT_EQ(d->ports.size(), 2u);
+  ASSERT_EQ(d->networks.size(), 1u);
+  EXPECT_EQ(d->networks[0].network, "lightshuttle-demo");
+  EXPECT_EQ(d->networks[0].aliases, (std::vector<std::string>{"web"}));
+  EXPECT_FALSE(d->networks[0].ipv4.empty());
+  EXPECT_EQ(d->health.status, "starting");
+  EXPECT_TRUE(d->pid.has_value());
+  EXPECT_EQ(d->labels.at("team"), "core");
+  EXPECT_EQ(d->labels.at(kLabelProject), "demo");
+  EXPECT_EQ(d->labels.at(kLabelResource), "web");
+  EXPECT_EQ(d->labels.at(kLabelConfigHash), configHash(spec));
+  rt_.setHealth("demo_web", Health::Unhealthy);
+  d = await(rt_.inspectDetailed(id));
+  EXPECT_EQ(d->health.status, "unhealthy");
+  EXPECT_EQ(d->health.failingStreak, 3);
+
+  rt_.crash("demo_web", 2);
+  d = await(rt_.inspectDetailed(id));
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->status.state, ContainerState::Stopped);
+  EXPECT_EQ(d->status.exitCode, 2);
+  EXPECT_TRUE(d->ports.empty());
+  EXPECT_FALSE(d->pid);
+  EXPECT_TRUE(d->networks.at(0).ipv4.empty());
+  Result<ContainerDetails> missing = await(rt_.inspectDetailed(ContainerId{"nope"}));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), Errc::NotFound);
+}
+
+TEST_F(MemoryRuntimeTest, ExecStreamYieldsOutputThenExactlyOneExit) {
+  // Ensures a streamed exec gives stdout, stderr, then one Exit with the script's code, then
+  // the end; closing before the Exit makes next Cancelled; the exec checks apply.
+  rt_.scriptExec("web", [](const std::vector<std::string>& cmd, std::chrono::nanoseconds) {
+    return ExecResult{
+        .exitCode = cmd.size() > 1 ? 3 : 0, .stdoutText = "out\n", .stderrText = "err\n"};
+  });
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  const ExecRequest request = execOf({"sh", "-c", "exit 3"});
+  Result<std::unique_ptr<ExecEventStream>> stream = await(rt_.execStream(id, request));
+  ASSERT_TRUE(stream.has_value()) << stream.error().what();
+  std::vector<ExecEvent::Kind> kinds;
+  std::string out;
+  int exits = 0;
+  int code = -1;
+  for (;;) {
+    Result<std::optional<ExecEvent>> e = await((*stream)->next());
+    ASSERT_TRUE(e.has_value());
+    if (!*e) {
+      break;
+    }
+    kinds.push_back((*e)->kind);
+    if ((*e)->kind == ExecEvent::Kind::Exit) {
+      ++exits;
+      code = (*e)->exitCode;
+    } else {
+      out += (*e)->bytes;
+    }
+  }
+  EXPECT_EQ(kinds, (std::vector<ExecEvent::Kind>{ExecEvent::Kind::Stdout, ExecEvent::Kind::Stderr,
+                                                 ExecEvent::Kind::Exit}));
+  EXPECT_EQ(out, "out\nerr\n");
+  EXPECT_EQ(exits, 1);
+  EXPECT_EQ(code, 3);
+  EXPECT_EQ(rt_.calls().back(), (Call{Op::ExecStream, "demo_web"}));
+
+  Result<std::unique_ptr<ExecEventStream>> closed = await(rt_.execStream(id, request));
+  ASSERT_TRUE(closed.has_value());
+  (*closed)->close();
+  Result<std::optional<ExecEvent>> after = await((*closed)->next());
+  ASSERT_FALSE(after.has_value());
+  EXPECT_EQ(after.error().code(), Errc::Cancelled);
+
+  ASSERT_TRUE(await(rt_.pause(id)).has_value());
+  Result<std::unique_ptr<ExecEventStream>> paused = await(rt_.execStream(id, request));
+  ASSERT_FALSE(paused.has_value());
+  EXPECT_EQ(paused.error().code(), Errc::Conflict);
+  const ContainerSpec plain = makeSpec("demo", "plain");
+  const ContainerId plainId = startOk(plain);
+  Result<std::unique_ptr<ExecEventStream>> unscripted = await(rt_.execStream(plainId, request));
+  ASSERT_FALSE(unscripted.has_value());
+  EXPECT_EQ(unscripted.error().code(), Errc::Unsupported);
+}
+
+TEST_F(MemoryRuntimeTest, PruneContainersRemovesOnlyStoppedOnes) {
+  // Ensures prune removes every stopped container (with a destroy event) and keeps the others.
+  auto events = subscribe("demo");
+  const ContainerSpec web = makeSpec("demo", "web");
+  const ContainerSpec db = makeSpec("demo", "db");
+  const ContainerId webId = startOk(web);
+  startOk(db);
+  rt_.crash("demo_web", 1);
+  Result<PruneReport> report = await(rt_.pruneContainers());
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->deleted, (std::vector<std::string>{webId.value}));
+  EXPECT_EQ(rt_.containerNames(), (std::vector<std::string>{"demo_db"}));
+  EXPECT_EQ(kinds(ready(*events)).back(), Kind::Destroy);
+  EXPECT_EQ(rt_.calls().back(), (Call{Op::PruneContainers, ""}));
+}
+
+TEST_F(MemoryRuntimeTest, ImagesListTagAndRemove) {
+  // Ensures the local images are listed with their tags, tagImage adds a tag to the image a
+  // reference or id names, and removeImage untags (deleting with the last tag), refusing what
+  // the engine refuses: a last tag or an id used by a container without force, an id with
+  // several tags without force, and an id used by a running container even with force.
+  Result<std::vector<ImageSummary>> listed = await(rt_.listImages());
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->size(), 1u);
+  const std::string busybox = listed->at(0).id;
+  EXPECT_EQ(busybox.substr(0, 7), "sha256:");
+  EXPECT_EQ(busybox.size(), 71u);
+  EXPECT_EQ(listed->at(0).repoTags, (std::vector<std::string>{"busybox:1"}));
+
+  ASSERT_TRUE(await(rt_.tagImage("busybox:1", "127.0.0.1:5000/tools/busybox")).has_value());
+  ASSERT_TRUE(await(rt_.tagImage(busybox.substr(7, 12), "mine:v2")).has_value());
+  EXPECT_EQ(rt_.calls().back(), (Call{Op::TagImage, busybox.substr(7, 12)}));
+  EXPECT_TRUE(rt_.hasLocalImage("mine:v2"));
+  listed = await(rt_.listImages());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->at(0).repoTags, (std::vector<std::string>{"127.0.0.1:5000/tools/busybox:latest",
+                                                              "busybox:1", "mine:v2"}));
+  for (const char* bad : {"", "repo@sha256:abc", ":tag", "repo:"}) {
+    Result<void> r = await(rt_.tagImage("busybox:1", bad));
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().code(), Errc::InvalidArgument) << bad;
+  }
+  Result<void> noSource = await(rt_.tagImage("nope:1", "x:1"));
+  ASSERT_FALSE(noSource.has_value());
+  EXPECT_EQ(noSource.error().code(), Errc::NotFound);
+
+  Result<std::vector<std::string>> byIdTagged = await(rt_.removeImage(busybox, false));
+  ASSERT_FALSE(byIdTagged.has_value());
+  EXPECT_EQ(byIdTagged.error().code(), Errc::Conflict) << "several tags";
+  Result<std::vector<std::string>> untagged = await(rt_.removeImage("mine:v2", false));
+  ASSERT_TRUE(untagged.has_value());
+  EXPECT_EQ(*untagged, (std::vector<std::string>{"mine:v2"}));
+  ASSERT_TRUE(await(rt_.removeImage("127.0.0.1:5000/tools/busybox", false)).has_value());
+
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  Result<std::vector<std::string>> inUse = await(rt_.removeImage("busybox:1", false));
+  ASSERT_FALSE(inUse.has_value());
+  EXPECT_EQ(inUse.error().code(), Errc::Conflict);
+  EXPECT_NE(inUse.error().what().find("running container"), std::string::npos);
+  Result<std::vector<std::string>> runningById = await(rt_.removeImage(busybox, true));
+  ASSERT_FALSE(runningById.has_value());
+  EXPECT_EQ(runningById.error().code(), Errc::Conflict);
+  Result<std::vector<std::string>> forced = await(rt_.removeImage("busybox:1", true));
+  ASSERT_TRUE(forced.has_value());
+  EXPECT_EQ(*forced, (std::vector<std::string>{"busybox:1"})) << "kept for the running container";
+  EXPECT_FALSE(rt_.hasLocalImage("busybox:1"));
+  listed = await(rt_.listImages());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_TRUE(listed->at(0).repoTags.empty());
+
+  ASSERT_TRUE(await(rt_.stop(id, 1s)).has_value());
+  Result<std::vector<std::string>> stoppedUser = await(rt_.removeImage(busybox, false));
+  ASSERT_FALSE(stoppedUser.has_value());
+  EXPECT_EQ(stoppedUser.error().code(), Errc::Conflict);
+  Result<std::vector<std::string>> deleted = await(rt_.removeImage(busybox, true));
+  ASSERT_TRUE(deleted.has_value());
+  EXPECT_EQ(*deleted, (std::vector<std::string>{busybox}));
+  EXPECT_TRUE(await(rt_.listImages())->empty());
+  Result<std::vector<std::string>> missing = await(rt_.removeImage("busybox:1", false));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), Errc::NotFound);
+  EXPECT_EQ(rt_.calls().back(), (Call{Op::RemoveImage, "busybox:1"}));
+}
+
+TEST_F(MemoryRuntimeTest, PulledAndBuiltImagesAreListed) {
+  // Ensures a pulled image and a built one appear in the list, and the last tag of an unused
+  // image deletes it.
+  rt_.addRegistryImage("redis:7");
+  ASSERT_TRUE(await(rt_.pullImage("redis:7", PullPolicy::Missing, {})).has_value());
+  BuildImage build;
+  build.context = "/src";
+  build.tag = "demo/api:dev";
+  Result<std::string> built = await(rt_.buildImage(build, {}));
+  ASSERT_TRUE(built.has_value());
+  Result<std::vector<ImageSummary>> listed = await(rt_.listImages());
+  ASSERT_TRUE(listed.has_value());
+  EXPECT_EQ(listed->size(), 3u);
+  bool found = false;
+  for (const auto& img : *listed) {
+    if (img.id == *built) {
+      found = true;
+      EXPECT_EQ(img.repoTags, (std::vector<std::string>{"demo/api:dev"}));
+    }
+  }
+  EXPECT_TRUE(found);
+  Result<std::vector<std::string>> removed = await(rt_.removeImage("redis:7", false));
+  ASSERT_TRUE(removed.has_value());
+  ASSERT_EQ(removed->size(), 2u);
+  EXPECT_EQ(removed->at(0), "redis:7");
+  EXPECT_EQ(removed->at(1).substr(0, 7), "sha256:");
+  EXPECT_EQ(await(rt_.listImages())->size(), 2u);
+}
+
+TEST_F(MemoryRuntimeTest, WhatTheMemoryBackendDoesNotModelIsUnsupported) {
+  // Ensures the operations without a meaning here are Unsupported, never a silent success.
+  const ContainerSpec spec = makeSpec("demo", "web");
+  const ContainerId id = startOk(spec);
+  EXPECT_EQ(await(rt_.stats(id)).error().code(), Errc::Unsupported);
+  EXPECT_EQ(await(rt_.statsStream(id)).error().code(), Errc::Unsupported);
+  ResourceUpdate update;
+  update.memoryBytes = 1 << 26;
+  EXPECT_EQ(await(rt_.update(id, update)).error().code(), Errc::Unsupported);
+  const std::vector<std::string> none;
+  EXPECT_EQ(await(rt_.top(id, none)).error().code(), Errc::Unsupported);
+  EXPECT_EQ(await(rt_.changes(id)).error().code(), Errc::Unsupported);
+}
+
 }  // namespace
 }  // namespace ls::runtime
