@@ -10,9 +10,9 @@
 #include <boost/json/value.hpp>
 #include <cctype>
 #include <charconv>
-#include <limits>
 #include <tuple>
 
+#include "engine/json_reader.hpp"
 #include "engine/mapping.hpp"
 #include "engine/ndjson.hpp"
 #include "engine/timestamp.hpp"
@@ -44,172 +44,6 @@ Result<void> checkPathSegment(std::string_view kind, std::string_view id) {
   return ok();
 }
 
-/// Typed, path-aware reads of a JSON object. Missing or null fields give the default; the first
-/// type error is kept and reported by status(), naming the field's path.
-class Fields {
- public:
-  Fields(const json::value* v, std::string path) : path_(std::move(path)) {
-    if (v == nullptr || v->is_null()) {
-      return;
-    }
-    if (v->is_object()) {
-      obj_ = &v->as_object();
-    } else {
-      fail({}, "an object");
-    }
-  }
-
-  const json::value* raw(std::string_view key) const {
-    if (obj_ == nullptr) {
-      return nullptr;
-    }
-    const json::value* v = obj_->if_contains(key);
-    return (v == nullptr || v->is_null()) ? nullptr : v;
-  }
-
-  std::string str(std::string_view key) {
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return {};
-    }
-    if (!v->is_string()) {
-      fail(key, "a string");
-      return {};
-    }
-    return std::string(v->as_string());
-  }
-
-  std::int64_t i64(std::string_view key) {
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return 0;
-    }
-    if (v->is_int64()) {
-      return v->as_int64();
-    }
-    if (v->is_uint64()) {
-      const std::uint64_t u = v->as_uint64();
-      return u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
-                 ? std::numeric_limits<std::int64_t>::max()
-                 : static_cast<std::int64_t>(u);
-    }
-    fail(key, "an integer");
-    return 0;
-  }
-
-  /// Negative values (never meaningful for counters) read as 0.
-  std::uint64_t u64(std::string_view key) {
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return 0;
-    }
-    if (v->is_uint64()) {
-      return v->as_uint64();
-    }
-    if (v->is_int64()) {
-      return v->as_int64() < 0 ? 0 : static_cast<std::uint64_t>(v->as_int64());
-    }
-    fail(key, "an integer");
-    return 0;
-  }
-
-  bool boolean(std::string_view key) {
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return false;
-    }
-    if (!v->is_bool()) {
-      fail(key, "a boolean");
-      return false;
-    }
-    return v->as_bool();
-  }
-
-  std::vector<std::string> strings(std::string_view key) {
-    std::vector<std::string> out;
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return out;
-    }
-    if (!v->is_array()) {
-      fail(key, "an array of strings");
-      return out;
-    }
-    for (const auto& e : v->as_array()) {
-      if (!e.is_string()) {
-        fail(key, "an array of strings");
-        return {};
-      }
-      out.emplace_back(e.as_string());
-    }
-    return out;
-  }
-
-  /// The array at `key` (nullptr when absent or null; a type error otherwise).
-  const json::array* array(std::string_view key) {
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return nullptr;
-    }
-    if (!v->is_array()) {
-      fail(key, "an array");
-      return nullptr;
-    }
-    return &v->as_array();
-  }
-
-  /// The object at `key` (nullptr when absent or null; a type error otherwise).
-  const json::object* object(std::string_view key) {
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return nullptr;
-    }
-    if (!v->is_object()) {
-      fail(key, "an object");
-      return nullptr;
-    }
-    return &v->as_object();
-  }
-
-  Fields child(std::string_view key) {
-    Fields f(raw(key), path_ + "." + std::string(key));
-    merge(f);
-    return f;
-  }
-
-  Fields element(const json::value& v, std::string_view suffix) const {
-    return Fields(&v, path_ + std::string(suffix));
-  }
-
-  void merge(const Fields& other) {
-    if (other.err_ && !err_) {
-      err_ = other.err_;
-    }
-  }
-
-  void fail(std::string_view key, std::string_view expected) {
-    if (!err_) {
-      const std::string where = key.empty() ? path_ : path_ + "." + std::string(key);
-      err_ = Error(Errc::InvalidArgument,
-                   "engine response: '" + where + "' is not " + std::string(expected));
-    }
-  }
-
-  bool isObject() const { return obj_ != nullptr; }
-
-  Result<void> status() const {
-    if (err_) {
-      return *err_;
-    }
-    return ok();
-  }
-
- private:
-  const json::object* obj_ = nullptr;
-  std::string path_;
-  std::optional<Error> err_;
-};
-
 /// A body that must be one JSON value.
 Result<json::value> parse(std::string_view body, std::string_view what) {
   return parseBody(body, what);
@@ -219,7 +53,7 @@ Result<json::value> parse(std::string_view body, std::string_view what) {
 constexpr std::uint64_t kUnlimited = std::uint64_t{1} << 62;
 
 Result<StatsSnapshot> decodeStatsValue(const json::value& v) {
-  Fields r(&v, "stats");
+  JsonReader r(v, "stats");
   if (!r.isObject()) {
     LS_TRY(r.status());
     return Error(Errc::InvalidArgument, "engine response: 'stats' is not an object");
@@ -232,8 +66,8 @@ Result<StatsSnapshot> decodeStatsValue(const json::value& v) {
     }
     out.read = *t;
   }
-  Fields cpu = r.child("cpu_stats");
-  Fields usage = cpu.child("cpu_usage");
+  JsonReader cpu = r.child("cpu_stats");
+  JsonReader usage = cpu.child("cpu_usage");
   out.cpuTotalNs = usage.u64("total_usage");
   out.systemCpuNs = cpu.u64("system_cpu_usage");
   out.onlineCpus =
@@ -246,9 +80,9 @@ Result<StatsSnapshot> decodeStatsValue(const json::value& v) {
   r.merge(cpu);
   r.merge(usage);
 
-  Fields mem = r.child("memory_stats");
+  JsonReader mem = r.child("memory_stats");
   out.memoryUsage = mem.u64("usage");
-  Fields memStats = mem.child("stats");
+  JsonReader memStats = mem.child("stats");
   // `docker stats`: cgroup v1 reports total_inactive_file (and inactive_file for the cgroup
   // alone); v2 only inactive_file.
   std::uint64_t inactive = 0;
@@ -265,17 +99,17 @@ Result<StatsSnapshot> decodeStatsValue(const json::value& v) {
 
   if (const json::object* nets = r.object("networks")) {
     for (const auto& [name, n] : *nets) {
-      Fields nf = r.element(n, ".networks." + std::string(name));
+      JsonReader nf = r.element(n, ".networks." + std::string(name));
       out.networkRx += nf.u64("rx_bytes");
       out.networkTx += nf.u64("tx_bytes");
       r.merge(nf);
     }
   }
 
-  Fields blkio = r.child("blkio_stats");
+  JsonReader blkio = r.child("blkio_stats");
   if (const json::array* entries = blkio.array("io_service_bytes_recursive")) {
     for (const auto& e : *entries) {
-      Fields ef = blkio.element(e, ".io_service_bytes_recursive[]");
+      JsonReader ef = blkio.element(e, ".io_service_bytes_recursive[]");
       std::string op = ef.str("op");
       std::transform(op.begin(), op.end(), op.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -289,7 +123,7 @@ Result<StatsSnapshot> decodeStatsValue(const json::value& v) {
   }
   r.merge(blkio);
 
-  Fields pids = r.child("pids_stats");
+  JsonReader pids = r.child("pids_stats");
   out.pidsCurrent = pids.u64("current");
   if (const std::uint64_t pl = pids.u64("limit"); pl != 0 && pl < kUnlimited) {
     out.pidsLimit = pl;
@@ -318,7 +152,7 @@ Result<std::pair<std::uint16_t, std::string>> parsePortKey(std::string_view key)
   return std::make_pair(port, std::string(proto));
 }
 
-Result<std::vector<PortEntry>> decodePorts(Fields& net) {
+Result<std::vector<PortEntry>> decodePorts(JsonReader& net) {
   std::vector<PortEntry> out;
   const json::object* ports = net.object("Ports");
   if (ports == nullptr) {
@@ -338,7 +172,7 @@ Result<std::vector<PortEntry>> decodePorts(Fields& net) {
                                               std::string(key) + "' is not an array");
     }
     for (const auto& b : bindings.as_array()) {
-      Fields bf = net.element(b, ".Ports." + std::string(key) + "[]");
+      JsonReader bf = net.element(b, ".Ports." + std::string(key) + "[]");
       PortEntry e = base;
       e.hostIp = bf.str("HostIp");
       const std::string hp = bf.str("HostPort");
@@ -392,8 +226,8 @@ bool ResourcesUpdate::empty() const noexcept {
 
 Result<int> decodeWaitResponse(std::string_view body) {
   LS_ASSIGN_OR_RETURN(json::value v, parse(body, "wait for container"));
-  Fields r(&v, "wait");
-  Fields err = r.child("Error");
+  JsonReader r(v, "wait");
+  JsonReader err = r.child("Error");
   const std::string message = err.str("Message");
   const json::value* code = r.raw("StatusCode");
   LS_TRY(r.status());
@@ -446,7 +280,7 @@ Result<std::vector<std::string>> decodeUpdateWarnings(std::string_view body) {
     return std::vector<std::string>{};
   }
   LS_ASSIGN_OR_RETURN(json::value v, parse(body, "update container"));
-  Fields r(&v, "update");
+  JsonReader r(v, "update");
   std::vector<std::string> out = r.strings("Warnings");
   LS_TRY(r.status());
   return out;
@@ -454,7 +288,7 @@ Result<std::vector<std::string>> decodeUpdateWarnings(std::string_view body) {
 
 Result<TopResult> decodeTop(std::string_view body) {
   LS_ASSIGN_OR_RETURN(json::value v, parse(body, "list processes"));
-  Fields r(&v, "top");
+  JsonReader r(v, "top");
   TopResult out;
   out.titles = r.strings("Titles");
   if (const json::array* procs = r.array("Processes")) {
@@ -487,7 +321,7 @@ Result<std::vector<FilesystemDiff>> decodeChanges(std::string_view body) {
     return Error(Errc::InvalidArgument, "engine response: 'changes' is not an array");
   }
   for (const auto& e : v.as_array()) {
-    Fields f(&e, "changes[]");
+    JsonReader f(e, "changes[]");
     FilesystemDiff d;
     d.path = f.str("Path");
     const std::int64_t kind = f.i64("Kind");
@@ -511,17 +345,17 @@ Result<ContainerDetail> decodeContainerDetail(std::string_view body) {
   LS_ASSIGN_OR_RETURN(json::value v, parse(body, "inspect container"));
   ContainerDetail out;
   LS_ASSIGN_OR_RETURN(out.info, decodeContainerInfo(v));
-  Fields r(&v, "container");
-  Fields net = r.child("NetworkSettings");
+  JsonReader r(v, "container");
+  JsonReader net = r.child("NetworkSettings");
   LS_ASSIGN_OR_RETURN(out.ports, decodePorts(net));
-  Fields state = r.child("State");
-  Fields health = state.child("Health");
+  JsonReader state = r.child("State");
+  JsonReader health = state.child("Health");
   if (const json::array* log = health.array("Log"); log != nullptr && !log->empty()) {
-    Fields last = health.element(log->back(), ".Log[]");
+    JsonReader last = health.element(log->back(), ".Log[]");
     out.healthLastOutput = last.str("Output");
     health.merge(last);
   }
-  Fields host = r.child("HostConfig");
+  JsonReader host = r.child("HostConfig");
   HostResources& res = out.resources;
   res.memory = host.i64("Memory");
   res.memorySwap = host.i64("MemorySwap");
@@ -535,10 +369,10 @@ Result<ContainerDetail> decodeContainerDetail(std::string_view body) {
   res.pidsLimit = host.i64("PidsLimit");
   res.blkioWeight =
       static_cast<std::uint16_t>(std::clamp<std::int64_t>(host.i64("BlkioWeight"), 0, 65535));
-  Fields restart = host.child("RestartPolicy");
+  JsonReader restart = host.child("RestartPolicy");
   res.restartPolicy = restart.str("Name");
   res.restartMaxRetries = static_cast<int>(restart.i64("MaximumRetryCount"));
-  for (const Fields* f : {&net, &state, &health, &host, &restart}) {
+  for (const JsonReader* f : {&net, &state, &health, &host, &restart}) {
     r.merge(*f);
   }
   LS_TRY(r.status());
@@ -547,7 +381,7 @@ Result<ContainerDetail> decodeContainerDetail(std::string_view body) {
 
 Result<ContainerPruneResult> decodeContainerPrune(std::string_view body) {
   LS_ASSIGN_OR_RETURN(json::value v, parse(body, "prune containers"));
-  Fields r(&v, "prune");
+  JsonReader r(v, "prune");
   ContainerPruneResult out;
   out.deleted = r.strings("ContainersDeleted");
   out.spaceReclaimed = r.u64("SpaceReclaimed");
@@ -557,7 +391,7 @@ Result<ContainerPruneResult> decodeContainerPrune(std::string_view body) {
 
 Result<ExecState> decodeExecState(std::string_view body) {
   LS_ASSIGN_OR_RETURN(json::value v, parse(body, "inspect exec"));
-  Fields r(&v, "exec");
+  JsonReader r(v, "exec");
   if (!r.isObject()) {
     LS_TRY(r.status());
     return Error(Errc::InvalidArgument, "engine response: 'exec' is not an object");

@@ -4,10 +4,11 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
 
+#include "engine/json_reader.hpp"
+#include "engine/mapping.hpp"
 #include "engine/ndjson.hpp"
 #include "lightshuttle/engine/api.hpp"
 
@@ -54,130 +55,6 @@ std::string_view trimLine(std::string_view s) {
   return s;
 }
 
-/// Typed, path-aware reads of a JSON object; the first type error is kept in `err`. Missing or
-/// null fields give the default.
-class Fields {
- public:
-  Fields(const json::value& v, std::string path, std::optional<Error>& err)
-      : path_(std::move(path)), err_(err) {
-    if (v.is_object()) {
-      obj_ = &v.as_object();
-    } else if (!v.is_null()) {
-      fail("", "an object");
-    }
-  }
-
-  std::string str(std::string_view key) {
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return {};
-    }
-    if (!v->is_string()) {
-      fail(key, "a string");
-      return {};
-    }
-    return std::string(v->as_string());
-  }
-
-  std::int64_t i64(std::string_view key) {
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return 0;
-    }
-    if (v->is_int64()) {
-      return v->as_int64();
-    }
-    if (v->is_uint64()) {
-      return static_cast<std::int64_t>(v->as_uint64());
-    }
-    if (v->is_double()) {
-      return static_cast<std::int64_t>(v->as_double());
-    }
-    fail(key, "a number");
-    return 0;
-  }
-
-  std::vector<std::string> strings(std::string_view key) {
-    std::vector<std::string> out;
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return out;
-    }
-    if (!v->is_array()) {
-      fail(key, "an array of strings");
-      return out;
-    }
-    for (const auto& e : v->as_array()) {
-      if (!e.is_string()) {
-        fail(key, "an array of strings");
-        return {};
-      }
-      out.emplace_back(e.as_string());
-    }
-    return out;
-  }
-
-  std::map<std::string, std::string> stringMap(std::string_view key) {
-    std::map<std::string, std::string> out;
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return out;
-    }
-    if (!v->is_object()) {
-      fail(key, "an object of strings");
-      return out;
-    }
-    for (const auto& [k, e] : v->as_object()) {
-      if (!e.is_string()) {
-        fail(key, "an object of strings");
-        return {};
-      }
-      out.emplace(std::string(k), std::string(e.as_string()));
-    }
-    return out;
-  }
-
-  Fields child(std::string_view key) {
-    static const json::value kNull;
-    const json::value* v = raw(key);
-    return Fields(v != nullptr ? *v : kNull, path_ + "." + std::string(key), err_);
-  }
-
- private:
-  const json::value* raw(std::string_view key) const {
-    if (obj_ == nullptr) {
-      return nullptr;
-    }
-    const json::value* v = obj_->if_contains(key);
-    return (v == nullptr || v->is_null()) ? nullptr : v;
-  }
-
-  void fail(std::string_view key, std::string_view expected) {
-    if (!err_) {
-      std::string where = path_;
-      if (!key.empty()) {
-        where += "." + std::string(key);
-      }
-      err_ = Error(Errc::InvalidArgument,
-                   "engine response: '" + where + "' is not " + std::string(expected));
-    }
-  }
-
-  const json::object* obj_ = nullptr;
-  std::string path_;
-  std::optional<Error>& err_;
-};
-
-Result<json::value> parseJson(std::string_view body, std::string_view what) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec) {
-    return Error(Errc::InvalidArgument,
-                 std::string(what) + ": the engine's answer is not JSON (" + ec.message() + ")");
-  }
-  return v;
-}
-
 /// The elements of a top-level array (null counts as empty).
 Result<const json::array*> topArray(const json::value& v, std::string_view what) {
   static const json::array kEmpty;
@@ -196,7 +73,7 @@ std::vector<std::string> without(std::vector<std::string> v, std::string_view pl
   return v;
 }
 
-ImageDeleteItem deleteItem(Fields f) {
+ImageDeleteItem deleteItem(JsonReader f) {
   ImageDeleteItem out;
   out.untagged = f.str("Untagged");
   out.deleted = f.str("Deleted");
@@ -204,14 +81,14 @@ ImageDeleteItem deleteItem(Fields f) {
 }
 
 ProgressMessage decodeProgress(const json::value& v, std::optional<Error>& err) {
-  Fields f(v, "progress", err);
+  JsonReader f(v, "progress", err);
   ProgressMessage out;
   out.id = f.str("id");
   out.status = f.str("status");
   out.stream = f.str("stream");
-  Fields d = f.child("progressDetail");
-  out.current = d.i64("current");
-  out.total = d.i64("total");
+  JsonReader d = f.child("progressDetail");
+  out.current = d.i64Lenient("current");
+  out.total = d.i64Lenient("total");
   return out;
 }
 
@@ -288,20 +165,20 @@ std::optional<std::string> loadedImageFromLine(std::string_view line) {
 }
 
 Result<std::vector<ImageListItem>> decodeImageList(std::string_view body) {
-  LS_ASSIGN_OR_RETURN(json::value v, parseJson(body, "list images"));
+  LS_ASSIGN_OR_RETURN(json::value v, parseBody(body, "list images"));
   LS_ASSIGN_OR_RETURN(const json::array* arr, topArray(v, "images"));
   std::optional<Error> err;
   std::vector<ImageListItem> out;
   out.reserve(arr->size());
   for (std::size_t i = 0; i < arr->size(); ++i) {
-    Fields f((*arr)[i], "images[" + std::to_string(i) + "]", err);
+    JsonReader f((*arr)[i], "images[" + std::to_string(i) + "]", err);
     ImageListItem item;
     item.id = f.str("Id");
     item.parentId = f.str("ParentId");
     item.repoTags = without(f.strings("RepoTags"), "<none>:<none>");
     item.repoDigests = without(f.strings("RepoDigests"), "<none>@<none>");
-    item.created = f.i64("Created");
-    item.size = f.i64("Size");
+    item.created = f.i64Lenient("Created");
+    item.size = f.i64Lenient("Size");
     item.labels = f.stringMap("Labels");
     out.push_back(std::move(item));
   }
@@ -312,9 +189,9 @@ Result<std::vector<ImageListItem>> decodeImageList(std::string_view body) {
 }
 
 Result<ImageInspect> decodeImageInspect(std::string_view body) {
-  LS_ASSIGN_OR_RETURN(json::value v, parseJson(body, "inspect image"));
+  LS_ASSIGN_OR_RETURN(json::value v, parseBody(body, "inspect image"));
   std::optional<Error> err;
-  Fields f(v, "image", err);
+  JsonReader f(v, "image", err);
   ImageInspect out;
   out.id = f.str("Id");
   out.repoTags = f.strings("RepoTags");
@@ -325,8 +202,8 @@ Result<ImageInspect> decodeImageInspect(std::string_view body) {
   out.author = f.str("Author");
   out.architecture = f.str("Architecture");
   out.os = f.str("Os");
-  out.size = f.i64("Size");
-  Fields cfg = f.child("Config");
+  out.size = f.i64Lenient("Size");
+  JsonReader cfg = f.child("Config");
   out.env = cfg.strings("Env");
   out.cmd = cfg.strings("Cmd");
   out.entrypoint = cfg.strings("Entrypoint");
@@ -341,19 +218,19 @@ Result<ImageInspect> decodeImageInspect(std::string_view body) {
 }
 
 Result<std::vector<ImageHistoryItem>> decodeImageHistory(std::string_view body) {
-  LS_ASSIGN_OR_RETURN(json::value v, parseJson(body, "image history"));
+  LS_ASSIGN_OR_RETURN(json::value v, parseBody(body, "image history"));
   LS_ASSIGN_OR_RETURN(const json::array* arr, topArray(v, "history"));
   std::optional<Error> err;
   std::vector<ImageHistoryItem> out;
   out.reserve(arr->size());
   for (std::size_t i = 0; i < arr->size(); ++i) {
-    Fields f((*arr)[i], "history[" + std::to_string(i) + "]", err);
+    JsonReader f((*arr)[i], "history[" + std::to_string(i) + "]", err);
     ImageHistoryItem item;
     item.id = f.str("Id");
-    item.created = f.i64("Created");
+    item.created = f.i64Lenient("Created");
     item.createdBy = f.str("CreatedBy");
     item.tags = f.strings("Tags");
-    item.size = f.i64("Size");
+    item.size = f.i64Lenient("Size");
     item.comment = f.str("Comment");
     out.push_back(std::move(item));
   }
@@ -364,12 +241,12 @@ Result<std::vector<ImageHistoryItem>> decodeImageHistory(std::string_view body) 
 }
 
 Result<std::vector<ImageDeleteItem>> decodeImageDelete(std::string_view body) {
-  LS_ASSIGN_OR_RETURN(json::value v, parseJson(body, "remove image"));
+  LS_ASSIGN_OR_RETURN(json::value v, parseBody(body, "remove image"));
   LS_ASSIGN_OR_RETURN(const json::array* arr, topArray(v, "deleted"));
   std::optional<Error> err;
   std::vector<ImageDeleteItem> out;
   for (std::size_t i = 0; i < arr->size(); ++i) {
-    out.push_back(deleteItem(Fields((*arr)[i], "deleted[" + std::to_string(i) + "]", err)));
+    out.push_back(deleteItem(JsonReader((*arr)[i], "deleted[" + std::to_string(i) + "]", err)));
   }
   if (err) {
     return std::move(*err);
@@ -378,11 +255,11 @@ Result<std::vector<ImageDeleteItem>> decodeImageDelete(std::string_view body) {
 }
 
 Result<ImagePruneResult> decodeImagePrune(std::string_view body) {
-  LS_ASSIGN_OR_RETURN(json::value v, parseJson(body, "prune images"));
+  LS_ASSIGN_OR_RETURN(json::value v, parseBody(body, "prune images"));
   std::optional<Error> err;
-  Fields f(v, "prune", err);
+  JsonReader f(v, "prune", err);
   ImagePruneResult out;
-  out.spaceReclaimed = static_cast<std::uint64_t>(f.i64("SpaceReclaimed"));
+  out.spaceReclaimed = static_cast<std::uint64_t>(f.i64Lenient("SpaceReclaimed"));
   if (v.is_object()) {
     if (const json::value* d = v.as_object().if_contains("ImagesDeleted"); d != nullptr) {
       auto arr = topArray(*d, "prune.ImagesDeleted");
@@ -390,8 +267,8 @@ Result<ImagePruneResult> decodeImagePrune(std::string_view body) {
         return std::move(arr).error();
       }
       for (std::size_t i = 0; i < (*arr)->size(); ++i) {
-        out.items.push_back(
-            deleteItem(Fields((**arr)[i], "prune.ImagesDeleted[" + std::to_string(i) + "]", err)));
+        out.items.push_back(deleteItem(
+            JsonReader((**arr)[i], "prune.ImagesDeleted[" + std::to_string(i) + "]", err)));
       }
     }
   }
@@ -402,9 +279,9 @@ Result<ImagePruneResult> decodeImagePrune(std::string_view body) {
 }
 
 Result<std::string> decodeCommitId(std::string_view body) {
-  LS_ASSIGN_OR_RETURN(json::value v, parseJson(body, "commit container"));
+  LS_ASSIGN_OR_RETURN(json::value v, parseBody(body, "commit container"));
   std::optional<Error> err;
-  Fields f(v, "commit", err);
+  JsonReader f(v, "commit", err);
   std::string id = f.str("Id");
   if (err) {
     return std::move(*err);

@@ -6,168 +6,13 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
-#include "engine/timestamp.hpp"
+#include "engine/json_reader.hpp"
 #include "lightshuttle/engine/client.hpp"
 
 namespace json = boost::json;
 
 namespace ls::engine {
 namespace {
-
-/// Typed, path-aware reads from a JSON object. Missing or null fields give the default.
-class Reader {
- public:
-  Reader(const json::value& v, std::string path) : path_(std::move(path)) {
-    if (v.is_object()) {
-      obj_ = &v.as_object();
-    } else if (!v.is_null()) {
-      err_ = Error(Errc::InvalidArgument, "engine response: '" + path_ + "' is not an object");
-    }
-  }
-
-  const json::value* raw(std::string_view key) const {
-    if (obj_ == nullptr) {
-      return nullptr;
-    }
-    const json::value* v = obj_->if_contains(key);
-    return (v == nullptr || v->is_null()) ? nullptr : v;
-  }
-
-  std::string str(std::string_view key) {
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return {};
-    }
-    if (!v->is_string()) {
-      fail(key, "a string");
-      return {};
-    }
-    return std::string(v->as_string());
-  }
-
-  std::int64_t i64(std::string_view key) {
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return 0;
-    }
-    if (v->is_int64()) {
-      return v->as_int64();
-    }
-    if (v->is_uint64()) {
-      return static_cast<std::int64_t>(v->as_uint64());
-    }
-    if (v->is_double()) {
-      return static_cast<std::int64_t>(v->as_double());
-    }
-    fail(key, "a number");
-    return 0;
-  }
-
-  bool boolean(std::string_view key) {
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return false;
-    }
-    if (!v->is_bool()) {
-      fail(key, "a boolean");
-      return false;
-    }
-    return v->as_bool();
-  }
-
-  std::vector<std::string> strings(std::string_view key) {
-    std::vector<std::string> out;
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return out;
-    }
-    if (!v->is_array()) {
-      fail(key, "an array of strings");
-      return out;
-    }
-    for (const auto& e : v->as_array()) {
-      if (!e.is_string()) {
-        fail(key, "an array of strings");
-        return {};
-      }
-      out.emplace_back(e.as_string());
-    }
-    return out;
-  }
-
-  std::map<std::string, std::string> stringMap(std::string_view key) {
-    std::map<std::string, std::string> out;
-    const json::value* v = raw(key);
-    if (v == nullptr) {
-      return out;
-    }
-    if (!v->is_object()) {
-      fail(key, "an object of strings");
-      return out;
-    }
-    for (const auto& [k, e] : v->as_object()) {
-      if (!e.is_string()) {
-        fail(key, "an object of strings");
-        return {};
-      }
-      out.emplace(std::string(k), std::string(e.as_string()));
-    }
-    return out;
-  }
-
-  std::optional<Timestamp> time(std::string_view key) {
-    std::string s = str(key);
-    // The engine writes the zero time for "never".
-    if (s.empty() || s.rfind("0001-01-01", 0) == 0) {
-      return std::nullopt;
-    }
-    auto t = parseRfc3339(s);
-    if (!t) {
-      fail(key, "an RFC 3339 time");
-      return std::nullopt;
-    }
-    return *t;
-  }
-
-  Reader child(std::string_view key) {
-    static const json::value kNull;
-    const json::value* v = raw(key);
-    Reader r(v ? *v : kNull, path_ + "." + std::string(key));
-    if (r.err_ && !err_) {
-      err_ = r.err_;
-    }
-    return r;
-  }
-
-  /// Records a nested reader's error into this one.
-  void merge(const Reader& other) {
-    if (other.err_ && !err_) {
-      err_ = other.err_;
-    }
-  }
-
-  const json::object* object() const { return obj_; }
-  const std::string& path() const { return path_; }
-
-  Result<void> status() const {
-    if (err_) {
-      return *err_;
-    }
-    return ok();
-  }
-
- private:
-  void fail(std::string_view key, std::string_view expected) {
-    if (!err_) {
-      err_ = Error(Errc::InvalidArgument, "engine response: '" + path_ + "." + std::string(key) +
-                                              "' is not " + std::string(expected));
-    }
-  }
-
-  const json::object* obj_ = nullptr;
-  std::string path_;
-  std::optional<Error> err_;
-};
 
 json::array toArray(const std::vector<std::string>& v) {
   json::array a;
@@ -251,7 +96,7 @@ std::string encodeNetworkCreate(const NetworkCreate& spec) {
 }
 
 Result<NetworkInfo> decodeNetworkInfo(const json::value& v) {
-  Reader r(v, "network");
+  JsonReader r(v, "network");
   NetworkInfo out;
   out.id = r.str("Id");
   out.name = r.str("Name");
@@ -268,16 +113,16 @@ Result<NetworkInfo> decodeNetworkInfo(const json::value& v) {
 }
 
 Result<EngineEvent> decodeEngineEvent(const json::value& v) {
-  Reader r(v, "event");
+  JsonReader r(v, "event");
   EngineEvent out;
   out.type = r.str("Type");
   out.action = r.str("Action");
-  Reader actor = r.child("Actor");
+  JsonReader actor = r.child("Actor");
   out.actorId = actor.str("ID");
   out.attributes = actor.stringMap("Attributes");
-  out.timeNano = r.i64("timeNano");
+  out.timeNano = r.i64Lenient("timeNano");
   if (out.timeNano == 0) {
-    out.timeNano = r.i64("time") * 1000000000;
+    out.timeNano = r.i64Lenient("time") * 1000000000;
   }
   r.merge(actor);
   LS_TRY(r.status());
@@ -285,10 +130,10 @@ Result<EngineEvent> decodeEngineEvent(const json::value& v) {
 }
 
 Result<BuildProgress> decodeBuildProgress(const json::value& v) {
-  Reader r(v, "build");
+  JsonReader r(v, "build");
   BuildProgress out;
   out.stream = r.str("stream");
-  Reader aux = r.child("aux");
+  JsonReader aux = r.child("aux");
   out.imageId = aux.str("ID");
   r.merge(aux);
   LS_TRY(r.status());
@@ -403,7 +248,7 @@ std::string encodeContainerCreate(const ContainerCreate& spec, std::string_view 
 }
 
 Result<VersionInfo> decodeVersion(const json::value& v) {
-  Reader r(v, "version");
+  JsonReader r(v, "version");
   VersionInfo out;
   out.version = r.str("Version");
   out.apiVersion = r.str("ApiVersion");
@@ -413,7 +258,7 @@ Result<VersionInfo> decodeVersion(const json::value& v) {
   out.kernelVersion = r.str("KernelVersion");
   if (const json::value* comps = r.raw("Components"); comps && comps->is_array()) {
     for (const auto& c : comps->as_array()) {
-      Reader cr(c, "version.Components[]");
+      JsonReader cr(c, "version.Components[]");
       out.components.push_back(cr.str("Name"));
       r.merge(cr);
     }
@@ -423,7 +268,7 @@ Result<VersionInfo> decodeVersion(const json::value& v) {
 }
 
 Result<EngineInfo> decodeInfo(const json::value& v) {
-  Reader r(v, "info");
+  JsonReader r(v, "info");
   EngineInfo out;
   out.name = r.str("Name");
   out.serverVersion = r.str("ServerVersion");
@@ -437,17 +282,17 @@ Result<EngineInfo> decodeInfo(const json::value& v) {
       out.rootless = true;
     }
   }
-  out.containers = static_cast<int>(r.i64("Containers"));
-  out.containersRunning = static_cast<int>(r.i64("ContainersRunning"));
-  out.images = static_cast<int>(r.i64("Images"));
-  out.ncpu = static_cast<int>(r.i64("NCPU"));
-  out.memTotal = r.i64("MemTotal");
+  out.containers = static_cast<int>(r.i64Lenient("Containers"));
+  out.containersRunning = static_cast<int>(r.i64Lenient("ContainersRunning"));
+  out.images = static_cast<int>(r.i64Lenient("Images"));
+  out.ncpu = static_cast<int>(r.i64Lenient("NCPU"));
+  out.memTotal = r.i64Lenient("MemTotal");
   LS_TRY(r.status());
   return out;
 }
 
 Result<CreatedContainer> decodeCreated(const json::value& v) {
-  Reader r(v, "create");
+  JsonReader r(v, "create");
   CreatedContainer out;
   out.id = r.str("Id");
   out.warnings = r.strings("Warnings");
@@ -459,7 +304,7 @@ Result<CreatedContainer> decodeCreated(const json::value& v) {
 }
 
 Result<ContainerInfo> decodeContainerInfo(const json::value& v) {
-  Reader r(v, "container");
+  JsonReader r(v, "container");
   ContainerInfo out;
   out.id = r.str("Id");
   out.name = r.str("Name");
@@ -467,19 +312,19 @@ Result<ContainerInfo> decodeContainerInfo(const json::value& v) {
     out.name.erase(0, 1);
   }
   out.imageId = r.str("Image");
-  out.restartCount = static_cast<int>(r.i64("RestartCount"));
-  Reader cfg = r.child("Config");
+  out.restartCount = static_cast<int>(r.i64Lenient("RestartCount"));
+  JsonReader cfg = r.child("Config");
   out.image = cfg.str("Image");
   out.labels = cfg.stringMap("Labels");
   out.tty = cfg.boolean("Tty");
   out.stopSignal = cfg.str("StopSignal");
   {
-    Reader hc = cfg.child("Healthcheck");
+    JsonReader hc = cfg.child("Healthcheck");
     const auto test = hc.strings("Test");
     out.hasHealthcheck = !test.empty() && test.front() != "NONE";
     cfg.merge(hc);
   }
-  Reader st = r.child("State");
+  JsonReader st = r.child("State");
   auto& s = out.state;
   s.status = st.str("Status");
   s.running = st.boolean("Running");
@@ -487,20 +332,20 @@ Result<ContainerInfo> decodeContainerInfo(const json::value& v) {
   s.restarting = st.boolean("Restarting");
   s.oomKilled = st.boolean("OOMKilled");
   s.dead = st.boolean("Dead");
-  s.pid = static_cast<int>(st.i64("Pid"));
-  s.exitCode = static_cast<int>(st.i64("ExitCode"));
+  s.pid = static_cast<int>(st.i64Lenient("Pid"));
+  s.exitCode = static_cast<int>(st.i64Lenient("ExitCode"));
   s.error = st.str("Error");
   s.startedAt = st.time("StartedAt");
   s.finishedAt = st.time("FinishedAt");
-  Reader health = st.child("Health");
+  JsonReader health = st.child("Health");
   s.health = health.str("Status");
-  s.failingStreak = static_cast<int>(health.i64("FailingStreak"));
+  s.failingStreak = static_cast<int>(health.i64Lenient("FailingStreak"));
   {
-    Reader hostCfg = r.child("HostConfig");
+    JsonReader hostCfg = r.child("HostConfig");
     out.binds = hostCfg.strings("Binds");
     r.merge(hostCfg);
   }
-  Reader net = r.child("NetworkSettings");
+  JsonReader net = r.child("NetworkSettings");
   if (const json::value* ports = net.raw("Ports"); ports && ports->is_object()) {
     for (const auto& [key, bindings] : ports->as_object()) {
       std::string_view k = key;
@@ -513,7 +358,7 @@ Result<ContainerInfo> decodeContainerInfo(const json::value& v) {
         continue;  // exposed but not published
       }
       for (const auto& b : bindings.as_array()) {
-        Reader br(b, "container.NetworkSettings.Ports");
+        JsonReader br(b, "container.NetworkSettings.Ports");
         PublishedPort p = base;
         p.hostIp = br.str("HostIp");
         const std::string hp = br.str("HostPort");
@@ -525,7 +370,7 @@ Result<ContainerInfo> decodeContainerInfo(const json::value& v) {
   }
   if (const json::value* nets = net.raw("Networks"); nets && nets->is_object()) {
     for (const auto& [name, n] : nets->as_object()) {
-      Reader nr(n, "container.NetworkSettings.Networks");
+      JsonReader nr(n, "container.NetworkSettings.Networks");
       NetworkAttachment a;
       a.networkId = nr.str("NetworkID");
       a.ipAddress = nr.str("IPAddress");
@@ -549,7 +394,7 @@ Result<std::vector<ContainerSummary>> decodeContainerList(const json::value& v) 
   std::vector<ContainerSummary> out;
   out.reserve(v.as_array().size());
   for (const auto& e : v.as_array()) {
-    Reader r(e, "containers[]");
+    JsonReader r(e, "containers[]");
     ContainerSummary c;
     c.id = r.str("Id");
     c.names = r.strings("Names");
@@ -569,13 +414,13 @@ Result<std::vector<ContainerSummary>> decodeContainerList(const json::value& v) 
 }
 
 Result<ImageInfo> decodeImageInfo(const json::value& v) {
-  Reader r(v, "image");
+  JsonReader r(v, "image");
   ImageInfo out;
   out.id = r.str("Id");
   out.repoTags = r.strings("RepoTags");
   out.repoDigests = r.strings("RepoDigests");
-  out.size = r.i64("Size");
-  Reader cfg = r.child("Config");
+  out.size = r.i64Lenient("Size");
+  JsonReader cfg = r.child("Config");
   out.labels = cfg.stringMap("Labels");
   r.merge(cfg);
   LS_TRY(r.status());
@@ -583,13 +428,13 @@ Result<ImageInfo> decodeImageInfo(const json::value& v) {
 }
 
 Result<PullProgress> decodePullProgress(const json::value& v) {
-  Reader r(v, "pull");
+  JsonReader r(v, "pull");
   PullProgress out;
   out.id = r.str("id");
   out.status = r.str("status");
-  Reader d = r.child("progressDetail");
-  out.current = d.i64("current");
-  out.total = d.i64("total");
+  JsonReader d = r.child("progressDetail");
+  out.current = d.i64Lenient("current");
+  out.total = d.i64Lenient("total");
   r.merge(d);
   LS_TRY(r.status());
   return out;

@@ -14,30 +14,21 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class ExecCli : public EngineTest {
+class ExecCli : public RuntimeEngineTest {
  protected:
   void SetUp() override {
-    EngineTest::SetUp();
+    RuntimeEngineTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) {
       return;
     }
-    rt = std::make_unique<runtime::DockerRuntime>(*client, *clock);
-    runtime::ContainerSpec s;
-    s.project = project;
-    s.resource = "app";
-    s.name = project + "_app";
-    s.image = runtime::PullImage{.reference = kBusybox};
-    s.command = std::vector<std::string>{"sleep", "3600"};
+    runtime::ContainerSpec s = projectSpec("app", {"sleep", "3600"});
     s.stopGracePeriod = 1s;
     runtime::StartOptions none;
     auto id = run(rt->start(s, none));
     ASSERT_TRUE(id) << id.error().what();
   }
   void TearDown() override {
-    EngineTest::TearDown();
-    if (rt) {
-      (void)run(rt->teardownProjectNetwork(project));
-    }
+    RuntimeEngineTest::TearDown();
     if (!inputFile.empty()) {
       std::filesystem::remove(inputFile);
     }
@@ -53,8 +44,6 @@ class ExecCli : public EngineTest {
     return runShell(pipeFrom.empty() ? cmd : pipeFrom + " | " + cmd);
   }
 
-  std::unique_ptr<Clock> clock = makeSystemClock();
-  std::unique_ptr<runtime::DockerRuntime> rt;
   std::filesystem::path inputFile;
 };
 

@@ -18,45 +18,26 @@ CliRun runCli(const std::string& args) {
   return runShell("'" + std::string(LS_CLI_PATH) + "' " + args);
 }
 
-class PsDownCli : public EngineTest {
+class PsDownCli : public RuntimeEngineTest {
  protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (HasFatalFailure() || IsSkipped()) {
-      return;
-    }
-    rt = std::make_unique<runtime::DockerRuntime>(*client, *clock);
-  }
   void TearDown() override {
-    EngineTest::TearDown();
+    RuntimeEngineTest::TearDown();  // containers and network of this project
     if (rt) {
-      (void)run(rt->teardownProjectNetwork(project));
       (void)run(rt->removeVolume(project + "_data"));
     }
   }
-  runtime::ContainerSpec spec(const std::string& resource, std::vector<std::string> cmd) {
-    runtime::ContainerSpec s;
-    s.project = project;
-    s.resource = resource;
-    s.name = project + "_" + resource;
-    s.image = runtime::PullImage{.reference = kBusybox};
-    s.command = std::move(cmd);
-    return s;
-  }
-  std::unique_ptr<Clock> clock = makeSystemClock();
-  std::unique_ptr<runtime::DockerRuntime> rt;
 };
 
 TEST_F(PsDownCli, PsListsAndDownRemovesEverythingLabelled) {
   // Ensures ps shows the project's containers (running by default, all with -a, JSON on
   // request), and down removes containers, the network and, with --volumes, named volumes.
   runtime::StartOptions none;
-  runtime::ContainerSpec web = spec("web", {"sleep", "3600"});
+  runtime::ContainerSpec web = projectSpec("web", {"sleep", "3600"});
   web.ports = {runtime::PortBinding{.containerPort = 80}};
   web.volumes = {runtime::VolumeBinding{.kind = runtime::VolumeBinding::Kind::Named,
                                         .source = project + "_data", .target = "/data"}};
   ASSERT_TRUE(run(rt->start(web, none)));
-  auto job = run(rt->start(spec("job", {"sh", "-c", "exit 2"}), none));
+  auto job = run(rt->start(projectSpec("job", {"sh", "-c", "exit 2"}), none));
   ASSERT_TRUE(job);
   ASSERT_TRUE(run(api->waitContainer(job->value, "not-running", 30s)));
 

@@ -24,24 +24,16 @@ using runtime::ContainerState;
 using runtime::WaitCondition;
 using runtime::WaitReason;
 
-class ContainersOpsTest : public EngineTest {
+class ContainersOpsTest : public RuntimeEngineTest {
  protected:
   void SetUp() override {
-    EngineTest::SetUp();
+    RuntimeEngineTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) {
       return;
     }
-    rt = std::make_unique<runtime::DockerRuntime>(*client, *clock);
     const runtime::ProgressCallback quiet;
     auto pulled = run(rt->pullImage(image(), runtime::PullPolicy::Missing, quiet));
     ASSERT_TRUE(pulled) << pulled.error().what();
-  }
-
-  void TearDown() override {
-    EngineTest::TearDown();  // containers of this project
-    if (rt) {
-      (void)run(rt->teardownProjectNetwork(project));
-    }
   }
 
   static std::string image() { return registryAddr() + "/lightshuttle-test/busybox:latest"; }
@@ -68,12 +60,7 @@ class ContainersOpsTest : public EngineTest {
   }
 
   runtime::ContainerSpec spec(const std::string& resource, std::vector<std::string> cmd) {
-    runtime::ContainerSpec s;
-    s.project = project;
-    s.resource = resource;
-    s.name = project + "_" + resource;
-    s.image = runtime::PullImage{.reference = image()};
-    s.command = std::move(cmd);
+    runtime::ContainerSpec s = projectSpec(resource, std::move(cmd), image());
     s.stopGracePeriod = 1s;
     return s;
   }
@@ -125,9 +112,6 @@ class ContainersOpsTest : public EngineTest {
     ctx.restart();
     ctx.run_for(d);
   }
-
-  std::unique_ptr<Clock> clock = makeSystemClock();
-  std::unique_ptr<runtime::DockerRuntime> rt;
 };
 
 TEST_F(ContainersOpsTest, KillSigtermEndsTheProcessAndWaitNamesTheSignal) {

@@ -8,13 +8,16 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
+#include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/core/rng.hpp"
 #include "lightshuttle/engine/api.hpp"
 #include "lightshuttle/engine/client.hpp"
 #include "lightshuttle/engine/endpoint.hpp"
+#include "lightshuttle/runtime/docker_runtime.hpp"
 #include "test_util.hpp"
 
 namespace ls::testing {
@@ -74,6 +77,42 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<engine::Api> api;
   SystemRng rng;
   std::string project;
+};
+
+/// EngineTest with a DockerRuntime over its client (`rt`, only once the engine answered).
+/// TearDown removes the project's containers, then its network.
+class RuntimeEngineTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    EngineTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) {
+      return;
+    }
+    rt = std::make_unique<runtime::DockerRuntime>(*client, *clock);
+  }
+
+  void TearDown() override {
+    EngineTest::TearDown();  // containers of this project
+    if (rt) {
+      (void)run(rt->teardownProjectNetwork(project));
+    }
+  }
+
+  /// The spec of this project's resource `resource` (container `<project>_<resource>`) running
+  /// `cmd` in `image`; everything else is ContainerSpec's default.
+  runtime::ContainerSpec projectSpec(const std::string& resource, std::vector<std::string> cmd,
+                                     const std::string& image = kBusybox) const {
+    runtime::ContainerSpec s;
+    s.project = project;
+    s.resource = resource;
+    s.name = project + "_" + resource;
+    s.image = runtime::PullImage{.reference = image};
+    s.command = std::move(cmd);
+    return s;
+  }
+
+  std::unique_ptr<Clock> clock = makeSystemClock();
+  std::unique_ptr<runtime::DockerRuntime> rt;
 };
 
 }  // namespace ls::testing

@@ -21,31 +21,11 @@ struct Collected {
   std::string err;
 };
 
-class ExecInteractiveTest : public EngineTest {
+class ExecInteractiveTest : public RuntimeEngineTest {
  protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (HasFatalFailure() || IsSkipped()) {
-      return;
-    }
-    rt = std::make_unique<runtime::DockerRuntime>(*client, *clock);
-  }
-
-  void TearDown() override {
-    EngineTest::TearDown();  // containers of this project
-    if (rt) {
-      (void)run(rt->teardownProjectNetwork(project));
-    }
-  }
-
   /// A running busybox container of this test's project.
   runtime::ContainerId startContainer(const std::string& resource, std::vector<std::string> cmd) {
-    ContainerSpec s;
-    s.project = project;
-    s.resource = resource;
-    s.name = project + "_" + resource;
-    s.image = runtime::PullImage{.reference = kBusybox};
-    s.command = std::move(cmd);
+    ContainerSpec s = projectSpec(resource, std::move(cmd));
     s.stopGracePeriod = 1s;
     runtime::StartOptions none;
     auto id = run(rt->start(s, none));
@@ -83,9 +63,6 @@ class ExecInteractiveTest : public EngineTest {
     }
     co_return seen;
   }
-
-  std::unique_ptr<Clock> clock = makeSystemClock();
-  std::unique_ptr<runtime::DockerRuntime> rt;
 };
 
 TEST_F(ExecInteractiveTest, WithoutTtyStdinReachesTheProcessAndStreamsStaySeparate) {

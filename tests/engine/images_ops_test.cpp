@@ -73,18 +73,10 @@ std::map<std::string, std::string> untar(const std::string& tar) {
   return out;
 }
 
-class ImagesOpsTest : public EngineTest {
+class ImagesOpsTest : public RuntimeEngineTest {
  protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (HasFatalFailure() || IsSkipped()) {
-      return;
-    }
-    rt = std::make_unique<runtime::DockerRuntime>(*client, *clock);
-  }
-
   void TearDown() override {
-    EngineTest::TearDown();  // containers of this project first: they may hold the images
+    RuntimeEngineTest::TearDown();  // containers of this project first: they may hold the images
     for (const auto& ref : images) {
       (void)run(api->removeImage(ref, true));
     }
@@ -147,8 +139,6 @@ class ImagesOpsTest : public EngineTest {
     return tar;
   }
 
-  std::unique_ptr<Clock> clock = makeSystemClock();
-  std::unique_ptr<runtime::DockerRuntime> rt;
   std::vector<std::string> images;
 };
 

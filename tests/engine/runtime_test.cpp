@@ -14,21 +14,10 @@ using namespace std::chrono_literals;
 using runtime::ContainerSpec;
 using runtime::ContainerState;
 
-class RuntimeTest : public EngineTest {
+class RuntimeTest : public RuntimeEngineTest {
  protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (HasFatalFailure() || IsSkipped()) {
-      return;
-    }
-    rt = std::make_unique<runtime::DockerRuntime>(*client, *clock);
-  }
-
   void TearDown() override {
-    EngineTest::TearDown();  // containers of this project
-    if (rt) {
-      (void)run(rt->teardownProjectNetwork(project));
-    }
+    RuntimeEngineTest::TearDown();  // containers and network of this project
     for (const auto& tag : images) {
       (void)run(api->removeImage(tag, true));
     }
@@ -38,12 +27,7 @@ class RuntimeTest : public EngineTest {
   }
 
   ContainerSpec spec(const std::string& resource, std::vector<std::string> cmd) {
-    ContainerSpec s;
-    s.project = project;
-    s.resource = resource;
-    s.name = project + "_" + resource;
-    s.image = runtime::PullImage{.reference = kBusybox};
-    s.command = std::move(cmd);
+    ContainerSpec s = projectSpec(resource, std::move(cmd));
     s.stopGracePeriod = 2s;
     return s;
   }
@@ -80,8 +64,6 @@ class RuntimeTest : public EngineTest {
     return out;
   }
 
-  std::unique_ptr<Clock> clock = makeSystemClock();
-  std::unique_ptr<runtime::DockerRuntime> rt;
   std::vector<std::string> images;
   std::vector<std::filesystem::path> dirs;
 };
@@ -305,6 +287,36 @@ TEST_F(RuntimeTest, LogsCarryEngineTimestampsPerLine) {
   EXPECT_LT(age, std::chrono::minutes(5)) << "timestamps come from the engine, not epoch";
 }
 
+TEST_F(RuntimeTest, StartPullsAMissingImageAndRecreatesAVanishedNetwork) {
+  // Ensures start's fast path (create first, no image or network check) still pulls an image
+  // that is absent (policy missing) and ensures the project network again after it was removed
+  // behind the runtime's back.
+  const std::string remote = registryAddr() + "/lightshuttle-test/busybox:latest";
+  (void)run(api->removeImage(remote, false));  // untag only: the image stays under its other names
+  ContainerSpec first = spec("first", {"sleep", "60"});
+  first.image = runtime::PullImage{.reference = remote, .policy = runtime::PullPolicy::Missing};
+  runtime::StartOptions none;
+  auto id = run(rt->start(first, none));
+  ASSERT_TRUE(id) << id.error().what();
+  EXPECT_TRUE(run(api->inspectImage(remote))) << "pulled";
+  ASSERT_TRUE(run(rt->stop(*id, 0s)));
+  ASSERT_TRUE(run(rt->remove(first.name)));
+  ASSERT_TRUE(run(api->removeNetwork(runtime::projectNetworkName(project))));
+
+  ContainerSpec second = spec("second", {"sleep", "60"});
+  auto id2 = run(rt->start(second, none));
+  ASSERT_TRUE(id2) << id2.error().what();
+  EXPECT_TRUE(run(api->inspectNetwork(runtime::projectNetworkName(project)))) << "network ensured again";
+
+  ContainerSpec never = spec("never", {"true"});
+  never.image = runtime::PullImage{.reference = "lightshuttle-test/absent:" + rng.hex(3),
+                                   .policy = runtime::PullPolicy::Never};
+  auto refused = run(rt->start(never, none));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), Errc::NotFound) << refused.error().what();
+  EXPECT_FALSE(run(api->inspectContainer(never.name))) << "no container left behind";
+}
+
 TEST_F(RuntimeTest, PullPolicies) {
   // Ensures policy never refuses a missing image, missing pulls only when absent, always pulls.
   auto never = run(rt->pullImage("lightshuttle-test/absent:" + rng.hex(3), runtime::PullPolicy::Never, {}));
@@ -372,7 +384,9 @@ TEST_F(RuntimeTest, EventsReportStartDieAndHealth) {
   runtime::EventFilter f{.project = project};
   auto events = run(rt->events(f));
   ASSERT_TRUE(events) << events.error().what();
-  ContainerSpec s = spec("ev", {"sh", "-c", "sleep 1; exit 4"});
+  // It exits only when told to, after its health event: no race with the first probe, even on a
+  // loaded machine.
+  ContainerSpec s = spec("ev", {"sh", "-c", "while [ ! -f /tmp/go ]; do sleep 0.05; done; exit 4"});
   s.healthcheck = runtime::HealthcheckSpec{.test = {"CMD", "true"}, .interval = 200ms, .timeout = 1s,
                                            .retries = 3, .startPeriod = 0s};
   runtime::StartOptions none;
@@ -387,6 +401,10 @@ TEST_F(RuntimeTest, EventsReportStartDieAndHealth) {
     kinds.push_back(e->kind);
     if (e->kind == runtime::RuntimeEvent::Kind::HealthStatus) {
       EXPECT_EQ(e->health, "healthy");
+      runtime::ExecRequest go;
+      go.cmd = {"touch", "/tmp/go"};
+      auto touched = run(rt->exec(*id, go));
+      ASSERT_TRUE(touched) << touched.error().what();
     }
     if (e->kind == runtime::RuntimeEvent::Kind::Die) {
       EXPECT_EQ(e->exitCode, 4);

@@ -7,6 +7,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "lightshuttle/core/clock.hpp"
@@ -27,6 +28,9 @@ struct DockerRuntime::Impl {
   asio::thread_pool blocking{1};
   /// Projects whose network creation is in flight: later callers wait on the timer.
   std::map<std::string, std::shared_ptr<asio::steady_timer>> ensuring;
+  /// Projects whose network this runtime ensured (start skips the check; a create that finds
+  /// it gone takes the slow path, which ensures it again).
+  std::set<std::string> networksReady;
 
   asio::awaitable<Result<NetworkOutcome>> ensureNetworkOnce(const std::string& project);
   asio::awaitable<std::string> lastLogLines(const std::string& id, std::size_t n);

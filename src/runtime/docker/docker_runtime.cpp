@@ -361,35 +361,82 @@ asio::awaitable<Error> DockerRuntime::Impl::exitedBeforeReady(const std::string&
   co_return Error(Errc::FailedPrecondition, std::move(msg)).withReason("exited_before_ready");
 }
 
+namespace {
+
+/// The image of a start: pulled per its policy, or built.
+asio::awaitable<Result<void>> prepareStartImage(DockerRuntime& rt, const ContainerSpec& spec,
+                                                const StartOptions& options) {
+  if (const auto* pull = std::get_if<PullImage>(&spec.image)) {
+    co_return co_await rt.pullImage(pull->reference, pull->policy, options.onProgress);
+  }
+  auto built = co_await rt.buildImage(std::get<BuildImage>(spec.image), options.onProgress);
+  if (!built) {
+    co_return std::move(built).error();
+  }
+  co_return ok();
+}
+
+}  // namespace
+
 asio::awaitable<Result<ContainerId>> DockerRuntime::start(const ContainerSpec& spec,
                                                           const StartOptions& options) {
   auto& d = *impl_;
   const std::string what = "start resource " + q(spec.resource);
-  if (const auto* pull = std::get_if<PullImage>(&spec.image)) {
-    auto r = co_await pullImage(pull->reference, pull->policy, options.onProgress);
-    if (!r) {
-      co_return std::move(r).error().context(what);
-    }
-  } else {
-    auto r = co_await buildImage(std::get<BuildImage>(spec.image), options.onProgress);
-    if (!r) {
+  // The fast path is create + start, as few calls as the engine needs: an image that is
+  // present (pull policy missing/never) and a network this runtime ensured are not checked
+  // first. A create or start that says "not found" (the image or the network) takes the slow
+  // path once — pull per policy, ensure the network — and creates again; `always` pulls and
+  // builds go first.
+  const auto* pull = std::get_if<PullImage>(&spec.image);
+  const bool checkImageFirst = pull == nullptr || pull->policy == PullPolicy::Always;
+  if (checkImageFirst) {
+    auto prepared = prepareStartImage(*this, spec, options);
+    if (auto r = co_await std::move(prepared); !r) {
       co_return std::move(r).error().context(what);
     }
   }
-  if (auto net = co_await ensureProjectNetwork(spec.project); !net) {
-    co_return std::move(net).error().context(what);
+  if (!d.networksReady.contains(spec.project)) {
+    if (auto net = co_await ensureProjectNetwork(spec.project); !net) {
+      co_return std::move(net).error().context(what);
+    }
   }
   const engine::ContainerCreate body = detail::toContainerCreate(spec);
-  auto created = co_await d.api.createContainer(spec.name, body);
-  if (!created) {
-    co_return std::move(created).error().context(what);
+  std::string id;
+  Result<void> started = ok();
+  for (int attempt = 0;; ++attempt) {
+    auto created = co_await d.api.createContainer(spec.name, body);
+    if (created) {
+      id = created->id;
+      auto outcome = co_await d.api.startContainer(id);
+      started = outcome ? ok() : Result<void>(std::move(outcome).error());
+      if (started) {
+        break;
+      }
+      // Never leave a Created container behind.
+      (void)co_await d.api.removeContainer(id, true, true);
+    }
+    // "Not found" from create (the image; the network on some engines) or from start (the
+    // network, on Engine 20.10): the slow path, once.
+    const Error& failure = created ? started.error() : created.error();
+    if (failure.code() != Errc::NotFound || attempt > 0) {
+      if (!created) {
+        co_return Error(created.error()).context(what);
+      }
+      break;
+    }
+    if (!checkImageFirst) {
+      auto prepared = prepareStartImage(*this, spec, options);
+      if (auto r = co_await std::move(prepared); !r) {
+        co_return std::move(r).error().context(what);
+      }
+    }
+    d.networksReady.erase(spec.project);
+    if (auto net = co_await ensureProjectNetwork(spec.project); !net) {
+      co_return std::move(net).error().context(what);
+    }
   }
-  const std::string id = created->id;
-  auto started = co_await d.api.startContainer(id);
   if (!started) {
     Error err = std::move(started).error();
-    // Never leave a Created container behind.
-    (void)co_await d.api.removeContainer(id, true, true);
     const bool probe = engineIsLocal(d.client.endpointDescription());
     for (const auto& p : spec.ports) {
       if (probe && p.hostPort && hostPortInUse(p.hostAddress.empty() ? "127.0.0.1" : p.hostAddress,
@@ -467,6 +514,15 @@ asio::awaitable<Result<void>> DockerRuntime::waitHealthy(const ContainerId& id,
   std::string lastSeen = "unknown";
   std::string name = id.value;
   std::unique_ptr<engine::EventsStream> stream;
+  {
+    // Most containers without a healthcheck are ready the moment start returns: one look first
+    // spares them an events connection each (a wide stack would open one per container).
+    LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info, co_await d.api.inspectContainer(id.value));
+    const ContainerStatus st = detail::toStatus(info);
+    if (st.state == ContainerState::Healthy || (st.state == ContainerState::Running && !st.hasHealthcheck)) {
+      co_return ok();
+    }
+  }
   for (;;) {
     if (!stream) {
       // Subscribe first, then look: a transition between the two is never missed.
@@ -597,11 +653,16 @@ asio::awaitable<Result<NetworkOutcome>> DockerRuntime::ensureProjectNetwork(cons
     d.ensuring.erase(project);
     timer->cancel();
   });
-  co_return co_await d.ensureNetworkOnce(project);
+  auto outcome = co_await d.ensureNetworkOnce(project);
+  if (outcome) {
+    d.networksReady.insert(project);
+  }
+  co_return outcome;
 }
 
 asio::awaitable<Result<RemoveOutcome>> DockerRuntime::teardownProjectNetwork(const std::string& project) {
   auto& d = *impl_;
+  d.networksReady.erase(project);
   const std::string name = projectNetworkName(project);
   auto existing = co_await d.api.inspectNetwork(name);
   if (!existing) {

@@ -434,6 +434,16 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
     return c != nullptr ? c->spec.name : nameOrId;
   }
 
+  /// settle(), then the container `nameOrId` names; NotFound when there is none.
+  Result<Container*> settledContainer(const std::string& nameOrId) {
+    settle();
+    Container* c = find(nameOrId);
+    if (c == nullptr) {
+      return noSuchContainer(nameOrId);
+    }
+    return c;
+  }
+
   SystemTime systemAt(SteadyTime at) const {
     return clock.system() - std::chrono::duration_cast<SystemTime::duration>(clock.steady() - at);
   }
@@ -934,6 +944,7 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   asio::awaitable<Result<void>> waitOnce(SteadyTime wake);
   asio::awaitable<Result<WaitEnd>> waitFor(const std::function<bool()>& ready, SteadyTime deadline);
   asio::awaitable<Result<void>> enter(Op op, const std::string& argument);
+  asio::awaitable<Result<Container*>> enterContainer(Op op, const std::string& nameOrId);
   asio::awaitable<Result<void>> pullStep(const std::string& reference, PullPolicy policy,
                                          const ProgressCallback& onProgress, bool explicitCall);
   asio::awaitable<Result<std::string>> buildStep(const BuildImage& build,
@@ -1072,6 +1083,18 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::enter(Op op, const std::strin
     co_return injected(op, overall, *callFailure, true);
   }
   co_return ok();
+}
+
+// The start of most operations on one container: enter(op) with the container's name as the
+// call's argument, then the container as of now (settledContainer).
+asio::awaitable<Result<MemoryRuntime::Impl::Container*>> MemoryRuntime::Impl::enterContainer(
+    Op op, const std::string& nameOrId) {
+  const std::string argument = describe(nameOrId);
+  Result<void> entered = co_await enter(op, argument);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  co_return settledContainer(nameOrId);
 }
 
 asio::awaitable<Result<void>> MemoryRuntime::Impl::pullStep(const std::string& reference,
@@ -1269,16 +1292,7 @@ asio::awaitable<Result<ContainerId>> MemoryRuntime::Impl::start(const ContainerS
 
 asio::awaitable<Result<StopOutcome>> MemoryRuntime::Impl::stop(const ContainerId& id,
                                                                Duration grace) {
-  const std::string argument = describe(id.value);
-  Result<void> entered = co_await enter(Op::Stop, argument);
-  if (!entered) {
-    co_return std::move(entered).error();
-  }
-  settle();
-  Container* c = find(id.value);
-  if (c == nullptr) {
-    co_return noSuchContainer(id.value);
-  }
+  LS_CO_ASSIGN_OR_RETURN(auto* c, co_await enterContainer(Op::Stop, id.value));
   if (c->phase == Phase::Stopped) {
     co_return StopOutcome::AlreadyStopped;
   }
@@ -1338,16 +1352,7 @@ asio::awaitable<Result<RemoveOutcome>> MemoryRuntime::Impl::remove(const std::st
 }
 
 asio::awaitable<Result<ContainerStatus>> MemoryRuntime::Impl::inspect(const ContainerId& id) {
-  const std::string argument = describe(id.value);
-  Result<void> entered = co_await enter(Op::Inspect, argument);
-  if (!entered) {
-    co_return std::move(entered).error();
-  }
-  settle();
-  const Container* c = find(id.value);
-  if (c == nullptr) {
-    co_return noSuchContainer(id.value);
-  }
+  LS_CO_ASSIGN_OR_RETURN(const auto* c, co_await enterContainer(Op::Inspect, id.value));
   co_return statusOf(*c);
 }
 
@@ -1374,16 +1379,7 @@ asio::awaitable<Result<ExecResult>> MemoryRuntime::Impl::exec(const ContainerId&
 
 asio::awaitable<Result<void>> MemoryRuntime::Impl::waitHealthy(const ContainerId& id,
                                                                Duration timeout) {
-  const std::string argument = describe(id.value);
-  Result<void> entered = co_await enter(Op::WaitHealthy, argument);
-  if (!entered) {
-    co_return std::move(entered).error();
-  }
-  settle();
-  const Container* c = find(id.value);
-  if (c == nullptr) {
-    co_return noSuchContainer(id.value);
-  }
+  LS_CO_ASSIGN_OR_RETURN(const auto* c, co_await enterContainer(Op::WaitHealthy, id.value));
   const std::string incarnation = c->id.value;
   const std::string name = c->spec.name;
   const SteadyTime deadline = addClamped(clock.steady(), nonNegative(timeout));
@@ -1429,11 +1425,7 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::waitHealthy(const ContainerId
 
 Result<ExecResult> MemoryRuntime::Impl::runExecScript(const std::string& nameOrId,
                                                       const ExecRequest& request) {
-  settle();
-  const Container* c = find(nameOrId);
-  if (c == nullptr) {
-    return noSuchContainer(nameOrId);
-  }
+  LS_ASSIGN_OR_RETURN(const auto* c, settledContainer(nameOrId));
   const ExecScript* script = execScriptFor(c->spec);
   if (script == nullptr || !*script) {
     return Error(Errc::Unsupported, "exec is not scripted for container '" + c->spec.name + "'");
@@ -1470,11 +1462,7 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::kill(const ContainerId& id,
     }
     number = sig->number;
   }
-  settle();
-  Container* c = find(id.value);
-  if (c == nullptr) {
-    co_return noSuchContainer(id.value);
-  }
+  LS_CO_ASSIGN_OR_RETURN(auto* c, settledContainer(id.value));
   if (c->phase != Phase::Running) {
     co_return Error(Errc::Conflict,
                     "cannot kill container " + quote(c->spec.name) + ": it is not running");
@@ -1485,16 +1473,7 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::kill(const ContainerId& id,
 
 asio::awaitable<Result<WaitOutcome>> MemoryRuntime::Impl::wait(const ContainerId& id,
                                                                WaitCondition condition) {
-  const std::string argument = describe(id.value);
-  Result<void> entered = co_await enter(Op::Wait, argument);
-  if (!entered) {
-    co_return std::move(entered).error();
-  }
-  settle();
-  const Container* c = find(id.value);
-  if (c == nullptr) {
-    co_return noSuchContainer(id.value);
-  }
+  LS_CO_ASSIGN_OR_RETURN(const auto* c, co_await enterContainer(Op::Wait, id.value));
   const std::string incarnation = c->id.value;
   const std::uint64_t exitsBefore = c->exits;
   std::function<bool()> done = [this, &incarnation, condition, exitsBefore] {
@@ -1535,11 +1514,7 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::rename(const ContainerId& id,
                                                ": invalid container name " + quote(newName) +
                                                ": only [a-zA-Z0-9][a-zA-Z0-9_.-]+ is allowed");
   }
-  settle();
-  Container* c = find(id.value);
-  if (c == nullptr) {
-    co_return noSuchContainer(id.value);
-  }
+  LS_CO_ASSIGN_OR_RETURN(auto* c, settledContainer(id.value));
   if (c->spec.name == name) {
     co_return Error(Errc::InvalidArgument,
                     "rename container " + quote(argument) + ": the new name is its current name");
@@ -1557,16 +1532,7 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::rename(const ContainerId& id,
 }
 
 asio::awaitable<Result<void>> MemoryRuntime::Impl::pause(const ContainerId& id) {
-  const std::string argument = describe(id.value);
-  Result<void> entered = co_await enter(Op::Pause, argument);
-  if (!entered) {
-    co_return std::move(entered).error();
-  }
-  settle();
-  Container* c = find(id.value);
-  if (c == nullptr) {
-    co_return noSuchContainer(id.value);
-  }
+  LS_CO_ASSIGN_OR_RETURN(auto* c, co_await enterContainer(Op::Pause, id.value));
   if (c->phase != Phase::Running) {
     co_return Error(Errc::Conflict, "container " + quote(c->spec.name) + " is not running");
   }
@@ -1578,16 +1544,7 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::pause(const ContainerId& id) 
 }
 
 asio::awaitable<Result<void>> MemoryRuntime::Impl::unpause(const ContainerId& id) {
-  const std::string argument = describe(id.value);
-  Result<void> entered = co_await enter(Op::Unpause, argument);
-  if (!entered) {
-    co_return std::move(entered).error();
-  }
-  settle();
-  Container* c = find(id.value);
-  if (c == nullptr) {
-    co_return noSuchContainer(id.value);
-  }
+  LS_CO_ASSIGN_OR_RETURN(auto* c, co_await enterContainer(Op::Unpause, id.value));
   if (!c->paused) {
     co_return Error(Errc::Conflict, "container " + quote(c->spec.name) + " is not paused");
   }
@@ -1597,31 +1554,13 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::unpause(const ContainerId& id
 
 asio::awaitable<Result<std::vector<PortMapping>>> MemoryRuntime::Impl::portMappings(
     const ContainerId& id) {
-  const std::string argument = describe(id.value);
-  Result<void> entered = co_await enter(Op::PortMappings, argument);
-  if (!entered) {
-    co_return std::move(entered).error();
-  }
-  settle();
-  const Container* c = find(id.value);
-  if (c == nullptr) {
-    co_return noSuchContainer(id.value);
-  }
+  LS_CO_ASSIGN_OR_RETURN(const auto* c, co_await enterContainer(Op::PortMappings, id.value));
   co_return portMappingsOf(*c);
 }
 
 asio::awaitable<Result<ContainerDetails>> MemoryRuntime::Impl::inspectDetailed(
     const ContainerId& id) {
-  const std::string argument = describe(id.value);
-  Result<void> entered = co_await enter(Op::InspectDetailed, argument);
-  if (!entered) {
-    co_return std::move(entered).error();
-  }
-  settle();
-  const Container* c = find(id.value);
-  if (c == nullptr) {
-    co_return noSuchContainer(id.value);
-  }
+  LS_CO_ASSIGN_OR_RETURN(const auto* c, co_await enterContainer(Op::InspectDetailed, id.value));
   ContainerDetails d;
   d.status = statusOf(*c);
   d.name = c->spec.name;
@@ -1982,16 +1921,7 @@ asio::awaitable<Result<RuntimeEvent>> MemoryRuntime::Impl::EventStreamImpl::next
 
 asio::awaitable<Result<std::unique_ptr<LogChunkStream>>> MemoryRuntime::Impl::logs(
     const ContainerId& id, const LogOptions& options) {
-  const std::string argument = describe(id.value);
-  Result<void> entered = co_await enter(Op::Logs, argument);
-  if (!entered) {
-    co_return std::move(entered).error();
-  }
-  settle();
-  const Container* c = find(id.value);
-  if (c == nullptr) {
-    co_return noSuchContainer(id.value);
-  }
+  LS_CO_ASSIGN_OR_RETURN(const auto* c, co_await enterContainer(Op::Logs, id.value));
   std::size_t cursor = 0;
   if (options.tail) {
     // Start so that the last `tail` lines this stream would deliver are included.
