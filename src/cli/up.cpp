@@ -273,6 +273,29 @@ void flushForwarded(lifecycle::EventSubscription* sub, int fd) {
   sub->close();
 }
 
+/// The attached log followers. They must all have ended before the manager and the runtime go:
+/// a follower still suspended inside the manager's logs call when the loop is destroyed would
+/// run the manager's coroutine destructors after the manager is gone (seen: `free(): invalid
+/// pointer` on Ctrl+C of a wide stack right after it was ready).
+struct Followers {
+  std::size_t live = 0;
+  std::vector<std::unique_ptr<asio::cancellation_signal>> signals;
+  std::unique_ptr<asio::steady_timer> allDone;
+};
+
+/// Cancels every follower still running and waits (at most `bound`) until all have ended.
+asio::awaitable<void> endFollowers(Followers& f, std::chrono::milliseconds bound) {
+  if (f.live == 0) {
+    co_return;
+  }
+  for (auto& sig : f.signals) {
+    sig->emit(asio::cancellation_type::terminal);
+  }
+  f.allDone->expires_after(bound);
+  auto [ec] = co_await f.allDone->async_wait(ls::detail::kUseTuple);
+  (void)ec;
+}
+
 struct UpState {
   Stop why = Stop::None;  // what asked first to stop: SIGINT, SIGTERM, or the control socket
   int signals = 0;        // stop requests so far
@@ -281,6 +304,7 @@ struct UpState {
   std::unique_ptr<asio::steady_timer> stopRequested;
   bool killing = false;  // a forced stop (second signal) is in flight
   std::unique_ptr<asio::steady_timer> killDone;
+  Followers followers;
 };
 
 asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o, UpState& st,
@@ -348,7 +372,18 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
         c = kPalette[i % std::size(kPalette)];
       }
       ++i;
-      asio::co_spawn(ex, followLogs(mgr, node.name, width, c, wallStart), asio::detached);
+      Followers& f = st.followers;
+      if (!f.allDone) {
+        f.allDone = std::make_unique<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+      }
+      auto& sig = *f.signals.emplace_back(std::make_unique<asio::cancellation_signal>());
+      ++f.live;
+      asio::co_spawn(ex, followLogs(mgr, node.name, width, c, wallStart),
+                     asio::bind_cancellation_slot(sig.slot(), [&f](std::exception_ptr) {
+                       if (--f.live == 0) {
+                         f.allDone->cancel();
+                       }
+                     }));
     }
   }
   if (st.why == Stop::None) {
@@ -359,6 +394,7 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
              st.signals > 1 ? " (forced)" : "");
   auto stopped = st.signals > 1 ? co_await mgr.kill() : co_await mgr.stop();
   sub->close();
+  co_await endFollowers(st.followers, std::chrono::milliseconds(2000));
   if (!stopped) {
     fmt::print(stderr, "error: {}\n", stopped.error().what());
     co_return kExitFailure;
