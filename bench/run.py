@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 
+ROOT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
@@ -342,8 +343,14 @@ def main() -> int:
     if rc:
         name += "-incomplete"
     md, js = os.path.join(a.out_dir, name + ".md"), os.path.join(a.out_dir, name + ".json")
+    # Keep the result portable: no paths of this machine (the repo, the temporary binary dir).
+    text = json.dumps(res, indent=1)
+    for prefix in (ROOT_DIR, os.path.dirname(os.path.abspath(a.ls_bin))):
+        if prefix not in ("", "/"):
+            text = text.replace(prefix + "/", "")
+    res = json.loads(text)
     with open(js, "w") as f:
-        json.dump(res, f, indent=1)
+        f.write(text)
     with open(md, "w") as f:
         f.write(report.render(res))
     log(f"wrote {md} and {js}")
