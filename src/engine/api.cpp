@@ -6,6 +6,7 @@
 
 #include "engine/frame_decoder.hpp"
 #include "engine/mapping.hpp"
+#include "engine/json_messages.hpp"
 #include "engine/ndjson.hpp"
 
 namespace asio = boost::asio;
@@ -566,42 +567,22 @@ asio::awaitable<Result<RemoveOutcome>> Api::removeVolume(const std::string& name
 // Events
 
 struct EventsStream::Impl {
-  std::unique_ptr<ResponseStream> body;
-  NdjsonDecoder decoder;
-  std::vector<boost::json::value> ready;
-  std::size_t pos = 0;
-  bool ended = false;
+  explicit Impl(std::unique_ptr<ResponseStream> body) : messages(std::move(body)) {}
+  JsonMessages messages;
 };
 
-EventsStream::EventsStream(std::unique_ptr<ResponseStream> body) : impl_(std::make_unique<Impl>()) {
-  impl_->body = std::move(body);
-}
+EventsStream::EventsStream(std::unique_ptr<ResponseStream> body)
+    : impl_(std::make_unique<Impl>(std::move(body))) {}
 EventsStream::~EventsStream() = default;
-void EventsStream::close() { impl_->body->close(); }
+void EventsStream::close() { impl_->messages.close(); }
 
 asio::awaitable<Result<std::optional<EngineEvent>>> EventsStream::next() {
-  auto& s = *impl_;
-  for (;;) {
-    if (s.pos < s.ready.size()) {
-      const boost::json::value v = std::move(s.ready[s.pos++]);
-      if (s.pos == s.ready.size()) {
-        s.ready.clear();
-        s.pos = 0;
-      }
-      LS_CO_ASSIGN_OR_RETURN(EngineEvent e, decodeEngineEvent(v));
-      co_return std::optional<EngineEvent>(std::move(e));
-    }
-    if (s.ended) {
-      co_return std::optional<EngineEvent>();
-    }
-    LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await s.body->next());
-    if (piece) {
-      LS_CO_TRY(s.decoder.feed(*piece, s.ready));
-    } else {
-      s.ended = true;
-      LS_CO_TRY(s.decoder.finish(s.ready));
-    }
+  LS_CO_ASSIGN_OR_RETURN(std::optional<boost::json::value> v, co_await impl_->messages.next());
+  if (!v) {
+    co_return std::optional<EngineEvent>();
   }
+  LS_CO_ASSIGN_OR_RETURN(EngineEvent e, decodeEngineEvent(*v));
+  co_return std::optional<EngineEvent>(std::move(e));
 }
 
 asio::awaitable<Result<std::unique_ptr<EventsStream>>> Api::events(const EventsOptions& options) {

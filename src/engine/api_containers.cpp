@@ -14,6 +14,7 @@
 
 #include "engine/json_reader.hpp"
 #include "engine/mapping.hpp"
+#include "engine/json_messages.hpp"
 #include "engine/ndjson.hpp"
 #include "engine/timestamp.hpp"
 
@@ -410,44 +411,22 @@ Result<ExecState> decodeExecState(std::string_view body) {
 // StatsReader
 
 struct StatsReader::Impl {
-  std::unique_ptr<ResponseStream> body;
-  NdjsonDecoder decoder;
-  std::vector<json::value> ready;
-  std::size_t pos = 0;
-  bool ended = false;
+  explicit Impl(std::unique_ptr<ResponseStream> body) : messages(std::move(body)) {}
+  JsonMessages messages;
 };
 
-StatsReader::StatsReader(std::unique_ptr<ResponseStream> body) : impl_(std::make_unique<Impl>()) {
-  impl_->body = std::move(body);
-}
+StatsReader::StatsReader(std::unique_ptr<ResponseStream> body)
+    : impl_(std::make_unique<Impl>(std::move(body))) {}
 StatsReader::~StatsReader() = default;
-void StatsReader::close() {
-  impl_->body->close();
-}
+void StatsReader::close() { impl_->messages.close(); }
 
 asio::awaitable<Result<std::optional<StatsSnapshot>>> StatsReader::next() {
-  Impl& s = *impl_;
-  for (;;) {
-    if (s.pos < s.ready.size()) {
-      const json::value v = std::move(s.ready[s.pos++]);
-      if (s.pos == s.ready.size()) {
-        s.ready.clear();
-        s.pos = 0;
-      }
-      LS_CO_ASSIGN_OR_RETURN(StatsSnapshot snap, decodeStatsValue(v));
-      co_return std::optional<StatsSnapshot>(std::move(snap));
-    }
-    if (s.ended) {
-      co_return std::optional<StatsSnapshot>();
-    }
-    LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await s.body->next());
-    if (piece) {
-      LS_CO_TRY(s.decoder.feed(*piece, s.ready));
-    } else {
-      s.ended = true;
-      LS_CO_TRY(s.decoder.finish(s.ready));
-    }
+  LS_CO_ASSIGN_OR_RETURN(std::optional<json::value> v, co_await impl_->messages.next());
+  if (!v) {
+    co_return std::optional<StatsSnapshot>();
   }
+  LS_CO_ASSIGN_OR_RETURN(StatsSnapshot snap, decodeStatsValue(*v));
+  co_return std::optional<StatsSnapshot>(std::move(snap));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 
 #include "engine/json_reader.hpp"
 #include "engine/mapping.hpp"
+#include "engine/json_messages.hpp"
 #include "engine/ndjson.hpp"
 #include "lightshuttle/engine/api.hpp"
 
@@ -296,58 +297,37 @@ Result<std::string> decodeCommitId(std::string_view body) {
 // ProgressStream
 
 struct ProgressStream::Impl {
-  std::unique_ptr<ResponseStream> body;
+  Impl(std::unique_ptr<ResponseStream> body, std::string w)
+      : messages(std::move(body)), what(std::move(w)) {}
+  JsonMessages messages;
   std::string what;
-  NdjsonDecoder decoder;
-  std::vector<json::value> ready;
-  std::size_t pos = 0;
-  bool ended = false;
 };
 
 ProgressStream::ProgressStream(std::unique_ptr<ResponseStream> body, std::string what)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->body = std::move(body);
-  impl_->what = std::move(what);
-}
+    : impl_(std::make_unique<Impl>(std::move(body), std::move(what))) {}
 
 ProgressStream::~ProgressStream() = default;
 
-void ProgressStream::close() {
-  impl_->body->close();
-}
+void ProgressStream::close() { impl_->messages.close(); }
 
 asio::awaitable<Result<std::optional<ProgressMessage>>> ProgressStream::next() {
   auto& s = *impl_;
-  for (;;) {
-    if (s.pos < s.ready.size()) {
-      const json::value v = std::move(s.ready[s.pos++]);
-      if (s.pos == s.ready.size()) {
-        s.ready.clear();
-        s.pos = 0;
-      }
-      if (auto e = streamError(v)) {
-        co_return std::move(*e).context(s.what);
-      }
-      std::optional<Error> err;
-      ProgressMessage m = decodeProgress(v, err);
-      if (err) {
-        co_return std::move(*err).context(s.what);
-      }
-      co_return std::optional<ProgressMessage>(std::move(m));
-    }
-    if (s.ended) {
-      co_return std::optional<ProgressMessage>();
-    }
-    auto piece = co_await s.body->next();
-    if (!piece) {
-      co_return std::move(piece).error().context(s.what);
-    }
-    Result<void> fed = *piece ? s.decoder.feed(**piece, s.ready) : s.decoder.finish(s.ready);
-    s.ended = !*piece;
-    if (!fed) {
-      co_return std::move(fed).error().context(s.what);
-    }
+  auto v = co_await s.messages.next();
+  if (!v) {
+    co_return std::move(v).error().context(s.what);
   }
+  if (!*v) {
+    co_return std::optional<ProgressMessage>();
+  }
+  if (auto e = streamError(**v)) {
+    co_return std::move(*e).context(s.what);
+  }
+  std::optional<Error> err;
+  ProgressMessage m = decodeProgress(**v, err);
+  if (err) {
+    co_return std::move(*err).context(s.what);
+  }
+  co_return std::optional<ProgressMessage>(std::move(m));
 }
 
 // ---------------------------------------------------------------------------------------------
