@@ -44,6 +44,48 @@ ImageRef splitImageRef(std::string_view reference) {
   return out;
 }
 
+namespace {
+
+/// The next decoded chunk of a frame stream (ExecStream, LogStream), if one is ready.
+std::optional<LogChunk> takeChunk(std::vector<LogChunk>& ready, std::size_t& pos) {
+  if (pos >= ready.size()) {
+    return std::nullopt;
+  }
+  LogChunk c = std::move(ready[pos++]);
+  if (pos == ready.size()) {
+    ready.clear();
+    pos = 0;
+  }
+  return c;
+}
+
+/// Decodes the next piece of a frame stream (nullopt: its end) into `ready`, merging consecutive
+/// pieces of the same stream so callers get fewer, larger chunks.
+Result<void> decodeChunks(FrameDecoder& decoder, std::optional<std::string> piece,
+                          std::vector<LogChunk>& ready, bool& finished, std::string_view what) {
+  std::vector<Frame> frames;
+  if (piece) {
+    LS_TRY(decoder.feed(*piece, frames));
+  } else {
+    finished = true;
+    LS_TRY(decoder.finish(frames));
+  }
+  for (auto& f : frames) {
+    if (f.stream == StreamKind::System) {
+      return Error(Errc::Internal,
+                   "the engine reported an error in the " + std::string(what) + " stream: " + f.bytes);
+    }
+    if (!ready.empty() && ready.back().stream == f.stream) {
+      ready.back().bytes += f.bytes;
+    } else {
+      ready.push_back(LogChunk{f.stream, std::move(f.bytes)});
+    }
+  }
+  return ok();
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 // ExecStream
 
@@ -63,37 +105,15 @@ asio::awaitable<Result<void>> ExecStream::write(std::string_view bytes) {
 }
 
 asio::awaitable<Result<std::optional<LogChunk>>> ExecStream::next() {
-  std::vector<Frame> frames;
   for (;;) {
-    if (readPos_ < ready_.size()) {
-      LogChunk c = std::move(ready_[readPos_++]);
-      if (readPos_ == ready_.size()) {
-        ready_.clear();
-        readPos_ = 0;
-      }
-      co_return std::optional<LogChunk>(std::move(c));
+    if (auto c = takeChunk(ready_, readPos_)) {
+      co_return c;
     }
     if (finished_) {
       co_return std::optional<LogChunk>();
     }
-    frames.clear();
     LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await conn_->read());
-    if (piece) {
-      LS_CO_TRY(decoder_->feed(*piece, frames));
-    } else {
-      finished_ = true;
-      LS_CO_TRY(decoder_->finish(frames));
-    }
-    for (auto& f : frames) {
-      if (f.stream == StreamKind::System) {
-        co_return Error(Errc::Internal, "the engine reported an error in the exec stream: " + f.bytes);
-      }
-      if (!ready_.empty() && ready_.back().stream == f.stream) {
-        ready_.back().bytes += f.bytes;
-      } else {
-        ready_.push_back(LogChunk{f.stream, std::move(f.bytes)});
-      }
-    }
+    LS_CO_TRY(decodeChunks(*decoder_, std::move(piece), ready_, finished_, "exec"));
   }
 }
 
@@ -108,38 +128,15 @@ LogStream::~LogStream() = default;
 void LogStream::close() { body_->close(); }
 
 asio::awaitable<Result<std::optional<LogChunk>>> LogStream::next() {
-  std::vector<Frame> frames;
   for (;;) {
-    if (readPos_ < ready_.size()) {
-      LogChunk c = std::move(ready_[readPos_++]);
-      if (readPos_ == ready_.size()) {
-        ready_.clear();
-        readPos_ = 0;
-      }
-      co_return std::optional<LogChunk>(std::move(c));
+    if (auto c = takeChunk(ready_, readPos_)) {
+      co_return c;
     }
     if (finished_) {
       co_return std::optional<LogChunk>();
     }
-    frames.clear();
     LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await body_->next());
-    if (piece) {
-      LS_CO_TRY(decoder_->feed(*piece, frames));
-    } else {
-      finished_ = true;
-      LS_CO_TRY(decoder_->finish(frames));
-    }
-    for (auto& f : frames) {
-      if (f.stream == StreamKind::System) {
-        co_return Error(Errc::Internal, "the engine reported an error in the log stream: " + f.bytes);
-      }
-      // Merge consecutive pieces of the same stream so callers get fewer, larger chunks.
-      if (!ready_.empty() && ready_.back().stream == f.stream) {
-        ready_.back().bytes += f.bytes;
-      } else {
-        ready_.push_back(LogChunk{f.stream, std::move(f.bytes)});
-      }
-    }
+    LS_CO_TRY(decodeChunks(*decoder_, std::move(piece), ready_, finished_, "log"));
   }
 }
 
