@@ -24,6 +24,7 @@
 
 #include "core/asio_fwd.hpp"
 #include "lightshuttle/core/file.hpp"
+#include "lightshuttle/core/scope_guard.hpp"
 #include "lightshuttle/lifecycle/manager.hpp"
 
 namespace asio = boost::asio;
@@ -398,15 +399,22 @@ bool waitSupervisorGone(const std::string& project, std::chrono::nanoseconds tim
   if (!dir) {
     return true;
   }
+  const int fd = ::open(lockPath(*dir, project).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return true;  // never created: nobody has supervised it
+  }
+  auto closeFd = ScopeGuard([fd] { ::close(fd); });
+  // The kernel offers no flock with a deadline: probe often (one cheap syscall), since `down`
+  // returns as soon as the supervisor's process is gone.
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    if (lockIsFree(*dir, project)) {
-      return true;
+    if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+      return true;  // closing the fd drops the probe's shared lock
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       return false;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 }
 

@@ -82,10 +82,13 @@ int runDown(const DownOptions& options) {
   }
   auto& rt = *session->runtime;
   std::set<std::string> volumes = manifestVolumes;
-  // Note the named volumes first: a detached supervisor removes the containers itself.
-  if (auto before = runSync(*session, rt.listManaged(*project))) {
-    for (const auto& c : *before) {
-      volumes.insert(c.namedVolumes.begin(), c.namedVolumes.end());
+  // With --volumes, note the containers' named volumes first: a supervisor removes its
+  // containers itself. (Not otherwise: listing inspects every container.)
+  if (options.volumes) {
+    if (auto before = runSync(*session, rt.listManaged(*project))) {
+      for (const auto& c : *before) {
+        volumes.insert(c.namedVolumes.begin(), c.namedVolumes.end());
+      }
     }
   }
   constexpr std::chrono::nanoseconds kDefaultGrace = std::chrono::seconds(10);

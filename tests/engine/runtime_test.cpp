@@ -94,6 +94,22 @@ TEST_F(RuntimeTest, StartsOnTheProjectNetworkWithLabelsAndAlias) {
   EXPECT_EQ(listed->at(1).status.state, ContainerState::Running);
 }
 
+TEST_F(RuntimeTest, ATakenNameIsAConflictWithTheNameInUseReason) {
+  // Ensures a second start of the same name fails as a Conflict the lifecycle can act on
+  // (reason name_in_use: remove the stale one, start again), and leaves the first untouched.
+  runtime::StartOptions none;
+  auto first = run(rt->start(spec("dup", {"sleep", "3600"}), none));
+  ASSERT_TRUE(first) << first.error().what();
+  auto second = run(rt->start(spec("dup", {"sleep", "3600"}), none));
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code(), Errc::Conflict);
+  EXPECT_EQ(second.error().reason(), "name_in_use");
+  EXPECT_NE(second.error().what().find(project + "_dup"), std::string::npos) << second.error().what();
+  auto info = run(api->inspectContainer(first->value));
+  ASSERT_TRUE(info) << info.error().what();
+  EXPECT_TRUE(info->state.running);
+}
+
 TEST_F(RuntimeTest, WaitHealthyFollowsTheHealthcheck) {
   // Ensures waitHealthy returns only once the healthcheck passes (not when merely running).
   ContainerSpec s = spec("svc", {"sh", "-c", "sleep 1.5; touch /tmp/ready; exec sleep 3600"});

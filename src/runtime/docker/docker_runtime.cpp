@@ -420,7 +420,13 @@ asio::awaitable<Result<ContainerId>> DockerRuntime::start(const ContainerSpec& s
     const Error& failure = created ? started.error() : created.error();
     if (failure.code() != Errc::NotFound || attempt > 0) {
       if (!created) {
-        co_return Error(created.error()).context(what);
+        Error err = Error(created.error()).context(what);
+        // Engine: 409 "The container name "/x" is already in use by container "…"".
+        if (err.code() == Errc::Conflict &&
+            created.error().message().find("already in use") != std::string::npos) {
+          err.withReason("name_in_use");
+        }
+        co_return err;
       }
       break;
     }

@@ -1212,7 +1212,8 @@ asio::awaitable<Result<ContainerId>> MemoryRuntime::Impl::start(const ContainerS
     if (c.spec.name == spec.name) {
       co_return Error(Errc::Conflict, "container name " + quote(spec.name) +
                                           " is already in use by container " +
-                                          quote(id.substr(0, 12)));
+                                          quote(id.substr(0, 12)))
+          .withReason("name_in_use");
     }
   }
   Result<std::vector<PortBinding>> ports = allocatePorts(spec);

@@ -347,8 +347,22 @@ TEST(LifecycleBootTest, RemovesAStaleContainerBeforeStarting) {
   auto leftover = h.spawn(h.rt.start(stale, none));
   h.poll();
   ASSERT_TRUE(leftover->has_value() && leftover->value().has_value());
+  h.rt.clearCalls();
   ASSERT_TRUE(h.boot().has_value());
   EXPECT_NE(h.view("api").containerId, leftover->value()->value);
+  // The create found the name taken: remove, then create again.
+  EXPECT_EQ(h.callsOf(Op::Start), (std::vector<std::string>{"demo_api", "demo_api"}));
+  EXPECT_EQ(h.callsOf(Op::Remove), std::vector<std::string>{"demo_api"});
+}
+
+TEST(LifecycleBootTest, ACleanBootRemovesNothing) {
+  // Ensures the common path costs one start per resource: no stale-name removal up front.
+  Harness h;
+  h.build({node("db"), node("api", {"db"})});
+  h.rt.clearCalls();
+  ASSERT_TRUE(h.boot().has_value());
+  EXPECT_EQ(h.callsOf(Op::Start).size(), 2u);
+  EXPECT_TRUE(h.callsOf(Op::Remove).empty());
 }
 
 // --- boot: failures --------------------------------------------------------------------------
@@ -801,6 +815,49 @@ TEST(LifecycleShutdownTest, StopsInReverseOrderParallelWhereTheGraphAllows) {
   EXPECT_TRUE(h.leftNothing());
   EXPECT_LT(h.eventIndex(K::StackStopping), h.eventIndex(K::ResourceStopped, "d"));
   EXPECT_LT(h.eventIndex(K::ResourceStopped, "a"), h.eventIndex(K::StackStopped));
+}
+
+TEST(LifecycleShutdownTest, RemovesTheNetworkOnceAllAreStoppedWhileRemovalsRun) {
+  // Ensures the project network goes as soon as every container is stopped (a stopped
+  // container holds no endpoint), without waiting for the container removals, and only once.
+  Harness h;
+  h.build({node("a"), node("b", {"a"})});
+  ASSERT_TRUE(h.boot().has_value());
+  h.rt.clearCalls();
+  runtime::Gate removeB = h.rt.hold(Op::Remove, 1);
+  runtime::Gate removeA = h.rt.hold(Op::Remove, 2);
+  auto down = h.spawn(h.mgr->stop());
+  h.poll();
+  EXPECT_EQ(h.callsOf(Op::Stop), (std::vector<std::string>{"demo_b", "demo_a"}));
+  EXPECT_EQ(h.callsOf(Op::TeardownNetwork).size(), 1u);  // both removals still pending
+  EXPECT_FALSE(down->has_value());
+  removeB.release();
+  removeA.release();
+  h.settle(down);
+  ASSERT_TRUE(down->has_value() && down->value().has_value());
+  EXPECT_EQ(h.callsOf(Op::TeardownNetwork).size(), 1u);
+  EXPECT_TRUE(h.leftNothing());
+}
+
+TEST(LifecycleShutdownTest, ARunningForeignContainerOfTheProjectDelaysTheNetworkToTheSweep) {
+  // Ensures a project container the plan does not know (still running, so still attached)
+  // makes the early network removal fail quietly; the sweep removes it, then the network.
+  Harness h;
+  h.build({node("a")});
+  ASSERT_TRUE(h.boot().has_value());
+  runtime::ContainerSpec extra = node("a").spec;
+  extra.name = "demo_extra";
+  extra.resource = "extra";
+  runtime::StartOptions none;
+  auto started = h.spawn(h.rt.start(extra, none));
+  h.poll();
+  ASSERT_TRUE(started->has_value() && started->value().has_value());
+  h.rt.clearCalls();
+  auto down = h.spawn(h.mgr->stop());
+  h.settle(down);
+  ASSERT_TRUE(down->has_value() && down->value().has_value()) << down->value().error().what();
+  EXPECT_EQ(h.callsOf(Op::TeardownNetwork).size(), 2u);
+  EXPECT_TRUE(h.leftNothing());
 }
 
 TEST(LifecycleShutdownTest, SecondCtrlCKillsEverythingAtOnce) {
