@@ -594,7 +594,8 @@ struct LifecycleManager::Impl {
     changed.notifyAll();
 
     // Published ports as allocated; cosmetic, so a failure here does not fail the resource.
-    if (!co_await detail::cancelled()) {
+    // Nothing to learn (and one engine call saved) when the resource publishes none.
+    if (!n.spec.ports.empty() && !co_await detail::cancelled()) {
       Result<runtime::ContainerStatus> status = co_await rt.inspect(id);
       if (status && r.id == id) {
         r.ports = status->ports;
