@@ -623,6 +623,55 @@ TEST(LifecycleProbeTest, FastProbeMakesAResourceReadyBeforeTheEngineHealthFlips)
   EXPECT_EQ(h.count(K::ResourceHealthy, "db"), 1u);
 }
 
+TEST(LifecycleProbeTest, FirstProbeDefersToStartsInFlightButNotForLong) {
+  // Ensures a started resource's first exec probe waits while a sibling's create/start is in
+  // flight (the exec would compete with it for the engine), runs as soon as that start
+  // returns, and never waits longer than the bound (a slow pull elsewhere must not hold it).
+  Harness h;
+  PlanNode a = node("a", {}, true);
+  PlanNode b = node("b", {}, true);
+  h.build({a, b});
+  runtime::Behaviour slowEngine;
+  slowEngine.healthyAfter = 30s;
+  h.rt.script("demo_a", slowEngine);
+  h.rt.script("demo_b", slowEngine);
+  h.rt.scriptExec("demo_a", probePassesAfter(0s));
+  h.rt.scriptExec("demo_b", probePassesAfter(0s));
+  runtime::Gate holdB = h.rt.hold(Op::Start, 2);
+  auto up = h.spawn(h.mgr->start());
+  h.poll();
+  ASSERT_EQ(h.callsOf(Op::Start), (std::vector<std::string>{"demo_a", "demo_b"}));
+  EXPECT_EQ(h.rt.callCount(Op::Exec), 0u);  // b's start is in flight
+  h.advance(500ms);
+  EXPECT_EQ(h.rt.callCount(Op::Exec), 0u);
+  holdB.release();
+  h.poll();
+  EXPECT_EQ(h.rt.callCount(Op::Exec), 2u);
+  h.settle(up);
+  ASSERT_TRUE(up->has_value() && up->value().has_value());
+  EXPECT_EQ(h.view("a").health, Health::Healthy);
+  EXPECT_EQ(h.view("b").health, Health::Healthy);
+  ASSERT_TRUE(h.shutdown().has_value());
+
+  Harness g;
+  g.build({a, b});
+  g.rt.script("demo_a", slowEngine);
+  g.rt.script("demo_b", slowEngine);
+  g.rt.scriptExec("demo_a", probePassesAfter(0s));
+  runtime::Gate stuck = g.rt.hold(Op::Start, 2);
+  auto up2 = g.spawn(g.mgr->start());
+  g.poll();
+  g.advance(1900ms);
+  EXPECT_EQ(g.rt.callCount(Op::Exec), 0u);
+  g.advance(200ms);  // past the 2 s bound: a is probed (and ready) while b still starts
+  EXPECT_EQ(g.rt.callCount(Op::Exec), 1u);
+  EXPECT_EQ(g.view("a").health, Health::Healthy);
+  stuck.release();
+  g.settle(up2);
+  ASSERT_TRUE(up2->has_value() && up2->value().has_value());
+  ASSERT_TRUE(g.shutdown().has_value());
+}
+
 TEST(LifecycleProbeTest, CmdFormRunsItsArgumentsDirectly) {
   // Ensures ["CMD", args...] is exec'd as args, without a shell.
   Harness h;
