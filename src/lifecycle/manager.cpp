@@ -375,7 +375,6 @@ struct LifecycleManager::Impl {
   // Waits until the one-shot resource `i` exits (its container `id`), within `timeout`.
   asio::awaitable<Result<void>> waitCompleted(std::size_t i, runtime::ContainerId id,
                                               std::chrono::nanoseconds timeout) {
-    using namespace asio::experimental::awaitable_operators;
     const Clock::SteadyTime deadline = clock.steady() + timeout;
     for (;;) {
       Resource& r = res[i];
@@ -401,14 +400,25 @@ struct LifecycleManager::Impl {
       if (launchAborted() || co_await detail::cancelled()) {
         co_return Error(Errc::Cancelled, "operation cancelled");
       }
-      auto notified = changed.wait();
-      auto timer = clock.sleepUntil(deadline);
-      std::variant<Result<void>, Result<void>> first =
-          co_await (std::move(notified) || std::move(timer));
-      if (first.index() == 0 && !std::get<0>(first)) {
-        co_return std::get<0>(std::move(first)).error();
+      Result<void> woke = co_await changeOrDeadline(deadline);
+      if (!woke) {
+        co_return woke;
       }
     }
+  }
+
+  // Waits for the next change or until `deadline`, whichever comes first; an error only when
+  // the wait was cancelled.
+  asio::awaitable<Result<void>> changeOrDeadline(Clock::SteadyTime deadline) {
+    using namespace asio::experimental::awaitable_operators;
+    auto notified = changed.wait();
+    auto timer = clock.sleepUntil(deadline);
+    std::variant<Result<void>, Result<void>> first =
+        co_await (std::move(notified) || std::move(timer));
+    if (first.index() == 0 && !std::get<0>(first)) {
+      co_return std::get<0>(std::move(first)).error();
+    }
+    co_return ok();
   }
 
   // Our fast probe of a starting resource: runs the healthcheck's test via exec with a backoff
@@ -424,20 +434,14 @@ struct LifecycleManager::Impl {
     // the same 2 cores as the creates and starts of a wide level: the first probe waits until
     // no start is in flight (bounded, so a long pull elsewhere does not hold it). Measured on
     // wide10: all healthy 1.09x the Engine API floor with probes racing the starts.
-    {
-      using namespace asio::experimental::awaitable_operators;
-      const Clock::SteadyTime deferUntil = clock.steady() + kProbeDeferMax;
-      while (startsInFlight > 0 && clock.steady() < deferUntil) {
-        if (launchAborted() || co_await detail::cancelled()) {
-          co_return Error(Errc::Cancelled, "operation cancelled");
-        }
-        auto notified = changed.wait();
-        auto timer = clock.sleepUntil(deferUntil);
-        std::variant<Result<void>, Result<void>> first =
-            co_await (std::move(notified) || std::move(timer));
-        if (first.index() == 0 && !std::get<0>(first)) {
-          co_return std::get<0>(std::move(first)).error();
-        }
+    const Clock::SteadyTime deferUntil = clock.steady() + kProbeDeferMax;
+    while (startsInFlight > 0 && clock.steady() < deferUntil) {
+      if (launchAborted() || co_await detail::cancelled()) {
+        co_return Error(Errc::Cancelled, "operation cancelled");
+      }
+      Result<void> woke = co_await changeOrDeadline(deferUntil);
+      if (!woke) {
+        co_return woke;
       }
     }
     const std::chrono::nanoseconds maxDelay =
