@@ -11,7 +11,6 @@
 #include <variant>
 
 #include "lifecycle/notifier.hpp"
-#include "lightshuttle/core/scope_guard.hpp"
 
 namespace asio = boost::asio;
 
@@ -545,17 +544,12 @@ struct LifecycleManager::Impl {
     co_return ok();
   }
 
-  // Creates and starts resource `i`'s container, counted in startsInFlight. A stale container
+  // Creates and starts resource `i`'s container. A stale container
   // of the same name (a crashed run, a restart) is removed only when the create says the name
   // is taken, or first when `replacing`: one engine call less per resource on the common path.
   asio::awaitable<Result<runtime::ContainerId>> startContainer(
       std::size_t i, const runtime::StartOptions& startOptions, bool replacing) {
     const PlanNode& n = node(i);
-    ++startsInFlight;
-    auto ended = ScopeGuard([this] {
-      --startsInFlight;
-      changed.notifyAll();
-    });
     if (replacing) {
       Result<void> removed = co_await removeStale(i);
       if (!removed) {
@@ -600,7 +594,11 @@ struct LifecycleManager::Impl {
     startOptions.onProgress = [this, i, throttle](const runtime::ImageProgress& p) {
       onImageProgress(i, p, *throttle);
     };
+    // Counted without a scope guard: a frame destroyed with the loop must not touch `this`.
+    ++startsInFlight;
     Result<runtime::ContainerId> started = co_await startContainer(i, startOptions, replacing);
+    --startsInFlight;
+    changed.notifyAll();
     if (!started) {
       co_return std::move(started).error();
     }
