@@ -544,9 +544,10 @@ struct LifecycleManager::Impl {
     co_return ok();
   }
 
-  // Creates and starts resource `i`'s container. A stale container
-  // of the same name (a crashed run, a restart) is removed only when the create says the name
-  // is taken, or first when `replacing`: one engine call less per resource on the common path.
+  // Creates and starts resource `i`'s container. A stale container of the same name (a crashed
+  // run, a restart) is removed only when the create says the name is taken, or first when
+  // `replacing` (a policy restart knows its exited one is there): one engine call less per
+  // resource on the common path.
   asio::awaitable<Result<runtime::ContainerId>> startContainer(
       std::size_t i, const runtime::StartOptions& startOptions, bool replacing) {
     const PlanNode& n = node(i);
@@ -567,10 +568,9 @@ struct LifecycleManager::Impl {
     co_return started;
   }
 
-  // Starts a new container for resource `i` and waits until it is ready (or, for a one-shot
-  // resource, completed). Emits the resource's progress events. A container of the same name
-  // is removed first when `replacing` (a policy restart knows its exited one is there), else
-  // only if the create finds the name taken.
+  // Starts a new container for resource `i` (see startContainer for `replacing`) and waits
+  // until it is ready (or, for a one-shot resource, completed). Emits the resource's progress
+  // events.
   asio::awaitable<Result<void>> launch(std::size_t i, bool replacing = false) {
     const PlanNode& n = node(i);
     Resource& r = res[i];
