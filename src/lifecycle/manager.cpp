@@ -10,7 +10,8 @@
 #include <utility>
 #include <variant>
 
-#include "lifecycle/notifier.hpp"
+#include "core/async.hpp"
+#include "lightshuttle/core/text.hpp"
 
 namespace asio = boost::asio;
 
@@ -19,7 +20,7 @@ namespace ls::lifecycle {
 namespace {
 
 using Kind = LifecycleEvent::Kind;
-using detail::TaskGroup;
+using ls::detail::TaskGroup;
 
 constexpr std::size_t kFailureLogLines = 10;
 constexpr int kRestartFailureExitCode = 1;
@@ -80,48 +81,16 @@ std::optional<runtime::ExecRequest> probeRequest(const runtime::HealthcheckSpec&
 
 enum class Phase { Idle, Booting, Running, Failed, Stopping, Stopped };
 
-/// RFC 3986 percent-encoding of everything but unreserved characters.
-std::string percentEncode(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
-/// Decodes %XX sequences (malformed ones are kept as they are).
-std::string percentDecode(const std::string& s) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 struct Resource {
   ResourceStatus status = ResourceStatus::Pending;
   Health health = Health::None;
   std::optional<runtime::ContainerId> id;
   std::vector<runtime::PortBinding> ports;
   std::optional<std::chrono::system_clock::time_point> startedAt;
+  std::optional<std::chrono::system_clock::time_point> readyAt;
+  std::optional<Clock::SteadyTime> launchedAt;  // the last launch began
+  std::optional<std::chrono::nanoseconds> timeToReady;
+  std::optional<std::string> operation;  // the handle operation that owns it (busy)
   int restarts = 0;
   int backoffStep = 0;  // restarts since the backoff was last reset (Backoff::resetAfter)
   std::optional<std::string> lastError;
@@ -150,6 +119,18 @@ std::string_view statusName(ResourceStatus s) noexcept {
     case ResourceStatus::Exited: return "exited";
     case ResourceStatus::Failed: return "failed";
     case ResourceStatus::Stopped: return "stopped";
+  }
+  return "unknown";
+}
+
+std::string_view stackStatusName(StackStatus s) noexcept {
+  switch (s) {
+    case StackStatus::Starting: return "starting";
+    case StackStatus::Ready: return "ready";
+    case StackStatus::Degraded: return "degraded";
+    case StackStatus::Stopping: return "stopping";
+    case StackStatus::Stopped: return "stopped";
+    case StackStatus::Failed: return "failed";
   }
   return "unknown";
 }
@@ -206,9 +187,11 @@ struct LifecycleManager::Impl {
   TaskGroup boot;         // one coroutine per booting resource
   TaskGroup supervision;  // the event pump, restarts, handle operations
   TaskGroup stops;        // one coroutine per resource of a shutdown pass
-  detail::Notifier changed;  // any state change
+  ls::detail::Notifier changed;  // any state change
   std::unique_ptr<runtime::EventStream> events;
 
+  std::optional<std::chrono::system_clock::time_point> stackStartedAt;
+  std::optional<std::chrono::system_clock::time_point> stackReadyAt;
   std::optional<Error> bootError;
   bool bootAborting = false;   // the boot tasks are being cancelled
   bool stopRequested = false;  // stop()/kill() owns the rollback of an interrupted boot
@@ -396,7 +379,7 @@ struct LifecycleManager::Impl {
         co_return Error(Errc::Timeout, "container " + quote(node(i).spec.name) +
                                            " did not complete within " + formatSeconds(timeout));
       }
-      if (launchAborted() || co_await detail::cancelled()) {
+      if (launchAborted() || co_await ls::detail::cancelled()) {
         co_return Error(Errc::Cancelled, "operation cancelled");
       }
       Result<void> woke = co_await changeOrDeadline(deadline);
@@ -435,7 +418,7 @@ struct LifecycleManager::Impl {
     // wide10: all healthy 1.09x the Engine API floor with probes racing the starts.
     const Clock::SteadyTime deferUntil = clock.steady() + kProbeDeferMax;
     while (startsInFlight > 0 && clock.steady() < deferUntil) {
-      if (launchAborted() || co_await detail::cancelled()) {
+      if (launchAborted() || co_await ls::detail::cancelled()) {
         co_return Error(Errc::Cancelled, "operation cancelled");
       }
       Result<void> woke = co_await changeOrDeadline(deferUntil);
@@ -448,7 +431,7 @@ struct LifecycleManager::Impl {
     std::chrono::nanoseconds delay = kProbeFirstDelay;
     bool probing = true;
     while (probing) {
-      if (launchAborted() || co_await detail::cancelled()) {
+      if (launchAborted() || co_await ls::detail::cancelled()) {
         co_return Error(Errc::Cancelled, "operation cancelled");
       }
       Result<runtime::ExecResult> ran = co_await rt.exec(id, request);
@@ -481,7 +464,7 @@ struct LifecycleManager::Impl {
     }
     // Fall back to the engine's health: wait until cancelled (the engine's wait ends first).
     for (;;) {
-      if (launchAborted() || co_await detail::cancelled()) {
+      if (launchAborted() || co_await ls::detail::cancelled()) {
         co_return Error(Errc::Cancelled, "operation cancelled");
       }
       Result<void> woke = co_await changed.wait();
@@ -530,7 +513,7 @@ struct LifecycleManager::Impl {
   // Removes the container holding resource `i`'s name (an exited one, a previous run's).
   asio::awaitable<Result<void>> removeStale(std::size_t i) {
     const PlanNode& n = node(i);
-    if (launchAborted() || co_await detail::cancelled()) {
+    if (launchAborted() || co_await ls::detail::cancelled()) {
       co_return Error(Errc::Cancelled, "operation cancelled");
     }
     Result<runtime::RemoveOutcome> stale = co_await rt.remove(n.spec.name);
@@ -538,7 +521,7 @@ struct LifecycleManager::Impl {
       co_return std::move(stale).error().context("removing stale container " +
                                                  quote(n.spec.name));
     }
-    if (launchAborted() || co_await detail::cancelled()) {
+    if (launchAborted() || co_await ls::detail::cancelled()) {
       co_return Error(Errc::Cancelled, "operation cancelled");
     }
     co_return ok();
@@ -583,6 +566,7 @@ struct LifecycleManager::Impl {
     r.stoppedOutside = false;
     r.removedOutside = false;
     r.attempted = true;
+    r.launchedAt = clock.steady();
     emit(Kind::ResourceStarting, i);
     changed.notifyAll();
     if (launchAborted()) {
@@ -607,7 +591,7 @@ struct LifecycleManager::Impl {
     r.startedAt = clock.system();
     emit(Kind::ResourceStarted, i);
     changed.notifyAll();
-    if (launchAborted() || co_await detail::cancelled()) {
+    if (launchAborted() || co_await ls::detail::cancelled()) {
       co_return Error(Errc::Cancelled, "operation cancelled");
     }
 
@@ -619,6 +603,7 @@ struct LifecycleManager::Impl {
       }
       r.status = ResourceStatus::Completed;
       r.health = Health::None;
+      markReady(r);
       emit(Kind::ResourceCompleted, i, "exited with code 0", 0);
       changed.notifyAll();
       co_return ok();
@@ -631,18 +616,26 @@ struct LifecycleManager::Impl {
     r.status = ResourceStatus::Running;
     r.health = n.spec.healthcheck ? Health::Healthy : Health::None;
     r.supervised = true;
+    markReady(r);
     emit(Kind::ResourceHealthy, i);
     changed.notifyAll();
 
     // Published ports as allocated; cosmetic, so a failure here does not fail the resource.
     // Nothing to learn (and one engine call saved) when the resource publishes none.
-    if (!n.spec.ports.empty() && !co_await detail::cancelled()) {
+    if (!n.spec.ports.empty() && !co_await ls::detail::cancelled()) {
       Result<runtime::ContainerStatus> status = co_await rt.inspect(id);
       if (status && r.id == id) {
         r.ports = status->ports;
       }
     }
     co_return ok();
+  }
+
+  void markReady(Resource& r) {
+    r.readyAt = clock.system();
+    if (r.launchedAt) {
+      r.timeToReady = clock.steady() - *r.launchedAt;
+    }
   }
 
   // After a launch owned by someone else (busy) ends: act on an exit that happened meanwhile.
@@ -679,7 +672,7 @@ struct LifecycleManager::Impl {
                                                         std::string(statusName(res[j].status)))
               .withReason("dependency_failed");
         }
-        if (bootAborting || co_await detail::cancelled()) {
+        if (bootAborting || co_await ls::detail::cancelled()) {
           co_return Error(Errc::Cancelled, "operation cancelled");
         }
         Result<void> woke = co_await changed.wait();
@@ -747,6 +740,7 @@ struct LifecycleManager::Impl {
       res[*plan.indexOf(name)].selected = true;
     }
     phase = Phase::Booting;
+    stackStartedAt = clock.system();
     emit(Kind::StackStarting, std::nullopt);
 
     // Subscribed before any container exists, so no exit is missed.
@@ -808,6 +802,7 @@ struct LifecycleManager::Impl {
       co_return error;
     }
     phase = Phase::Running;
+    stackReadyAt = clock.system();
     emit(Kind::StackReady, std::nullopt);
     changed.notifyAll();
     co_return ok();
@@ -822,7 +817,7 @@ struct LifecycleManager::Impl {
         co_return;
       }
       Result<runtime::RuntimeEvent> ev = co_await events->next();
-      if (supervisionStopping || co_await detail::cancelled()) {
+      if (supervisionStopping || co_await ls::detail::cancelled()) {
         co_return;
       }
       if (ev) {
@@ -977,7 +972,7 @@ struct LifecycleManager::Impl {
       r.restartPending = true;
       Result<void> slept = co_await clock.sleepFor(delay);
       r.restartPending = false;
-      if (!slept || supervisionStopping || co_await detail::cancelled()) {
+      if (!slept || supervisionStopping || co_await ls::detail::cancelled()) {
         r.busy = false;
         co_return;
       }
@@ -1001,7 +996,7 @@ struct LifecycleManager::Impl {
         co_return;
       }
       if (launched.error().code() == Errc::Cancelled || supervisionStopping ||
-          co_await detail::cancelled()) {
+          co_await ls::detail::cancelled()) {
         r.busy = false;
         co_return;
       }
@@ -1072,7 +1067,7 @@ struct LifecycleManager::Impl {
       for (const std::string& dependent : plan.dependentsOf(n.name)) {
         const std::size_t j = *plan.indexOf(dependent);
         while (!res[j].down) {
-          if (killRequested || co_await detail::cancelled()) {
+          if (killRequested || co_await ls::detail::cancelled()) {
             co_return;
           }
           Result<void> woke = co_await changed.wait();
@@ -1124,7 +1119,7 @@ struct LifecycleManager::Impl {
   asio::awaitable<void> removeNetworkEarly() {
     co_await asio::this_coro::throw_if_cancelled(false);
     for (;;) {
-      if (killRequested || co_await detail::cancelled()) {
+      if (killRequested || co_await ls::detail::cancelled()) {
         co_return;
       }
       bool allDown = true;
@@ -1378,11 +1373,13 @@ struct LifecycleManager::Impl {
   }
 
   // Runs `body` in the supervision group (so a shutdown cancels it) and waits for its result.
-  asio::awaitable<Result<void>> runOwned(std::vector<std::size_t> owned,
+  asio::awaitable<Result<void>> runOwned(std::vector<std::size_t> owned, std::string operation,
                                          asio::awaitable<Result<void>> body) {
     for (std::size_t j : owned) {
       res[j].busy = true;
+      res[j].operation = operation;
     }
+    changed.notifyAll();
     auto result = std::make_shared<std::optional<Result<void>>>();
     TaskGroup::Id id = supervision.spawn(*ex, runInto(std::move(body), result));
     while (supervision.contains(id)) {
@@ -1394,7 +1391,9 @@ struct LifecycleManager::Impl {
     }
     for (std::size_t j : owned) {
       res[j].busy = false;
+      res[j].operation.reset();
     }
+    changed.notifyAll();
     for (std::size_t j : owned) {
       afterReady(j);
     }
@@ -1428,7 +1427,7 @@ struct LifecycleManager::Impl {
       emitRestarting(j, std::chrono::nanoseconds::zero(), "restart requested");
     }
     auto body = restartBody(set);
-    Result<void> done = co_await runOwned(set, std::move(body));
+    Result<void> done = co_await runOwned(set, "restart", std::move(body));
     co_return done;
   }
 
@@ -1465,7 +1464,7 @@ struct LifecycleManager::Impl {
     res[i].selected = true;
     auto body = startBody(i);
     std::vector<std::size_t> owned{i};
-    Result<void> done = co_await runOwned(owned, std::move(body));
+    Result<void> done = co_await runOwned(owned, "start", std::move(body));
     co_return done;
   }
 
@@ -1484,7 +1483,7 @@ struct LifecycleManager::Impl {
     }
     auto body = takeDown(i);
     std::vector<std::size_t> owned{i};
-    Result<void> done = co_await runOwned(owned, std::move(body));
+    Result<void> done = co_await runOwned(owned, "stop", std::move(body));
     co_return done;
   }
 
@@ -1498,12 +1497,122 @@ struct LifecycleManager::Impl {
     v.health = r.health;
     v.image = imageOf(n.spec);
     v.containerId = r.id ? r.id->value : std::string();
+    v.containerName = n.spec.name;
     v.ports = r.ports;
+    for (const Dependency& d : n.dependencies) {
+      v.dependsOn.push_back(d.name);
+    }
     v.startedAt = r.startedAt;
+    v.readyAt = r.readyAt;
+    v.timeToReady = r.timeToReady;
     v.restarts = r.restarts;
     v.lastError = r.lastError;
     v.exitCode = r.exitCode;
+    v.operation = r.operation;
     return v;
+  }
+
+  StackView stackView() const {
+    StackView s;
+    s.project = plan.project();
+    s.startedAt = stackStartedAt;
+    s.readyAt = stackReadyAt;
+    s.resources = plan.size();
+    bool degraded = false;
+    for (const Resource& r : res) {
+      const bool ready = (r.status == ResourceStatus::Running && r.health != Health::Unhealthy) ||
+                         r.status == ResourceStatus::Completed;
+      s.resourcesReady += ready ? 1 : 0;
+      degraded = degraded || (r.selected && !ready);
+    }
+    switch (phase) {
+      case Phase::Idle:
+      case Phase::Booting: s.status = StackStatus::Starting; break;
+      case Phase::Running: s.status = degraded ? StackStatus::Degraded : StackStatus::Ready; break;
+      case Phase::Failed: s.status = StackStatus::Failed; break;
+      case Phase::Stopping: s.status = StackStatus::Stopping; break;
+      case Phase::Stopped: s.status = StackStatus::Stopped; break;
+    }
+    return s;
+  }
+
+  ResourceDetail detailOf(std::size_t i) const {
+    const PlanNode& n = node(i);
+    ResourceDetail d;
+    d.view = view(i);
+    for (const auto& [key, value] : n.spec.env) {
+      const bool secret = n.spec.secretEnvKeys.contains(key) || looksSecret(key);
+      d.env.emplace_back(key, secret ? std::string("***") : redact(value));
+    }
+    d.healthcheck = n.spec.healthcheck;
+    if (d.healthcheck) {
+      for (std::string& part : d.healthcheck->test) {
+        part = redact(std::move(part));
+      }
+    }
+    switch (n.spec.restart.mode) {
+      case runtime::RestartPolicy::Mode::No: d.restartPolicy = "no"; break;
+      case runtime::RestartPolicy::Mode::Always: d.restartPolicy = "always"; break;
+      case runtime::RestartPolicy::Mode::OnFailure:
+        d.restartPolicy = n.spec.restart.maxRetries
+                              ? "on-failure:" + std::to_string(*n.spec.restart.maxRetries)
+                              : std::string("on-failure");
+        break;
+    }
+    for (const auto* part : {&n.spec.entrypoint, &n.spec.command}) {
+      if (*part) {
+        for (const std::string& arg : **part) {
+          d.command.push_back(redact(arg));
+        }
+      }
+    }
+    for (const runtime::VolumeBinding& vb : n.spec.volumes) {
+      std::string text = vb.kind == runtime::VolumeBinding::Kind::Anonymous
+                             ? vb.target
+                             : vb.source + ":" + vb.target;
+      d.volumes.push_back(vb.readOnly ? text + ":ro" : text);
+    }
+    return d;
+  }
+
+  /// Env keys whose values are secrets by name, whatever the manifest declared.
+  static bool looksSecret(std::string_view key) {
+    std::string upper(key);
+    for (char& c : upper) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    for (std::string_view marker : {"PASSWORD", "PASSWD", "SECRET", "TOKEN", "_KEY", "CREDENTIAL"}) {
+      if (upper.find(marker) != std::string::npos) {
+        return true;
+      }
+    }
+    return upper == "KEY";
+  }
+
+  Result<runtime::ContainerId> runningContainer(std::string_view name) const {
+    LS_ASSIGN_OR_RETURN(std::size_t i, lookup(name));
+    if (!res[i].id) {
+      return Error(Errc::FailedPrecondition, "resource " + quote(name) + " has no container");
+    }
+    return *res[i].id;
+  }
+
+  // A handle operation's failure that no other event reports (a precondition, a conflict, a
+  // failed stop) reaches observers as OperationFailed; launch failures also emit ResourceFailed.
+  void reportOperation(std::string_view op, std::string_view name, const Result<void>& r) {
+    if (r || r.error().code() == Errc::Cancelled) {
+      return;
+    }
+    std::optional<std::size_t> i = plan.indexOf(name);
+    LifecycleEvent ev;
+    ev.kind = Kind::OperationFailed;
+    ev.time = clock.system();
+    ev.resource = std::string(name);
+    ev.message = std::string(op) + " failed: " + redact(r.error().what());
+    if (i) {
+      ev.restarts = res[*i].restarts;
+    }
+    bus.publish(ev);
   }
 };
 
@@ -1553,18 +1662,62 @@ Result<ResourceView> LifecycleManager::get(std::string_view name) const {
 }
 
 asio::awaitable<Result<void>> LifecycleManager::restart(std::string name) {
-  Result<void> done = co_await impl_->restartResource(std::move(name));
+  Result<void> done = co_await impl_->restartResource(name);
+  impl_->reportOperation("restart", name, done);
   co_return done;
 }
 
 asio::awaitable<Result<void>> LifecycleManager::start(std::string name) {
-  Result<void> done = co_await impl_->startResource(std::move(name));
+  Result<void> done = co_await impl_->startResource(name);
+  impl_->reportOperation("start", name, done);
   co_return done;
 }
 
 asio::awaitable<Result<void>> LifecycleManager::stop(std::string name) {
-  Result<void> done = co_await impl_->stopResource(std::move(name));
+  Result<void> done = co_await impl_->stopResource(name);
+  impl_->reportOperation("stop", name, done);
   co_return done;
+}
+
+StackView LifecycleManager::stack() const { return impl_->stackView(); }
+
+Result<ResourceDetail> LifecycleManager::detail(std::string_view name) const {
+  LS_ASSIGN_OR_RETURN(std::size_t i, impl_->lookup(name));
+  return impl_->detailOf(i);
+}
+
+asio::awaitable<Result<runtime::StatsSample>> LifecycleManager::statsSample(std::string name) {
+  Result<runtime::ContainerId> id = impl_->runningContainer(name);
+  if (!id) {
+    co_return std::move(id).error();
+  }
+  Result<runtime::StatsSample> sample = co_await impl_->rt.stats(*id);
+  co_return sample;
+}
+
+asio::awaitable<Result<std::unique_ptr<runtime::StatsStream>>> LifecycleManager::stats(
+    std::string name) {
+  Result<runtime::ContainerId> id = impl_->runningContainer(name);
+  if (!id) {
+    co_return std::move(id).error();
+  }
+  Result<std::unique_ptr<runtime::StatsStream>> stream = co_await impl_->rt.statsStream(*id);
+  co_return stream;
+}
+
+asio::awaitable<Result<std::unique_ptr<runtime::ExecSession>>> LifecycleManager::execInteractive(
+    std::string name, runtime::InteractiveExecRequest request) {
+  Result<std::size_t> i = impl_->lookup(name);
+  if (!i) {
+    co_return std::move(i).error();
+  }
+  const Resource& r = impl_->res[*i];
+  if (!r.id || (r.status != ResourceStatus::Running && r.status != ResourceStatus::Starting)) {
+    co_return Error(Errc::FailedPrecondition, "resource " + quote(name) + " is not running");
+  }
+  Result<std::unique_ptr<runtime::ExecSession>> session =
+      co_await impl_->rt.execInteractive(*r.id, std::move(request));
+  co_return session;
 }
 
 asio::awaitable<Result<std::unique_ptr<runtime::LogChunkStream>>> LifecycleManager::logs(
