@@ -142,8 +142,10 @@ asio::awaitable<void> pumpLogLines(Ws<Stream>& ws, runtime::LogChunkStream& logs
       for (const auto& l : err.flush()) {
         (void)co_await send(ws, json::serialize(logLineJson(now, true, l)));
       }
-      co_await closeWith(ws, websocket::close_code::normal,
-                         chunk ? "the container's log ended" : chunk.error().message());
+      // NOTE: the reason is computed outside the co_await: GCC 12 destroys temporaries of a
+      // conditional expression inside a co_await statement twice.
+      std::string reason = chunk ? std::string("the container's log ended") : chunk.error().message();
+      co_await closeWith(ws, websocket::close_code::normal, std::move(reason));
       co_return;
     }
     const bool isErr = (*chunk)->stream == runtime::LogChunk::Stream::Stderr;
@@ -164,9 +166,11 @@ asio::awaitable<void> logsSocket(std::shared_ptr<Server::State> s, Ws<Stream>& w
   }
   Result<std::unique_ptr<runtime::LogChunkStream>> logs = co_await s->handle.logs(route.resource, *options);
   if (!logs) {
-    co_await closeWith(ws, logs.error().code() == Errc::NotFound ? websocket::close_code::policy_error
-                                                                 : websocket::close_code::internal_error,
-                       logs.error().message());
+    const websocket::close_code code = logs.error().code() == Errc::NotFound
+                                           ? websocket::close_code::policy_error
+                                           : websocket::close_code::internal_error;
+    std::string reason = logs.error().message();
+    co_await closeWith(ws, code, std::move(reason));
     co_return;
   }
   co_await (pumpLogLines(ws, **logs) || drainClient(ws));
@@ -179,8 +183,8 @@ asio::awaitable<void> pumpStats(Ws<Stream>& ws, runtime::StatsStream& stats) {
   for (;;) {
     Result<std::optional<runtime::StatsSample>> sample = co_await stats.next();
     if (!sample || !*sample) {
-      co_await closeWith(ws, websocket::close_code::normal,
-                         sample ? "the container stopped" : sample.error().message());
+      std::string reason = sample ? std::string("the container stopped") : sample.error().message();
+      co_await closeWith(ws, websocket::close_code::normal, std::move(reason));
       co_return;
     }
     const double cpu = previous ? runtime::cpuPercent(*previous, **sample) : 0.0;
