@@ -15,9 +15,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstring>
 
@@ -117,22 +114,9 @@ void applyEvent(std::vector<StatusRow>& rows, const lifecycle::LifecycleEvent& e
   }
 }
 
-/// One event as a JSON line (--progress json, and the pipe from a detached supervisor).
-std::string eventJson(const lifecycle::LifecycleEvent& e) {
-  boost::json::object j;
-  j["event"] = std::string(lifecycle::eventKindName(e.kind));
-  if (!e.resource.empty()) {
-    j["resource"] = e.resource;
-  }
-  if (!e.message.empty()) {
-    j["message"] = e.message;
-  }
-  if (e.exitCode) {
-    j["exit_code"] = *e.exitCode;
-  }
-  j["time"] = std::chrono::duration_cast<std::chrono::milliseconds>(e.time.time_since_epoch()).count();
-  return boost::json::serialize(j);
-}
+/// One event as a JSON line (--progress json, and the pipe from a detached supervisor): the
+/// control API's event object (control/codec.hpp), the same as on its events socket.
+std::string eventJson(const lifecycle::LifecycleEvent& e) { return control::encodeEvent(e); }
 
 /// One event as a plain progress line: "db     resource_healthy", "web    resource_failed: …".
 std::string eventLine(std::string_view resource, std::string_view kind, std::string_view message,
@@ -613,21 +597,12 @@ int runDetached(const UpOptions& o) {
       fmt::print(stderr, "{}\n", line.substr(6));
       return;
     }
-    boost::system::error_code jec;
-    auto v = boost::json::parse(line.substr(6), jec);
-    if (jec || !v.is_object()) {
+    auto ev = control::decodeEvent(line.substr(6));
+    if (!ev) {
       return;
     }
-    const auto& j = v.as_object();
-    auto field = [&](const char* k) -> std::string {
-      const auto* f = j.if_contains(k);
-      return f != nullptr && f->is_string() ? std::string(f->as_string()) : std::string();
-    };
-    std::optional<int> code;
-    if (const auto* c = j.if_contains("exit_code"); c != nullptr && c->is_int64()) {
-      code = static_cast<int>(c->as_int64());
-    }
-    fmt::print(stderr, "{}\n", eventLine(field("resource"), field("event"), field("message"), code, width));
+    fmt::print(stderr, "{}\n",
+               eventLine(ev->resource, lifecycle::eventKindName(ev->kind), ev->message, ev->exitCode, width));
   };
   char buf[4096];
   for (;;) {

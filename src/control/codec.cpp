@@ -499,6 +499,17 @@ std::string encodeViews(const std::vector<lifecycle::ResourceView>& views) {
   return json::serialize(a);
 }
 
+std::string encodeViewsTagged(const std::vector<lifecycle::ResourceView>& views, std::string_view key,
+                              bool value) {
+  json::array a;
+  for (const auto& v : views) {
+    json::object o = detail::viewJson(v);
+    o[key] = value;
+    a.push_back(std::move(o));
+  }
+  return json::serialize(a);
+}
+
 std::string encodeStack(const lifecycle::StackView& stack, const std::string& version, long pid,
                         const std::string& dashboardUrl) {
   return json::serialize(detail::stackJson(stack, version, pid, dashboardUrl));

@@ -25,6 +25,9 @@ namespace ls::control {
 
 std::string encodeView(const lifecycle::ResourceView& view);
 std::string encodeViews(const std::vector<lifecycle::ResourceView>& views);
+/// The views with one more boolean field in each (`ps --format json` adds "supervised").
+std::string encodeViewsTagged(const std::vector<lifecycle::ResourceView>& views, std::string_view key,
+                              bool value);
 std::string encodeStack(const lifecycle::StackView& stack, const std::string& version,
                         long supervisorPid, const std::string& dashboardUrl);
 std::string encodeDetail(const lifecycle::ResourceDetail& detail);
