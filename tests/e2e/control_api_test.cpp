@@ -67,7 +67,7 @@ class ControlApiTest : public ::testing::Test {
         << "      stop_grace_period: 1s\n"
         << "  web:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
         << "      command: [\"sh\", \"-c\", \"mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 8080 -h /www\"]\n"
-        << "      ports: [\"8080\"]\n      depends_on: [ticker]\n"
+        << "      depends_on: [ticker]\n"
         << "      healthcheck:\n        test: [\"CMD-SHELL\", \"wget -qO- http://127.0.0.1:8080/ | grep -q hello\"]\n"
         << "        interval: 1s\n        retries: 20\n        start_period: 0s\n"
         << "      stop_grace_period: 1s\n";
