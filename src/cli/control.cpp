@@ -294,10 +294,11 @@ bool waitSupervisorGone(const std::string& project, std::chrono::nanoseconds tim
   }
 }
 
-Result<std::vector<SupervisedResource>> supervisorList(const SupervisorRecord& sup) {
+Result<std::vector<SupervisedResource>> supervisorList(const SupervisorRecord& sup,
+                                                      std::chrono::nanoseconds timeout) {
   const control::Client client = control::Client::unixSocket(sup.socket);
   LS_ASSIGN_OR_RETURN(control::HttpResponse res,
-                      expectOk(runClient(client.request("GET", "/api/v1/resources", {}, kSupervisorTimeout)), sup));
+                      expectOk(runClient(client.request("GET", "/api/v1/resources", {}, timeout)), sup));
   LS_ASSIGN_OR_RETURN(std::vector<lifecycle::ResourceView> views, control::decodeViews(res.body));
   std::vector<SupervisedResource> out;
   for (auto& v : views) {
