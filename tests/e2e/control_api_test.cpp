@@ -297,4 +297,22 @@ TEST_F(ControlApiTest, NothingSecretLeaksAndTheBrowserBoundaryHolds) {
   EXPECT_EQ(ps.output.find(token), std::string::npos);
 }
 
+TEST_F(ControlApiTest, ATakenDashboardPortFailsBeforeAnythingStarts) {
+  // Ensures `up --dashboard-port` on a port in use (here: this stack's own API) fails naming the
+  // port, and starts nothing of the second stack.
+  const fs::path other = dir / "other";
+  fs::create_directories(other);
+  const std::string second = project + "b";
+  std::ofstream(other / "lightshuttle.yml")
+      << "lightshuttle: v0\nproject:\n  name: " << second << "\nresources:\n"
+      << "  one:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
+      << "      command: [\"sleep\", \"60\"]\n";
+  ls::testing::ShellRun up = sh("cd '" + other.string() + "' && '" + std::string(LS_CLI_PATH) +
+                                "' up -d --dashboard-port " + std::to_string(port));
+  EXPECT_EQ(up.exitCode, 1) << up.output;
+  EXPECT_NE(up.output.find("port " + std::to_string(port) + " on 127.0.0.1 is already in use"), std::string::npos)
+      << up.output;
+  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + second).output, "");
+}
+
 }  // namespace
