@@ -117,6 +117,7 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::launch(std::size_t i, bool
   const runtime::ContainerId id = *started;
   r.id = id;
   r.startedAt = clock.system();
+  r.startedSteady = clock.steady();
   emit(Kind::ResourceStarted, i);
   changed.notifyAll();
   if (launchAborted() || co_await ls::detail::cancelled()) {

@@ -92,6 +92,7 @@ struct Resource {
   std::optional<runtime::ContainerId> id;
   std::vector<runtime::PortBinding> ports;
   std::optional<std::chrono::system_clock::time_point> startedAt;
+  std::optional<Clock::SteadyTime> startedSteady;  // the same moment on the steady clock
   std::optional<std::chrono::system_clock::time_point> readyAt;
   std::optional<Clock::SteadyTime> launchedAt;  // the last launch began
   std::optional<std::chrono::nanoseconds> timeToReady;

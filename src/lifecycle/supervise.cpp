@@ -104,7 +104,8 @@ void LifecycleManager::Impl::onExit(std::size_t i, int code) {
   const PlanNode& n = node(i);
   r.exitCode = code;
   r.supervised = false;
-  if (r.startedAt && clock.system() - *r.startedAt >= options.backoff.resetAfter) {
+  // Measured on the steady clock: a wall-clock jump (NTP, a laptop resume) must not reset it.
+  if (r.startedSteady && clock.steady() - *r.startedSteady >= options.backoff.resetAfter) {
     r.backoffStep = 0;  // it ran long enough: this crash is not part of a crash loop
   }
   RestartDecision decision =
