@@ -297,6 +297,38 @@ TEST_F(ControlApiTest, NothingSecretLeaksAndTheBrowserBoundaryHolds) {
   EXPECT_EQ(ps.output.find(token), std::string::npos);
 }
 
+TEST_F(ControlApiTest, TheExecSocketIsARealTerminal) {
+  // Ensures the exec socket runs a shell with a TTY in the container: typed input runs, output
+  // comes back as terminal bytes, and the end of the command is reported with its exit code.
+  auto session = [&]() -> asio::awaitable<std::string> {
+    std::string screen;
+    auto ws = co_await api().webSocket("/api/v1/resources/ticker/exec/ws?cmd=sh&cols=100&rows=30");
+    if (!ws) {
+      ADD_FAILURE() << ws.error().what();
+      co_return screen;
+    }
+    (void)co_await (*ws)->write(R"({"type":"resize","cols":120,"rows":40})");
+    (void)co_await (*ws)->write("echo $((6*7)); stty size; exit 3\n", true);
+    for (int i = 0; i < 200; ++i) {
+      auto msg = co_await (*ws)->read(10s);
+      if (!msg || !*msg) {
+        break;
+      }
+      screen += **msg;
+      if (screen.find("\"type\":\"exit\"") != std::string::npos) {
+        break;
+      }
+    }
+    co_await (*ws)->close();
+    co_return screen;
+  };
+  auto screen = run(session());
+  ASSERT_TRUE(screen.has_value());
+  EXPECT_NE(screen->find("42"), std::string::npos) << *screen;
+  EXPECT_NE(screen->find("40 120"), std::string::npos) << *screen;
+  EXPECT_NE(screen->find("\"exit_code\":3"), std::string::npos) << *screen;
+}
+
 TEST_F(ControlApiTest, ATakenDashboardPortFailsBeforeAnythingStarts) {
   // Ensures `up --dashboard-port` on a port in use (here: this stack's own API) fails naming the
   // port, and starts nothing of the second stack.
