@@ -302,8 +302,9 @@ std::optional<std::chrono::system_clock::time_point> parseTime(std::string_view 
   const std::int64_t secs = days * 86400 + *h * 3600 + *mi * 60 + *s - offset;
   // Past what system_clock counts in nanoseconds (years before 1678 or after 2261): the
   // conversion below would overflow.
+  using SystemDuration = std::chrono::system_clock::duration;
   constexpr std::int64_t kMaxSecs =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::duration::max()).count() - 1;
+      std::chrono::duration_cast<std::chrono::seconds>(SystemDuration::max()).count() - 1;
   if (secs > kMaxSecs || secs < -kMaxSecs) {
     return std::nullopt;
   }

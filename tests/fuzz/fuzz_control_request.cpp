@@ -24,8 +24,10 @@ namespace {
 
 using Request = http::request<http::string_body>;
 
-constexpr std::string_view kToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-constexpr std::string_view kSession = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+constexpr std::string_view kToken =
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+constexpr std::string_view kSession =
+    "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 constexpr std::uint16_t kPort = 41234;
 
 std::optional<std::string_view> header(const Request& req, std::string_view name) {
@@ -103,7 +105,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     boost::system::error_code ec;
     std::size_t used = 0;
     while (!parser.is_done() && used < input.size()) {
-      const std::size_t got = parser.put(boost::asio::buffer(input.data() + used, input.size() - used), ec);
+      const std::size_t got =
+          parser.put(boost::asio::buffer(input.data() + used, input.size() - used), ec);
       used += got;
       if (ec == http::error::need_more) {
         ec = {};

@@ -77,11 +77,17 @@ ResourceView fullView() {
   v.image = "lightshuttle-test/postgres:15";
   v.containerId = "8d1f00aa";
   v.containerName = "quickstart_db";
-  v.ports = {{.containerPort = 5432, .hostAddress = "127.0.0.1", .hostPort = 15432,
+  v.ports = {{.containerPort = 5432,
+              .hostAddress = "127.0.0.1",
+              .hostPort = 15432,
               .protocol = runtime::Protocol::Tcp},
-             {.containerPort = 53, .hostAddress = "::1", .hostPort = 1053,
+             {.containerPort = 53,
+              .hostAddress = "::1",
+              .hostPort = 1053,
               .protocol = runtime::Protocol::Udp},
-             {.containerPort = 9, .hostAddress = "127.0.0.1", .hostPort = std::nullopt,
+             {.containerPort = 9,
+              .hostAddress = "127.0.0.1",
+              .hostPort = std::nullopt,
               .protocol = runtime::Protocol::Sctp}};
   v.dependsOn = {"net", "cache"};
   v.startedAt = kStarted;
@@ -127,8 +133,9 @@ TEST(CodecTest, RoundTripsAResourceViewWithoutOptionals) {
   ResourceView bare;
   bare.name = "bare";
   const std::string text = encodeView(bare);
-  for (const char* key : {"\"started_at\":null", "\"ready_at\":null", "\"exit_code\":null",
-                          "\"last_error\":null", "\"operation\":null", "\"time_to_ready_ms\":null"}) {
+  for (const char* key :
+       {"\"started_at\":null", "\"ready_at\":null", "\"exit_code\":null", "\"last_error\":null",
+        "\"operation\":null", "\"time_to_ready_ms\":null"}) {
     EXPECT_NE(text.find(key), std::string::npos) << key << " in " << text;
   }
 }
@@ -200,7 +207,8 @@ TEST(CodecTest, DecodesEveryTypeOfEventsMessage) {
   // docs/control-api.md shows them: snapshot, event (with the view and the stack after it) and
   // lagged.
   const std::string view = encodeView(fullView());
-  const std::string stack = encodeStack({.project = "q", .status = StackStatus::Ready}, "0.1.0", 7, "");
+  const std::string stack =
+      encodeStack({.project = "q", .status = StackStatus::Ready}, "0.1.0", 7, "");
 
   auto snapshot = decodeEventMessage(R"({"type":"snapshot","stack":)" + stack +
                                      R"(,"resources":[)" + view + "," + view + "]}");
@@ -226,8 +234,8 @@ TEST(CodecTest, DecodesEveryTypeOfEventsMessage) {
   ASSERT_TRUE(event->stack.has_value());
   EXPECT_EQ(event->stack->project, "q");
 
-  auto stackEvent = decodeEventMessage(R"({"type":"event","event":)" + encodeEvent({}) +
-                                       R"(,"resource":null})");
+  auto stackEvent =
+      decodeEventMessage(R"({"type":"event","event":)" + encodeEvent({}) + R"(,"resource":null})");
   ASSERT_TRUE(stackEvent.has_value()) << stackEvent.error().message();
   EXPECT_FALSE(stackEvent->resource.has_value());
 
@@ -292,19 +300,24 @@ TEST(CodecTest, RefusesTextTheEncoderDoesNotWrite) {
     std::optional<Error> error;
     switch (c.decoder) {
       case Decoder::View:
-        if (auto r = decodeView(c.text); !r) error = r.error();
+        if (auto r = decodeView(c.text); !r)
+          error = r.error();
         break;
       case Decoder::Views:
-        if (auto r = decodeViews(c.text); !r) error = r.error();
+        if (auto r = decodeViews(c.text); !r)
+          error = r.error();
         break;
       case Decoder::Stack:
-        if (auto r = decodeStack(c.text); !r) error = r.error();
+        if (auto r = decodeStack(c.text); !r)
+          error = r.error();
         break;
       case Decoder::Event:
-        if (auto r = decodeEvent(c.text); !r) error = r.error();
+        if (auto r = decodeEvent(c.text); !r)
+          error = r.error();
         break;
       case Decoder::Message:
-        if (auto r = decodeEventMessage(c.text); !r) error = r.error();
+        if (auto r = decodeEventMessage(c.text); !r)
+          error = r.error();
         break;
     }
     ASSERT_TRUE(error.has_value()) << c.label << " was accepted";
@@ -317,14 +330,15 @@ TEST(CodecTest, DropsNumbersThatDoNotFit) {
   // Ensures a number the encoder could not have written (a double past int64, milliseconds past
   // what a nanosecond duration holds) is read as absent instead of wrapping into a wrong value
   // through undefined behaviour.
-  auto huge = decodeView(
-      R"({"name":"db","status":"running","restarts":1e300,"exit_code":-1e300,"time_to_ready_ms":1e30})");
+  auto huge = decodeView(R"({"name":"db","status":"running","restarts":1e300,)"
+                         R"("exit_code":-1e300,"time_to_ready_ms":1e30})");
   ASSERT_TRUE(huge.has_value()) << huge.error().message();
   EXPECT_EQ(huge->restarts, 0);
   EXPECT_EQ(huge->exitCode, std::nullopt);
   EXPECT_EQ(huge->timeToReady, std::nullopt);
 
-  auto maxMs = decodeView(R"({"name":"db","status":"running","time_to_ready_ms":9223372036854775807})");
+  auto maxMs =
+      decodeView(R"({"name":"db","status":"running","time_to_ready_ms":9223372036854775807})");
   ASSERT_TRUE(maxMs.has_value()) << maxMs.error().message();
   EXPECT_EQ(maxMs->timeToReady, std::nullopt);
 
@@ -471,8 +485,10 @@ TEST(PortUrlTest, GivesAnHttpUrlOnlyForPortsThatLookLikeHttp) {
   using runtime::Protocol;
   const auto tcp = [](std::uint16_t container, std::optional<std::uint16_t> host,
                       std::string address = "127.0.0.1") {
-    return runtime::PortBinding{.containerPort = container, .hostAddress = std::move(address),
-                                .hostPort = host, .protocol = Protocol::Tcp};
+    return runtime::PortBinding{.containerPort = container,
+                                .hostAddress = std::move(address),
+                                .hostPort = host,
+                                .protocol = Protocol::Tcp};
   };
   std::vector<Case> cases = {
       {"postgres 5432", manifest::Kind::Postgres, tcp(5432, 15432), std::nullopt},
@@ -483,11 +499,19 @@ TEST(PortUrlTest, GivesAnHttpUrlOnlyForPortsThatLookLikeHttp) {
        "http://127.0.0.1:4321/"},
       {"no host port", manifest::Kind::Container, tcp(80, std::nullopt), std::nullopt},
       {"no host port, http port", manifest::Kind::Postgres, tcp(8080, std::nullopt), std::nullopt},
-      {"udp on an app kind", manifest::Kind::Container,
-       {.containerPort = 80, .hostAddress = "127.0.0.1", .hostPort = 8080, .protocol = Protocol::Udp},
+      {"udp on an app kind",
+       manifest::Kind::Container,
+       {.containerPort = 80,
+        .hostAddress = "127.0.0.1",
+        .hostPort = 8080,
+        .protocol = Protocol::Udp},
        std::nullopt},
-      {"sctp on an app kind", manifest::Kind::Container,
-       {.containerPort = 80, .hostAddress = "127.0.0.1", .hostPort = 8080, .protocol = Protocol::Sctp},
+      {"sctp on an app kind",
+       manifest::Kind::Container,
+       {.containerPort = 80,
+        .hostAddress = "127.0.0.1",
+        .hostPort = 8080,
+        .protocol = Protocol::Sctp},
        std::nullopt},
       {"empty address", manifest::Kind::Container, tcp(80, 8080, ""), "http://127.0.0.1:8080/"},
       {"wildcard address", manifest::Kind::Container, tcp(80, 8080, "0.0.0.0"),
@@ -528,8 +552,11 @@ bool isValidUtf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                                   : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    std::size_t len = c < 0x80                 ? 1
+                      : c >= 0xC2 && c <= 0xDF ? 2
+                      : c >= 0xE0 && c <= 0xEF ? 3
+                      : c >= 0xF0 && c <= 0xF4 ? 4
+                                               : 0;
     if (len == 0 || i + len > s.size()) {
       return false;
     }
@@ -558,11 +585,11 @@ TEST(SanitizeUtf8Test, KeepsValidTextByteIdentical) {
       "plain ascii\twith\ttabs\r\n",
       "nul \0 inside"s,
       "\x1b[31mred\x1b[0m",
-      "\xC2\x80 \xDF\xBF",                  // U+0080, U+07FF
-      "caf\xC3\xA9 \xE2\x82\xAC 5",         // é €
+      "\xC2\x80 \xDF\xBF",                                    // U+0080, U+07FF
+      "caf\xC3\xA9 \xE2\x82\xAC 5",                           // é €
       "\xE0\xA0\x80 \xED\x9F\xBF \xEE\x80\x80 \xEF\xBF\xBF",  // U+0800 U+D7FF U+E000 U+FFFF
-      "\xEF\xBF\xBD",                       // U+FFFD itself
-      "\xF0\x90\x80\x80 \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF",  // U+10000 😀 U+10FFFF
+      "\xEF\xBF\xBD",                                         // U+FFFD itself
+      "\xF0\x90\x80\x80 \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF",   // U+10000 😀 U+10FFFF
       "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E",
   };
   for (const std::string& c : cases) {
@@ -582,7 +609,9 @@ TEST(SanitizeUtf8Test, ReplacesInvalidSequencesWithTheReplacementCharacter) {
       {"truncated 2-byte", "\xC3"},
       {"truncated 3-byte", "\xE2\x82"},
       {"truncated 4-byte", "\xF0\x9F\x98"},
-      {"lead then ascii", "\xE2" "A"},
+      {"lead then ascii",
+       "\xE2"
+       "A"},
       {"lone continuation", "\x80"},
       {"continuations", "\x80\xBF\x80"},
       {"overlong NUL", "\xC0\x80"},
@@ -602,12 +631,17 @@ TEST(SanitizeUtf8Test, ReplacesInvalidSequencesWithTheReplacementCharacter) {
   };
   const std::string fffd = "\xEF\xBF\xBD";
   for (const Case& c : cases) {
-    const std::string in = "a\xC3\xA9" + c.bad + "\xE2\x82\xAC" "z";
+    const std::string in = "a\xC3\xA9" + c.bad +
+                           "\xE2\x82\xAC"
+                           "z";
     const std::string out = detail::sanitizeUtf8(in);
     EXPECT_TRUE(isValidUtf8(out)) << c.label;
     ASSERT_GE(out.size(), 3u + fffd.size() + 4u) << c.label;
     EXPECT_EQ(out.substr(0, 3), "a\xC3\xA9") << c.label;
-    EXPECT_EQ(out.substr(out.size() - 4), "\xE2\x82\xAC" "z") << c.label;
+    EXPECT_EQ(out.substr(out.size() - 4),
+              "\xE2\x82\xAC"
+              "z")
+        << c.label;
     // Between them only replacement characters, and ASCII that was in the input.
     std::string middle = out.substr(3, out.size() - 7);
     std::string ascii;

@@ -91,16 +91,19 @@ TEST(MetricsTest, RendersEveryFamilyWithItsSamples) {
       "lightshuttle_resource_up{resource=\"cache\"} 0",
       "lightshuttle_resource_up{resource=\"web\"} 0",
       "lightshuttle_resource_up{resource=\"migrate\"} 0",
-      "# HELP lightshuttle_resource_restarts_total Restarts of the resource since the stack started.",
+      "# HELP lightshuttle_resource_restarts_total Restarts of the resource since the stack "
+      "started.",
       "# TYPE lightshuttle_resource_restarts_total counter",
       "lightshuttle_resource_restarts_total{resource=\"db\"} 2",
       "lightshuttle_resource_restarts_total{resource=\"cache\"} 0",
       "lightshuttle_resource_restarts_total{resource=\"web\"} 5",
       "lightshuttle_resource_restarts_total{resource=\"migrate\"} 0",
-      "# HELP lightshuttle_resource_time_to_ready_seconds From the last launch of the resource to ready.",
+      "# HELP lightshuttle_resource_time_to_ready_seconds From the last launch of the resource to "
+      "ready.",
       "# TYPE lightshuttle_resource_time_to_ready_seconds gauge",
       "lightshuttle_resource_time_to_ready_seconds{resource=\"db\"} 1.5",
-      "# HELP lightshuttle_stack_boot_duration_seconds From the start of the boot to the stack ready.",
+      "# HELP lightshuttle_stack_boot_duration_seconds From the start of the boot to the stack "
+      "ready.",
       "# TYPE lightshuttle_stack_boot_duration_seconds gauge",
       "lightshuttle_stack_boot_duration_seconds 2.5",
       "# HELP lightshuttle_container_cpu_seconds_total CPU time used by the resource's container.",
@@ -127,7 +130,8 @@ TEST(MetricsTest, LeavesOutWhatIsNotKnown) {
   stack.startedAt = kStarted;
   const std::string text = renderMetrics(stack, {}, {}, "0.1.0");
   EXPECT_NE(text.find("lightshuttle_resources{status=\"stopped\"} 0\n"), std::string::npos);
-  EXPECT_NE(text.find("# TYPE lightshuttle_stack_boot_duration_seconds gauge\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE lightshuttle_stack_boot_duration_seconds gauge\n"),
+            std::string::npos);
   EXPECT_EQ(text.find("\nlightshuttle_stack_boot_duration_seconds "), std::string::npos) << text;
   EXPECT_EQ(text.find("{resource="), std::string::npos) << text;
 }
@@ -153,11 +157,13 @@ TEST(MetricsTest, EscapesLabelValues) {
   for (const Case& c : cases) {
     EXPECT_EQ(escapeLabel(c.in), c.out) << c.in;
   }
-  const std::string text = renderMetrics({}, {view("a\"b\\c\nd", ResourceStatus::Pending, Health::None, 0)},
-                                         {}, "1.0\"x");
-  EXPECT_NE(text.find("lightshuttle_resource_up{resource=\"a\\\"b\\\\c\\nd\"} 0\n"), std::string::npos)
+  const std::string text = renderMetrics(
+      {}, {view("a\"b\\c\nd", ResourceStatus::Pending, Health::None, 0)}, {}, "1.0\"x");
+  EXPECT_NE(text.find("lightshuttle_resource_up{resource=\"a\\\"b\\\\c\\nd\"} 0\n"),
+            std::string::npos)
       << text;
-  EXPECT_NE(text.find("lightshuttle_build_info{version=\"1.0\\\"x\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lightshuttle_build_info{version=\"1.0\\\"x\"} 1\n"), std::string::npos)
+      << text;
 }
 
 bool inCi() {
@@ -223,7 +229,8 @@ TEST(MetricsTest, PassesPromtoolCheckMetrics) {
   EXPECT_EQ(status, 0) << output << "\n--- rendered ---\n" << text;
   EXPECT_EQ(output, "") << text;
 
-  const auto [bad, badOutput] = promtoolCheck(promtool, text + "lightshuttle_resource_up{resource=\"x} 1\n");
+  const auto [bad, badOutput] =
+      promtoolCheck(promtool, text + "lightshuttle_resource_up{resource=\"x} 1\n");
   EXPECT_NE(bad, 0) << "promtool accepted a broken exposition, so the check above proves nothing";
 }
 

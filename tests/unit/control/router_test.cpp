@@ -14,24 +14,42 @@ using namespace std::string_literals;
 
 std::string_view kindName(RouteKind k) {
   switch (k) {
-    case RouteKind::Healthz: return "Healthz";
-    case RouteKind::Login: return "Login";
-    case RouteKind::Stack: return "Stack";
-    case RouteKind::StackStop: return "StackStop";
-    case RouteKind::Resources: return "Resources";
-    case RouteKind::Resource: return "Resource";
-    case RouteKind::ResourceOp: return "ResourceOp";
-    case RouteKind::Logs: return "Logs";
-    case RouteKind::LogsSocket: return "LogsSocket";
-    case RouteKind::StatsSocket: return "StatsSocket";
-    case RouteKind::ExecSocket: return "ExecSocket";
-    case RouteKind::EventsSocket: return "EventsSocket";
-    case RouteKind::DashboardInfo: return "DashboardInfo";
-    case RouteKind::Metrics: return "Metrics";
-    case RouteKind::Asset: return "Asset";
-    case RouteKind::NotFound: return "NotFound";
-    case RouteKind::MethodNotAllowed: return "MethodNotAllowed";
-    case RouteKind::BadRequest: return "BadRequest";
+    case RouteKind::Healthz:
+      return "Healthz";
+    case RouteKind::Login:
+      return "Login";
+    case RouteKind::Stack:
+      return "Stack";
+    case RouteKind::StackStop:
+      return "StackStop";
+    case RouteKind::Resources:
+      return "Resources";
+    case RouteKind::Resource:
+      return "Resource";
+    case RouteKind::ResourceOp:
+      return "ResourceOp";
+    case RouteKind::Logs:
+      return "Logs";
+    case RouteKind::LogsSocket:
+      return "LogsSocket";
+    case RouteKind::StatsSocket:
+      return "StatsSocket";
+    case RouteKind::ExecSocket:
+      return "ExecSocket";
+    case RouteKind::EventsSocket:
+      return "EventsSocket";
+    case RouteKind::DashboardInfo:
+      return "DashboardInfo";
+    case RouteKind::Metrics:
+      return "Metrics";
+    case RouteKind::Asset:
+      return "Asset";
+    case RouteKind::NotFound:
+      return "NotFound";
+    case RouteKind::MethodNotAllowed:
+      return "MethodNotAllowed";
+    case RouteKind::BadRequest:
+      return "BadRequest";
   }
   return "?";
 }
@@ -99,8 +117,8 @@ TEST(RouterTest, RefusesOtherMethodsWithTheAllowHeader) {
   // Ensures every documented path answers a method it does not serve with MethodNotAllowed and
   // an Allow header naming the one it does (405, not 404: the path exists).
   for (const RouteCase& c : documentedRoutes()) {
-    for (const std::string& method : {"GET"s, "POST"s, "PUT"s, "DELETE"s, "PATCH"s, "OPTIONS"s,
-                                     "get"s, "TRACE"s, ""s}) {
+    for (const std::string& method :
+         {"GET"s, "POST"s, "PUT"s, "DELETE"s, "PATCH"s, "OPTIONS"s, "get"s, "TRACE"s, ""s}) {
       if (method == c.method || (c.method == "GET" && method == "HEAD")) {
         continue;
       }
@@ -289,15 +307,24 @@ TEST(RouterTest, ClassifiesApiAndSocketRoutes) {
     bool socket;
   };
   const std::vector<Case> cases = {
-      {RouteKind::Healthz, true, false},       {RouteKind::Login, false, false},
-      {RouteKind::Stack, true, false},         {RouteKind::StackStop, true, false},
-      {RouteKind::Resources, true, false},     {RouteKind::Resource, true, false},
-      {RouteKind::ResourceOp, true, false},    {RouteKind::Logs, true, false},
-      {RouteKind::LogsSocket, true, true},     {RouteKind::StatsSocket, true, true},
-      {RouteKind::ExecSocket, true, true},     {RouteKind::EventsSocket, true, true},
-      {RouteKind::DashboardInfo, true, false}, {RouteKind::Metrics, true, false},
-      {RouteKind::Asset, false, false},        {RouteKind::NotFound, false, false},
-      {RouteKind::MethodNotAllowed, true, false}, {RouteKind::BadRequest, false, false},
+      {RouteKind::Healthz, true, false},
+      {RouteKind::Login, false, false},
+      {RouteKind::Stack, true, false},
+      {RouteKind::StackStop, true, false},
+      {RouteKind::Resources, true, false},
+      {RouteKind::Resource, true, false},
+      {RouteKind::ResourceOp, true, false},
+      {RouteKind::Logs, true, false},
+      {RouteKind::LogsSocket, true, true},
+      {RouteKind::StatsSocket, true, true},
+      {RouteKind::ExecSocket, true, true},
+      {RouteKind::EventsSocket, true, true},
+      {RouteKind::DashboardInfo, true, false},
+      {RouteKind::Metrics, true, false},
+      {RouteKind::Asset, false, false},
+      {RouteKind::NotFound, false, false},
+      {RouteKind::MethodNotAllowed, true, false},
+      {RouteKind::BadRequest, false, false},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(isApi(c.kind), c.api) << kindName(c.kind);

@@ -12,14 +12,19 @@ namespace ls::control::detail {
 namespace {
 
 constexpr std::uint16_t kPort = 41234;
-constexpr std::string_view kToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-constexpr std::string_view kSession = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+constexpr std::string_view kToken =
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+constexpr std::string_view kSession =
+    "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 
 std::string_view verdictName(Verdict v) {
   switch (v) {
-    case Verdict::Allow: return "Allow";
-    case Verdict::Unauthorized: return "Unauthorized";
-    case Verdict::Forbidden: return "Forbidden";
+    case Verdict::Allow:
+      return "Allow";
+    case Verdict::Unauthorized:
+      return "Unauthorized";
+    case Verdict::Forbidden:
+      return "Forbidden";
   }
   return "?";
 }
@@ -105,19 +110,27 @@ const std::vector<BoundaryCase>& boundaryCases() {
       {"same Origin", "127.0.0.1:41234", "http://127.0.0.1:41234", {}, Verdict::Allow},
       {"same Origin, localhost", "localhost:41234", "http://localhost:41234", {}, Verdict::Allow},
       {"same Origin, [::1]", "[::1]:41234", "http://[::1]:41234", {}, Verdict::Allow},
-      {"Origin differs in case only", "localhost:41234", "HTTP://LocalHost:41234", {},
+      {"Origin differs in case only",
+       "localhost:41234",
+       "HTTP://LocalHost:41234",
+       {},
        Verdict::Allow},
       {"Origin other port", "127.0.0.1:41234", "http://127.0.0.1:41235", {}, Verdict::Forbidden},
       {"Origin https", "127.0.0.1:41234", "https://127.0.0.1:41234", {}, Verdict::Forbidden},
       {"Origin null", "127.0.0.1:41234", "null", {}, Verdict::Forbidden},
       {"Origin empty", "127.0.0.1:41234", "", {}, Verdict::Forbidden},
       {"Origin other host", "127.0.0.1:41234", "http://evil.com", {}, Verdict::Forbidden},
-      {"Origin other loopback name", "127.0.0.1:41234", "http://localhost:41234", {},
+      {"Origin other loopback name",
+       "127.0.0.1:41234",
+       "http://localhost:41234",
+       {},
        Verdict::Forbidden},
-      {"Origin with a path", "127.0.0.1:41234", "http://127.0.0.1:41234/", {},
-       Verdict::Forbidden},
+      {"Origin with a path", "127.0.0.1:41234", "http://127.0.0.1:41234/", {}, Verdict::Forbidden},
       {"Origin without port", "127.0.0.1:41234", "http://127.0.0.1", {}, Verdict::Forbidden},
-      {"Origin as a prefix", "127.0.0.1:41234", "http://127.0.0.1:41234.evil.com", {},
+      {"Origin as a prefix",
+       "127.0.0.1:41234",
+       "http://127.0.0.1:41234.evil.com",
+       {},
        Verdict::Forbidden},
       {"cross-site fetch", "127.0.0.1:41234", {}, "cross-site", Verdict::Forbidden},
       {"cross-site fetch, upper case", "127.0.0.1:41234", {}, "Cross-Site", Verdict::Forbidden},
@@ -186,37 +199,79 @@ const std::vector<AuthCase>& authCases() {
       {"bearer", "GET", kBearer, {}, {}, false, Verdict::Allow},
       {"bearer, POST without Origin", "POST", kBearer, {}, {}, false, Verdict::Allow},
       {"bearer, WebSocket without Origin", "GET", kBearer, {}, {}, true, Verdict::Allow},
-      {"bearer, lower-case scheme", "GET", "bearer " + std::string(kToken), {}, {}, false,
+      {"bearer, lower-case scheme",
+       "GET",
+       "bearer " + std::string(kToken),
+       {},
+       {},
+       false,
        Verdict::Allow},
       {"bearer, surrounding spaces", "GET", "  " + kBearer + "  ", {}, {}, false, Verdict::Allow},
-      {"bearer, two spaces after the scheme", "GET", "Bearer  " + std::string(kToken), {}, {},
-       false, Verdict::Allow},
-      {"bearer, wrong token", "GET", "Bearer " + std::string(kSession), {}, {}, false,
+      {"bearer, two spaces after the scheme",
+       "GET",
+       "Bearer  " + std::string(kToken),
+       {},
+       {},
+       false,
+       Verdict::Allow},
+      {"bearer, wrong token",
+       "GET",
+       "Bearer " + std::string(kSession),
+       {},
+       {},
+       false,
        Verdict::Unauthorized},
       {"bearer, empty token", "GET", "Bearer ", {}, {}, false, Verdict::Unauthorized},
       {"bearer, only spaces", "GET", "Bearer    ", {}, {}, false, Verdict::Unauthorized},
       {"bearer, no token", "GET", "Bearer", {}, {}, false, Verdict::Unauthorized},
-      {"bearer, token prefix", "GET", "Bearer " + std::string(kToken.substr(0, 63)), {}, {},
-       false, Verdict::Unauthorized},
+      {"bearer, token prefix",
+       "GET",
+       "Bearer " + std::string(kToken.substr(0, 63)),
+       {},
+       {},
+       false,
+       Verdict::Unauthorized},
       {"bearer, longer token", "GET", kBearer + "0", {}, {}, false, Verdict::Unauthorized},
-      {"bearer, token with a suffix word", "GET", kBearer + " x", {}, {}, false,
+      {"bearer, token with a suffix word",
+       "GET",
+       kBearer + " x",
+       {},
+       {},
+       false,
        Verdict::Unauthorized},
-      {"bearer, upper-case token", "GET",
-       "Bearer 0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", {}, {}, false,
+      {"bearer, upper-case token",
+       "GET",
+       "Bearer 0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+       {},
+       {},
+       false,
        Verdict::Unauthorized},
-      {"basic scheme", "GET", "Basic " + std::string(kToken), {}, {}, false,
-       Verdict::Unauthorized},
+      {"basic scheme", "GET", "Basic " + std::string(kToken), {}, {}, false, Verdict::Unauthorized},
       {"token without scheme", "GET", std::string(kToken), {}, {}, false, Verdict::Unauthorized},
-      {"scheme glued to token", "GET", "Bearer" + std::string(kToken), {}, {}, false,
+      {"scheme glued to token",
+       "GET",
+       "Bearer" + std::string(kToken),
+       {},
+       {},
+       false,
        Verdict::Unauthorized},
       {"empty header", "GET", "", {}, {}, false, Verdict::Unauthorized},
       {"cookie, GET without Origin", "GET", {}, kCookie, {}, false, Verdict::Allow},
       {"cookie, HEAD without Origin", "HEAD", {}, kCookie, {}, false, Verdict::Allow},
-      {"cookie, wrong value", "GET", {}, "lightshuttle_session=" + std::string(kToken), {}, false,
+      {"cookie, wrong value",
+       "GET",
+       {},
+       "lightshuttle_session=" + std::string(kToken),
+       {},
+       false,
        Verdict::Unauthorized},
-      {"cookie, empty value", "GET", {}, "lightshuttle_session=", {}, false,
-       Verdict::Unauthorized},
-      {"cookie, other name", "GET", {}, "session=" + std::string(kSession), {}, false,
+      {"cookie, empty value", "GET", {}, "lightshuttle_session=", {}, false, Verdict::Unauthorized},
+      {"cookie, other name",
+       "GET",
+       {},
+       "session=" + std::string(kSession),
+       {},
+       false,
        Verdict::Unauthorized},
       {"cookie, POST without Origin", "POST", {}, kCookie, {}, false, Verdict::Forbidden},
       {"cookie, DELETE without Origin", "DELETE", {}, kCookie, {}, false, Verdict::Forbidden},
@@ -225,15 +280,35 @@ const std::vector<AuthCase>& authCases() {
       {"cookie, POST with same Origin", "POST", {}, kCookie, same, false, Verdict::Allow},
       {"cookie, DELETE with same Origin", "DELETE", {}, kCookie, same, false, Verdict::Allow},
       {"cookie, WebSocket with same Origin", "GET", {}, kCookie, same, true, Verdict::Allow},
-      {"cookie, wrong value, POST with Origin", "POST", {}, "lightshuttle_session=x", same, false,
+      {"cookie, wrong value, POST with Origin",
+       "POST",
+       {},
+       "lightshuttle_session=x",
+       same,
+       false,
        Verdict::Unauthorized},
-      {"header wrong, cookie right", "GET", "Bearer nope", kCookie, {}, false,
+      {"header wrong, cookie right",
+       "GET",
+       "Bearer nope",
+       kCookie,
+       {},
+       false,
        Verdict::Unauthorized},
       {"header empty, cookie right", "GET", "", kCookie, {}, false, Verdict::Unauthorized},
-      {"header right, cookie wrong", "GET", kBearer, "lightshuttle_session=x", {}, false,
+      {"header right, cookie wrong",
+       "GET",
+       kBearer,
+       "lightshuttle_session=x",
+       {},
+       false,
        Verdict::Allow},
-      {"the token as the cookie", "GET", {}, "lightshuttle_session=" + std::string(kToken), {},
-       false, Verdict::Unauthorized},
+      {"the token as the cookie",
+       "GET",
+       {},
+       "lightshuttle_session=" + std::string(kToken),
+       {},
+       false,
+       Verdict::Unauthorized},
   };
   return cases;
 }
@@ -262,7 +337,8 @@ TEST(CheckAuthTest, NeedsNoCredentialsOnTheUnixSocket) {
 
 TEST(CheckAuthTest, RefusesEveryCookieWhenNoSessionKeyIsSet) {
   // Ensures an empty session key (no login yet) cannot be matched by an empty cookie value.
-  const AuthCase c{"empty cookie", "GET", {}, "lightshuttle_session=", {}, false, Verdict::Unauthorized};
+  const AuthCase c{"empty cookie",       "GET", {}, "lightshuttle_session=", {}, false,
+                   Verdict::Unauthorized};
   EXPECT_EQ(auth(c, Transport::Tcp, "").verdict, Verdict::Unauthorized);
   const AuthCase quoted{"empty quoted cookie", "GET", {}, "lightshuttle_session=\"\"", {}, false,
                         Verdict::Unauthorized};
@@ -341,8 +417,8 @@ TEST(ConstantTimeEqualsTest, IsEqualityOfNonEmptyStrings) {
 TEST(RandomHexTest, DrawsTwoLowercaseHexDigitsPerByte) {
   // Ensures randomHex gives 2 x bytes lowercase hex digits and that two draws differ (a token is
   // never reused across supervisors).
-  for (std::size_t bytes : {std::size_t{0}, std::size_t{1}, std::size_t{16}, std::size_t{32},
-                            std::size_t{300}}) {
+  for (std::size_t bytes :
+       {std::size_t{0}, std::size_t{1}, std::size_t{16}, std::size_t{32}, std::size_t{300}}) {
     const std::string s = randomHex(bytes);
     EXPECT_EQ(s.size(), 2 * bytes);
     for (char c : s) {
