@@ -139,7 +139,6 @@ const std::vector<BoundaryCase>& boundaryCases() {
       {"same-origin fetch", "127.0.0.1:41234", "http://127.0.0.1:41234", "same-origin",
        Verdict::Allow},
       {"user-typed navigation", "127.0.0.1:41234", {}, "none", Verdict::Allow},
-      {"same-site fetch", "127.0.0.1:41234", {}, "same-site", Verdict::Allow},
   };
   return cases;
 }
