@@ -44,9 +44,23 @@ std::optional<std::int64_t> integer(const json::object& o, std::string_view key)
     return static_cast<std::int64_t>(v->as_uint64());
   }
   if (v->is_double()) {
-    return static_cast<std::int64_t>(v->as_double());
+    // NOTE: a double outside int64 cannot be cast (undefined behaviour); such text is not ours.
+    const double d = v->as_double();
+    if (d >= -9.2e18 && d <= 9.2e18) {
+      return static_cast<std::int64_t>(d);
+    }
   }
   return std::nullopt;
+}
+
+// A `*_ms` field as a duration in nanoseconds; absent when it does not fit one.
+std::optional<std::chrono::nanoseconds> millis(const json::object& o, std::string_view key) {
+  constexpr std::int64_t kMax = std::chrono::nanoseconds::max().count() / 1'000'000;
+  const std::optional<std::int64_t> ms = integer(o, key);
+  if (!ms || *ms > kMax || *ms < -kMax) {
+    return std::nullopt;
+  }
+  return std::chrono::milliseconds(*ms);
 }
 
 std::optional<std::chrono::system_clock::time_point> timeField(const json::object& o,
@@ -135,9 +149,7 @@ Result<lifecycle::ResourceView> viewFrom(const json::object& o) {
   }
   v.startedAt = timeField(o, "started_at");
   v.readyAt = timeField(o, "ready_at");
-  if (auto ms = integer(o, "time_to_ready_ms")) {
-    v.timeToReady = std::chrono::milliseconds(*ms);
-  }
+  v.timeToReady = millis(o, "time_to_ready_ms");
   v.restarts = static_cast<int>(integer(o, "restarts").value_or(0));
   if (const json::value* e = o.if_contains("last_error"); e != nullptr && e->is_string()) {
     v.lastError = std::string(e->as_string());
@@ -181,9 +193,7 @@ Result<LifecycleEvent> eventFrom(const json::object& o) {
   }
   e.containerId = str(o, "container_id");
   e.restarts = static_cast<int>(integer(o, "restarts").value_or(0));
-  if (auto ms = integer(o, "delay_ms")) {
-    e.delay = std::chrono::milliseconds(*ms);
-  }
+  e.delay = millis(o, "delay_ms");
   e.missed = static_cast<std::uint64_t>(integer(o, "missed").value_or(0));
   return e;
 }
@@ -237,8 +247,14 @@ std::optional<std::chrono::system_clock::time_point> parseTime(std::string_view 
   }
   auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2), mi = digits(14, 2),
        s = digits(17, 2);
-  if (!y || !mo || !d || !h || !mi || !s || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 ||
+  if (!y || !mo || !d || !h || !mi || !s || *mo < 1 || *mo > 12 || *d < 1 || *h > 23 ||
       *mi > 59 || *s > 60) {
+    return std::nullopt;
+  }
+  // A day the month does not have is refused, not carried into the next month.
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+  if (*d > kDays[*mo - 1] + (*mo == 2 && leap ? 1 : 0)) {
     return std::nullopt;
   }
   std::size_t pos = 19;
@@ -265,7 +281,7 @@ std::optional<std::chrono::system_clock::time_point> parseTime(std::string_view 
     ++pos;
   } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
     auto oh = digits(pos + 1, 2), om = digits(pos + 4, 2);
-    if (!oh || !om || pos + 3 >= text.size() || text[pos + 3] != ':') {
+    if (!oh || !om || pos + 3 >= text.size() || text[pos + 3] != ':' || *oh > 23 || *om > 59) {
       return std::nullopt;
     }
     offset = (text[pos] == '+' ? 1 : -1) * (*oh * 3600 + *om * 60);
@@ -284,6 +300,14 @@ std::optional<std::chrono::system_clock::time_point> parseTime(std::string_view 
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
   const std::int64_t secs = days * 86400 + *h * 3600 + *mi * 60 + *s - offset;
+  // Past what system_clock counts in nanoseconds (years before 1678 or after 2261): the
+  // conversion below would overflow.
+  using SystemDuration = std::chrono::system_clock::duration;
+  constexpr std::int64_t kMaxSecs =
+      std::chrono::duration_cast<std::chrono::seconds>(SystemDuration::max()).count() - 1;
+  if (secs > kMaxSecs || secs < -kMaxSecs) {
+    return std::nullopt;
+  }
   return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
       std::chrono::seconds(secs) + std::chrono::nanoseconds(nanos)));
 }
