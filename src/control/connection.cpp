@@ -63,12 +63,28 @@ std::optional<std::string_view> header(const Request& req, std::string_view name
   return std::string_view(it->value().data(), it->value().size());
 }
 
+/// Two Host or Origin headers are ambiguous (which one would a proxy have checked?): refused.
+bool repeatedSecurityHeader(const Request& req) {
+  for (http::field f : {http::field::host, http::field::origin, http::field::authorization, http::field::cookie}) {
+    if (req.count(f) > 1) {
+      return true;
+    }
+  }
+  for (const char* name : {"Sec-Fetch-Site", "Sec-Fetch-Mode"}) {
+    if (req.count(name) > 1) {
+      return true;
+    }
+  }
+  return false;
+}
+
 RequestMeta metaOf(const Request& req) {
   RequestMeta m;
   m.method = std::string_view(req.method_string().data(), req.method_string().size());
   m.host = header(req, http::field::host);
   m.origin = header(req, http::field::origin);
   m.secFetchSite = header(req, "Sec-Fetch-Site");
+  m.secFetchMode = header(req, "Sec-Fetch-Mode");
   m.authorization = header(req, http::field::authorization);
   m.cookie = header(req, http::field::cookie);
   m.webSocket = beast::websocket::is_upgrade(req);
@@ -206,7 +222,7 @@ asio::awaitable<Reply> handle(std::shared_ptr<Server::State> s, const Request& r
           constantTimeEquals(it->second, s->options.token)) {
         Reply r = reply(req, http::status::see_other, {}, "text/plain; charset=utf-8", false);
         r.res.set(http::field::location, "/");
-        r.res.set(http::field::set_cookie, std::string(kSessionCookie) + "=" + s->sessionKey +
+        r.res.set(http::field::set_cookie, sessionCookieName(s->port) + "=" + s->sessionKey +
                                                "; HttpOnly; SameSite=Strict; Path=/");
         r.res.set(http::field::cache_control, "no-store");
         co_return r;
@@ -431,10 +447,14 @@ asio::awaitable<void> serve(std::shared_ptr<Server::State> s, Stream stream, Tra
     const Route route = detail::route(meta.method, std::string_view(req.target().data(), req.target().size()));
     std::optional<Reply> early;
     Decision boundary = checkBoundary(meta, transport, s->port);
-    if (boundary.verdict != Verdict::Allow) {
+    if (repeatedSecurityHeader(req)) {
+      early = jsonError(req, http::status::bad_request, "a security header (Host, Origin, Authorization, Cookie, "
+                                                        "Sec-Fetch-*) is repeated");
+      early->res.keep_alive(false);
+    } else if (boundary.verdict != Verdict::Allow) {
       early = jsonError(req, http::status::forbidden, boundary.reason);
     } else if (route.kind != RouteKind::Healthz && route.kind != RouteKind::Login) {
-      Decision auth = checkAuth(meta, transport, s->options.token, s->sessionKey);
+      Decision auth = checkAuth(meta, transport, s->options.token, s->sessionKey, sessionCookieName(s->port));
       if (auth.verdict == Verdict::Forbidden) {
         early = jsonError(req, http::status::forbidden, auth.reason);
       } else if (auth.verdict == Verdict::Unauthorized) {

@@ -76,8 +76,12 @@ Decision checkBoundary(const RequestMeta& r, Transport transport, std::uint16_t 
   return {};
 }
 
+std::string sessionCookieName(std::uint16_t port) {
+  return std::string(kSessionCookie) + "_" + std::to_string(port);
+}
+
 Decision checkAuth(const RequestMeta& r, Transport transport, std::string_view token,
-                   std::string_view sessionKey) {
+                   std::string_view sessionKey, std::string_view cookieName) {
   if (transport == Transport::Unix) {
     return {};
   }
@@ -91,8 +95,13 @@ Decision checkAuth(const RequestMeta& r, Transport transport, std::string_view t
     return {Verdict::Unauthorized, {}};
   }
   if (r.cookie) {
-    std::optional<std::string_view> session = cookieValue(*r.cookie, kSessionCookie);
+    std::optional<std::string_view> session = cookieValue(*r.cookie, cookieName);
     if (session && !sessionKey.empty() && constantTimeEquals(*session, sessionKey)) {
+      // Another port of this host is "same-site": its pages get our SameSite=Strict cookie.
+      const bool navigation = r.method == "GET" && r.secFetchMode && iequals(trim(*r.secFetchMode), "navigate");
+      if (r.secFetchSite && iequals(trim(*r.secFetchSite), "same-site") && !navigation) {
+        return {Verdict::Forbidden, "requests from another site of this host are refused"};
+      }
       // A cookie rides along with any request the browser makes: one that changes state or
       // opens a socket must prove it comes from our own page.
       if ((stateChanging(r.method) || r.webSocket) && !r.origin) {

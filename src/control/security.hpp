@@ -17,6 +17,7 @@ struct RequestMeta {
   std::optional<std::string_view> host;
   std::optional<std::string_view> origin;
   std::optional<std::string_view> secFetchSite;
+  std::optional<std::string_view> secFetchMode;
   std::optional<std::string_view> authorization;
   std::optional<std::string_view> cookie;
   bool webSocket = false;  ///< an upgrade request
@@ -33,8 +34,13 @@ struct Decision {
   std::string reason;  ///< for Forbidden: what was wrong (no secret in it)
 };
 
-/// The cookie that carries a browser's session.
+/// The cookie that carries a browser's session (tests; a server names its own per port, see
+/// sessionCookieName: browsers share cookies across the ports of one host).
 inline constexpr std::string_view kSessionCookie = "lightshuttle_session";
+
+/// `lightshuttle_session_<port>`: one cookie per stack, so logging into a second stack on this
+/// machine does not log the browser out of the first.
+std::string sessionCookieName(std::uint16_t port);
 
 /// True for `127.0.0.1:PORT`, `localhost:PORT` and `[::1]:PORT` (case-insensitive host).
 bool hostAllowed(std::string_view host, std::uint16_t port);
@@ -42,10 +48,12 @@ bool hostAllowed(std::string_view host, std::uint16_t port);
 /// Host, Origin and Sec-Fetch-Site on TCP (Allow or Forbidden; unix sockets always Allow).
 Decision checkBoundary(const RequestMeta& request, Transport transport, std::uint16_t port);
 
-/// Credentials on TCP: the bearer token, or the session cookie — which needs a same-origin
-/// Origin on state-changing requests and WebSocket upgrades. Unix sockets need none.
+/// Credentials on TCP: the bearer token, or the session cookie `cookieName` — which needs an
+/// Origin on state-changing requests and WebSocket upgrades (checkBoundary has checked that it
+/// is ours), and is refused from another site of this host (`Sec-Fetch-Site: same-site`, e.g.
+/// a page on another local port) except for a plain navigation. Unix sockets need none.
 Decision checkAuth(const RequestMeta& request, Transport transport, std::string_view token,
-                   std::string_view sessionKey);
+                   std::string_view sessionKey, std::string_view cookieName = kSessionCookie);
 
 /// The value of cookie `name` in a Cookie header, if present.
 std::optional<std::string_view> cookieValue(std::string_view header, std::string_view name);

@@ -284,6 +284,31 @@ TEST(ControlServerTest, ACookieAloneCannotChangeStateOrOpenASocketWithoutOurOrig
   }(std::move(**sock)));
 }
 
+TEST(ControlServerTest, TheCookieIsPerStackAndNotForOtherLocalSites) {
+  // Ensures the session cookie names the port (two stacks on one machine keep their sessions),
+  // a cookie-authenticated fetch from another site of this host (another local port) is refused
+  // while a plain navigation with it is not, and repeated security headers are a 400.
+  Fixture f;
+  HttpResponse login = f.get(f.tcp(""), std::string("/login?token=") + kToken);
+  const std::string cookie = login.headers["set-cookie"];
+  EXPECT_EQ(cookie.rfind("lightshuttle_session_" + std::to_string(f.server->port()) + "=", 0), 0u) << cookie;
+  const std::string pair = cookie.substr(0, cookie.find(';'));
+  Client sameSite = f.tcp("");
+  sameSite.headers["Cookie"] = pair;
+  sameSite.headers["Sec-Fetch-Site"] = "same-site";
+  sameSite.headers["Sec-Fetch-Mode"] = "cors";
+  EXPECT_EQ(f.get(sameSite, "/api/v1/resources").status, 403);
+  Client navigation = f.tcp("");
+  navigation.headers["Cookie"] = pair;
+  navigation.headers["Sec-Fetch-Site"] = "same-site";
+  navigation.headers["Sec-Fetch-Mode"] = "navigate";
+  EXPECT_NE(f.get(navigation, "/").status, 403);
+  const std::string host = "Host: " + f.host() + "\r\n";
+  EXPECT_EQ(statusOf(f.raw("GET /api/v1/stack HTTP/1.1\r\n" + host + host + "Authorization: Bearer " + kToken +
+                           "\r\n\r\n")),
+            400);
+}
+
 TEST(ControlServerTest, AForeignHostIsRefusedEvenWithTheToken) {
   // Ensures DNS rebinding fails: only 127.0.0.1, localhost and [::1] with our port are accepted
   // as Host.
