@@ -54,6 +54,7 @@ std::string_view eventKindName(LifecycleEvent::Kind kind) noexcept {
     case K::ResourceFailed: return "resource_failed";
     case K::ResourceStopped: return "resource_stopped";
     case K::OperationFailed: return "operation_failed";
+    case K::OperationCompleted: return "operation_completed";
     case K::ResourceProgress: return "resource_progress";
     case K::StackStarting: return "stack_starting";
     case K::StackReady: return "stack_ready";

@@ -142,21 +142,24 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::launch(std::size_t i, bool
   if (!ready) {
     co_return ready;
   }
+  // Published ports as allocated, known before the resource is reported ready, so the view sent
+  // with ResourceHealthy (the dashboard's row) has them; cosmetic, so a failure here does not
+  // fail the resource. Nothing to learn (and one engine call saved) when it publishes none.
+  if (!n.spec.ports.empty() && !co_await ls::detail::cancelled()) {
+    Result<runtime::ContainerStatus> status = co_await rt.inspect(id);
+    if (status && r.id == id) {
+      r.ports = status->ports;
+    }
+    if (launchAborted() || co_await ls::detail::cancelled()) {
+      co_return Error(Errc::Cancelled, "operation cancelled");
+    }
+  }
   r.status = ResourceStatus::Running;
   r.health = n.spec.healthcheck ? Health::Healthy : Health::None;
   r.supervised = true;
   markReady(r);
   emit(Kind::ResourceHealthy, i);
   changed.notifyAll();
-
-  // Published ports as allocated; cosmetic, so a failure here does not fail the resource.
-  // Nothing to learn (and one engine call saved) when the resource publishes none.
-  if (!n.spec.ports.empty() && !co_await ls::detail::cancelled()) {
-    Result<runtime::ContainerStatus> status = co_await rt.inspect(id);
-    if (status && r.id == id) {
-      r.ports = status->ports;
-    }
-  }
   co_return ok();
 }
 

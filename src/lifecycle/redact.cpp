@@ -267,15 +267,15 @@ Result<runtime::ContainerId> LifecycleManager::Impl::runningContainer(std::strin
 // failed stop) reaches observers as OperationFailed; launch failures also emit ResourceFailed.
 void LifecycleManager::Impl::reportOperation(std::string_view op, std::string_view name,
                                              const Result<void>& r) {
-  if (r || r.error().code() == Errc::Cancelled) {
+  if (!r && r.error().code() == Errc::Cancelled) {
     return;
   }
   std::optional<std::size_t> i = plan.indexOf(name);
   LifecycleEvent ev;
-  ev.kind = Kind::OperationFailed;
+  ev.kind = r ? Kind::OperationCompleted : Kind::OperationFailed;
   ev.time = clock.system();
   ev.resource = std::string(name);
-  ev.message = std::string(op) + " failed: " + redact(r.error().what());
+  ev.message = r ? std::string(op) + " completed" : std::string(op) + " failed: " + redact(r.error().what());
   if (i) {
     ev.restarts = res[*i].restarts;
   }

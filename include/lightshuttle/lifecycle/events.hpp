@@ -45,6 +45,7 @@ struct LifecycleEvent {
     ResourceFailed,      ///< it cannot run: message has the cause
     ResourceStopped,     ///< stopped (and removed) by us, or from outside (message says so)
     OperationFailed,     ///< a handle operation (restart, start, stop) failed: message says why
+    OperationCompleted,  ///< a handle operation ended well; the resource has no operation now
     StackStarting,
     StackReady,
     StackFailed,  ///< message names the failed resource and the cause
