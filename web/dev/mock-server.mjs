@@ -35,20 +35,32 @@ const nanos = () => {
 
 const started = now();
 const project = 'quickstart';
-const plan = [
+const fixture = opt('--fixture', 'quickstart');
+const quickstartPlan = [
   { name: 'db', kind: 'postgres', image: 'lightshuttle-test/postgres:15', ports: [{ container_port: 5432, protocol: 'tcp', host_ip: '127.0.0.1', host_port: 15432, url: null }], depends_on: [], health: 'healthy' },
   { name: 'cache', kind: 'redis', image: 'lightshuttle-test/redis:7', ports: [{ container_port: 6379, protocol: 'tcp', host_ip: '127.0.0.1', host_port: 16379, url: null }], depends_on: [], health: 'healthy' },
   { name: 'web', kind: 'dockerfile', image: 'quickstart_web:latest', ports: [{ container_port: 8080, protocol: 'tcp', host_ip: '127.0.0.1', host_port: 18080, url: 'http://127.0.0.1:18080/' }], depends_on: ['db', 'cache'], health: 'healthy' },
   { name: 'worker', kind: 'container', image: 'lightshuttle-test/busybox:latest', ports: [], depends_on: ['web'], health: 'starting' },
   { name: 'ticker', kind: 'container', image: 'lightshuttle-test/busybox:latest', ports: [], depends_on: ['db'], health: 'none' },
 ];
+// --fixture browser: the resources of tests/browser/stack/lightshuttle.yml, to dry-run the browser tests.
+const busybox = 'lightshuttle-test/busybox:latest';
+const browserPlan = [
+  { name: 'web', kind: 'container', image: busybox, ports: [{ container_port: 8080, protocol: 'tcp', host_ip: '127.0.0.1', host_port: 18081, url: 'http://127.0.0.1:18081/' }], depends_on: [], health: 'healthy' },
+  { name: 'ticker', kind: 'container', image: busybox, ports: [], depends_on: ['web'], health: 'none' },
+  { name: 'colors', kind: 'container', image: busybox, ports: [], depends_on: ['web'], health: 'none' },
+  { name: 'sleeper', kind: 'container', image: busybox, ports: [], depends_on: [], health: 'none' },
+];
+const plan = fixture === 'browser' ? browserPlan : quickstartPlan;
 const views = new Map(plan.map((p, i) => [p.name, {
   name: p.name, kind: p.kind, status: 'running', health: p.health, restarts: 0, image: p.image,
   container_id: (i + 1).toString(16).repeat(64).slice(0, 64), container_name: `${project}_${p.name}`,
   ports: p.ports, depends_on: p.depends_on, started_at: started, ready_at: p.health === 'starting' ? null : started,
   exit_code: null, last_error: null, operation: null,
 }]));
-views.get('worker').last_error = 'healthcheck: exit 1: /tmp/ready: not found';
+if (views.has('worker')) {
+  views.get('worker').last_error = 'healthcheck: exit 1: /tmp/ready: not found';
+}
 
 function stackObj() {
   const vs = [...views.values()];
@@ -116,10 +128,20 @@ function emit(name, stream, line) {
   }
 }
 let n = 0;
+const has = (name) => views.has(name);
 setInterval(() => {
   n++;
   if (views.get('ticker').status === 'running') {
     emit('ticker', 'stdout', `line ${n}`);
+  }
+  if (has('colors') && n % 10 === 0) {
+    emit('colors', 'stdout', '\x1b[31mred\x1b[0m \x1b[1;32mbold green\x1b[0m plain');
+    emit('colors', 'stdout', '<script>window.__lsXss=1</script><img src=x onerror=window.__lsXss=2> stays text');
+    emit('colors', 'stdout', '{"level":"info","msg":"a json line"}');
+    emit('colors', 'stderr', 'to stderr');
+  }
+  if (!has('db')) {
+    return;
   }
   if (n % 10 === 0) {
     emit('web', 'stdout', `\x1b[32mGET\x1b[0m /health \x1b[1;34m200\x1b[0m ${(Math.random() * 3).toFixed(2)} ms`);
@@ -135,12 +157,14 @@ setInterval(() => {
     emit('worker', 'stderr', '\x1b[38;5;208m256-colour orange\x1b[0m and \x1b[38;2;0;180;120mtrue colour\x1b[0m, \x1b[7minverse\x1b[27m, \x1b[4munderline\x1b[0m');
   }
 }, 100);
-for (let i = 0; i < 30; i++) {
+for (let i = 0; i < 30 && has('db'); i++) {
   emit('db', 'stdout', `LOG:  database system is ready to accept connections (${i})`);
   emit('cache', 'stdout', `1:M ${new Date().toUTCString()} * Ready to accept connections tcp`);
 }
-emit('worker', 'stdout', '<script>alert("xss")</script> stays text');
-emit('web', 'stdout', '\x1b[31mred\x1b[0m \x1b[1;32mbold green\x1b[0m plain');
+if (has('worker')) {
+  emit('worker', 'stdout', '<script>alert("xss")</script> stays text');
+  emit('web', 'stdout', '\x1b[31mred\x1b[0m \x1b[1;32mbold green\x1b[0m plain');
+}
 
 function authed(req) {
   if (req.headers.authorization === `Bearer ${TOKEN}`) {
