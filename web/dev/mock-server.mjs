@@ -52,6 +52,11 @@ const browserPlan = [
   { name: 'sleeper', kind: 'container', image: busybox, ports: [], depends_on: [], health: 'none' },
 ];
 const plan = fixture === 'browser' ? browserPlan : quickstartPlan;
+// --flood N: N more resources, each printing 100 lines/s (the issue's page-responsiveness load).
+const flood = Number(opt('--flood', 0));
+for (let i = 0; i < flood; i++) {
+  plan.push({ name: `flood${i}`, kind: 'container', image: busybox, ports: [], depends_on: [], health: 'none' });
+}
 const views = new Map(plan.map((p, i) => [p.name, {
   name: p.name, kind: p.kind, status: 'running', health: p.health, restarts: 0, image: p.image,
   container_id: (i + 1).toString(16).repeat(64).slice(0, 64), container_name: `${project}_${p.name}`,
@@ -131,6 +136,11 @@ let n = 0;
 const has = (name) => views.has(name);
 setInterval(() => {
   n++;
+  for (let i = 0; i < flood; i++) {
+    for (let k = 0; k < 10; k++) {
+      emit(`flood${i}`, k % 4 ? 'stdout' : 'stderr', `\x1b[3${k % 8}mflood ${i}\x1b[0m line ${n * 10 + k} {"k":${k},"msg":"some payload text to make the line realistic"}`);
+    }
+  }
   if (views.get('ticker').status === 'running') {
     emit('ticker', 'stdout', `line ${n}`);
   }

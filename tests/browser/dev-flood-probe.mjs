@@ -1,0 +1,53 @@
+// Dev only: the page under 100 lines/s on 10 resources (web/dev/mock-server.mjs --flood 10) on the
+// merged logs page: long tasks (> 50 ms, the longest reported), JS heap at the start and the end,
+// DOM rows, and event → DOM latencies of a few restarts.
+//
+//   node web/dev/mock-server.mjs --port 8092 --flood 10 & node tests/browser/dev-flood-probe.mjs http://127.0.0.1:8092 60
+import { launch, watchErrors } from './lib/browser.mjs';
+
+const base = process.argv[2] ?? 'http://127.0.0.1:8092';
+const seconds = Number(process.argv[3] ?? 60);
+const { context, close } = await launch();
+const page = context.pages()[0];
+const errors = watchErrors(page);
+await page.goto(`${base}/login?token=devtoken`);
+await page.waitForSelector('tr[data-ready="true"]');
+await page.goto(`${base}/#/logs`);
+await page.waitForSelector('#logs-pane .line');
+await page.evaluate(() => {
+  window.__long = [];
+  new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push(e.duration))).observe({ type: 'longtask', buffered: false });
+});
+const heap = async () => {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  await cdp.detach();
+  return usedSize;
+};
+await page.waitForTimeout(5000);
+const h0 = await heap();
+const samples = [];
+for (let t = 0; t < seconds; t += 10) {
+  await page.waitForTimeout(10000);
+  samples.push(Math.round((await heap()) / 1048576));
+}
+const r = await page.evaluate(() => ({
+  long: window.__long,
+  rows: document.querySelectorAll('#logs-pane .line').length,
+  buffered: [...window.lightshuttleDashboard.followers.store.rings.values()].reduce((a, x) => a + x.length, 0),
+}));
+await page.goto(`${base}/#/`);
+await page.evaluate(() => { window.lightshuttleDashboard.latencies.length = 0; });
+for (let i = 0; i < 5; i++) {
+  await page.click('tr[data-resource="ticker"] button[data-op="restart"]');
+  await page.waitForSelector('tr[data-resource="ticker"][data-ready="true"][data-operation=""]');
+  await page.waitForTimeout(300);
+}
+const lat = (await page.evaluate(() => window.lightshuttleDashboard.latencies)).sort((a, b) => a - b);
+console.log(JSON.stringify({
+  seconds, heapStartMiB: Math.round(h0 / 1048576), heapEvery10sMiB: samples, rows: r.rows, bufferedLines: r.buffered,
+  longTasks: r.long.length, longestTaskMs: Math.round(Math.max(0, ...r.long)), over100ms: r.long.filter((d) => d > 100).length,
+  eventToHandlerMs: { n: lat.length, p50: lat[Math.floor(lat.length / 2)], max: lat.at(-1) }, errors,
+}));
+await close();
