@@ -1,6 +1,7 @@
 // Dev only: the page under 100 lines/s on 10 resources (web/dev/mock-server.mjs --flood 10) on the
 // merged logs page: long tasks (> 50 ms, the longest reported), JS heap at the start and the end,
-// DOM rows, and event → DOM latencies of a few restarts.
+// DOM rows, and event → DOM latencies of a few restarts. Heap every 10 s without a forced GC (a
+// forced one would be a long task itself); after a GC at the start and the end.
 //
 //   node web/dev/mock-server.mjs --port 8092 --flood 10 & node tests/browser/dev-flood-probe.mjs http://127.0.0.1:8092 60
 import { launch, watchErrors } from './lib/browser.mjs';
@@ -16,22 +17,27 @@ await page.goto(`${base}/#/logs`);
 await page.waitForSelector('#logs-pane .line');
 await page.evaluate(() => {
   window.__long = [];
-  new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push(e.duration))).observe({ type: 'longtask', buffered: false });
+  window.__obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push(e.duration)));
 });
-const heap = async () => {
+const heap = async (gc = false) => {
   const cdp = await context.newCDPSession(page);
-  await cdp.send('HeapProfiler.collectGarbage');
+  if (gc) {
+    await cdp.send('HeapProfiler.collectGarbage');
+  }
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
   await cdp.detach();
   return usedSize;
 };
 await page.waitForTimeout(5000);
-const h0 = await heap();
+const h0 = await heap(true);
+await page.evaluate(() => window.__obs.observe({ type: 'longtask', buffered: false }));
 const samples = [];
 for (let t = 0; t < seconds; t += 10) {
   await page.waitForTimeout(10000);
   samples.push(Math.round((await heap()) / 1048576));
 }
+await page.evaluate(() => window.__obs.disconnect());
+const hEnd = await heap(true);
 const r = await page.evaluate(() => ({
   long: window.__long,
   rows: document.querySelectorAll('#logs-pane .line').length,
@@ -47,7 +53,7 @@ for (let i = 0; i < 5; i++) {
 const lat = (await page.evaluate(() => window.lightshuttleDashboard.latencies)).sort((a, b) => a - b);
 console.log(JSON.stringify({
   seconds, heapStartMiB: Math.round(h0 / 1048576), heapEvery10sMiB: samples, rows: r.rows, bufferedLines: r.buffered,
-  longTasks: r.long.length, longestTaskMs: Math.round(Math.max(0, ...r.long)), over100ms: r.long.filter((d) => d > 100).length,
+  heapEndAfterGcMiB: Math.round(hEnd / 1048576), longTasks: r.long.length, longestTaskMs: Math.round(Math.max(0, ...r.long)), over100ms: r.long.filter((d) => d > 100).length,
   eventToHandlerMs: { n: lat.length, p50: lat[Math.floor(lat.length / 2)], max: lat.at(-1) }, errors,
 }));
 await close();

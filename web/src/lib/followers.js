@@ -7,6 +7,7 @@ import { ReconnectingSocket } from './socket.js';
 import { sockets } from './api.js';
 
 export const INITIAL_TAIL = 1000;
+export const FLUSH_MS = 100;
 
 export class LogFollowers {
   constructor(store = new LogStore()) {
@@ -56,21 +57,16 @@ export class LogFollowers {
     this.pending.push(entry);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      // One DOM update per frame however many lines arrive (rAF pauses in a hidden tab; a timer
-      // keeps the buffers and the bench honest there too).
-      const flush = () => {
-        if (!this.flushScheduled) {
-          return;
-        }
+      // At most one DOM update per FLUSH_MS however many lines arrive (Aspire batches at 100 ms
+      // too): a chatty stack costs ten small layouts a second, not one per line or per frame.
+      setTimeout(() => {
         this.flushScheduled = false;
         const batch = this.pending;
         this.pending = [];
         for (const l of this.listeners) {
           l(batch);
         }
-      };
-      requestAnimationFrame(flush);
-      setTimeout(flush, 250);
+      }, FLUSH_MS);
     }
   }
 
