@@ -21,10 +21,11 @@ export function stackView(ctx) {
   function lastCell(view) {
     const act = ctx.store.activity.get(view.name);
     const parts = [];
-    if (act && act.text) {
+    // One line when the event says what the error says.
+    if (act && act.text && !(view.last_error && view.last_error.includes(act.text))) {
       parts.push(h('span', { class: `activity tone-${act.tone}`, text: act.text, data: { role: 'activity' } }));
     }
-    if (view.last_error) {
+    if (view.last_error && !(act && act.text && act.text.includes(view.last_error))) {
       parts.push(h('span', { class: 'last-error', text: view.last_error, data: { role: 'last-error' }, title: view.last_error }));
     }
     return parts.length ? parts : [h('span', { class: 'muted', text: '—' })];
