@@ -7,20 +7,32 @@
 # from a C++ source generated into the build tree. The web build reruns when anything under web/src,
 # web/build.mjs or web/package-lock.json changes; its output goes to <build>/dashboard/dist (not to
 # web/dist, so several build trees never write the same folder). Needs node and web/node_modules
-# (`npm ci` in web/, which scripts/bootstrap runs).
+# (`npm ci` in web/, which scripts/bootstrap runs). Without either it warns and defines nothing,
+# so the caller's fallback (a build without the dashboard) applies; LS_DASHBOARD_REQUIRED=ON
+# (what CI wants) makes that an error instead.
 
 function(ls_dashboard_assets_target)
   if(TARGET ls_dashboard_assets)
     return()
   endif()
-  find_program(LS_NODE_EXECUTABLE NAMES node nodejs REQUIRED
-               DOC "Node.js, to build the web dashboard (scripts/bootstrap installs it)")
   set(web "${PROJECT_SOURCE_DIR}/web")
   set(out "${CMAKE_BINARY_DIR}/dashboard")
   set(cpp "${out}/dashboard_assets.cpp")
-  if(NOT EXISTS "${web}/node_modules/esbuild")
-    message(WARNING "web/node_modules is missing: run 'npm ci' in ${web} (scripts/bootstrap does) "
-                    "before building ls_dashboard_assets")
+  find_program(LS_NODE_EXECUTABLE NAMES node nodejs
+               DOC "Node.js, to build the web dashboard (scripts/bootstrap installs it)")
+  set(missing "")
+  if(NOT LS_NODE_EXECUTABLE)
+    set(missing "node is not installed")
+  elseif(NOT EXISTS "${web}/node_modules/esbuild")
+    set(missing "web/node_modules is missing (run 'npm ci' in web/)")
+  endif()
+  if(missing)
+    if(LS_DASHBOARD_REQUIRED)
+      message(FATAL_ERROR "dashboard: ${missing}; scripts/bootstrap installs what it needs")
+    endif()
+    message(WARNING "dashboard: ${missing}: building without the web dashboard "
+                    "(scripts/bootstrap installs what it needs)")
+    return()
   endif()
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${web}/src/*")
   add_custom_command(

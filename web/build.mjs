@@ -45,7 +45,7 @@ const TYPES = {
   '.txt': 'text/plain; charset=utf-8',
 };
 const COMPRESS = new Set(['.html', '.js', '.css', '.svg', '.json', '.txt']);
-const STATIC = ['index.html', 'login.html', 'login.css'];
+const STATIC = ['index.html', 'login.html'];
 
 const buildOptions = {
   absWorkingDir: here,

@@ -231,10 +231,12 @@ const server = createServer((req, res) => {
     const page = loadAssets().find((a) => a.path === '/assets/login.html');
     return send(res, 401, readFileSync(join(dist, page.file + '.gz')), page.contentType, { 'Content-Encoding': 'gzip' });
   }
-  if (path === '/assets/login.html' || path === '/assets/login.css') {
-    return serveAsset(req, res, path);
-  }
   if (!authed(req)) {
+    // As the real server: an asset asked for without a session gets the login page.
+    if (path === '/' || path.startsWith('/assets/')) {
+      const page = loadAssets().find((a) => a.path === '/assets/login.html');
+      return send(res, 401, readFileSync(join(dist, page.file + '.gz')), page.contentType, { 'Content-Encoding': 'gzip' });
+    }
     return send(res, 401, { error: 'unauthorized' });
   }
   if (req.method === 'GET' && serveAsset(req, res, path)) {
