@@ -136,6 +136,10 @@ test('logs: ANSI colours render as coloured spans, and <script> in a line stays 
   await page.waitForFunction(() => [...document.querySelectorAll('#logs-pane .line')].some((l) => l.textContent.includes('<script>window.__lsXss=1</script>')), null, WAIT);
   assert.equal(await page.locator('#logs-pane script, #logs-pane img').count(), 0);
   assert.equal(await page.evaluate(() => window.__lsXss), undefined);
+  // JSON on demand: one line by its {} button, then every JSON line with the toggle.
+  await page.uncheck('#logs-json');
+  await page.locator('#logs-pane button.json-toggle').last().click();
+  await page.waitForSelector('#logs-pane .line .json', WAIT);
   await page.check('#logs-json');
   await page.waitForSelector('#logs-pane .json', WAIT);
   assert.match(await page.locator('#logs-pane .json').first().textContent(), /\{\n {2}"level": "info",/);

@@ -8,7 +8,7 @@
 import { h, clear, appendSegments } from '../lib/dom.js';
 import { parseAnsi, markRanges } from '../lib/ansi.js';
 import { parseQuery, isActive, findRanges, keepLine } from '../lib/search.js';
-import { prettyJsonLine } from '../lib/jsonline.js';
+import { prettyJsonLine, parseJsonLine } from '../lib/jsonline.js';
 import { formatClock } from '../lib/format.js';
 import { toText } from '../lib/logstore.js';
 
@@ -47,6 +47,8 @@ export function logPanel(ctx, opts) {
     pending: 0,
     matchCount: 0,
     current: -1,
+    /** seqs of the JSON lines pretty-printed one by one (the {} button) */
+    expanded: new Set(),
   };
   let programmaticScroll = false;
   let unsubscribe = null;
@@ -62,7 +64,7 @@ export function logPanel(ctx, opts) {
     type: 'search',
     id: `${id}-search`,
     class: 'search',
-    placeholder: 'Search: text or /regex/i',
+    placeholder: 'Search (/): text or /regex/i',
     attrs: { 'aria-label': 'Search logs (text or /regex/)', autocomplete: 'off', spellcheck: 'false' },
   });
   const searchError = h('span', { class: 'search-error', attrs: { role: 'status', 'aria-live': 'polite' }, id: `${id}-search-error` });
@@ -134,6 +136,30 @@ export function logPanel(ctx, opts) {
   const root = h('div', { class: 'log-panel' }, toolbar, h('div', { class: 'pane-wrap' }, pane, newLines));
 
   newLines.addEventListener('click', () => setFollowing(true));
+
+  // One listener for every row's {} button.
+  pane.addEventListener('click', (e) => {
+    const btn = e.target.closest?.('button.json-toggle');
+    if (!btn) {
+      return;
+    }
+    const seq = Number(btn.dataset.seq);
+    const row = btn.closest('.line');
+    if (st.expanded.has(seq)) {
+      st.expanded.delete(seq);
+    } else {
+      st.expanded.add(seq);
+      if (st.expanded.size > 500) {
+        st.expanded.delete(st.expanded.values().next().value);
+      }
+    }
+    const entry = ctx.followers.store.merged([row.dataset.resource]).find((x) => x.seq === seq);
+    if (entry) {
+      const fresh = renderRow(entry);
+      row.replaceWith(fresh);
+      fresh.querySelector('button.json-toggle')?.focus();
+    }
+  });
 
   searchInput.addEventListener('input', () => {
     clearTimeout(searchTimer);
@@ -220,7 +246,18 @@ export function logPanel(ctx, opts) {
       row.appendChild(h('span', { class: 'ts', text: formatClock(entry.tsMs, st.timestamps), title: entry.ts }));
     }
     const text = h('span', { class: 'text' });
-    const pretty = st.json ? prettyJsonLine(entry.plain) : null;
+    const pretty = st.json || st.expanded.has(entry.seq) ? prettyJsonLine(entry.plain) : null;
+    if (!st.json && (pretty !== null || parseJsonLine(entry.plain) !== undefined)) {
+      const open = pretty !== null;
+      row.appendChild(h('button', {
+        type: 'button',
+        class: 'json-toggle',
+        text: open ? '−' : '{}',
+        title: open ? 'show as one line' : 'pretty-print this JSON line',
+        attrs: { 'aria-label': open ? 'show as one line' : 'pretty-print this JSON line', 'aria-expanded': open ? 'true' : 'false' },
+        data: { seq: entry.seq },
+      }));
+    }
     if (pretty !== null) {
       const pre = h('span', { class: 'json' });
       const ranges = findRanges(pretty, st.query);
@@ -325,9 +362,20 @@ export function logPanel(ctx, opts) {
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
+  // "/" focuses the search, as in most log viewers (not while typing in a field).
+  const onKey = (e) => {
+    if (e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement?.tagName ?? '') &&
+        !document.activeElement?.closest?.('.terminal') && root.isConnected) {
+      e.preventDefault();
+      searchInput.focus();
+      searchInput.select();
+    }
+  };
+
   return {
     element: root,
     start() {
+      document.addEventListener('keydown', onKey);
       applyWrap();
       drawChooser();
       st.selected.forEach((n) => ctx.followers.follow(n));
@@ -338,6 +386,7 @@ export function logPanel(ctx, opts) {
       drawChooser();
     },
     stop() {
+      document.removeEventListener('keydown', onKey);
       unsubscribe?.();
       clearTimeout(searchTimer);
     },
