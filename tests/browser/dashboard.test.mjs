@@ -55,7 +55,8 @@ test('the login URL opens the stack page with every resource ready, the token go
   await page.waitForURL((u) => u.pathname === '/' && !u.search.includes('token'), WAIT);
   assert.ok(!page.url().includes('token'), page.url());
   const names = (await (await page.request.get(`${stack.base}api/v1/resources`)).json()).map((r) => r.name);
-  assert.deepEqual(names, ['web', 'ticker', 'colors', 'sleeper']);
+  assert.deepEqual([...names].sort(), ['colors', 'sleeper', 'ticker', 'web']);
+  assert.ok(names.indexOf('web') < names.indexOf('ticker'), 'plan order: a dependency first');
   for (const n of names) {
     await page.waitForSelector(`tr[data-resource="${n}"][data-ready="true"]`, WAIT);
   }
@@ -93,7 +94,7 @@ test('`docker stop` of a container outside the tool shows on the page without a 
   await page.waitForSelector('tr[data-resource="sleeper"][data-ready="true"]', WAIT);
   await markDocument();
   execFileSync(process.env.LS_DOCKER ?? 'docker', ['stop', '-t', '1', stack.container('sleeper')], { stdio: 'ignore', timeout: 30000 });
-  await page.waitForSelector('tr[data-resource="sleeper"]:is([data-status="exited"],[data-status="stopped"],[data-status="failed"])', WAIT);
+  await page.waitForSelector('tr[data-resource="sleeper"]:is([data-status="exited"],[data-status="stopped"],[data-status="completed"],[data-status="failed"])', WAIT);
   await page.waitForSelector('tr[data-resource="sleeper"] button[data-op="start"]:not([disabled])', WAIT);
   await assertNotReloaded();
   await shot('stack-after-docker-stop');
