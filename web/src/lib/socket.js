@@ -4,7 +4,8 @@ export class ReconnectingSocket {
   /**
    * @param {() => string} url called before each connection (so it can carry a fresh `since`)
    * @param {{onMessage: (data: any) => void, onState?: (state: 'connecting'|'open'|'closed') => void,
-   *          onGiveUp?: () => void, binary?: boolean}} handlers
+   *          onGiveUp?: () => void, retry?: (close: CloseEvent) => boolean}} handlers
+   *   retry: whether to reconnect after this close (default: always)
    */
   constructor(url, handlers) {
     this.url = url;
@@ -43,13 +44,13 @@ export class ReconnectingSocket {
       }
       this.handlers.onMessage(msg);
     });
-    ws.addEventListener('close', () => {
+    ws.addEventListener('close', (e) => {
       if (this.ws !== ws) {
         return;
       }
       this.ws = null;
-      this.handlers.onState?.('closed');
-      if (this.closed) {
+      this.handlers.onState?.('closed', e);
+      if (this.closed || (this.handlers.retry && !this.handlers.retry(e))) {
         return;
       }
       if (!opened) {

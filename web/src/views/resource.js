@@ -94,11 +94,13 @@ export function resourceView(ctx, name) {
           (s.memory_limit_bytes ? ` of ${formatBytes(+s.memory_limit_bytes)}` : '') +
           ` · ${s.pids ?? '?'} pids · net ↓${formatBytes(+s.net_rx_bytes || 0)} ↑${formatBytes(+s.net_tx_bytes || 0)}`;
       },
-      onState: (state) => {
-        if (state === 'closed' && !statsText.textContent) {
-          statsText.textContent = 'No samples (is the container running?).';
+      onState: (state, e) => {
+        if (state === 'closed' && (!statsText.textContent || e?.code === 1011)) {
+          statsText.textContent = e?.reason ? `No samples: ${e.reason}.` : 'No samples (is the container running?).';
         }
       },
+      // 1011: no running container; the stream restarts when the view says running again.
+      retry: (e) => e.code !== 1011,
     });
   }
 
