@@ -90,6 +90,14 @@ test('a restart click: the row goes to restarting and back to ready, driven by e
   await assertNotReloaded();
 });
 
+test('the view sent with the last event of a restart no longer names the operation', async () => {
+  // The page copes without it (the outcome event ends the operation), but the contract says the
+  // event carries "the view after the event": after resource_healthy, operation is null.
+  await page.waitForSelector('tr[data-resource="web"][data-ready="true"][data-operation=""]', WAIT);
+  const raw = await page.evaluate(() => window.lightshuttleDashboard.store.resources.get('web').operation);
+  assert.equal(raw, null, 'the events WebSocket left operation set in the view of web');
+});
+
 test('`docker stop` of a container outside the tool shows on the page without a reload', async () => {
   await page.waitForSelector('tr[data-resource="sleeper"][data-ready="true"]', WAIT);
   await markDocument();

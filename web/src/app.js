@@ -97,7 +97,7 @@ function clearPending(changed) {
     }
     const v = store.resources.get(name);
     const outcome = ev && ['resource_healthy', 'resource_failed', 'resource_stopped', 'operation_failed', 'resource_completed'].includes(ev.kind);
-    if (v?.operation || outcome || Date.now() - p.since > 60000) {
+    if (store.operation(name) || outcome || Date.now() - p.since > 60000) {
       ctx.pending.delete(name);
     }
   }

@@ -78,3 +78,28 @@ test('formatting', () => {
     { container_port: 53, host_port: 5353, protocol: 'udp', url: 'javascript:alert(1)' }]),
   [{ label: '18080→8080', url: 'http://127.0.0.1:18080/' }, { label: '5353→53/udp', url: null }]);
 });
+
+test('an operation ends with its outcome event even if the view still names it', () => {
+  const s = new StackStore();
+  s.apply({ type: 'snapshot', stack: {}, resources: [view('web')] });
+  const ev = (kind, v) => s.apply({ type: 'event', seq: 1, event: { kind, resource: 'web' }, resource: view('web', v) });
+  ev('resource_restarting', { operation: 'restart' });
+  assert.equal(s.operation('web'), 'restart');
+  ev('resource_stopped', { status: 'starting', health: 'starting', operation: 'restart' });
+  ev('resource_started', { status: 'starting', health: 'starting', operation: 'restart' });
+  assert.equal(s.operation('web'), 'restart', 'started is not the end while the healthcheck runs');
+  ev('resource_healthy', { operation: 'restart' });
+  assert.equal(s.operation('web'), null);
+  assert.equal(s.resources.get('web').operation, 'restart', 'the view itself is kept as sent');
+  s.expect('web');
+  assert.equal(s.operation('web'), 'restart', 'a new request waits for its own outcome');
+  ev('resource_restarting', { operation: 'restart' });
+  ev('operation_failed', { operation: 'restart' });
+  assert.equal(s.operation('web'), null);
+  ev('resource_stopped', { status: 'stopped', health: 'none', operation: 'stop' });
+  assert.equal(s.operation('web'), null, 'stop ends at stopped');
+  ev('resource_started', { status: 'running', health: 'none', operation: 'start' });
+  assert.equal(s.operation('web'), null, 'start without a healthcheck ends at started');
+  ev('resource_starting', { status: 'starting', operation: null });
+  assert.equal(s.settled.size, 0);
+});

@@ -29,6 +29,8 @@ export class StackStore {
     this.order = [];
     /** @type {Map<string, Activity>} the last event seen per resource */
     this.activity = new Map();
+    /** @type {Map<string, string>} name → the operation whose outcome event was seen */
+    this.settled = new Map();
     this.lastSeq = null;
     this.synced = false;
     this.lagged = 0;
@@ -87,6 +89,13 @@ export class StackStore {
       changed.resources.add(view.name);
     }
     const name = ev.resource ?? view?.name;
+    if (view && typeof view.name === 'string') {
+      if (!view.operation) {
+        this.settled.delete(view.name);
+      } else if (isOutcome(ev.kind, view)) {
+        this.settled.set(view.name, view.operation);
+      }
+    }
     const meta = ACTIVITY[ev.kind];
     if (name && meta) {
       let text = meta[0];
@@ -105,10 +114,41 @@ export class StackStore {
     return changed;
   }
 
+  /**
+   * The operation in flight on a resource: the view's, unless that operation's outcome event has
+   * already arrived (the docs: "the outcome comes as events"), so a view that still names a
+   * finished operation cannot leave the buttons disabled.
+   */
+  operation(name) {
+    const v = this.resources.get(name);
+    if (!v?.operation) {
+      return null;
+    }
+    return this.settled.get(name) === v.operation ? null : v.operation;
+  }
+
+  /** A new operation was asked for: its outcome is still to come. */
+  expect(name) {
+    this.settled.delete(name);
+  }
+
   /** The views in plan order. */
   views() {
     return this.order.map((n) => this.resources.get(n)).filter(Boolean);
   }
+}
+
+/** Whether an event ends the operation the view names. */
+export function isOutcome(kind, view) {
+  if (kind === 'resource_failed' || kind === 'operation_failed') {
+    return true;
+  }
+  if (view.operation === 'stop') {
+    return kind === 'resource_stopped' && view.status !== 'starting' && view.status !== 'running';
+  }
+  // restart and start end when the resource is ready again.
+  return (kind === 'resource_healthy' || (kind === 'resource_started' && (view.health === 'none' || view.health == null))) &&
+    view.status === 'running';
 }
 
 /** Whether a view counts as ready (what the stack page marks with data-ready). */
@@ -162,8 +202,8 @@ export function stackTone(status) {
 }
 
 /** Which operations make sense on a view (buttons stay visible; these are the enabled ones). */
-export function allowedOperations(view) {
-  if (!view || view.operation) {
+export function allowedOperations(view, operation = view?.operation) {
+  if (!view || operation) {
     return new Set();
   }
   const running = view.status === 'running' || view.status === 'starting' || view.status === 'restarting';

@@ -42,8 +42,9 @@ const OP_LABELS = { start: 'Start', stop: 'Stop', restart: 'Restart' };
  * server's view shows the operation or its outcome arrives, so a double click cannot send twice.
  */
 export function operationButtons(view, ctx) {
-  const allowed = allowedOperations(view);
-  const busy = Boolean(view.operation) || ctx.pending.has(view.name);
+  const operation = ctx.store.operation(view.name);
+  const allowed = allowedOperations(view, operation);
+  const busy = Boolean(operation) || ctx.pending.has(view.name);
   return h(
     'span',
     { class: 'ops', attrs: { role: 'group', 'aria-label': `operations on ${view.name}` } },
@@ -63,6 +64,7 @@ export function operationButtons(view, ctx) {
 
 export async function runOperation(name, op, ctx) {
   ctx.pending.set(name, { op, since: Date.now() });
+  ctx.store.expect(name);
   ctx.refresh(name);
   try {
     await api.operate(name, op);

@@ -40,7 +40,7 @@ export function stackView(ctx) {
           status: view.status,
           health: view.health ?? 'none',
           ready: isReady(view) ? 'true' : 'false',
-          operation: view.operation ?? '',
+          operation: ctx.store.operation(view.name) ?? '',
         },
       },
       h('td', { data: { label: 'Resource' } },
