@@ -24,6 +24,16 @@ let browser;
 let page;
 let errors;
 
+/** The numbers of the "line N" rows of a log pane, asserted consecutive (no gap, no repeat). */
+async function assertConsecutive(pane) {
+  const ns = await page.$$eval(`${pane} .line .text`, (els) =>
+    els.map((e) => Number(/^line (\d+)$/.exec(e.textContent)?.[1])).filter(Boolean));
+  for (let i = 1; i < ns.length; i++) {
+    assert.equal(ns[i], ns[i - 1] + 1, `${pane}: line ${ns[i]} follows line ${ns[i - 1]}`);
+  }
+  return ns;
+}
+
 async function shot(name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
@@ -94,8 +104,9 @@ test('the view sent with the last event of a restart no longer names the operati
   // The page copes without it (the outcome event ends the operation), but the contract says the
   // event carries "the view after the event": after resource_healthy, operation is null.
   await page.waitForSelector('tr[data-resource="web"][data-ready="true"][data-operation=""]', WAIT);
-  const raw = await page.evaluate(() => window.lightshuttleDashboard.store.resources.get('web').operation);
-  assert.equal(raw, null, 'the events WebSocket left operation set in the view of web');
+  const raw = await page.evaluate(() => window.lightshuttleDashboard.store.resources.get('web'));
+  assert.equal(raw.operation, null, 'the events WebSocket left operation set in the view of web');
+  assert.equal(raw.ports.length, 1, 'the events WebSocket dropped the published port of web after the restart');
 });
 
 test('`docker stop` of a container outside the tool shows on the page without a reload', async () => {
@@ -128,6 +139,8 @@ test('logs: numbered lines appear live and in order; search finds one', async ()
   await page.waitForFunction(() => document.querySelector('#logs-search-error')?.textContent.length > 0, null, WAIT);
   await page.fill('#logs-search', 'line');
   await page.check('#logs-filter');
+  await page.waitForTimeout(500); // a rebuild, then live batches on top of it
+  await assertConsecutive('#logs-pane');
   await shot('logs');
 });
 
@@ -170,6 +183,8 @@ test('the terminal runs `echo $((6*7))` and shows 42', async () => {
     () => [...document.querySelectorAll('#terminal .xterm-rows > div')].some((r) => r.textContent.trim() === '42'),
     null, WAIT);
   await page.waitForSelector('#stats-text:not(:empty)', WAIT);
+  // The resource page's own log pane joins lines already buffered with live ones.
+  assert.ok((await assertConsecutive('#rlogs-pane')).length > 10);
   await shot('resource');
 });
 

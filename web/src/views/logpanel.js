@@ -49,6 +49,8 @@ export function logPanel(ctx, opts) {
     current: -1,
     /** seqs of the JSON lines pretty-printed one by one (the {} button) */
     expanded: new Set(),
+    /** the newest entry (store seq) already in the pane or counted as pending */
+    seenSeq: 0,
   };
   let programmaticScroll = false;
   let unsubscribe = null;
@@ -277,6 +279,8 @@ export function logPanel(ctx, opts) {
   const keepOpts = () => ({ query: st.query, filter: st.filter, stream: st.stream });
 
   function rebuild() {
+    // Lines stored but not yet delivered in a batch are drawn now; their batch must skip them.
+    st.seenSeq = ctx.followers.store.seq;
     const keep = keepOpts();
     const entries = ctx.followers.store.merged([...st.selected]).filter((e) => keepLine(e, e.plain, keep));
     const shown = entries.slice(-MAX_DOM_LINES);
@@ -324,7 +328,10 @@ export function logPanel(ctx, opts) {
 
   function onBatch(batch) {
     const keep = keepOpts();
-    const mine = batch.filter((e) => st.selected.has(e.resource) && keepLine(e, e.plain, keep));
+    const mine = batch.filter((e) => e.seq > st.seenSeq && st.selected.has(e.resource) && keepLine(e, e.plain, keep));
+    if (batch.length) {
+      st.seenSeq = Math.max(st.seenSeq, batch[batch.length - 1].seq);
+    }
     if (!mine.length) {
       return;
     }
