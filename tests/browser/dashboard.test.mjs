@@ -100,7 +100,7 @@ test('a restart click: the row goes to restarting and back to ready, driven by e
   await assertNotReloaded();
 });
 
-test('the view sent with the last event of a restart no longer names the operation', async () => {
+test('the views sent with a restart\'s events end without the operation and keep the published port', async () => {
   // The page copes without it (the outcome event ends the operation), but the contract says the
   // event carries "the view after the event": after resource_healthy, operation is null.
   await page.waitForSelector('tr[data-resource="web"][data-ready="true"][data-operation=""]', WAIT);

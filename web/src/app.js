@@ -121,6 +121,9 @@ function onMessage(msg) {
     connection.dataset.state = 'open';
   }
   current?.update(changed);
+  if (msg.type === 'snapshot' && probe.firstSnapshotMs === undefined) {
+    probe.firstSnapshotMs = Math.round(performance.now()); // navigation start → stack drawn
+  }
   if (msg.type === 'event' && msg.event?.time) {
     const t = parseTime(msg.event.time);
     if (Number.isFinite(t)) {
