@@ -1,17 +1,22 @@
-// Dev only: the page under 100 lines/s on 10 resources (web/dev/mock-server.mjs --flood 10) on the
-// merged logs page: long tasks (> 50 ms, the longest reported), JS heap at the start and the end,
+// Dev only: the page under 100 lines/s on 10 resources on the merged logs page, either on the mock
+// (web/dev/mock-server.mjs --flood 10; pass its base URL) or on a real stack (stack-flood/; pass
+// its login URL): long tasks (> 50 ms, the longest reported), JS heap at the start and the end,
 // DOM rows, and event → DOM latencies of a few restarts. Heap every 10 s without a forced GC (a
 // forced one would be a long task itself); after a GC at the start and the end.
 //
 //   node web/dev/mock-server.mjs --port 8092 --flood 10 & node tests/browser/dev-flood-probe.mjs http://127.0.0.1:8092 60
+//   node tests/browser/dev-flood-probe.mjs "$(lightshuttle dashboard -p lsflood --json | jq -r .login_url)" 60 flood0
 import { launch, watchErrors } from './lib/browser.mjs';
 
-const base = process.argv[2] ?? 'http://127.0.0.1:8092';
+const arg = process.argv[2] ?? 'http://127.0.0.1:8092';
 const seconds = Number(process.argv[3] ?? 60);
+const restarted = process.argv[4] ?? 'ticker';
+const loginUrl = arg.includes('/login?token=') ? arg : `${arg.replace(/\/$/, '')}/login?token=devtoken`;
+const base = new URL('/', loginUrl).href.replace(/\/$/, '');
 const { context, close } = await launch();
 const page = context.pages()[0];
 const errors = watchErrors(page);
-await page.goto(`${base}/login?token=devtoken`);
+await page.goto(loginUrl);
 await page.waitForSelector('tr[data-ready="true"]');
 await page.goto(`${base}/#/logs`);
 await page.waitForSelector('#logs-pane .line');
@@ -46,8 +51,9 @@ const r = await page.evaluate(() => ({
 await page.goto(`${base}/#/`);
 await page.evaluate(() => { window.lightshuttleDashboard.latencies.length = 0; });
 for (let i = 0; i < 5; i++) {
-  await page.click('tr[data-resource="ticker"] button[data-op="restart"]');
-  await page.waitForSelector('tr[data-resource="ticker"][data-ready="true"][data-operation=""]');
+  await page.click(`tr[data-resource="${restarted}"] button[data-op="restart"]`);
+  await page.waitForSelector(`tr[data-resource="${restarted}"][data-operation="restart"]`).catch(() => {});
+  await page.waitForSelector(`tr[data-resource="${restarted}"][data-ready="true"][data-operation=""]`);
   await page.waitForTimeout(300);
 }
 const lat = (await page.evaluate(() => window.lightshuttleDashboard.latencies)).sort((a, b) => a - b);

@@ -12,7 +12,7 @@ import { prettyJsonLine, parseJsonLine } from '../lib/jsonline.js';
 import { formatClock } from '../lib/format.js';
 import { toText } from '../lib/logstore.js';
 
-export const MAX_DOM_LINES = 2000;
+export const MAX_DOM_LINES = 1000;
 
 function loadPref(key, fallback) {
   try {
