@@ -273,6 +273,45 @@ test('a narrow window keeps every control reachable', async () => {
   await page.setViewportSize({ width: 1280, height: 800 });
 });
 
+test('the keyboard reaches the operation buttons, the pages and the log search', async () => {
+  await page.goto(`${stack.base}#/`);
+  await page.waitForSelector('tr[data-resource="web"][data-ready="true"]', WAIT);
+  await page.evaluate(() => document.activeElement?.blur());
+  const reached = new Set();
+  for (let i = 0; i < 60 && reached.size < 3; i++) {
+    await page.keyboard.press('Tab');
+    const what = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (el?.matches('button[data-op="restart"][data-resource="web"]')) return 'restart';
+      if (el?.matches('nav a[data-nav="logs"]')) return 'nav';
+      if (el?.matches('a.res-name')) return 'resource-link';
+      return null;
+    });
+    if (what) {
+      reached.add(what);
+    }
+  }
+  assert.deepEqual([...reached].sort(), ['nav', 'resource-link', 'restart']);
+  await page.goto(`${stack.base}#/logs/ticker`);
+  await page.waitForSelector('#logs-pane .line', WAIT);
+  await page.locator('#logs-pane').focus();
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'logs-search');
+});
+
+test('dark and light themes follow prefers-color-scheme', async () => {
+  await page.goto(`${stack.base}#/`);
+  await page.waitForSelector('tr[data-resource="web"]', WAIT);
+  const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await page.emulateMedia({ colorScheme: 'light' });
+  const light = await bg();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const dark = await bg();
+  assert.notEqual(light, dark);
+  await shot('stack-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+});
+
 test('no console errors on the dashboard pages', () => {
   assert.deepEqual(errors, []);
 });
