@@ -129,4 +129,18 @@ struct UpOptions {
 /// 2 invalid manifest, 130 after SIGINT, 143 after SIGTERM.
 int runUp(const UpOptions& options);
 
+struct ExportOptions {
+  std::string target;    ///< compose | kubernetes | helm | swarm
+  std::string file;      ///< -f; empty = discovery
+  std::string envFile;   ///< --env-file; empty = .env next to the manifest
+  std::string output;    ///< -o; empty = export/<target>
+  bool force = false;    ///< replace a non-empty directory
+  bool allowLossy = false;
+  std::string publishMode = "ingress";  ///< swarm: ingress | host
+  std::string registry;  ///< HOST[:PORT] for built images
+};
+/// `lightshuttle export`: 0 written, 1 failure (or something dropped without --allow-lossy),
+/// 2 invalid manifest.
+int runExport(const ExportOptions& options);
+
 }  // namespace ls::cli

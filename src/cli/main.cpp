@@ -313,6 +313,31 @@ int main(int argc, char** argv) {
       "A running supervisor of the project is asked to stop first.\n"
       "Exit status: 0 everything removed, 1 something could not be removed.\n");
 
+  ls::cli::ExportOptions exportOpts;
+  auto* exportCmd = app.add_subcommand(
+      "export", "Write the stack for docker compose, Kubernetes, a Helm chart or a docker swarm");
+  exportCmd->add_option("target", exportOpts.target, "compose, kubernetes, helm or swarm")
+      ->required()
+      ->check(CLI::IsMember({"compose", "kubernetes", "helm", "swarm"}));
+  exportCmd->add_option("-f,--file", exportOpts.file, "Manifest (default: discovery)");
+  exportCmd->add_option("--env-file", exportOpts.envFile, "Variables file (default: .env next to the manifest)");
+  exportCmd->add_option("-o,--output", exportOpts.output, "Directory to write (default: export/<target>)");
+  exportCmd->add_flag("--force", exportOpts.force, "Replace the contents of a non-empty directory");
+  exportCmd->add_flag("--allow-lossy", exportOpts.allowLossy,
+                      "Write the export even when the report marks something DROPPED");
+  exportCmd->add_option("--publish-mode", exportOpts.publishMode, "swarm: publish ports through the ingress mesh or on each host")
+      ->check(CLI::IsMember({"ingress", "host"}));
+  exportCmd->add_option("--registry", exportOpts.registry,
+                        "HOST[:PORT] the built images are pushed to (kubernetes, helm, swarm)");
+  exportCmd->footer(
+      "Examples:\n"
+      "  lightshuttle export compose                 # export/compose/docker-compose.yml + .env.example\n"
+      "  lightshuttle export kubernetes -o k8s --force\n"
+      "  lightshuttle export helm --registry 127.0.0.1:5000\n"
+      "  lightshuttle export swarm --publish-mode host --registry 127.0.0.1:5000\n"
+      "Secrets are never written: the export reads them from the target's configuration.\n"
+      "Exit status: 0 written, 1 failure or something DROPPED (without --allow-lossy), 2 invalid manifest.\n");
+
   std::string completionShell;
   auto* completionCmd = app.add_subcommand("completion", "Print a shell completion script");
   completionCmd->add_option("shell", completionShell, "bash, zsh or fish")
@@ -407,6 +432,9 @@ int main(int argc, char** argv) {
   }
   if (secretsCheckCmd->parsed()) {
     return ls::cli::runSecretsCheck(secrets);
+  }
+  if (exportCmd->parsed()) {
+    return ls::cli::runExport(exportOpts);
   }
   if (configCmd->parsed()) {
     return ls::cli::runConfig(config);
