@@ -186,6 +186,10 @@ Result<Emitted> emitHelm(const Model& m, const ExportOptions& o) {
                         key, key));
   }
 
+  std::string secretKeys;
+  for (std::size_t i : kube.secretVars) {
+    secretKeys += (secretKeys.empty() ? "" : ", ") + m.variables[i].name;
+  }
   // Chart.yaml.
   Node chartYaml;
   chartYaml["apiVersion"] = Node::str("v2");
@@ -203,7 +207,7 @@ Result<Emitted> emitHelm(const Model& m, const ExportOptions& o) {
                   "# secrets: either name a Secret you created (existingSecret, with the keys of\n"
                   "# secrets.values in upper snake case: {}) or give every value in\n"
                   "# secrets.values; the chart refuses to render with one missing.\n",
-                  chart, kube.secretVars.empty() ? "none" : m.variables[kube.secretVars[0]].name) +
+                  chart, secretKeys.empty() ? "none" : secretKeys) +
           yaml::write(values)});
   out.files.push_back(File{
       "values.schema.json",

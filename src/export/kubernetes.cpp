@@ -147,7 +147,7 @@ class KubeBuilder {
 
   Result<void> service(const Service& s);
   Node probe(const Probe& p, int periodFactor, int failureThreshold) const;
-  std::optional<Node> waitFor(const Service& s, const Dependency& d);
+  Node waitFor(const Service& s, const Dependency& d);
 
   const Model& m_;
   const ExportOptions& o_;
@@ -181,7 +181,7 @@ Node KubeBuilder::probe(const Probe& p, int periodFactor, int failureThreshold) 
   return n;
 }
 
-std::optional<Node> KubeBuilder::waitFor(const Service& s, const Dependency& d) {
+Node KubeBuilder::waitFor(const Service& s, const Dependency& d) {
   const Service& dep = m_.services[d.service];
   if (d.condition == manifest::DependencyCondition::Completed) {
     note(s, "depends_on." + dep.name, Outcome::Approximated,
@@ -216,10 +216,24 @@ std::optional<Node> KubeBuilder::waitFor(const Service& s, const Dependency& d) 
     script = fmt::format("until nc -z -w 2 {} {}; do echo waiting for {}; sleep 1; done", host,
                          dep.ports[0].container, dep.name);
   } else {
+    // A headless Service resolves only once a pod behind it is ready.
+    c["image"] = Node::str(kWaitImage);
+    script = fmt::format("until nslookup {} >/dev/null 2>&1; do echo waiting for {}; sleep 1; done",
+                         host, dep.name);
     note(s, "depends_on." + dep.name, Outcome::Approximated,
-         fmt::format("'{}' has no port to wait on: this pod starts without waiting for it", dep.name));
-    return std::nullopt;
+         fmt::format("'{}' has no port: the init container waits until its headless Service "
+                     "resolves (a ready pod)",
+                     dep.name));
   }
+  // Kubernetes expands $(NAME) in commands: the script's own $( must stay literal.
+  std::string escaped;
+  for (std::size_t i = 0; i < script.size(); ++i) {
+    if (script.compare(i, 2, "$(") == 0) {
+      escaped += '$';
+    }
+    escaped += script[i];
+  }
+  script = std::move(escaped);
   c["command"].push(Node::str("sh"));
   c["command"].push(Node::str("-c"));
   c["command"].push(Node::str(script));
@@ -424,13 +438,11 @@ Result<void> KubeBuilder::service(const Service& s) {
   pod["enableServiceLinks"] = Node::boolean(false);
   pod["terminationGracePeriodSeconds"] = Node::integer(wholeSeconds(s.stopGracePeriod));
   for (const Dependency& d : s.dependsOn) {
-    if (std::optional<Node> c = waitFor(s, d)) {
-      pod["initContainers"].push(std::move(*c));
-    }
+    pod["initContainers"].push(waitFor(s, d));
   }
   if (!s.dependsOn.empty()) {
     note(s, "depends_on", Outcome::Translated,
-         "init containers wait for each dependency's readiness (pg_isready, redis PING, TCP)");
+         "init containers wait for each dependency's readiness (pg_isready, redis PING, TCP, or DNS of a headless Service)");
   }
   pod["containers"].push(std::move(container));
   if (!podVolumes.seq.empty()) {
@@ -630,6 +642,7 @@ Result<Emitted> emitKubernetes(const Model& m, const ExportOptions& o) {
                     create, comments, documents({secret}, {}))});
     out.nextSteps.push_back(fmt::format("kubectl apply -f namespace.yaml"));
     out.nextSteps.push_back(create);
+    applyList.erase(0, std::string(" -f namespace.yaml").size());
     out.report.push_back(ReportEntry{"", "secrets", Outcome::Approximated,
                                      fmt::format("read by secretKeyRef from Secret {} that you "
                                                  "create (see secret.example.yaml)",
