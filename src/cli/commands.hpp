@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -139,6 +140,19 @@ struct ExportOptions {
   std::string publishMode = "ingress";  ///< swarm: ingress | host
   std::string registry;  ///< HOST[:PORT] for built images
 };
+struct PushOptions {
+  std::string file;
+  std::string envFile;
+  std::string registry;                ///< HOST[:PORT], required
+  std::vector<std::string> resources;  ///< dockerfile resources; empty = all of them
+};
+/// `lightshuttle push`: 0 every image pushed (digests printed and recorded), 1 a build, tag or
+/// push failed, 2 usage.
+int runPush(const PushOptions& options);
+/// The digests `push` recorded for `registry` beside the manifest, by resource (push.cpp).
+std::map<std::string, std::string> pushedDigests(const std::filesystem::path& manifestDirectory,
+                                                 const std::string& registry);
+
 /// `lightshuttle export`: 0 written, 1 failure (or something dropped without --allow-lossy),
 /// 2 invalid manifest.
 int runExport(const ExportOptions& options);

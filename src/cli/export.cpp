@@ -74,6 +74,9 @@ int runExport(const ExportOptions& options) {
   eo.publishMode = options.publishMode == "host" ? exporter::PublishMode::Host
                                                  : exporter::PublishMode::Ingress;
   eo.registry = options.registry;
+  if (!eo.registry.empty()) {
+    eo.pushed = pushedDigests(m.directory, eo.registry);
+  }
 
   Result<exporter::Artifacts> artifacts = exporter::exportStack(m, eo);
   if (!artifacts) {

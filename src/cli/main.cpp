@@ -338,6 +338,21 @@ int main(int argc, char** argv) {
       "Secrets are never written: the export reads them from the target's configuration.\n"
       "Exit status: 0 written, 1 failure or something DROPPED (without --allow-lossy), 2 invalid manifest.\n");
 
+  ls::cli::PushOptions push;
+  auto* pushCmd = app.add_subcommand(
+      "push", "Build the Dockerfile resources, push them to a registry and record their digests");
+  pushCmd->add_option("resources", push.resources, "Only these dockerfile resources");
+  pushCmd->add_option("--registry", push.registry, "HOST[:PORT] of the registry")->required();
+  pushCmd->add_option("-f,--file", push.file, "Manifest (default: discovery)");
+  pushCmd->add_option("--env-file", push.envFile, "Variables file (default: .env next to the manifest)");
+  pushCmd->footer(
+      "Examples:\n"
+      "  lightshuttle push --registry 127.0.0.1:5000\n"
+      "  lightshuttle push --registry 127.0.0.1:5000 web\n"
+      "Prints <registry>/lightshuttle/<project>_<resource>:dev@<digest> for each and records it in\n"
+      ".lightshuttle/pushed.json: `export kubernetes|helm|swarm --registry` then pins that digest.\n"
+      "Exit status: 0 pushed, 1 a build or push failed, 2 usage or invalid manifest.\n");
+
   std::string completionShell;
   auto* completionCmd = app.add_subcommand("completion", "Print a shell completion script");
   completionCmd->add_option("shell", completionShell, "bash, zsh or fish")
@@ -432,6 +447,9 @@ int main(int argc, char** argv) {
   }
   if (secretsCheckCmd->parsed()) {
     return ls::cli::runSecretsCheck(secrets);
+  }
+  if (pushCmd->parsed()) {
+    return ls::cli::runPush(push);
   }
   if (exportCmd->parsed()) {
     return ls::cli::runExport(exportOpts);

@@ -190,16 +190,7 @@ Node ComposeEmitter::service(const Service& s) {
   Node svc;
   if (s.build && swarm_) {
     svc["image"] = Node::str(deployImage(s, o_));
-    if (o_.registry.empty()) {
-      note(s, "build", Outcome::Dropped,
-           fmt::format("swarm nodes pull images and '{}' is only built locally: pass --registry "
-                       "HOST:PORT and push it there",
-                       s.image));
-    } else {
-      note(s, "build", Outcome::Approximated,
-           fmt::format("runs {}: push it first (docker tag {} {} && docker push {})",
-                       deployImage(s, o_), s.image, deployImage(s, o_), deployImage(s, o_)));
-    }
+    out_.report.push_back(*buildOnCluster(s, o_));
   } else if (s.build) {
     svc["image"] = Node::str(s.image);
     Node& b = svc["build"];
@@ -346,7 +337,29 @@ std::string deployImage(const Service& s, const ExportOptions& o) {
   if (!s.build || o.registry.empty()) {
     return s.image;
   }
-  return o.registry + "/" + s.image;
+  auto digest = o.pushed.find(s.name);
+  return o.registry + "/" + s.image + (digest == o.pushed.end() ? "" : "@" + digest->second);
+}
+
+std::optional<ReportEntry> buildOnCluster(const Service& s, const ExportOptions& o) {
+  if (!s.build) {
+    return std::nullopt;
+  }
+  if (o.registry.empty()) {
+    return ReportEntry{s.name, "build", Outcome::Dropped,
+                       fmt::format("the nodes pull images and '{}' is only built here: run "
+                                   "`lightshuttle push --registry HOST:PORT {}`, then export with "
+                                   "the same --registry",
+                                   s.image, s.name)};
+  }
+  if (!o.pushed.contains(s.name)) {
+    return ReportEntry{s.name, "build", Outcome::Dropped,
+                       fmt::format("'{}' was not pushed to {}: run `lightshuttle push --registry {} "
+                                   "{}` first",
+                                   s.name, o.registry, o.registry, s.name)};
+  }
+  return ReportEntry{s.name, "build", Outcome::Translated,
+                     fmt::format("runs {} (pushed by `lightshuttle push`)", deployImage(s, o))};
 }
 
 Result<Emitted> emitCompose(const Model& m, const ExportOptions& o) {

@@ -1,6 +1,7 @@
 // Shared between the lowering and the emitters of ls_export (not installed).
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -53,5 +54,8 @@ int wholeSeconds(std::chrono::nanoseconds d);
 /// The image to run for a service on a multi-machine target: the pull reference, or the build
 /// tag under `--registry`.
 std::string deployImage(const Service& s, const ExportOptions& o);
+/// The report entry of a built image on a multi-machine target: DROPPED unless it was pushed
+/// to the registry named; nullopt for a pulled image.
+std::optional<ReportEntry> buildOnCluster(const Service& s, const ExportOptions& o);
 
 }  // namespace ls::exporter

@@ -251,16 +251,7 @@ Result<void> KubeBuilder::service(const Service& s) {
   container["imagePullPolicy"] = Node::str(
       s.pullPolicy, fmt::format("{{{{ .Values.services.{}.image.pullPolicy | quote }}}}", vk));
   if (s.build) {
-    if (o_.registry.empty()) {
-      note(s, "build", Outcome::Dropped,
-           fmt::format("a cluster pulls images and '{}' is only built locally: pass --registry "
-                       "HOST:PORT and push it there",
-                       s.image));
-    } else {
-      note(s, "build", Outcome::Approximated,
-           fmt::format("runs {}: push it first (docker tag {} {} && docker push {})",
-                       deployImage(s, o_), s.image, deployImage(s, o_), deployImage(s, o_)));
-    }
+    out_.report.push_back(*buildOnCluster(s, o_));
   } else {
     note(s, "image", Outcome::Translated, s.image);
   }

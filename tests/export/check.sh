@@ -11,6 +11,9 @@
 #   cli         the verb: files written and listed with the report, a non-empty directory
 #               refused without --force, DROPPED fails (exit 1, nothing written) unless
 #               --allow-lossy, a bad input fails naming it
+#   push        `lightshuttle push` of a quickstart copy to the loopback registry: the digest printed
+#               and recorded is the registry's (pull by digest works), `export kubernetes
+#               --registry` pins it and drops nothing; then the images and the manifest go
 #   compose-up  docker-compose up -d of the exported quickstart (unique project, free ports):
 #               healthy, the postgres password works over the network (a wrong one does not),
 #               the page reaches both; then down -v
@@ -54,7 +57,8 @@ export_case() {
 	local name=$1 dir=$2 target=$3
 	shift 3
 	local out=$TMP/$name/$target
-	"$CLI" export "$target" -f "$ROOT/$dir/lightshuttle.yml" -o "$out" --registry 127.0.0.1:5000 "$@" \
+	# --allow-lossy: the built images are not pushed here (the push check covers that).
+	"$CLI" export "$target" -f "$ROOT/$dir/lightshuttle.yml" -o "$out" --registry 127.0.0.1:5000 --allow-lossy "$@" \
 		>"$TMP/$name-$target.log" 2>&1 || { cat "$TMP/$name-$target.log" >&2; fail "export $target of $name"; }
 	printf '%s\n' "$out"
 }
@@ -165,6 +169,34 @@ check_cli() {
 	echo "ok: export verb: listing, report, --force, DROPPED, --allow-lossy, bad input"
 }
 
+check_push() {
+	need "a Docker engine" docker version
+	need "the loopback registry (127.0.0.1:5000)" curl -fsS --max-time 3 http://127.0.0.1:5000/v2/
+	need "test image lightshuttle-test/busybox" docker image inspect lightshuttle-test/busybox:latest
+	local project="lspush$$" src=$TMP/push
+	cp -r "$ROOT/examples/quickstart" "$src"
+	rm -rf "$src/.lightshuttle"
+	sed -i "s/^  name: quickstart$/  name: $project/" "$src/lightshuttle.yml"
+	local repo=lightshuttle/${project}_web ref=127.0.0.1:5000/lightshuttle/${project}_web:dev
+	CLEANUP+=("docker image rm '$ref' 'lightshuttle/${project}_web:dev'")
+	"$CLI" push --registry 127.0.0.1:5000 -f "$src/lightshuttle.yml" >"$TMP/push.out" 2>"$TMP/push.err" ||
+		{ tail -n 20 "$TMP/push.err" >&2; fail "lightshuttle push"; }
+	local digest
+	digest=$(sed -n "s|^$ref@\(sha256:[0-9a-f]\{64\}\)\$|\1|p" "$TMP/push.out")
+	[[ -n $digest ]] || fail "push printed no digest: $(cat "$TMP/push.out")"
+	CLEANUP+=("curl -fsS -X DELETE 'http://127.0.0.1:5000/v2/$repo/manifests/$digest'"
+		"docker image rm '127.0.0.1:5000/$repo@$digest'")
+	grep -q "\"digest\":\"$digest\"" "$src/.lightshuttle/pushed.json" || fail "the digest is not recorded"
+	[[ $(curl -fsS -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+		"http://127.0.0.1:5000/v2/$repo/manifests/$digest") == 200 ]] || fail "the registry has no manifest $digest"
+	docker image rm "$ref" >/dev/null
+	docker pull -q "127.0.0.1:5000/$repo@$digest" >/dev/null || fail "pull by the recorded digest"
+	"$CLI" export kubernetes -f "$src/lightshuttle.yml" --registry 127.0.0.1:5000 -o "$TMP/push-k8s" >"$TMP/push-export.log" 2>&1 ||
+		{ cat "$TMP/push-export.log" >&2; fail "export kubernetes after push drops something"; }
+	grep -qF "image: \"$ref@$digest\"" "$TMP/push-k8s/web.yaml" || fail "the export does not pin the pushed digest"
+	echo "ok: push: digest recorded, pullable, pinned by export --registry"
+}
+
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 check_compose_up() {
@@ -230,5 +262,6 @@ case $CHECK in
 	helm) check_helm ;;
 	compose-up) check_compose_up ;;
 	cli) check_cli ;;
+	push) check_push ;;
 	*) fail "unknown check '$CHECK'" ;;
 esac

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct ExportOptions {
   PublishMode publishMode = PublishMode::Ingress;  ///< swarm
   /// `HOST[:PORT]`: built images are referenced as `<registry>/lightshuttle/<project>_<r>:dev`.
   std::string registry;
+  /// Digests `lightshuttle push` recorded for `registry`, by resource: those images are pinned
+  /// (`...:dev@sha256:...`); a build without one is DROPPED on kubernetes, helm and swarm.
+  std::map<std::string, std::string> pushed;
 };
 
 struct File {

@@ -237,19 +237,35 @@ TEST(ExportBadInputTest, InvalidNamespaceAndReplicasWithAClaimAreRefused) {
 }
 
 TEST(ExportReportTest, UnpushedBuildIsDroppedForClusterTargets) {
-  // Ensures a Dockerfile image nobody can pull (kompose #571) is DROPPED on kubernetes, helm
-  // and swarm without --registry, and kept (approximated, with the push command) with one;
-  // compose builds it and loses nothing.
+  // Ensures a Dockerfile image nobody can pull (kompose #571, moby #29940) is DROPPED on
+  // kubernetes, helm and swarm without --registry and when it was not pushed there (naming the
+  // resource and the push command), and pinned by digest once `push` recorded one; compose
+  // builds it and loses nothing.
   const manifest::Manifest m = loadFile(kSource / "examples/quickstart/lightshuttle.yml");
+  const std::string digest = "sha256:" + std::string(64, 'a');
   for (Target t : {Target::Kubernetes, Target::Helm, Target::Swarm}) {
     Result<Artifacts> a = exportStack(m, optionsFor(m, t));
     ASSERT_TRUE(a.has_value()) << a.error().what();
     EXPECT_TRUE(a->lossy()) << targetName(t);
     Result<Artifacts> b = exportStack(m, optionsFor(m, t, "127.0.0.1:5000"));
     ASSERT_TRUE(b.has_value());
-    EXPECT_FALSE(b->lossy()) << targetName(t);
-    EXPECT_NE(renderReport(b->report).find("docker push 127.0.0.1:5000/lightshuttle/quickstart_web:dev"),
+    EXPECT_TRUE(b->lossy()) << targetName(t);
+    EXPECT_NE(renderReport(b->report).find("'web' was not pushed to 127.0.0.1:5000: run "
+                                           "`lightshuttle push --registry 127.0.0.1:5000 web`"),
               std::string::npos);
+    ExportOptions o = optionsFor(m, t, "127.0.0.1:5000");
+    o.pushed["web"] = digest;
+    Result<Artifacts> c = exportStack(m, o);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_FALSE(c->lossy()) << targetName(t);
+    bool pinned = false;
+    for (const File& f : c->files) {
+      pinned = pinned ||
+               f.contents.find("127.0.0.1:5000/lightshuttle/quickstart_web:dev@" + digest) !=
+                   std::string::npos ||
+               (f.path == "values.yaml" && f.contents.find("digest: \"" + digest) != std::string::npos);
+    }
+    EXPECT_TRUE(pinned) << targetName(t);
   }
   Result<Artifacts> c = exportStack(m, optionsFor(m, Target::Compose));
   ASSERT_TRUE(c.has_value());
