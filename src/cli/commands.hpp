@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "lightshuttle/manifest/env_file.hpp"
 #include "lightshuttle/manifest/loader.hpp"
 
 namespace ls::cli {
@@ -152,6 +153,25 @@ int runPush(const PushOptions& options);
 /// The digests `push` recorded for `registry` beside the manifest, by resource (push.cpp).
 std::map<std::string, std::string> pushedDigests(const std::filesystem::path& manifestDirectory,
                                                  const std::string& registry);
+
+struct DeployOptions {
+  std::string target = "swarm";
+  std::string file;
+  std::string envFile;
+  std::string registry;                 ///< push the built images there first
+  std::string publishMode = "ingress";  ///< ingress | host
+  bool allowLossy = false;
+  std::chrono::nanoseconds timeout{std::chrono::minutes(5)};
+};
+/// `lightshuttle deploy swarm`: 0 when every service runs all its replicas, 1 otherwise
+/// (naming each service that did not converge and its task error). In deploy.cpp.
+int runDeploy(const DeployOptions& options);
+/// `lightshuttle undeploy swarm`: 0 when the stack's services, containers and networks are gone.
+int runUndeploy(const DeployOptions& options);
+/// `.env` beside the manifest (or `envFile`) laid over the process environment; prints the
+/// error and returns nullopt when the file is unreadable. In export.cpp.
+std::optional<manifest::EnvMap> loadVariables(const manifest::Manifest& m,
+                                              const std::string& envFile);
 
 /// `lightshuttle export`: 0 written, 1 failure (or something dropped without --allow-lossy),
 /// 2 invalid manifest.

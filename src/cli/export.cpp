@@ -37,6 +37,19 @@ Result<void> clearPreviousExport(const fs::path& dir) {
 
 }  // namespace
 
+std::optional<manifest::EnvMap> loadVariables(const manifest::Manifest& m,
+                                              const std::string& envFile) {
+  manifest::EnvMap dotenv;
+  const fs::path envPath = envFile.empty() ? m.directory / ".env" : fs::path(envFile);
+  if (auto loaded = manifest::loadEnvFile(envPath)) {
+    dotenv = std::move(loaded).value();
+  } else if (loaded.error().code() != Errc::NotFound || !envFile.empty()) {
+    fmt::print(stderr, "error: {}\n", loaded.error().what());
+    return std::nullopt;
+  }
+  return manifest::overlayEnvironment(manifest::processEnvironment(), dotenv);
+}
+
 int runExport(const ExportOptions& options) {
   int exitCode = kExitOk;
   std::optional<manifest::ParseReport> report = loadManifestForCommand(options.file, exitCode);
@@ -45,16 +58,11 @@ int runExport(const ExportOptions& options) {
   }
   const manifest::Manifest& m = *report->manifest;
 
-  manifest::EnvMap dotenv;
-  const fs::path envPath =
-      options.envFile.empty() ? m.directory / ".env" : fs::path(options.envFile);
-  if (auto loaded = manifest::loadEnvFile(envPath)) {
-    dotenv = std::move(loaded).value();
-  } else if (loaded.error().code() != Errc::NotFound || !options.envFile.empty()) {
-    fmt::print(stderr, "error: {}\n", loaded.error().what());
+  const std::optional<manifest::EnvMap> variables = loadVariables(m, options.envFile);
+  if (!variables) {
     return kExitFailure;
   }
-  const manifest::EnvMap env = manifest::overlayEnvironment(manifest::processEnvironment(), dotenv);
+  const manifest::EnvMap& env = *variables;
 
   exporter::ExportOptions eo;
   if (options.target == "compose") {

@@ -353,6 +353,29 @@ int main(int argc, char** argv) {
       ".lightshuttle/pushed.json: `export kubernetes|helm|swarm --registry` then pins that digest.\n"
       "Exit status: 0 pushed, 1 a build or push failed, 2 usage or invalid manifest.\n");
 
+  ls::cli::DeployOptions deploy;
+  std::string deployTimeout;
+  auto* deployCmd = app.add_subcommand(
+      "deploy", "Deploy the stack to a docker swarm (push, export, docker stack deploy, wait)");
+  auto* undeployCmd = app.add_subcommand("undeploy", "Remove the stack `deploy` created, and nothing else");
+  for (auto* cmd : {deployCmd, undeployCmd}) {
+    cmd->add_option("target", deploy.target, "swarm")->required()->check(CLI::IsMember({"swarm"}));
+    cmd->add_option("-f,--file", deploy.file, "Manifest (default: discovery)");
+    cmd->add_option("--timeout", deployTimeout, "How long to wait (default 5m)");
+  }
+  deployCmd->add_option("--env-file", deploy.envFile, "Variables file (default: .env next to the manifest)");
+  deployCmd->add_option("--registry", deploy.registry, "HOST[:PORT]: push the built images there first");
+  deployCmd->add_option("--publish-mode", deploy.publishMode, "ingress (routing mesh) or host")
+      ->check(CLI::IsMember({"ingress", "host"}));
+  deployCmd->add_flag("--allow-lossy", deploy.allowLossy, "Deploy even when the export drops something");
+  deployCmd->footer(
+      "Examples:\n"
+      "  lightshuttle deploy swarm --registry 127.0.0.1:5000 --publish-mode host\n"
+      "  DOCKER_HOST=unix:///run/other.sock lightshuttle deploy swarm --registry 127.0.0.1:5000\n"
+      "  lightshuttle undeploy swarm\n"
+      "The engine DOCKER_HOST names must be a swarm manager (docker swarm init). Secrets come from\n"
+      "the environment and .env, never from a file. Exit status: 0 converged, 1 failed, 2 usage.\n");
+
   std::string completionShell;
   auto* completionCmd = app.add_subcommand("completion", "Print a shell completion script");
   completionCmd->add_option("shell", completionShell, "bash, zsh or fish")
@@ -447,6 +470,17 @@ int main(int argc, char** argv) {
   }
   if (secretsCheckCmd->parsed()) {
     return ls::cli::runSecretsCheck(secrets);
+  }
+  if (deployCmd->parsed() || undeployCmd->parsed()) {
+    if (!deployTimeout.empty()) {
+      auto t = ls::manifest::parseDuration(deployTimeout);
+      if (!t) {
+        std::fprintf(stderr, "error: --timeout: %s\n", t.error().what().c_str());
+        return ls::cli::kExitUsage;
+      }
+      deploy.timeout = *t;
+    }
+    return deployCmd->parsed() ? ls::cli::runDeploy(deploy) : ls::cli::runUndeploy(deploy);
   }
   if (pushCmd->parsed()) {
     return ls::cli::runPush(push);

@@ -241,6 +241,14 @@ Node ComposeEmitter::service(const Service& s) {
   if (swarm_) {
     Node& deploy = svc["deploy"];
     deploy["replicas"] = Node::integer(s.replicas);
+    if (o_.publishMode == PublishMode::Host) {
+      // Without the ingress mesh nothing needs a virtual IP, and where IPVS is missing a VIP
+      // does not answer at all: names resolve to the tasks themselves.
+      deploy["endpoint_mode"] = Node::str("dnsrr");
+      note(s, "endpoint", Outcome::Approximated,
+           "DNS round robin (endpoint_mode dnsrr): the service name resolves to its tasks, no "
+           "virtual IP");
+    }
     Node& rp = deploy["restart_policy"];
     switch (s.restart.mode) {
       case manifest::RestartPolicy::Mode::Always:

@@ -14,6 +14,10 @@
 #   push        `lightshuttle push` of a quickstart copy to the loopback registry: the digest printed
 #               and recorded is the registry's (pull by digest works), `export kubernetes
 #               --registry` pins it and drops nothing; then the images and the manifest go
+#   swarm       `deploy swarm` of a quickstart copy on a private dockerd put in swarm mode here
+#               (never the shared engine): converges, the page answers on the host-mode port and
+#               reaches both; `undeploy swarm` leaves no service, container or network of the
+#               stack; then the daemon, its bridges and what was pushed go
 #   compose-up  docker-compose up -d of the exported quickstart (unique project, free ports):
 #               healthy, the postgres password works over the network (a wrong one does not),
 #               the page reaches both; then down -v
@@ -29,8 +33,8 @@ HELM=${LS_HELM:-$HERE/node_modules/.lightshuttle/helm}
 TMP=$(mktemp -d /tmp/ls-export-check.XXXXXX)
 CLEANUP=()
 cleanup() {
-	local c
-	for c in "${CLEANUP[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+	local i
+	for ((i = ${#CLEANUP[@]} - 1; i >= 0; i--)); do eval "${CLEANUP[i]}" >/dev/null 2>&1 || true; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -197,6 +201,69 @@ check_push() {
 	echo "ok: push: digest recorded, pullable, pinned by export --registry"
 }
 
+check_swarm() {
+	need "a Docker engine" docker version
+	need dockerd command -v dockerd
+	need "ip (iproute2)" command -v ip
+	need "the loopback registry (127.0.0.1:5000)" curl -fsS --max-time 3 http://127.0.0.1:5000/v2/
+	need "test image lightshuttle-test/postgres:15" docker image inspect lightshuttle-test/postgres:15
+	need "test image lightshuttle-test/redis:7" docker image inspect lightshuttle-test/redis:7
+	need "test image lightshuttle-test/busybox" docker image inspect lightshuttle-test/busybox:latest
+	# A swarm must not be initialised on the shared engine: a private dockerd of our own, with a
+	# bridge of its own (never --bridge=none, which deletes the host's docker0).
+	local d=$TMP/dockerd bridge="lsbrx$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')" pid
+	local gw_before=0
+	ip link show docker_gwbridge >/dev/null 2>&1 && gw_before=1
+	mkdir -p "$d"
+	ip link add "$bridge" type bridge && ip addr add 169.254.215.1/24 dev "$bridge" && ip link set "$bridge" up ||
+		fail "cannot create the bridge $bridge for the private dockerd"
+	CLEANUP+=("ip link del '$bridge'")
+	((gw_before)) || CLEANUP+=("ip link del docker_gwbridge")
+	CLEANUP+=("grep ' $d' /proc/mounts | awk '{print \$2}' | sort -r | xargs -r -n1 umount -l")
+	setsid dockerd --host "unix://$d/docker.sock" --data-root "$d/data" --exec-root "$d/exec" \
+		--pidfile "$d/docker.pid" --bridge="$bridge" --iptables=false --ip-masq=false \
+		--insecure-registry=127.0.0.0/8 >"$d/dockerd.log" 2>&1 </dev/null &
+	pid=$!
+	CLEANUP+=("kill $pid; for i in \$(seq 1 150); do kill -0 $pid || break; sleep 0.2; done; kill -9 $pid")
+	local priv=unix://$d/docker.sock i
+	for i in $(seq 1 120); do DOCKER_HOST=$priv docker version >/dev/null 2>&1 && break; sleep 0.5; done
+	DOCKER_HOST=$priv docker version >/dev/null 2>&1 || { tail -n 20 "$d/dockerd.log" >&2; fail "the private dockerd does not answer"; }
+	DOCKER_HOST=$priv docker swarm init --advertise-addr 127.0.0.1 >/dev/null || fail "docker swarm init on the private dockerd"
+	CLEANUP+=("DOCKER_HOST='$priv' docker network rm docker_gwbridge" "DOCKER_HOST='$priv' docker swarm leave --force")
+	docker save lightshuttle-test/postgres:15 lightshuttle-test/redis:7 lightshuttle-test/busybox:latest |
+		DOCKER_HOST=$priv docker load -q >/dev/null || fail "loading the test images into the private dockerd"
+
+	local project="lsswarm$$" src=$TMP/swarm web
+	web=$(free_port)
+	cp -r "$ROOT/examples/quickstart" "$src"
+	rm -rf "$src/.lightshuttle"
+	sed -i -e "s/^  name: quickstart$/  name: $project/" -e "s/port: 15432/port: $(free_port)/" \
+		-e "s/port: 16379/port: $(free_port)/" -e "s/\"18080:8080\"/\"$web:8080\"/" "$src/lightshuttle.yml"
+	printf 'DB_PASSWORD=swarm-db-%s\nCACHE_PASSWORD=swarm-cache-%s\n' "$$" "$$" >"$src/.env"
+	CLEANUP+=("d=\$(sed -n 's/.*\"digest\":\"\\(sha256:[0-9a-f]*\\)\".*/\\1/p' '$src/.lightshuttle/pushed.json'); [ -n \"\$d\" ] && curl -fsS -X DELETE \"http://127.0.0.1:5000/v2/lightshuttle/${project}_web/manifests/\$d\"")
+	CLEANUP+=("DOCKER_HOST='$priv' '$CLI' undeploy swarm -f '$src/lightshuttle.yml' --timeout 60s")
+	DOCKER_HOST=$priv "$CLI" deploy swarm -f "$src/lightshuttle.yml" --registry 127.0.0.1:5000 \
+		--publish-mode host --timeout 4m >"$TMP/deploy.out" 2>"$TMP/deploy.err" ||
+		{ tail -n 30 "$TMP/deploy.err" >&2; fail "deploy swarm"; }
+	grep -q "deployed stack '$project'" "$TMP/deploy.out" || fail "deploy did not say it converged"
+	if grep -qF "swarm-db-$$" "$TMP/deploy.err" "$TMP/deploy.out" "$src/.lightshuttle/deploy/swarm/docker-stack.yml"; then
+		fail "a secret value reached the output or the stack file"
+	fi
+	local page=
+	for i in $(seq 1 30); do
+		page=$(curl -fsS --max-time 3 "http://127.0.0.1:$web/" 2>/dev/null) && [[ $page == *"cache: PONG"* ]] && break
+		sleep 1
+	done
+	[[ $page == *"db: reachable"* && $page == *"cache: PONG"* ]] || fail "the page on the published port does not reach both: $page"
+	DOCKER_HOST=$priv "$CLI" undeploy swarm -f "$src/lightshuttle.yml" --timeout 90s >"$TMP/undeploy.out" 2>&1 ||
+		{ cat "$TMP/undeploy.out" >&2; fail "undeploy swarm"; }
+	local label="label=com.docker.stack.namespace=$project"
+	[[ -z $(DOCKER_HOST=$priv docker service ls -q --filter "$label") ]] || fail "services left after undeploy"
+	[[ -z $(DOCKER_HOST=$priv docker network ls -q --filter "$label") ]] || fail "networks left after undeploy"
+	[[ -z $(DOCKER_HOST=$priv docker ps -aq --filter "$label") ]] || fail "containers left after undeploy"
+	echo "ok: deploy swarm converged (private dockerd), the page reaches both, undeploy left nothing"
+}
+
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 check_compose_up() {
@@ -263,5 +330,6 @@ case $CHECK in
 	compose-up) check_compose_up ;;
 	cli) check_cli ;;
 	push) check_push ;;
+	swarm) check_swarm ;;
 	*) fail "unknown check '$CHECK'" ;;
 esac
