@@ -261,7 +261,19 @@ check_swarm() {
 	[[ -z $(DOCKER_HOST=$priv docker service ls -q --filter "$label") ]] || fail "services left after undeploy"
 	[[ -z $(DOCKER_HOST=$priv docker network ls -q --filter "$label") ]] || fail "networks left after undeploy"
 	[[ -z $(DOCKER_HOST=$priv docker ps -aq --filter "$label") ]] || fail "containers left after undeploy"
-	echo "ok: deploy swarm converged (private dockerd), the page reaches both, undeploy left nothing"
+	# A service that cannot converge fails the deploy, naming it and its task error.
+	local bad=$TMP/bad
+	mkdir -p "$bad"
+	printf 'project: {name: lsswarmbad%s}\nresources:\n  app:\n    container:\n      image: "lightshuttle-test/busybox:latest"\n      command: ["sh", "-c", "exit 3"]\n' "$$" >"$bad/lightshuttle.yml"
+	CLEANUP+=("DOCKER_HOST='$priv' '$CLI' undeploy swarm -f '$bad/lightshuttle.yml' --timeout 60s")
+	local rc=0
+	DOCKER_HOST=$priv "$CLI" deploy swarm -f "$bad/lightshuttle.yml" --publish-mode host --timeout 15s \
+		>"$TMP/bad.out" 2>"$TMP/bad.err" || rc=$?
+	((rc == 1)) || fail "a stack that cannot converge deployed with rc $rc"
+	grep -q "error: service 'lsswarmbad$$_app' did not converge: .*exit" "$TMP/bad.err" ||
+		{ cat "$TMP/bad.err" >&2; fail "the failure does not name the service and its task error"; }
+	DOCKER_HOST=$priv "$CLI" undeploy swarm -f "$bad/lightshuttle.yml" --timeout 60s >/dev/null 2>&1 || fail "undeploy of the failed stack"
+	echo "ok: deploy swarm converged (private dockerd), the page reaches both, undeploy left nothing; a failing service is named"
 }
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
