@@ -91,8 +91,8 @@ std::optional<manifest::Manifest> loadForDeploy(const DeployOptions& options, in
 
 // The last error swarm recorded for a service's tasks, for the failure message.
 std::string lastTaskError(const std::string& service) {
-  Output ps = docker({"service", "ps", service, "--no-trunc", "--format", "{{.CurrentState}}: {{.Error}}"},
-                     true);
+  Output ps = docker(
+      {"service", "ps", service, "--no-trunc", "--format", "{{.CurrentState}}: {{.Error}}"}, true);
   for (const std::string& l : lines(ps.text)) {
     if (l.find(": ") != std::string::npos && l.substr(l.find(": ") + 2).size() > 0) {
       return l;
@@ -118,9 +118,8 @@ int runDeploy(const DeployOptions& options) {
     return r.kind == manifest::Kind::Dockerfile;
   });
   if (builds && !options.registry.empty()) {
-    const int pushed = runPush(PushOptions{.file = options.file,
-                                           .envFile = options.envFile,
-                                           .registry = options.registry});
+    const int pushed = runPush(PushOptions{
+        .file = options.file, .envFile = options.envFile, .registry = options.registry});
     if (pushed != kExitOk) {
       return pushed;
     }
@@ -143,8 +142,9 @@ int runDeploy(const DeployOptions& options) {
   }
   if (artifacts->lossy() && !options.allowLossy) {
     fmt::print(stderr, "{}", exporter::renderReport(artifacts->report));
-    fmt::print(stderr, "error: the swarm export drops what is marked DROPPED above (pass "
-                       "--registry to push the built images, or --allow-lossy)\n");
+    fmt::print(stderr,
+               "error: the swarm export drops what is marked DROPPED above (pass "
+               "--registry to push the built images, or --allow-lossy)\n");
     return kExitFailure;
   }
   std::error_code ec;
@@ -165,13 +165,15 @@ int runDeploy(const DeployOptions& options) {
   if (docker({"stack", "deploy", "-c", (dir / "docker-stack.yml").string(), "--prune", *stack},
              false)
           .status != 0) {
-    fmt::print(stderr, "error: docker stack deploy of '{}' failed (its message is above)\n", *stack);
+    fmt::print(stderr, "error: docker stack deploy of '{}' failed (its message is above)\n",
+               *stack);
     return kExitFailure;
   }
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   std::map<std::string, std::string> shown;
   for (;;) {
-    Output services = docker({"stack", "services", *stack, "--format", "{{.Name}} {{.Replicas}}"}, true);
+    Output services =
+        docker({"stack", "services", *stack, "--format", "{{.Name}} {{.Replicas}}"}, true);
     bool converged = services.status == 0 && !lines(services.text).empty();
     std::vector<std::string> pending;
     for (const std::string& l : lines(services.text)) {
@@ -183,7 +185,10 @@ int runDeploy(const DeployOptions& options) {
       }
       const auto slash = replicas.find('/');
       const std::string running = replicas.substr(0, slash);
-      const std::string wanted = slash == std::string::npos ? "" : replicas.substr(slash + 1, replicas.find(' ', slash) - slash - 1);
+      const std::string wanted =
+          slash == std::string::npos
+              ? ""
+              : replicas.substr(slash + 1, replicas.find(' ', slash) - slash - 1);
       if (slash == std::string::npos || running != wanted) {
         converged = false;
         pending.push_back(name);
@@ -197,8 +202,9 @@ int runDeploy(const DeployOptions& options) {
       for (const std::string& name : pending) {
         fmt::print(stderr, "error: service '{}' did not converge: {}\n", name, lastTaskError(name));
       }
-      fmt::print(stderr, "error: stack '{}' did not converge within {} (`lightshuttle undeploy "
-                         "swarm` removes it)\n",
+      fmt::print(stderr,
+                 "error: stack '{}' did not converge within {} (`lightshuttle undeploy "
+                 "swarm` removes it)\n",
                  *stack, manifest::formatDuration(options.timeout));
       return kExitFailure;
     }
@@ -221,8 +227,10 @@ int runUndeploy(const DeployOptions& options) {
   const std::string label = "label=com.docker.stack.namespace=" + *stack;
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   for (;;) {
-    const bool services = !lines(docker({"service", "ls", "-q", "--filter", label}, true).text).empty();
-    const bool networks = !lines(docker({"network", "ls", "-q", "--filter", label}, true).text).empty();
+    const bool services =
+        !lines(docker({"service", "ls", "-q", "--filter", label}, true).text).empty();
+    const bool networks =
+        !lines(docker({"network", "ls", "-q", "--filter", label}, true).text).empty();
     const bool containers = !lines(docker({"ps", "-aq", "--filter", label}, true).text).empty();
     if (!services && !networks && !containers) {
       fmt::print("removed stack '{}'\n", *stack);

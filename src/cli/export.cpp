@@ -1,13 +1,14 @@
 // `lightshuttle export compose|kubernetes|helm|swarm`: the library does the conversion; this
 // file finds the manifest and the variables, guards the output directory, writes the files and
 // prints them with the conversion report and the next steps.
+#include "lightshuttle/export/export.hpp"
+
 #include <fmt/core.h>
 
 #include <system_error>
 
 #include "cli/commands.hpp"
 #include "lightshuttle/core/file.hpp"
-#include "lightshuttle/export/export.hpp"
 #include "lightshuttle/manifest/env_file.hpp"
 
 namespace ls::cli {
@@ -79,8 +80,8 @@ int runExport(const ExportOptions& options) {
                            .lexically_normal();
   eo.outputDirectory = dir;
   eo.env = &env;
-  eo.publishMode = options.publishMode == "host" ? exporter::PublishMode::Host
-                                                 : exporter::PublishMode::Ingress;
+  eo.publishMode =
+      options.publishMode == "host" ? exporter::PublishMode::Host : exporter::PublishMode::Ingress;
   eo.registry = options.registry;
   if (!eo.registry.empty()) {
     eo.pushed = pushedDigests(m.directory, eo.registry);

@@ -3,7 +3,8 @@
 // and records the digests in `.lightshuttle/pushed.json`, which `export --registry` reads to pin
 // the images it writes.
 //
-//   {"version": 1, "registries": {"127.0.0.1:5000": {"web": {"image": "...", "digest": "sha256:..."}}}}
+//   {"version": 1, "registries": {"127.0.0.1:5000": {"web": {"image": "...", "digest":
+//   "sha256:..."}}}}
 #include <fmt/core.h>
 
 #include <boost/json/parse.hpp>
@@ -68,9 +69,8 @@ std::map<std::string, std::string> pushedDigests(const fs::path& manifestDirecto
     return out;
   }
   const json::value* regs = record->if_contains("registries");
-  const json::value* reg = regs != nullptr && regs->is_object()
-                               ? regs->as_object().if_contains(registry)
-                               : nullptr;
+  const json::value* reg =
+      regs != nullptr && regs->is_object() ? regs->as_object().if_contains(registry) : nullptr;
   if (reg == nullptr || !reg->is_object()) {
     return out;
   }
@@ -111,8 +111,9 @@ int runPush(const PushOptions& options) {
   for (const std::string& name : wanted) {
     const manifest::Resource* r = m.find(name);
     if (r == nullptr || r->kind != manifest::Kind::Dockerfile) {
-      fmt::print(stderr, "error: '{}' is not a dockerfile resource of project '{}' (only built "
-                         "images are pushed)\n",
+      fmt::print(stderr,
+                 "error: '{}' is not a dockerfile resource of project '{}' (only built "
+                 "images are pushed)\n",
                  name, m.project.name);
       return kExitUsage;
     }
@@ -123,7 +124,8 @@ int runPush(const PushOptions& options) {
     }
   }
   if (builds.empty()) {
-    fmt::print(stderr, "nothing to push: project '{}' has no dockerfile resource\n", m.project.name);
+    fmt::print(stderr, "nothing to push: project '{}' has no dockerfile resource\n",
+               m.project.name);
     return kExitOk;
   }
   std::unique_ptr<EngineSession> session = openEngine();
@@ -145,7 +147,8 @@ int runPush(const PushOptions& options) {
                               .tag = s->build->tag};
     const runtime::ProgressCallback progress = progressPrinter(s->name);
     fmt::print(stderr, "{} | building {}\n", s->name, s->build->tag);
-    if (Result<std::string> built = runSync(*session, session->runtime->buildImage(build, progress));
+    if (Result<std::string> built =
+            runSync(*session, session->runtime->buildImage(build, progress));
         !built) {
       fmt::print(stderr, "error: build '{}': {}\n", s->name, built.error().what());
       status = kExitFailure;

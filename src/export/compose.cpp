@@ -107,7 +107,8 @@ void ComposeEmitter::ports(const Service& s, Node& svc) {
                      "address (127.0.0.1 by default) does not exist in swarm",
                      o_.publishMode == PublishMode::Host ? "host" : "ingress"));
   } else {
-    note(s, "ports", Outcome::Translated, "same bindings (127.0.0.1 unless the manifest names one)");
+    note(s, "ports", Outcome::Translated,
+         "same bindings (127.0.0.1 unless the manifest names one)");
   }
 }
 
@@ -284,7 +285,8 @@ std::string ComposeEmitter::envExample() const {
       "# every empty value: the stack does not start while a required one is missing.\n",
       swarm_ ? "docker-stack.yml" : "docker-compose.yml");
   if (swarm_) {
-    out += "# docker stack deploy does not read .env: export them first (set -a; . ./.env; set +a).\n";
+    out +=
+        "# docker stack deploy does not read .env: export them first (set -a; . ./.env; set +a).\n";
   }
   for (std::size_t i : used_) {
     const Variable& v = m_.variables[i];
@@ -361,10 +363,11 @@ std::optional<ReportEntry> buildOnCluster(const Service& s, const ExportOptions&
                                    s.image, s.name)};
   }
   if (!o.pushed.contains(s.name)) {
-    return ReportEntry{s.name, "build", Outcome::Dropped,
-                       fmt::format("'{}' was not pushed to {}: run `lightshuttle push --registry {} "
-                                   "{}` first",
-                                   s.name, o.registry, o.registry, s.name)};
+    return ReportEntry{
+        s.name, "build", Outcome::Dropped,
+        fmt::format("'{}' was not pushed to {}: run `lightshuttle push --registry {} "
+                    "{}` first",
+                    s.name, o.registry, o.registry, s.name)};
   }
   return ReportEntry{s.name, "build", Outcome::Translated,
                      fmt::format("runs {} (pushed by `lightshuttle push`)", deployImage(s, o))};

@@ -15,8 +15,8 @@ bool Artifacts::lossy() const {
 }
 
 Result<Artifacts> exportStack(const manifest::Manifest& manifest, const ExportOptions& options) {
-  LS_ASSIGN_OR_RETURN(Model model, lower(manifest, LowerOptions{.target = options.target,
-                                                                .env = options.env}));
+  LS_ASSIGN_OR_RETURN(Model model,
+                      lower(manifest, LowerOptions{.target = options.target, .env = options.env}));
   Result<Emitted> emitted = Error(Errc::Internal, "no emitter");
   switch (options.target) {
     case Target::Compose:
@@ -31,8 +31,7 @@ Result<Artifacts> exportStack(const manifest::Manifest& manifest, const ExportOp
       break;
   }
   if (!emitted) {
-    return std::move(emitted).error().context(
-        fmt::format("export {}", targetName(options.target)));
+    return std::move(emitted).error().context(fmt::format("export {}", targetName(options.target)));
   }
   Artifacts out;
   out.files = std::move(emitted->files);
@@ -71,8 +70,8 @@ std::string renderReport(const std::vector<ReportEntry>& report) {
     rw = std::max(rw, e.resource.size());
     fw = std::max(fw, e.feature.size());
   }
-  std::string out = fmt::format("{:<{}}  {:<{}}  {:<12}  {}\n", "RESOURCE", rw, "FEATURE", fw,
-                                "OUTCOME", "HOW");
+  std::string out =
+      fmt::format("{:<{}}  {:<{}}  {:<12}  {}\n", "RESOURCE", rw, "FEATURE", fw, "OUTCOME", "HOW");
   for (const ReportEntry& e : report) {
     const char* outcome = e.outcome == Outcome::Translated     ? "translated"
                           : e.outcome == Outcome::Approximated ? "approximated"

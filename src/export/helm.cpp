@@ -166,8 +166,8 @@ Result<Emitted> emitHelm(const Model& m, const ExportOptions& o) {
     const std::string key = camelCase(v.name);
     LS_TRY(claim("config." + key, "variable " + v.name));
     values["config"][key] = Node::str(v.fallback.value_or(""));
-    configProps += fmt::format("{}{}: {{\"type\": \"string\"}}", configProps.empty() ? "" : ", ",
-                               json(key));
+    configProps +=
+        fmt::format("{}{}: {{\"type\": \"string\"}}", configProps.empty() ? "" : ", ", json(key));
   }
   values["secrets"]["existingSecret"] = Node::str("");
   values["secrets"]["values"] = Node::mapping();
@@ -178,8 +178,8 @@ Result<Emitted> emitHelm(const Model& m, const ExportOptions& o) {
     const std::string key = camelCase(v.name);
     LS_TRY(claim("secrets.values." + key, "variable " + v.name));
     values["secrets"]["values"][key] = Node::str("");
-    secretProps += fmt::format("{}{}: {{\"type\": \"string\"}}", secretProps.empty() ? "" : ", ",
-                               json(key));
+    secretProps +=
+        fmt::format("{}{}: {{\"type\": \"string\"}}", secretProps.empty() ? "" : ", ", json(key));
     secretData[v.name] = Node::str(
         "", fmt::format("{{{{ required \"set secrets.values.{} (or secrets.existingSecret to a "
                         "Secret you created)\" .Values.secrets.values.{} | b64enc | quote }}}}",
@@ -194,8 +194,8 @@ Result<Emitted> emitHelm(const Model& m, const ExportOptions& o) {
   Node chartYaml;
   chartYaml["apiVersion"] = Node::str("v2");
   chartYaml["name"] = Node::str(chart);
-  chartYaml["description"] = Node::str(
-      m.description.value_or("The " + m.project + " stack") + " (exported by LightShuttle)");
+  chartYaml["description"] = Node::str(m.description.value_or("The " + m.project + " stack") +
+                                       " (exported by LightShuttle)");
   chartYaml["type"] = Node::str("application");
   chartYaml["version"] = Node::str(m.chartVersion);
   chartYaml["appVersion"] = Node::str(m.version.value_or(m.chartVersion));
@@ -258,29 +258,29 @@ Result<Emitted> emitHelm(const Model& m, const ExportOptions& o) {
     secret["metadata"]["labels"]["app.kubernetes.io/managed-by"] = Node::str("lightshuttle");
     secret["type"] = Node::str("Opaque");
     secret["data"] = std::move(secretData);
-    out.files.push_back(File{"templates/secret.yaml",
-                             "{{- if not .Values.secrets.existingSecret }}\n---\n" +
-                                 yaml::write(secret, helm) + "{{- end }}\n"});
+    out.files.push_back(
+        File{"templates/secret.yaml", "{{- if not .Values.secrets.existingSecret }}\n---\n" +
+                                          yaml::write(secret, helm) + "{{- end }}\n"});
   }
   std::string services;
   for (const Service& s : m.services) {
     services += fmt::format("  {} ({})\n", s.dnsName, manifest::kindName(s.kind));
   }
-  out.files.push_back(File{
-      "templates/NOTES.txt",
-      fmt::format("{{{{ .Chart.Name }}}} {{{{ .Chart.Version }}}} is installed as release "
-                  "{{{{ .Release.Name }}}} in namespace {{{{ .Release.Namespace }}}}.\n"
-                  "Deployments (each waits for its dependencies in init containers):\n{}"
-                  "{{{{- if .Values.secrets.existingSecret }}}}\n"
-                  "Secrets come from the Secret {{{{ .Values.secrets.existingSecret }}}}.\n"
-                  "{{{{- end }}}}\n"
-                  "Watch them become ready:\n"
-                  "  kubectl get pods -n {{{{ .Release.Namespace }}}} -l "
-                  "app.kubernetes.io/instance={{{{ .Release.Name }}}} -w\n",
-                  services)});
+  out.files.push_back(
+      File{"templates/NOTES.txt",
+           fmt::format("{{{{ .Chart.Name }}}} {{{{ .Chart.Version }}}} is installed as release "
+                       "{{{{ .Release.Name }}}} in namespace {{{{ .Release.Namespace }}}}.\n"
+                       "Deployments (each waits for its dependencies in init containers):\n{}"
+                       "{{{{- if .Values.secrets.existingSecret }}}}\n"
+                       "Secrets come from the Secret {{{{ .Values.secrets.existingSecret }}}}.\n"
+                       "{{{{- end }}}}\n"
+                       "Watch them become ready:\n"
+                       "  kubectl get pods -n {{{{ .Release.Namespace }}}} -l "
+                       "app.kubernetes.io/instance={{{{ .Release.Name }}}} -w\n",
+                       services)});
 
-  std::string install = fmt::format("helm install {} . -n {} --create-namespace", m.projectDns,
-                                    m.namespace_);
+  std::string install =
+      fmt::format("helm install {} . -n {} --create-namespace", m.projectDns, m.namespace_);
   for (std::size_t i : kube.secretVars) {
     install += fmt::format(" --set-string secrets.values.{}=\"${}\"",
                            camelCase(m.variables[i].name), m.variables[i].name);

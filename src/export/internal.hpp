@@ -33,10 +33,10 @@ struct KubeFile {
   std::vector<yaml::Node> docs;  ///< one object each
 };
 struct Kube {
-  std::vector<KubeFile> files;           ///< namespace.yaml first, then one per service
-  std::string secretName;                ///< the Secret the user creates
-  std::vector<std::size_t> secretVars;   ///< variables read from it, sorted by name
-  std::vector<std::size_t> configVars;   ///< defaulted variables, configurable in Helm values
+  std::vector<KubeFile> files;          ///< namespace.yaml first, then one per service
+  std::string secretName;               ///< the Secret the user creates
+  std::vector<std::size_t> secretVars;  ///< variables read from it, sorted by name
+  std::vector<std::size_t> configVars;  ///< defaulted variables, configurable in Helm values
   std::vector<ReportEntry> report;
 };
 struct KubeOptions {

@@ -43,8 +43,7 @@ std::string configKey(std::size_t i, const std::filesystem::path& p) {
 
 class KubeBuilder {
  public:
-  KubeBuilder(const Model& m, const ExportOptions& o, const KubeOptions& k)
-      : m_(m), o_(o), k_(k) {
+  KubeBuilder(const Model& m, const ExportOptions& o, const KubeOptions& k) : m_(m), o_(o), k_(k) {
     out_.secretName = m.projectDns + "-secrets";
   }
 
@@ -81,8 +80,8 @@ class KubeBuilder {
     return l;
   }
   Node secretName() const {
-    return Node::str(out_.secretName, fmt::format("{{{{ include \"{}.secretName\" . | quote }}}}",
-                                                  k_.chart));
+    return Node::str(out_.secretName,
+                     fmt::format("{{{{ include \"{}.secretName\" . | quote }}}}", k_.chart));
   }
 
   bool fromSecret(const Variable& v) const { return v.secret || !v.fallback; }
@@ -174,8 +173,8 @@ Node KubeBuilder::probe(const Probe& p, int periodFactor, int failureThreshold) 
   }
   Node n;
   n["exec"]["command"] = std::move(cmd);
-  n["periodSeconds"] = Node::integer(std::max(wholeSeconds(p.interval) * periodFactor,
-                                              periodFactor > 1 ? 10 : 1));
+  n["periodSeconds"] =
+      Node::integer(std::max(wholeSeconds(p.interval) * periodFactor, periodFactor > 1 ? 10 : 1));
   n["timeoutSeconds"] = Node::integer(wholeSeconds(p.timeout));
   n["failureThreshold"] = Node::integer(std::max(failureThreshold, 1));
   return n;
@@ -189,14 +188,21 @@ Node KubeBuilder::waitFor(const Service& s, const Dependency& d) {
   }
   std::string host = dep.dnsName;
   Node c;
-  c["name"] = Node::str("wait-" + dep.dnsName.substr(0, std::min<std::size_t>(dep.dnsName.size(), 58)));
+  c["name"] =
+      Node::str("wait-" + dep.dnsName.substr(0, std::min<std::size_t>(dep.dnsName.size(), 58)));
   std::string script;
   if (dep.kind == manifest::Kind::Postgres) {
-    c["image"] = Node::str(dep.image, k_.helm ? fmt::format("{{{{ include \"{}.image\" .Values.services.{}.image }}}}", k_.chart, valuesKey(dep)) : "");
+    c["image"] = Node::str(
+        dep.image, k_.helm ? fmt::format("{{{{ include \"{}.image\" .Values.services.{}.image }}}}",
+                                         k_.chart, valuesKey(dep))
+                           : "");
     script = fmt::format("until pg_isready -q -h {} -p 5432; do echo waiting for {}; sleep 1; done",
                          host, dep.name);
   } else if (dep.kind == manifest::Kind::Redis) {
-    c["image"] = Node::str(dep.image, k_.helm ? fmt::format("{{{{ include \"{}.image\" .Values.services.{}.image }}}}", k_.chart, valuesKey(dep)) : "");
+    c["image"] = Node::str(
+        dep.image, k_.helm ? fmt::format("{{{{ include \"{}.image\" .Values.services.{}.image }}}}",
+                                         k_.chart, valuesKey(dep))
+                           : "");
     script = fmt::format(
         "until [ \"$(redis-cli -h {} -p 6379 ping 2>/dev/null)\" = PONG ]; do echo waiting for {}; "
         "sleep 1; done",
@@ -245,9 +251,9 @@ Result<void> KubeBuilder::service(const Service& s) {
   const std::string vk = valuesKey(s);
   Node container;
   container["name"] = Node::str(s.dnsName);
-  container["image"] = Node::str(deployImage(s, o_),
-                                 fmt::format("{{{{ include \"{}.image\" .Values.services.{}.image }}}}",
-                                             k_.chart, vk));
+  container["image"] = Node::str(
+      deployImage(s, o_),
+      fmt::format("{{{{ include \"{}.image\" .Values.services.{}.image }}}}", k_.chart, vk));
   container["imagePullPolicy"] = Node::str(
       s.pullPolicy, fmt::format("{{{{ .Values.services.{}.image.pullPolicy | quote }}}}", vk));
   if (s.build) {
@@ -262,11 +268,11 @@ Result<void> KubeBuilder::service(const Service& s) {
   Node plain = Node::mapping();
   std::vector<Node> direct;
   std::map<std::string, Value> env = s.env;
-  const bool pgVolume = s.kind == manifest::Kind::Postgres &&
-                        std::any_of(s.volumes.begin(), s.volumes.end(), [](const Volume& v) {
-                          return v.kind == Volume::Kind::Named &&
-                                 v.target == "/var/lib/postgresql/data";
-                        });
+  const bool pgVolume =
+      s.kind == manifest::Kind::Postgres &&
+      std::any_of(s.volumes.begin(), s.volumes.end(), [](const Volume& v) {
+        return v.kind == Volume::Kind::Named && v.target == "/var/lib/postgresql/data";
+      });
   if (pgVolume && !env.contains("PGDATA")) {
     env["PGDATA"] = Value{Part{.text = "/var/lib/postgresql/data/pgdata"}};
     note(s, "volume", Outcome::Approximated,
@@ -275,8 +281,8 @@ Result<void> KubeBuilder::service(const Service& s) {
   for (const auto& [k, v] : env) {
     if (isPlain(v)) {
       const std::string text = renderPlain(v);
-      plain[k] = Node::str(text, fmt::format("{{{{ index .Values.services.{}.env {} | quote }}}}",
-                                             vk, goString(k)));
+      plain[k] = Node::str(
+          text, fmt::format("{{{{ index .Values.services.{}.env {} | quote }}}}", vk, goString(k)));
       continue;
     }
     Node e;
@@ -288,7 +294,6 @@ Result<void> KubeBuilder::service(const Service& s) {
     }
     direct.push_back(std::move(e));
   }
-  std::vector<Node> argvCommand, argvArgs;
   const auto argv = [&](const std::optional<std::vector<Value>>& items, const char* key) {
     if (!items) {
       return;
@@ -336,9 +341,9 @@ Result<void> KubeBuilder::service(const Service& s) {
   }
   if (s.healthcheck) {
     const Probe& p = *s.healthcheck;
-    const int startupBudget = p.retries + static_cast<int>((p.startPeriod + p.interval -
-                                                            std::chrono::nanoseconds(1)) /
-                                                           std::max(p.interval, std::chrono::nanoseconds(1)));
+    const int startupBudget =
+        p.retries + static_cast<int>((p.startPeriod + p.interval - std::chrono::nanoseconds(1)) /
+                                     std::max(p.interval, std::chrono::nanoseconds(1)));
     container["startupProbe"] = probe(p, 1, startupBudget);
     container["readinessProbe"] = probe(p, 1, p.retries);
     container["livenessProbe"] = probe(p, 2, p.retries * 2);
@@ -433,7 +438,8 @@ Result<void> KubeBuilder::service(const Service& s) {
   }
   if (!s.dependsOn.empty()) {
     note(s, "depends_on", Outcome::Translated,
-         "init containers wait for each dependency's readiness (pg_isready, redis PING, TCP, or DNS of a headless Service)");
+         "init containers wait for each dependency's readiness (pg_isready, redis PING, TCP, or "
+         "DNS of a headless Service)");
   }
   pod["containers"].push(std::move(container));
   if (!podVolumes.seq.empty()) {
@@ -456,8 +462,8 @@ Result<void> KubeBuilder::service(const Service& s) {
     note(s, "labels", Outcome::Approximated, "written as annotations of the Deployment");
   }
   Node& spec = deployment["spec"];
-  spec["replicas"] = Node::integer(s.replicas,
-                                   fmt::format("{{{{ .Values.services.{}.replicas }}}}", vk));
+  spec["replicas"] =
+      Node::integer(s.replicas, fmt::format("{{{{ .Values.services.{}.replicas }}}}", vk));
   spec["selector"]["matchLabels"] = selector(s);
   spec["strategy"]["type"] = Node::str(rwoClaim ? "Recreate" : "RollingUpdate");
   spec["template"]["metadata"]["labels"] = labels(&s);
@@ -543,8 +549,9 @@ Result<Kube> KubeBuilder::run() {
     cm["metadata"] = metadata(m_.projectDns + "-config", nullptr);
     for (std::size_t i : out_.configVars) {
       const Variable& v = m_.variables[i];
-      cm["data"][v.name] = Node::str(v.fallback.value_or(""),
-                                     fmt::format("{{{{ .Values.config.{} | quote }}}}", camelCase(v.name)));
+      cm["data"][v.name] =
+          Node::str(v.fallback.value_or(""),
+                    fmt::format("{{{{ .Values.config.{} | quote }}}}", camelCase(v.name)));
     }
     out_.files.push_back(KubeFile{.name = "config.yaml", .docs = {std::move(cm)}});
     out_.report.push_back(ReportEntry{"", "env variables", Outcome::Approximated,
@@ -610,8 +617,8 @@ Result<Emitted> emitKubernetes(const Model& m, const ExportOptions& o) {
     secret["metadata"]["name"] = Node::str(kube.secretName);
     secret["metadata"]["namespace"] = Node::str(m.namespace_);
     secret["type"] = Node::str("Opaque");
-    std::string create = fmt::format("kubectl create secret generic {} -n {}", kube.secretName,
-                                     m.namespace_);
+    std::string create =
+        fmt::format("kubectl create secret generic {} -n {}", kube.secretName, m.namespace_);
     std::string comments;
     for (std::size_t i : kube.secretVars) {
       const Variable& v = m.variables[i];
@@ -621,7 +628,7 @@ Result<Emitted> emitKubernetes(const Model& m, const ExportOptions& o) {
       for (const std::string& u : v.usedBy) {
         uses += (uses.empty() ? "" : ", ") + u;
       }
-      comments += fmt::format("#   {}: {}{}\n", v.name, v.secret ? "secret" : "required", 
+      comments += fmt::format("#   {}: {}{}\n", v.name, v.secret ? "secret" : "required",
                               uses.empty() ? "" : " (" + uses + ")");
     }
     out.files.push_back(File{

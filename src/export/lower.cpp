@@ -25,8 +25,12 @@ using manifest::Resource;
 constexpr std::string_view kVarToken = "~lsx7v";
 constexpr std::string_view kHostToken = "~lsx7h";
 
-std::string varToken(std::size_t i) { return fmt::format("{}{}~", kVarToken, i); }
-std::string hostToken(std::size_t i) { return fmt::format("{}{}~", kHostToken, i); }
+std::string varToken(std::size_t i) {
+  return fmt::format("{}{}~", kVarToken, i);
+}
+std::string hostToken(std::size_t i) {
+  return fmt::format("{}{}~", kHostToken, i);
+}
 
 std::string upperVar(std::string_view s) {
   std::string out;
@@ -131,8 +135,8 @@ class Lowerer {
   }
 
   void note(std::string resource, std::string feature, Outcome o, std::string detail) {
-    model_.report.push_back(ReportEntry{std::move(resource), std::move(feature), o,
-                                        std::move(detail)});
+    model_.report.push_back(
+        ReportEntry{std::move(resource), std::move(feature), o, std::move(detail)});
   }
 
   Result<void> collectVariables();
@@ -206,8 +210,8 @@ Result<void> Lowerer::replaceLiteralSecrets() {
     const bool builtin = r.kind == Kind::Postgres || r.kind == Kind::Redis;
     const std::string base = upperVar(r.name);
     if (builtin) {
-      const bool literal = r.password && !r.password->empty() &&
-                           r.password->find("${") == std::string::npos;
+      const bool literal =
+          r.password && !r.password->empty() && r.password->find("${") == std::string::npos;
       const bool generate = r.kind == Kind::Postgres && !r.password;
       if (literal || generate) {
         const std::string name = freshName(base + "_PASSWORD");
@@ -450,7 +454,8 @@ Result<Service> Lowerer::convert(const Resource& r, const spec::Resolved& resolv
     }
     s.volumes.push_back(std::move(v));
   }
-  if (spec.healthcheck && !(spec.healthcheck->test.size() == 1 && spec.healthcheck->test[0] == "NONE")) {
+  if (spec.healthcheck &&
+      !(spec.healthcheck->test.size() == 1 && spec.healthcheck->test[0] == "NONE")) {
     Probe p{.interval = spec.healthcheck->interval,
             .timeout = spec.healthcheck->timeout,
             .retries = spec.healthcheck->retries,
@@ -478,10 +483,10 @@ Result<Service> Lowerer::convert(const Resource& r, const spec::Resolved& resolv
   const manifest::ExportResource* rs = resourceSettings(t, r.name);
   const manifest::ExportResource* hs =
       o_.target == Target::Helm ? resourceSettings(m_.exports.helm, r.name) : nullptr;
-  s.replicas = (hs && hs->replicas)   ? *hs->replicas
-               : (rs && rs->replicas) ? *rs->replicas
+  s.replicas = (hs && hs->replicas)                                      ? *hs->replicas
+               : (rs && rs->replicas)                                    ? *rs->replicas
                : (o_.target == Target::Helm && m_.exports.helm.replicas) ? *m_.exports.helm.replicas
-               : t.replicas.value_or(1);
+                                                                         : t.replicas.value_or(1);
   s.pullPolicy = (rs && rs->imagePullPolicy) ? *rs->imagePullPolicy
                                              : t.imagePullPolicy.value_or("IfNotPresent");
   return s;
@@ -499,8 +504,8 @@ Result<Model> Lowerer::run() {
     auto [it, inserted] = dnsNames.emplace(dns, r.name);
     if (!inserted) {
       return Error(Errc::InvalidArgument,
-                   fmt::format("resources '{}' and '{}' both become the DNS name '{}'",
-                               it->second, r.name, dns));
+                   fmt::format("resources '{}' and '{}' both become the DNS name '{}'", it->second,
+                               r.name, dns));
     }
   }
   for (const Resource& r : m_.resources) {
@@ -574,11 +579,10 @@ Result<Model> Lowerer::run() {
     LS_ASSIGN_OR_RETURN(Service s, convert(*ordered[i], resolved[i]));
     for (const std::string& dep : resolved[i].dependencies) {
       auto it = ordered[i]->dependsOnConditions.find(dep);
-      s.dependsOn.push_back(Dependency{
-          .service = index.at(dep),
-          .condition = it == ordered[i]->dependsOnConditions.end()
-                           ? manifest::DependencyCondition::Ready
-                           : it->second});
+      s.dependsOn.push_back(Dependency{.service = index.at(dep),
+                                       .condition = it == ordered[i]->dependsOnConditions.end()
+                                                        ? manifest::DependencyCondition::Ready
+                                                        : it->second});
     }
     model_.services.push_back(std::move(s));
   }
@@ -599,10 +603,9 @@ Result<Model> Lowerer::run() {
   } else {
     model_.namespace_ = model_.projectDns;
   }
-  LS_ASSIGN_OR_RETURN(model_.chartName,
-                      manifest::dnsLabelFromName(m_.exports.helm.chartName.value_or(m_.project.name)));
-  model_.chartVersion =
-      m_.exports.helm.chartVersion.value_or(m_.project.version.value_or("0.1.0"));
+  LS_ASSIGN_OR_RETURN(model_.chartName, manifest::dnsLabelFromName(
+                                            m_.exports.helm.chartName.value_or(m_.project.name)));
+  model_.chartVersion = m_.exports.helm.chartVersion.value_or(m_.project.version.value_or("0.1.0"));
   return std::move(model_);
 }
 
@@ -628,7 +631,9 @@ bool isSecretValue(const Model& m, const Value& v) {
   });
 }
 
-Value splitResolved(std::string_view s) { return split(s); }
+Value splitResolved(std::string_view s) {
+  return split(s);
+}
 
 Result<Model> lower(const Manifest& manifest, const LowerOptions& options) {
   Lowerer l(manifest, options);

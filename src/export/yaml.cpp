@@ -64,7 +64,8 @@ std::string keyText(const std::string& key, const WriteOptions& o) {
 }
 
 bool isBlock(const Node& n) {
-  return (n.type == Node::Type::Map && !n.map.empty()) || (n.type == Node::Type::Seq && !n.seq.empty());
+  return (n.type == Node::Type::Map && !n.map.empty()) ||
+         (n.type == Node::Type::Seq && !n.seq.empty());
 }
 
 void writeScalar(std::string& out, const Node& n, const WriteOptions& o) {

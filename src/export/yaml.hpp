@@ -21,8 +21,8 @@ namespace ls::exporter::yaml {
 struct Node {
   enum class Type { Null, String, Int, Bool, Map, Seq };
   Type type = Type::Null;
-  std::string scalar;   ///< String: the text; Int/Bool: the spelling
-  std::string helm;     ///< non-empty: written instead of the scalar when rendering a template
+  std::string scalar;  ///< String: the text; Int/Bool: the spelling
+  std::string helm;    ///< non-empty: written instead of the scalar when rendering a template
   std::map<std::string, Node> map;
   std::vector<Node> seq;
 

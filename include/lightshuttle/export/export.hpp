@@ -28,7 +28,7 @@ struct ExportOptions {
   /// Absolute directory the files will be written to (compose and swarm write build contexts
   /// and bind mounts relative to it).
   std::filesystem::path outputDirectory;
-  const manifest::EnvMap* env = nullptr;  ///< see LowerOptions::env
+  const manifest::EnvMap* env = nullptr;           ///< see LowerOptions::env
   PublishMode publishMode = PublishMode::Ingress;  ///< swarm
   /// `HOST[:PORT]`: built images are referenced as `<registry>/lightshuttle/<project>_<r>:dev`.
   std::string registry;

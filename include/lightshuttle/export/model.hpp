@@ -61,8 +61,8 @@ struct Variable {
 struct Part {
   enum class Kind { Literal, Variable, Host };
   Kind kind = Kind::Literal;
-  std::string text;        ///< Literal
-  std::size_t index = 0;   ///< Variable: into Model::variables; Host: into Model::services
+  std::string text;       ///< Literal
+  std::size_t index = 0;  ///< Variable: into Model::variables; Host: into Model::services
 };
 using Value = std::vector<Part>;
 
@@ -110,7 +110,7 @@ struct Service {
   std::string name;     ///< resource name as written
   std::string dnsName;  ///< injective DNS label (Kubernetes object and Service name)
   manifest::Kind kind = manifest::Kind::Container;
-  std::string image;    ///< what runs: the pull reference, or the build tag
+  std::string image;  ///< what runs: the pull reference, or the build tag
   std::optional<Build> build;
   std::map<std::string, Value> env;
   std::optional<std::vector<Value>> entrypoint;

@@ -20,9 +20,12 @@ const fs::path kSource = LS_SOURCE_DIR;
 const fs::path kGolden = kSource / "tests/unit/export/golden";
 
 // Values no export may ever contain: the test environment's and the manifests' secrets.
-const std::vector<std::string> kSecrets{"never-in-output-cache", "literal-db-secret",
-                                        "literal-api-key",       "inline-token-value",
-                                        "dev-token",             "quickstart-cache",
+const std::vector<std::string> kSecrets{"never-in-output-cache",
+                                        "literal-db-secret",
+                                        "literal-api-key",
+                                        "inline-token-value",
+                                        "dev-token",
+                                        "quickstart-cache",
                                         "dev-cache"};
 
 const manifest::EnvMap& testEnv() {
@@ -260,10 +263,11 @@ TEST(ExportReportTest, UnpushedBuildIsDroppedForClusterTargets) {
     EXPECT_FALSE(c->lossy()) << targetName(t);
     bool pinned = false;
     for (const File& f : c->files) {
-      pinned = pinned ||
-               f.contents.find("127.0.0.1:5000/lightshuttle/quickstart_web:dev@" + digest) !=
-                   std::string::npos ||
-               (f.path == "values.yaml" && f.contents.find("digest: \"" + digest) != std::string::npos);
+      pinned =
+          pinned ||
+          f.contents.find("127.0.0.1:5000/lightshuttle/quickstart_web:dev@" + digest) !=
+              std::string::npos ||
+          (f.path == "values.yaml" && f.contents.find("digest: \"" + digest) != std::string::npos);
     }
     EXPECT_TRUE(pinned) << targetName(t);
   }

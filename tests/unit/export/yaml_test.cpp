@@ -13,13 +13,13 @@ TEST(YamlQuoteTest, QuotesEveryStringAReaderCouldMisread) {
   // Ensures strings that YAML 1.1 or 1.2 would read as booleans, nulls, numbers, dates,
   // aliases, tags, flow collections or comments are double-quoted (issue 15: invalid YAML).
   const std::vector<std::string> quoted{
-      "",      "yes",   "Yes",    "NO",    "on",     "Off",    "y",        "n",
-      "true",  "False", "null",   "~",     "1",      "0755",   "1e3",      "1E3",
-      "0x1F",  "0o17",  ".5",     "1.",    "-1",     "+1",     ".inf",     ".NaN",
-      "1_000", "2001-12-14",       "1:20",  "a: b",   "a:b",    "a #b",     "#c",
-      "*star", "&anchor",          "!tag",  "%dir",   "@at",    "`tick",    "-c",
-      "- x",   "? q",   "[a]",    "{a}",   "a,b]",   " lead",  "trail ",   "line\nbreak",
-      "\"q\"", "'q'",   "|",      ">",     "=",      "<<",     "tab\there"};
+      "",        "yes",        "Yes",  "NO",    "on",       "Off",         "y",     "n",
+      "true",    "False",      "null", "~",     "1",        "0755",        "1e3",   "1E3",
+      "0x1F",    "0o17",       ".5",   "1.",    "-1",       "+1",          ".inf",  ".NaN",
+      "1_000",   "2001-12-14", "1:20", "a: b",  "a:b",      "a #b",        "#c",    "*star",
+      "&anchor", "!tag",       "%dir", "@at",   "`tick",    "-c",          "- x",   "? q",
+      "[a]",     "{a}",        "a,b]", " lead", "trail ",   "line\nbreak", "\"q\"", "'q'",
+      "|",       ">",          "=",    "<<",    "tab\there"};
   for (const std::string& s : quoted) {
     EXPECT_FALSE(isPlainSafe(s)) << "'" << s << "'";
     EXPECT_EQ(quote(s).front(), '"') << "'" << s << "'";
@@ -28,9 +28,9 @@ TEST(YamlQuoteTest, QuotesEveryStringAReaderCouldMisread) {
 
 TEST(YamlQuoteTest, LeavesOrdinaryWordsPlain) {
   // Ensures names, paths and versions stay readable (plain) when nothing can misread them.
-  for (const std::string s : {"app", "lightshuttle/quickstart_web", "16-alpine", "v1", "apps/v1",
-                              "/var/lib/postgresql/data", "ReadWriteOnce", "a b c", "x=1",
-                              "user@host", "CMD-SHELL"}) {
+  for (const std::string s :
+       {"app", "lightshuttle/quickstart_web", "16-alpine", "v1", "apps/v1",
+        "/var/lib/postgresql/data", "ReadWriteOnce", "a b c", "x=1", "user@host", "CMD-SHELL"}) {
     EXPECT_TRUE(isPlainSafe(s)) << s;
     EXPECT_EQ(quote(s), s);
   }
