@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from lsbench import boot, phases, procs, report, shapes  # noqa: E402
+from lsbench import api, boot, phases, procs, report, shapes  # noqa: E402
 from lsbench.boot import log  # noqa: E402
 from lsbench.engine import Engine  # noqa: E402
 from lsbench.tools import Compose, FloorTool, LightShuttle, new_logdir  # noqa: E402
@@ -29,7 +29,7 @@ from lsbench.tools import Compose, FloorTool, LightShuttle, new_logdir  # noqa: 
 LS_PROJECT, COMPOSE_PROJECT, FLOOR_PROJECT = "lsbench", "cbench", "fbench"
 LS_LAT_PROJECT, COMPOSE_LAT_PROJECT = "lslat", "clat"
 STACKS = os.path.join(HERE, "stacks")
-PARTS = ["boot", "supervision", "latency", "micro"]
+PARTS = ["boot", "supervision", "latency", "api", "micro"]
 
 # perf-anchors medians (s), for the up-front estimate when no earlier result exists:
 # per shape (docker-compose ready + down, API floor ready + down)
@@ -143,6 +143,9 @@ def main() -> int:
     ap.add_argument("--settle", type=float, default=1.5)
     ap.add_argument("--ls-bin", default=os.path.join(ROOT, "build/release/src/cli/lightshuttle"))
     ap.add_argument("--micro-bin", default=os.path.join(ROOT, "build/release/bench/ls_bench_micro"))
+    ap.add_argument("--api-bin", default=os.path.join(ROOT, "build/release/bench/ls_bench_api"))
+    ap.add_argument("--api-rate", type=float, default=500.0, help="requests/s of the control API load (part api)")
+    ap.add_argument("--api-seconds", type=float, default=10.0, help="seconds of the control API load (at most 60)")
     ap.add_argument("--ls-describe", default=None, help="where the binary comes from (for the report)")
     ap.add_argument("--compose", default="docker-compose")
     ap.add_argument("--out-dir", default=os.path.join(HERE, "results"))
@@ -317,6 +320,10 @@ def main() -> int:
                         continue
                     res["latency"][kind].append(r)
                     log(f"latency run {i}: {kind:12} " + " ".join(f"{k}={v:.1f}" for k, v in r.items()))
+        if "api" in a.parts:
+            log("api: the control plane of a supervised wide50 stack")
+            res["api"] = api.run(engine, a.ls_bin, a.api_bin, STACKS, logdir, warnings, rate=a.api_rate,
+                                 seconds=a.api_seconds)
         if "micro" in a.parts:
             if os.path.exists(a.micro_bin):
                 log("micro-benchmarks")

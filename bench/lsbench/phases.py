@@ -2,6 +2,7 @@
 detection latency, micro-benchmarks."""
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import random
@@ -189,12 +190,12 @@ def latency_run(engine: Engine, tool, kind: str, argv: list[str], cwd: str, name
             E = None
             while E is None and time.monotonic() < deadline:
                 E = next((j for _, j in list(progress)
-                          if j.get("event") == "resource_healthy" and j.get("resource") == "a"), None)
+                          if j.get("kind") == "resource_healthy" and j.get("resource") == "a"), None)
                 if E is None:
                     time.sleep(0.05)
             if E is None:
                 raise RuntimeError("latency: no resource_healthy event for a on stderr (--progress json)")
-            e_t = E["time"] / 1e3
+            e_t = datetime.datetime.fromisoformat(E["time"].replace("Z", "+00:00")).timestamp()
             out["probe_pass_to_event_ms"] = (e_t - P) * 1e3
             out["touch_to_event_ms"] = (e_t - T) * 1e3
         # stop

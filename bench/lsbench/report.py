@@ -105,6 +105,17 @@ def targets(res: dict) -> list[dict]:
         if st:
             add("health detection ≤ 20 ms after the probe passes", f"{st['median']:.1f} ms", "20 ms",
                 st["median"] <= 20, "median of probe exec_die → resource_healthy")
+    ap = res.get("api")
+    if ap and ap.get("ours"):
+        add("API: GET /api/v1/resources (50) p99 ≤ 2 ms at 500 req/s", f"{ap['ours']['p99_ms']:.2f} ms", "2 ms",
+            ap["ours"]["p99_ms"] <= 2 and ap["ours"]["errors"] == 0,
+            f"engine's /containers/json p99 {ap['engine']['p99_ms']:.2f} ms in the same run")
+        el = ap.get("event_latency_ms", {})
+        if el.get("samples"):
+            add("API: engine event → WebSocket client ≤ 5 ms", f"p50 {el['p50']:.1f} / p99 {el['p99']:.1f} ms", "5 ms",
+                el["p99"] <= 5 and el.get("missing", 0) == 0, f"{el['samples']} samples over {ap['sockets']} sockets")
+        add("API: supervisor RSS with 50 resources and 20 event sockets ≤ 15 MiB",
+            f"{ap['rss_sockets_kib'] / 1024:.1f} MiB", "15 MiB", ap["rss_sockets_kib"] <= 15 * 1024, "VmRSS")
     mic = res.get("micro")
     if mic:
         for b in mic["benchmarks"]:
@@ -237,6 +248,10 @@ def render(res: dict) -> str:
             b = stats([r.get(k) for r in lat.get("compose", [])])
             L.append(f"| {label} | {fmt_s(a, 1)} | {fmt_s(b, 1)} |")
         L.append("")
+
+    if res.get("api") and res["api"].get("ours"):
+        from . import api as api_part
+        L.append(api_part.render(res["api"]))
 
     mic = res.get("micro")
     if mic:

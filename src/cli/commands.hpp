@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -126,6 +127,8 @@ struct UpOptions {
   bool noColor = false;
   bool keepOnFailure = false;
   std::string progress = "auto";  ///< auto | tty | plain | json
+  /// --dashboard-port: the control API's TCP port (0 a free one); nullopt: the manifest's, else 0.
+  std::optional<std::uint16_t> dashboardPort;
 };
 /// `lightshuttle up`: 0 stopped cleanly (by `down`, or detached and ready), 1 boot failed,
 /// 2 invalid manifest, 130 after SIGINT, 143 after SIGTERM.
@@ -176,5 +179,14 @@ std::optional<manifest::EnvMap> loadVariables(const manifest::Manifest& m,
 /// `lightshuttle export`: 0 written, 1 failure (or something dropped without --allow-lossy),
 /// 2 invalid manifest.
 int runExport(const ExportOptions& options);
+
+struct DashboardOptions {
+  std::string file;
+  std::string project;
+  bool json = false;
+};
+/// `lightshuttle dashboard`: prints the login URL of the project's running supervisor. 0 ok,
+/// 1 no running supervisor (or it does not answer), 2 no project.
+int runDashboard(const DashboardOptions& options);
 
 }  // namespace ls::cli

@@ -9,11 +9,11 @@
 // stacks of one project name (even from different directories) cannot both be supervised.
 //
 // The lock is the liveness test (the kernel drops it when the supervisor dies, even by
-// SIGKILL), so a stale record or socket is never mistaken for a live supervisor.
+// SIGKILL), so a stale record or socket is never mistaken for a live supervisor. It is an open
+// file description lock (F_OFD_SETLK), so others can test it (F_OFD_GETLK) without taking it.
 //
-// Protocol: one request per connection, one JSON object per line each way. Requests
-// {"op":"list"}, {"op":"restart","resource":R}, {"op":"stop"}; replies {"ok":true,...} or
-// {"ok":false,"code":"<errc>","message":...}. The socket accepts only peers of our own uid.
+// The socket serves the control API (docs/control-api.md, lightshuttle/control/server.hpp) to
+// peers of our own uid without a token; the functions below are its CLI side.
 #pragma once
 
 #include <sys/types.h>
@@ -27,14 +27,9 @@
 #include <vector>
 
 #include "lightshuttle/core/result.hpp"
+#include "lightshuttle/lifecycle/events.hpp"
 #include "lightshuttle/lifecycle/handle.hpp"
 
-namespace boost::asio {
-class io_context;
-}
-namespace ls::lifecycle {
-class LifecycleManager;
-}
 
 namespace ls::cli {
 
@@ -48,6 +43,7 @@ struct SupervisorRecord {
   std::string manifest;  ///< the manifest file it runs
   std::string log;       ///< its log file (detached), or empty
   std::filesystem::path socket;
+  std::string dashboardUrl;  ///< `http://127.0.0.1:PORT/` (no token), or empty
 };
 
 /// Held by a supervisor for its whole life; releasing it (destruction, or process death) tells
@@ -64,7 +60,8 @@ class SupervisorLock {
   ~SupervisorLock();
 
   /// Writes the record (atomically, 0600) once the supervisor knows its log and socket.
-  Result<void> record(const std::string& manifest, const std::string& log) const;
+  Result<void> record(const std::string& manifest, const std::string& log,
+                      const std::string& dashboardUrl = {}) const;
   const std::filesystem::path& socketPath() const { return socket_; }
 
  private:
@@ -88,32 +85,27 @@ struct SupervisedResource {
   std::string containerName;
 };
 
+/// How long a CLI call waits for a supervisor's answer before calling it wedged.
+inline constexpr std::chrono::seconds kSupervisorTimeout{10};
+
 /// Asks the supervisor for every resource of the stack, in plan order.
-Result<std::vector<SupervisedResource>> supervisorList(const SupervisorRecord& sup);
-/// Asks the supervisor to recreate `resource` (returns once it is ready again, or failed).
-Result<void> supervisorRestart(const SupervisorRecord& sup, const std::string& resource);
+Result<std::vector<SupervisedResource>> supervisorList(const SupervisorRecord& sup,
+                                                      std::chrono::nanoseconds timeout = kSupervisorTimeout);
+/// Asks the supervisor to recreate `resource` and follows its events until it is ready again
+/// (ok), failed (the cause), or `timeout` passed. `onEvent` sees each event of the resource.
+Result<void> supervisorRestart(const SupervisorRecord& sup, const std::string& resource,
+                               std::optional<std::chrono::nanoseconds> timeout,
+                               const std::function<void(const lifecycle::LifecycleEvent&)>& onEvent);
 /// Asks the supervisor to stop the stack gracefully and exit (returns once it has accepted).
 Result<void> supervisorStop(const SupervisorRecord& sup);
 
-/// The control socket of a running supervisor: accepts on `path` and serves requests on the
-/// loop of `ctx` (the manager's loop). `onStop` is called for a "stop" request.
-class ControlServer {
- public:
-  static Result<std::unique_ptr<ControlServer>> open(boost::asio::io_context& ctx,
-                                                     const std::filesystem::path& path,
-                                                     lifecycle::LifecycleManager& manager,
-                                                     std::function<void()> onStop);
-  ~ControlServer();
-  ControlServer(const ControlServer&) = delete;
-  ControlServer& operator=(const ControlServer&) = delete;
-  /// Stops accepting (requests in flight finish); removes the socket file.
-  void close();
-
- struct Impl;  // private to control.cpp
-
- private:
-  explicit ControlServer(std::shared_ptr<Impl> impl);
-  std::shared_ptr<Impl> impl_;
+/// The supervisor's dashboard: URLs and token (from its unix socket only).
+struct DashboardInfo {
+  std::string project;
+  std::string url;       ///< empty when it serves no TCP listener
+  std::string loginUrl;
+  std::string token;
 };
+Result<DashboardInfo> supervisorDashboard(const SupervisorRecord& sup);
 
 }  // namespace ls::cli

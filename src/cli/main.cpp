@@ -10,7 +10,7 @@
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = LS_VERSION;
 
 /// Every command path ("secrets check") with its long and short flags, from the command table.
 struct CommandFlags {
@@ -215,6 +215,10 @@ int main(int argc, char** argv) {
   upCmd->add_flag("--no-color", up.noColor, "No colours (NO_COLOR is honoured too)");
   upCmd->add_flag("--keep-on-failure", up.keepOnFailure,
                   "Leave started resources running when the boot fails (for debugging)");
+  upCmd->add_option("--dashboard-port", up.dashboardPort,
+                    "TCP port of the control API and dashboard on 127.0.0.1 (default: the manifest's "
+                    "dashboard.port, else a free port)")
+      ->check(CLI::Range(0, 65535));
   upCmd->add_option("--progress", up.progress,
                     "Progress on stderr: auto (live view on a terminal), tty, plain, json")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json"}));
@@ -224,7 +228,9 @@ int main(int argc, char** argv) {
       "  lightshuttle up -d                   # return when ready; `lightshuttle down` stops it\n"
       "  lightshuttle up web --timeout 2m     # web and what it depends on\n"
       "  lightshuttle up --progress json 2> events.jsonl\n"
-      "A second Ctrl+C kills everything at once.\n"
+      "  lightshuttle up -d --dashboard-port 4800\n"
+      "A second Ctrl+C kills everything at once. The dashboard's login URL is printed once the\n"
+      "control API listens (`lightshuttle dashboard` prints it again).\n"
       "Exit status: 0 ok, 1 boot failed, 2 invalid manifest, 130 after Ctrl+C, 143 after SIGTERM.\n");
 
   ls::cli::LogsOptions logs;
@@ -312,6 +318,20 @@ int main(int argc, char** argv) {
       "  lightshuttle down -p basic        # no manifest needed, from any directory\n"
       "A running supervisor of the project is asked to stop first.\n"
       "Exit status: 0 everything removed, 1 something could not be removed.\n");
+
+  ls::cli::DashboardOptions dashboard;
+  auto* dashboardCmd = app.add_subcommand(
+      "dashboard", "Print the login URL of a running stack's dashboard and control API");
+  dashboardCmd->add_option("-f,--file", dashboard.file, "Manifest naming the project (default: discovery)");
+  dashboardCmd->add_option("-p,--project", dashboard.project, "Project name (instead of reading the manifest)");
+  dashboardCmd->add_flag("--json", dashboard.json,
+                         "Print {\"url\", \"login_url\", \"token\", \"project\"} as JSON on stdout");
+  dashboardCmd->footer(
+      "Examples:\n"
+      "  lightshuttle dashboard            # open the printed URL in a browser\n"
+      "  lightshuttle dashboard -p basic --json\n"
+      "The URL carries the stack's token; opening it logs the browser in (a cookie) and removes\n"
+      "the token from the address bar. Exit status: 0 ok, 1 no running supervisor, 2 no project.\n");
 
   ls::cli::ExportOptions exportOpts;
   auto* exportCmd = app.add_subcommand(
@@ -467,6 +487,9 @@ int main(int argc, char** argv) {
       down.timeout = *grace;
     }
     return ls::cli::runDown(down);
+  }
+  if (dashboardCmd->parsed()) {
+    return ls::cli::runDashboard(dashboard);
   }
   if (secretsCheckCmd->parsed()) {
     return ls::cli::runSecretsCheck(secrets);

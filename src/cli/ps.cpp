@@ -3,14 +3,12 @@
 // project's label.
 #include <fmt/core.h>
 
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 #include <chrono>
 
 #include "cli/commands.hpp"
 #include "cli/control.hpp"
 #include "cli/session.hpp"
+#include "lightshuttle/control/codec.hpp"
 
 namespace ls::cli {
 namespace {
@@ -55,21 +53,34 @@ std::string portsText(const std::vector<runtime::PortBinding>& ports) {
   return out;
 }
 
-boost::json::array portsJson(const std::vector<runtime::PortBinding>& ports) {
-  boost::json::array out;
-  for (const auto& p : ports) {
-    boost::json::object po;
-    po["container_port"] = p.containerPort;
-    po["protocol"] = runtime::protocolName(p.protocol);
-    po["host_address"] = p.hostAddress;
-    if (p.hostPort) {
-      po["host_port"] = *p.hostPort;
-    } else {
-      po["host_port"] = nullptr;
-    }
-    out.push_back(std::move(po));
+/// The engine's view of a container, in the shape the supervisor reports (one codec for both).
+lifecycle::ResourceView viewOf(const runtime::ManagedContainer& c) {
+  lifecycle::ResourceView v;
+  v.name = c.resource.empty() ? c.name : c.resource;
+  v.image = c.image;
+  v.containerId = c.id.value;
+  v.containerName = c.name;
+  v.ports = c.status.ports;
+  v.startedAt = c.status.startedAt;
+  v.exitCode = c.status.exitCode;
+  using S = runtime::ContainerState;
+  switch (c.status.state) {
+    case S::Starting: v.status = lifecycle::ResourceStatus::Starting; break;
+    case S::Running:
+    case S::Healthy:
+    case S::Unhealthy: v.status = lifecycle::ResourceStatus::Running; break;
+    case S::Stopped:
+      v.status = c.status.exitCode.value_or(0) == 0 ? lifecycle::ResourceStatus::Completed
+                                                    : lifecycle::ResourceStatus::Exited;
+      break;
   }
-  return out;
+  if (c.status.hasHealthcheck) {
+    v.health = c.status.state == S::Healthy     ? lifecycle::Health::Healthy
+               : c.status.state == S::Unhealthy ? lifecycle::Health::Unhealthy
+               : c.status.state == S::Stopped   ? lifecycle::Health::None
+                                                : lifecycle::Health::Starting;
+  }
+  return v;
 }
 
 /// Resources without a container of theirs are listed only with -a (failed ones always).
@@ -98,36 +109,11 @@ int printSupervised(const std::vector<SupervisedResource>& all, const PsOptions&
     return text;
   };
   if (options.format == "json") {
-    boost::json::array arr;
+    std::vector<lifecycle::ResourceView> views;
     for (const auto* r : rows) {
-      const auto& v = r->view;
-      boost::json::object o;
-      o["resource"] = v.name;
-      o["name"] = r->containerName;
-      o["container_id"] = v.containerId;
-      o["image"] = v.image;
-      o["state"] = std::string(lifecycle::statusName(v.status));
-      o["health"] = health(v);
-      if (v.exitCode) {
-        o["exit_code"] = *v.exitCode;
-      } else {
-        o["exit_code"] = nullptr;
-      }
-      o["ports"] = portsJson(v.ports);
-      if (v.startedAt) {
-        o["started_at"] =
-            std::chrono::duration_cast<std::chrono::seconds>(v.startedAt->time_since_epoch()).count();
-      }
-      o["restarts"] = v.restarts;
-      if (v.lastError) {
-        o["last_error"] = *v.lastError;
-      } else {
-        o["last_error"] = nullptr;
-      }
-      o["supervised"] = true;
-      arr.push_back(std::move(o));
+      views.push_back(r->view);
     }
-    fmt::print("{}\n", boost::json::serialize(arr));
+    fmt::print("{}\n", control::encodeViewsTagged(views, "supervised", true));
     return kExitOk;
   }
   if (rows.empty()) {
@@ -185,30 +171,11 @@ int runPs(const PsOptions& options) {
     }
   }
   if (options.format == "json") {
-    boost::json::array arr;
+    std::vector<lifecycle::ResourceView> views;
     for (const auto& c : rows) {
-      boost::json::object o;
-      o["resource"] = c.resource;
-      o["name"] = c.name;
-      o["container_id"] = c.id.value;
-      o["image"] = c.image;
-      o["state"] = std::string(runtime::containerStateName(c.status.state));
-      o["health"] = healthText(c.status);
-      if (c.status.exitCode) {
-        o["exit_code"] = *c.status.exitCode;
-      } else {
-        o["exit_code"] = nullptr;
-      }
-      o["ports"] = portsJson(c.status.ports);
-      if (c.status.startedAt) {
-        o["started_at"] = std::chrono::duration_cast<std::chrono::seconds>(
-                              c.status.startedAt->time_since_epoch())
-                              .count();
-      }
-      o["supervised"] = false;
-      arr.push_back(std::move(o));
+      views.push_back(viewOf(c));
     }
-    fmt::print("{}\n", boost::json::serialize(arr));
+    fmt::print("{}\n", control::encodeViewsTagged(views, "supervised", false));
     return kExitOk;
   }
   if (rows.empty()) {

@@ -73,7 +73,12 @@ int runRestart(const RestartOptions& options) {
     // counted in `ps`), with the configuration it was started with.
     for (const auto& name : options.resources) {
       const auto t0 = std::chrono::steady_clock::now();
-      if (auto r = supervisorRestart(*sup, name); !r) {
+      auto progress = [&](const lifecycle::LifecycleEvent& e) {
+        if (e.kind == lifecycle::LifecycleEvent::Kind::ResourceProgress) {
+          fmt::print(stderr, "{}  {}\n", name, e.message);
+        }
+      };
+      if (auto r = supervisorRestart(*sup, name, options.timeout, progress); !r) {
         fmt::print(stderr, "error: restarting '{}': {}\n", name, r.error().what());
         result = kExitFailure;
         continue;

@@ -12,13 +12,9 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstring>
 
@@ -27,6 +23,9 @@
 #include "cli/session.hpp"
 #include "cli/stack.hpp"
 #include "core/asio_fwd.hpp"
+#include "core/async.hpp"
+#include "lightshuttle/control/codec.hpp"
+#include "lightshuttle/control/server.hpp"
 #include "lightshuttle/core/file.hpp"
 #include "lightshuttle/core/rng.hpp"
 #include "lightshuttle/lifecycle/manager.hpp"
@@ -115,22 +114,9 @@ void applyEvent(std::vector<StatusRow>& rows, const lifecycle::LifecycleEvent& e
   }
 }
 
-/// One event as a JSON line (--progress json, and the pipe from a detached supervisor).
-std::string eventJson(const lifecycle::LifecycleEvent& e) {
-  boost::json::object j;
-  j["event"] = std::string(lifecycle::eventKindName(e.kind));
-  if (!e.resource.empty()) {
-    j["resource"] = e.resource;
-  }
-  if (!e.message.empty()) {
-    j["message"] = e.message;
-  }
-  if (e.exitCode) {
-    j["exit_code"] = *e.exitCode;
-  }
-  j["time"] = std::chrono::duration_cast<std::chrono::milliseconds>(e.time.time_since_epoch()).count();
-  return boost::json::serialize(j);
-}
+/// One event as a JSON line (--progress json, and the pipe from a detached supervisor): the
+/// control API's event object (control/codec.hpp), the same as on its events socket.
+std::string eventJson(const lifecycle::LifecycleEvent& e) { return control::encodeEvent(e); }
 
 /// One event as a plain progress line: "db     resource_healthy", "web    resource_failed: …".
 std::string eventLine(std::string_view resource, std::string_view kind, std::string_view message,
@@ -273,29 +259,6 @@ void flushForwarded(lifecycle::EventSubscription* sub, int fd) {
   sub->close();
 }
 
-/// The attached log followers. They must all have ended before the manager and the runtime go:
-/// a follower still suspended inside the manager's logs call when the loop is destroyed would
-/// run the manager's coroutine destructors after the manager is gone (seen: `free(): invalid
-/// pointer` on Ctrl+C of a wide stack right after it was ready).
-struct Followers {
-  std::size_t live = 0;
-  std::vector<std::unique_ptr<asio::cancellation_signal>> signals;
-  std::unique_ptr<asio::steady_timer> allDone;
-};
-
-/// Cancels every follower still running and waits (at most `bound`) until all have ended.
-asio::awaitable<void> endFollowers(Followers& f, std::chrono::milliseconds bound) {
-  if (f.live == 0) {
-    co_return;
-  }
-  for (auto& sig : f.signals) {
-    sig->emit(asio::cancellation_type::terminal);
-  }
-  f.allDone->expires_after(bound);
-  auto [ec] = co_await f.allDone->async_wait(ls::detail::kUseTuple);
-  (void)ec;
-}
-
 struct UpState {
   Stop why = Stop::None;  // what asked first to stop: SIGINT, SIGTERM, or the control socket
   int signals = 0;        // stop requests so far
@@ -304,10 +267,67 @@ struct UpState {
   std::unique_ptr<asio::steady_timer> stopRequested;
   bool killing = false;  // a forced stop (second signal) is in flight
   std::unique_ptr<asio::steady_timer> killDone;
-  Followers followers;
+  std::function<void(Stop)> requestStop;
+  /// The progress printer, the event forwarder and the log followers: all cancelled and
+  /// awaited before upMain returns, so none outlives the manager.
+  ls::detail::TaskGroup tasks;
 };
 
+/// Where the control server listens, for upMain.
+struct ControlPlan {
+  std::filesystem::path socket;
+  std::uint16_t port = 0;
+  const SupervisorLock* lock = nullptr;
+  std::string manifest;
+  std::string log;
+  Clock* clock = nullptr;
+};
+
+asio::awaitable<int> upBody(lifecycle::LifecycleManager& mgr, const UpOptions& o, UpState& st,
+                            int readyFd, std::size_t width);
+
+/// Opens the control API, runs the stack, and closes the API (every connection ended) before
+/// the manager goes. A port that is taken fails before anything starts.
 asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o, UpState& st,
+                            int readyFd, std::size_t width, ControlPlan cp) {
+  control::ServerOptions so;
+  so.unixSocket = cp.socket;
+  so.tcpPort = cp.port;
+  so.version = LS_VERSION;
+  so.supervisorPid = ::getpid();
+  auto server = co_await control::Server::open(mgr, *cp.clock, std::move(so),
+                                               [&st] { st.requestStop(Stop::Control); });
+  if (!server) {
+    const std::string msg = server.error().what();
+    fmt::print(stderr, "error: {}\n", msg);
+    if (readyFd >= 0) {
+      writeLine(readyFd, "failed: " + msg);
+    }
+    co_return kExitFailure;
+  }
+  if (auto rec = cp.lock->record(cp.manifest, cp.log, (*server)->url()); !rec) {
+    fmt::print(stderr, "warning: {}\n", rec.error().what());
+  }
+  // The login URL carries the token: shown on the terminal only, never in a log.
+  if (readyFd >= 0) {
+    writeLine(readyFd, "dashboard " + (*server)->loginUrl());
+  } else {
+    fmt::print(stderr, "dashboard: {}\n", (*server)->loginUrl());
+  }
+  const int code = co_await upBody(mgr, o, st, readyFd, width);
+  co_await (*server)->shutdown();
+  co_return code;
+}
+
+asio::awaitable<void> endTasks(ls::detail::TaskGroup& tasks) {
+  tasks.cancelAll();
+  co_await asio::this_coro::reset_cancellation_state();
+  while (!tasks.empty()) {
+    (void)co_await tasks.waitEmpty();
+  }
+}
+
+asio::awaitable<int> upBody(lifecycle::LifecycleManager& mgr, const UpOptions& o, UpState& st,
                             int readyFd, std::size_t width) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto wallStart = std::chrono::system_clock::now();
@@ -320,16 +340,16 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
   for (const auto& node : mgr.plan().nodes()) {
     names.push_back(node.name);
   }
-  asio::co_spawn(ex, printProgress(*sub, o, width, useColor(o, STDERR_FILENO), std::move(names)),
-                 asio::detached);
+  st.tasks.spawn(ex, printProgress(*sub, o, width, useColor(o, STDERR_FILENO), std::move(names)));
   lifecycle::EventSubscriptionPtr forwarded;
   if (readyFd >= 0) {
     forwarded = mgr.subscribe();
-    asio::co_spawn(ex, forwardEvents(*forwarded, readyFd), asio::detached);
+    st.tasks.spawn(ex, forwardEvents(*forwarded, readyFd));
   }
 
   if (st.why != Stop::None) {
     sub->close();
+    co_await endTasks(st.tasks);
     co_return stopExitCode(st.why);  // stopped before anything started
   }
   std::vector<std::string> selection = o.resources;
@@ -351,6 +371,7 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
       (void)ec;
     }
     sub->close();
+    co_await endTasks(st.tasks);
     co_return st.why == Stop::None ? kExitFailure : stopExitCode(st.why);
   }
   st.booted = true;
@@ -372,18 +393,7 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
         c = kPalette[i % std::size(kPalette)];
       }
       ++i;
-      Followers& f = st.followers;
-      if (!f.allDone) {
-        f.allDone = std::make_unique<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-      }
-      auto& sig = *f.signals.emplace_back(std::make_unique<asio::cancellation_signal>());
-      ++f.live;
-      asio::co_spawn(ex, followLogs(mgr, node.name, width, c, wallStart),
-                     asio::bind_cancellation_slot(sig.slot(), [&f](std::exception_ptr) {
-                       if (--f.live == 0) {
-                         f.allDone->cancel();
-                       }
-                     }));
+      st.tasks.spawn(ex, followLogs(mgr, node.name, width, c, wallStart));
     }
   }
   if (st.why == Stop::None) {
@@ -394,7 +404,7 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
              st.signals > 1 ? " (forced)" : "");
   auto stopped = st.signals > 1 ? co_await mgr.kill() : co_await mgr.stop();
   sub->close();
-  co_await endFollowers(st.followers, std::chrono::milliseconds(2000));
+  co_await endTasks(st.tasks);
   if (!stopped) {
     fmt::print(stderr, "error: {}\n", stopped.error().what());
     co_return kExitFailure;
@@ -432,9 +442,14 @@ int runAttached(const UpOptions& o, int readyFd) {
     return kExitFailure;
   }
   const std::filesystem::path stateDir = prepared->manifest.directory / ".lightshuttle";
-  if (auto rec = lock->record(prepared->manifest.file,
-                              readyFd >= 0 ? (stateDir / "supervisor.log").string() : std::string());
-      !rec) {
+  ControlPlan cp;
+  cp.socket = lock->socketPath();
+  cp.port = o.dashboardPort ? *o.dashboardPort : prepared->manifest.dashboardPort.value_or(0);
+  cp.lock = &*lock;
+  cp.manifest = prepared->manifest.file;
+  cp.log = readyFd >= 0 ? (stateDir / "supervisor.log").string() : std::string();
+  cp.clock = session->clock.get();
+  if (auto rec = lock->record(cp.manifest, cp.log); !rec) {
     fmt::print(stderr, "warning: {}\n", rec.error().what());
   }
   SystemRng rng;
@@ -451,7 +466,7 @@ int runAttached(const UpOptions& o, int readyFd) {
   asio::signal_set signals(session->ctx, SIGINT, SIGTERM);
   // A stop request: SIGINT/SIGTERM, or `down` through the control socket. The first stops
   // gracefully (cancelling a boot in flight); a second one kills everything at once.
-  auto requestStop = [&](Stop why) {
+  st.requestStop = [&](Stop why) {
     ++st.signals;
     st.why = st.signals == 1 ? why : st.why;
     if (st.signals == 1) {
@@ -480,19 +495,12 @@ int runAttached(const UpOptions& o, int readyFd) {
     if (ec) {
       return;
     }
-    requestStop(sig == SIGINT ? Stop::Interrupt : Stop::Terminate);
+    st.requestStop(sig == SIGINT ? Stop::Interrupt : Stop::Terminate);
     signals.async_wait(onSignal);
   };
   signals.async_wait(onSignal);
-  auto control = ControlServer::open(session->ctx, lock->socketPath(), mgr,
-                                     [&] { requestStop(Stop::Control); });
-  if (!control) {
-    fmt::print(stderr, "warning: {}; `ps`, `restart` and `down` will work from the engine alone\n",
-               control.error().what());
-  }
-
   int result = kExitFailure;
-  asio::co_spawn(session->ctx, upMain(mgr, o, st, readyFd, width),
+  asio::co_spawn(session->ctx, upMain(mgr, o, st, readyFd, width, cp),
                  [&](std::exception_ptr e, int code) {
                    if (e) {
                      try {
@@ -575,7 +583,12 @@ int runDetached(const UpOptions& o) {
     width = std::max(width, r.name.size());
   }
   // The supervisor's boot progress, shown like `--progress plain` (or passed on as JSON).
+  std::string loginUrl;
   auto onLine = [&](const std::string& line) {
+    if (line.rfind("dashboard ", 0) == 0) {
+      loginUrl = line.substr(10);
+      return;
+    }
     if (line.rfind("event ", 0) != 0) {
       reply = line;
       return;
@@ -584,21 +597,12 @@ int runDetached(const UpOptions& o) {
       fmt::print(stderr, "{}\n", line.substr(6));
       return;
     }
-    boost::system::error_code jec;
-    auto v = boost::json::parse(line.substr(6), jec);
-    if (jec || !v.is_object()) {
+    auto ev = control::decodeEvent(line.substr(6));
+    if (!ev) {
       return;
     }
-    const auto& j = v.as_object();
-    auto field = [&](const char* k) -> std::string {
-      const auto* f = j.if_contains(k);
-      return f != nullptr && f->is_string() ? std::string(f->as_string()) : std::string();
-    };
-    std::optional<int> code;
-    if (const auto* c = j.if_contains("exit_code"); c != nullptr && c->is_int64()) {
-      code = static_cast<int>(c->as_int64());
-    }
-    fmt::print(stderr, "{}\n", eventLine(field("resource"), field("event"), field("message"), code, width));
+    fmt::print(stderr, "{}\n",
+               eventLine(ev->resource, lifecycle::eventKindName(ev->kind), ev->message, ev->exitCode, width));
   };
   char buf[4096];
   for (;;) {
@@ -628,6 +632,9 @@ int runDetached(const UpOptions& o) {
   if (reply.rfind("ready", 0) == 0) {
     fmt::print(stderr, "stack '{}' is up; supervisor pid {} (log: {}); `lightshuttle down` stops it\n",
                report->manifest->project.name, pid, logPath.string());
+    if (!loginUrl.empty()) {
+      fmt::print(stderr, "dashboard: {}\n", loginUrl);
+    }
     return kExitOk;
   }
   if (reply.rfind("failed: ", 0) == 0) {

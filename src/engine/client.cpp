@@ -317,8 +317,10 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> Client::connect() {
 }
 
 asio::awaitable<Result<Response>> Client::exchange(Connection& conn, const std::string& bytes,
-                                                   bool head, bool& sawBytes, bool& reusable) {
+                                                   bool head, bool& wrote, bool& sawBytes,
+                                                   bool& reusable) {
   LS_CO_TRY(co_await conn.writeAll(bytes));
+  wrote = true;
   HttpResponseReader reader(
       HttpResponseReader::Options{.headRequest = head, .bodyLimit = options_.maxBufferedBody});
   std::string buf(kReadChunk, '\0');
@@ -363,11 +365,19 @@ asio::awaitable<Result<Response>> Client::request(Request req) {
   const bool head = req.method == "HEAD";
   const auto timeout = req.timeout.value_or(options_.requestTimeout);
   const std::string what = describeOp(req);
-  // A pooled connection may have been closed by the engine while idle: retry once on a fresh
-  // connection when the reused one failed before any response byte arrived.
+  // A pooled connection may have been closed by the engine while idle. Those that say so are
+  // dropped before use; one that fails anyway before any response byte arrived is retried on a
+  // fresh connection only when repeating the request is safe: it is idempotent, or it was
+  // never written (a POST the engine may have carried out is never sent twice).
+  const bool idempotent = req.method == "GET" || req.method == "HEAD" || req.method == "PUT" ||
+                          req.method == "DELETE" || req.method == "OPTIONS";
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<Connection> conn;
     bool reused = false;
+    while (!idle_.empty() && idle_.back()->peerClosed()) {
+      idle_.back()->close();
+      idle_.pop_back();
+    }
     if (!idle_.empty()) {
       conn = std::move(idle_.back());
       idle_.pop_back();
@@ -379,13 +389,14 @@ asio::awaitable<Result<Response>> Client::request(Request req) {
       }
       conn = std::move(c).value();
     }
+    bool wrote = false;
     bool sawBytes = false;
     bool reusable = true;
-    auto res = co_await withTimeout(exchange(*conn, bytes, head, sawBytes, reusable), timeout,
+    auto res = co_await withTimeout(exchange(*conn, bytes, head, wrote, sawBytes, reusable), timeout,
                                     what + " (engine at " + connector_->describe() + ")");
     if (!res) {
       conn->close();
-      if (reused && !sawBytes && res.error().code() == Errc::Unavailable) {
+      if (reused && !sawBytes && res.error().code() == Errc::Unavailable && (idempotent || !wrote)) {
         // One stale keep-alive connection usually means all are (the engine restarted): drop
         // the pool so the retry opens a fresh connection.
         for (auto& c : idle_) {

@@ -1,5 +1,9 @@
 #include "engine/transport.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -62,6 +66,18 @@ class SocketConnection final : public Connection {
     boost::system::error_code ignored;
     socket_.shutdown(Socket::shutdown_both, ignored);
     socket_.close(ignored);
+  }
+
+  bool peerClosed() override {
+    if (!socket_.is_open()) {
+      return true;
+    }
+    char c = 0;
+    const ssize_t n = ::recv(socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      return false;  // idle and open
+    }
+    return true;  // 0: closed; > 0: unexpected bytes; < 0: reset
   }
 
  private:

@@ -25,6 +25,9 @@ class Connection {
   virtual Result<void> shutdownWrite() = 0;
   /// Closes the connection; pending operations complete with an error.
   virtual void close() = 0;
+  /// True when an idle connection can no longer carry a request: the peer closed it, reset it,
+  /// or sent bytes nobody asked for. Tested without blocking and without consuming anything.
+  virtual bool peerClosed() { return false; }
 };
 
 class Connector {

@@ -4,7 +4,7 @@
 #include <deque>
 #include <utility>
 
-#include "lifecycle/notifier.hpp"
+#include "core/async.hpp"
 
 namespace asio = boost::asio;
 
@@ -18,7 +18,7 @@ struct EventQueue {
   std::uint64_t missed = 0;
   std::chrono::system_clock::time_point lastMissed;
   bool closed = false;
-  Notifier notifier;
+  ls::detail::Notifier notifier;
 
   std::optional<LifecycleEvent> pop() {
     if (missed > 0) {
@@ -53,6 +53,7 @@ std::string_view eventKindName(LifecycleEvent::Kind kind) noexcept {
     case K::ResourceRestarting: return "resource_restarting";
     case K::ResourceFailed: return "resource_failed";
     case K::ResourceStopped: return "resource_stopped";
+    case K::OperationFailed: return "operation_failed";
     case K::ResourceProgress: return "resource_progress";
     case K::StackStarting: return "stack_starting";
     case K::StackReady: return "stack_ready";

@@ -1,6 +1,8 @@
 // The manifest's grammars: durations, image references, port and volume mappings, DNS labels.
 #include "lightshuttle/manifest/grammar.hpp"
 
+#include "lightshuttle/core/text.hpp"
+
 #include <arpa/inet.h>
 #include <fmt/core.h>
 
@@ -640,19 +642,6 @@ bool isValidName(std::string_view s) {
   return true;
 }
 
-std::string percentEncode(std::string_view text) {
-  static constexpr char kHexDigits[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (isAlnum(static_cast<char>(c)) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHexDigits[c >> 4];
-      out += kHexDigits[c & 0xF];
-    }
-  }
-  return out;
-}
+std::string percentEncode(std::string_view text) { return ls::percentEncode(text); }
 
 }  // namespace ls::manifest

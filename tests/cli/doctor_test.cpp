@@ -71,7 +71,7 @@ TEST(CompletionCli, BashScriptIsValidAndCompletesCommandsAndFlags) {
       " COMP_WORDS=(lightshuttle secrets \"\"); COMP_CWORD=2; _lightshuttle; echo \"${COMPREPLY[*]}\";"
       " COMP_WORDS=(lightshuttle up --de); COMP_CWORD=2; _lightshuttle; echo \"${COMPREPLY[*]}\"'");
   std::remove(script.c_str());
-  EXPECT_EQ(r.output, "doctor down deploy\n--help -h check\n--detach\n");
+  EXPECT_EQ(r.output, "doctor down dashboard deploy\n--help -h check\n--detach\n");
 }
 
 TEST(CompletionCli, ZshAndFishScriptsNameEveryCommand) {

@@ -50,9 +50,9 @@ TEST_F(PsDownCli, PsListsAndDownRemovesEverythingLabelled) {
 
   CliRun json = runCli("ps -a --format json -p " + project);
   EXPECT_EQ(json.exitCode, 0) << json.output;
-  EXPECT_NE(json.output.find(R"("resource":"job")"), std::string::npos) << json.output;
+  EXPECT_NE(json.output.find(R"("name":"job")"), std::string::npos) << json.output;
   EXPECT_NE(json.output.find(R"("exit_code":2)"), std::string::npos) << json.output;
-  EXPECT_NE(json.output.find(R"("resource":"web")"), std::string::npos) << json.output;
+  EXPECT_NE(json.output.find(R"("name":"web")"), std::string::npos) << json.output;
 
   CliRun down = runCli("down --volumes --timeout 1s -p " + project);
   EXPECT_EQ(down.exitCode, 0) << down.output;

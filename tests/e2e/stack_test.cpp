@@ -131,11 +131,12 @@ TEST_F(StackTest, QuickstartComesUpAndEveryCommandWorks) {
   ShRun ps = cli("ps --format json");
   ASSERT_EQ(ps.exitCode, 0) << ps.output;
   for (const char* r : {"db", "cache", "web"}) {
-    EXPECT_NE(ps.output.find(std::string(R"("resource":")") + r + R"(")"), std::string::npos) << ps.output;
+    EXPECT_NE(ps.output.find(std::string(R"("name":")") + r + R"(")"), std::string::npos) << ps.output;
   }
   // Ready by lifecycle's own probe may come before the engine's first health check, so the
   // engine's health may still read "starting": every container must run, none may have exited.
-  EXPECT_EQ(ps.output.find(R"("state":"stopped")"), std::string::npos) << ps.output;
+  EXPECT_EQ(ps.output.find(R"("status":"stopped")"), std::string::npos) << ps.output;
+  EXPECT_EQ(ps.output.find(R"("status":"exited")"), std::string::npos) << ps.output;
   EXPECT_EQ(ps.output.find(R"("health":"unhealthy")"), std::string::npos) << ps.output;
 
   const std::string page = httpGet(webPort);
@@ -199,7 +200,7 @@ TEST_F(StackTest, CtrlCStopsEverythingAndExits130) {
     ShRun ps = cli("ps --format json");
     ready = std::count(ps.output.begin(), ps.output.end(), '{') >= 3 &&
             ps.output.find(R"("health":"starting")") == std::string::npos &&
-            ps.output.find(R"("resource":"web")") != std::string::npos;
+            ps.output.find(R"("name":"web")") != std::string::npos;
   }
   EXPECT_TRUE(ready);
   std::this_thread::sleep_for(500ms);  // let `up` report ready and attach to the logs
@@ -249,7 +250,7 @@ TEST_F(StackTest, SigtermStopsEverythingAndExits143) {
   bool ready = false;
   for (int i = 0; i < 240 && !ready; ++i) {
     std::this_thread::sleep_for(100ms);
-    ready = cli("ps --format json").output.find(R"("state":"running")") != std::string::npos;
+    ready = cli("ps --format json").output.find(R"("status":"running")") != std::string::npos;
   }
   EXPECT_TRUE(ready);
   ::kill(pid, SIGTERM);
@@ -336,7 +337,7 @@ TEST_F(StackTest, CommandsGoThroughTheSupervisorFoundByProject) {
     }
     for (const auto& row : rows.as_array()) {
       const auto& o = row.as_object();
-      counted = counted || (o.at("resource") == "svc" && o.at("restarts") == 1 && o.at("state") == "running");
+      counted = counted || (o.at("name") == "svc" && o.at("restarts") == 1 && o.at("status") == "running");
     }
   }
   EXPECT_TRUE(counted) << cli("ps --format json").output;
@@ -349,7 +350,7 @@ TEST_F(StackTest, CommandsGoThroughTheSupervisorFoundByProject) {
   EXPECT_EQ(sh("docker inspect -f '{{.Id}}' " + project + "_dep").output, depBefore);
   EXPECT_TRUE(alive(pid)) << "the supervisor keeps running";
   ShRun after = cli("ps --format json");
-  EXPECT_EQ(after.output.find(R"("state":"restarting")"), std::string::npos) << after.output;
+  EXPECT_EQ(after.output.find(R"("status":"restarting")"), std::string::npos) << after.output;
 
   ShRun down = sh("cd / && '" + std::string(LS_CLI_PATH) + "' down -p " + project);
   EXPECT_EQ(down.exitCode, 0) << down.output;

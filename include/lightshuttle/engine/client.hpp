@@ -192,7 +192,8 @@ class Client {
  private:
   boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect();
   boost::asio::awaitable<Result<Response>> exchange(Connection& conn, const std::string& bytes,
-                                                    bool head, bool& sawBytes, bool& reusable);
+                                                    bool head, bool& wrote, bool& sawBytes,
+                                                    bool& reusable);
   boost::asio::awaitable<Result<void>> ensureNegotiated();
 
   std::unique_ptr<Connector> connector_;

@@ -44,6 +44,7 @@ struct LifecycleEvent {
     ResourceRestarting,  ///< about to be recreated (delay set for policy restarts)
     ResourceFailed,      ///< it cannot run: message has the cause
     ResourceStopped,     ///< stopped (and removed) by us, or from outside (message says so)
+    OperationFailed,     ///< a handle operation (restart, start, stop) failed: message says why
     StackStarting,
     StackReady,
     StackFailed,  ///< message names the failed resource and the cause

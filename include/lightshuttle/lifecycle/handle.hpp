@@ -17,11 +17,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lightshuttle/core/result.hpp"
 #include "lightshuttle/lifecycle/events.hpp"
 #include "lightshuttle/manifest/model.hpp"
+#include "lightshuttle/runtime/operations.hpp"
 #include "lightshuttle/runtime/runtime.hpp"
 
 namespace ls::lifecycle {
@@ -57,11 +59,49 @@ struct ResourceView {
   Health health = Health::None;
   std::string image;  ///< pull reference or build tag
   std::string containerId;  ///< empty when no container exists
+  std::string containerName;  ///< `<project>_<resource>`
   std::vector<runtime::PortBinding> ports;  ///< as published (from inspect) once ready
-  std::optional<std::chrono::system_clock::time_point> startedAt;
+  std::vector<std::string> dependsOn;  ///< direct dependencies, explicit and implicit
+  std::optional<std::chrono::system_clock::time_point> startedAt;  ///< its container started
+  std::optional<std::chrono::system_clock::time_point> readyAt;    ///< it last became ready
+  /// From the last launch's beginning (image prepared, container created) to ready.
+  std::optional<std::chrono::nanoseconds> timeToReady;
   int restarts = 0;
   std::optional<std::string> lastError;  ///< never contains a secret value
   std::optional<int> exitCode;           ///< of the last exit seen
+  /// The handle operation in flight on it ("restart", "start", "stop"), if any.
+  std::optional<std::string> operation;
+};
+
+/// A resource's configuration as it runs, for a detail page: secret values are "***".
+struct ResourceDetail {
+  ResourceView view;
+  std::vector<std::pair<std::string, std::string>> env;  ///< sorted by key; secrets masked
+  std::optional<runtime::HealthcheckSpec> healthcheck;
+  std::string restartPolicy;           ///< "no", "always", "on-failure", "on-failure:3"
+  std::vector<std::string> command;    ///< the command it runs (secret values masked)
+  std::vector<std::string> volumes;    ///< "source:target[:ro]"
+};
+
+enum class StackStatus {
+  Starting,  ///< booting (or not yet started)
+  Ready,     ///< booted, and every selected resource is running (healthy) or completed
+  Degraded,  ///< booted, but a selected resource is not running, or unhealthy
+  Stopping,
+  Stopped,
+  Failed,    ///< the boot failed
+};
+
+/// "starting", "ready", "degraded", "stopping", "stopped", "failed".
+std::string_view stackStatusName(StackStatus s) noexcept;
+
+struct StackView {
+  std::string project;
+  StackStatus status = StackStatus::Starting;
+  std::optional<std::chrono::system_clock::time_point> startedAt;  ///< the boot began
+  std::optional<std::chrono::system_clock::time_point> readyAt;    ///< the boot ended ready
+  std::size_t resources = 0;       ///< in the plan
+  std::size_t resourcesReady = 0;  ///< running (healthy) or completed
 };
 
 class LifecycleHandle {
@@ -89,6 +129,22 @@ class LifecycleHandle {
       std::string name, runtime::LogOptions options) = 0;
   /// A new event subscriber (see events.hpp).
   virtual EventSubscriptionPtr subscribe() = 0;
+
+  /// The stack as a whole (a snapshot; never calls the runtime).
+  virtual StackView stack() const = 0;
+  /// One resource's configuration. NotFound for an unknown name.
+  virtual Result<ResourceDetail> detail(std::string_view name) const = 0;
+  /// One stats sample of the resource's container. NotFound; FailedPrecondition when it has no
+  /// container; Unsupported when the runtime has no stats.
+  virtual boost::asio::awaitable<Result<runtime::StatsSample>> statsSample(std::string name) = 0;
+  /// The engine's stats stream of the resource's container (about one sample per second until
+  /// closed or the container stops). Errors as `statsSample`.
+  virtual boost::asio::awaitable<Result<std::unique_ptr<runtime::StatsStream>>> stats(
+      std::string name) = 0;
+  /// An interactive exec in the resource's running container (see Runtime::execInteractive).
+  /// NotFound; FailedPrecondition when it is not running.
+  virtual boost::asio::awaitable<Result<std::unique_ptr<runtime::ExecSession>>> execInteractive(
+      std::string name, runtime::InteractiveExecRequest request) = 0;
 };
 
 }  // namespace ls::lifecycle

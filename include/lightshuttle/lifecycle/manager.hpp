@@ -108,6 +108,13 @@ class LifecycleManager final : public LifecycleHandle {
   boost::asio::awaitable<Result<std::unique_ptr<runtime::LogChunkStream>>> logs(
       std::string name, runtime::LogOptions options) override;
   EventSubscriptionPtr subscribe() override;
+  StackView stack() const override;
+  Result<ResourceDetail> detail(std::string_view name) const override;
+  boost::asio::awaitable<Result<runtime::StatsSample>> statsSample(std::string name) override;
+  boost::asio::awaitable<Result<std::unique_ptr<runtime::StatsStream>>> stats(
+      std::string name) override;
+  boost::asio::awaitable<Result<std::unique_ptr<runtime::ExecSession>>> execInteractive(
+      std::string name, runtime::InteractiveExecRequest request) override;
 
  private:
   struct Impl;

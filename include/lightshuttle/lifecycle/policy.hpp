@@ -3,7 +3,7 @@
 // The lifecycle's decisions as pure functions, with no runtime and no clock: whether and when to
 // restart a container that died, and how long a resource may take to become ready.
 //
-//   Decision d = decideRestart(spec.restart, exitCode, restarts, rng);
+//   RestartDecision d = decideRestart(spec.restart, exitCode, restarts, backoffStep, rng, backoff);
 //   if (const auto* r = std::get_if<Restart>(&d)) { co_await clock.sleepFor(r->delay); ... }
 #pragma once
 

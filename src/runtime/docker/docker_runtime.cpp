@@ -19,6 +19,7 @@
 #include <variant>
 
 #include "core/asio_fwd.hpp"
+#include "core/async.hpp"
 #include "engine/timestamp.hpp"
 #include "lightshuttle/core/scope_guard.hpp"
 #include "lightshuttle/engine/api.hpp"
@@ -702,25 +703,23 @@ asio::awaitable<Result<RemoveOutcome>> DockerRuntime::teardownProjectNetwork(con
 namespace {
 
 /// Inspects of one listing, run by a few workers at once (each on a pooled connection), so a
-/// 50-container project costs a few round trips of latency instead of 50. The state is shared
-/// with the workers: a cancelled caller leaves them to finish on their own.
+/// 50-container project costs a few round trips of latency instead of 50. The workers belong to
+/// the listing's task group: a cancelled caller cancels them and waits for them.
 struct InspectBatch {
   std::vector<std::string> ids;
   std::vector<std::optional<Result<engine::ContainerInfo>>> results;
   std::size_t next = 0;
-  std::size_t live = 0;
-  std::unique_ptr<asio::steady_timer> done;
 };
 
 constexpr std::size_t kInspectWorkers = 8;
 
 asio::awaitable<void> inspectWorker(engine::Api& api, std::shared_ptr<InspectBatch> batch) {
   while (batch->next < batch->ids.size()) {
+    if (co_await ls::detail::cancelled()) {
+      co_return;
+    }
     const std::size_t i = batch->next++;
     batch->results[i] = co_await api.inspectContainer(batch->ids[i]);
-  }
-  if (--batch->live == 0) {
-    batch->done->cancel();
   }
 }
 
@@ -739,16 +738,19 @@ asio::awaitable<Result<std::vector<ManagedContainer>>> DockerRuntime::listManage
   batch->results.resize(list.size());
   if (!list.empty()) {
     auto ex = co_await asio::this_coro::executor;
-    batch->done = std::make_unique<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-    batch->live = std::min(kInspectWorkers, list.size());
-    for (std::size_t w = 0; w < batch->live; ++w) {
-      asio::co_spawn(ex, inspectWorker(d.api, batch), asio::detached);
+    ls::detail::TaskGroup workers;
+    for (std::size_t w = 0; w < std::min(kInspectWorkers, list.size()); ++w) {
+      workers.spawn(ex, inspectWorker(d.api, batch));
     }
-    auto [ec] = co_await batch->done->async_wait(ls::detail::kUseTuple);
-    if (batch->live > 0) {
+    Result<void> waited = co_await workers.waitEmpty();
+    if (!waited) {
+      workers.cancelAll();
+      co_await asio::this_coro::reset_cancellation_state();
+      while (!workers.empty()) {
+        (void)co_await workers.waitEmpty();
+      }
       co_return Error(Errc::Cancelled, "listing the containers of project " + q(project) + " was cancelled");
     }
-    (void)ec;
   }
   std::vector<ManagedContainer> out;
   out.reserve(list.size());

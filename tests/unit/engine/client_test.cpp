@@ -143,6 +143,43 @@ TEST_F(ClientTest, RetriesOnceWhenAPooledConnectionWentStale) {
   EXPECT_EQ(engine->connects, 2);
 }
 
+TEST_F(ClientTest, APostIsNeverSentTwiceWhenAPooledConnectionFailsAfterTheWrite) {
+  // Ensures a POST that was written on a reused connection which then broke before answering
+  // is not repeated on a fresh one (the engine may have carried it out): it fails Unavailable.
+  // Regression (issue 16): every request was retried, a container create included.
+  engine->exchanges.push_back({.response = ping("1.41")});
+  auto client = makeClient();
+  ASSERT_TRUE(run(client->negotiate()));
+  ASSERT_EQ(client->idleConnections(), 1u);
+  engine->staleReads = 1;
+  engine->exchanges.push_back({.response = httpResponse(201, R"({"Id":"x"})")});
+  Request create{.method = "POST", .path = "/containers/create", .body = "{}"};
+  auto res = run(client->request(std::move(create)));
+  ASSERT_FALSE(res);
+  EXPECT_EQ(res.error().code(), Errc::Unavailable);
+  EXPECT_EQ(engine->connects, 1);
+  std::size_t posts = 0;
+  for (const auto& r : engine->requests) {
+    posts += r.rfind("POST /v1.41/containers/create", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(posts, 1u);
+}
+
+TEST_F(ClientTest, APooledConnectionClosedWhileIdleIsDroppedBeforeUse) {
+  // Ensures a keep-alive connection the engine closed while idle is noticed before a request is
+  // written on it, so even a POST goes out once, on a fresh connection, and succeeds.
+  engine->exchanges.push_back({.response = ping("1.41")});
+  auto client = makeClient();
+  ASSERT_TRUE(run(client->negotiate()));
+  engine->closedWhileIdle = 1;
+  engine->exchanges.push_back({.response = httpResponse(201, R"({"Id":"x"})")});
+  Request create{.method = "POST", .path = "/containers/create", .body = "{}"};
+  auto res = run(client->request(std::move(create)));
+  ASSERT_TRUE(res) << res.error().what();
+  EXPECT_EQ(res->status, 201);
+  EXPECT_EQ(engine->connects, 2);
+}
+
 TEST_F(ClientTest, ClassifiesEngineErrorsByStatus) {
   // Ensures 404/409/500 map to NotFound/Conflict/Internal with the engine's message kept.
   struct Row {

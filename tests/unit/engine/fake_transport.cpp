@@ -79,6 +79,18 @@ class FakeConnection final : public Connection {
 
   void close() override { closed_ = true; }
 
+  bool peerClosed() override {
+    if (closed_) {
+      return true;
+    }
+    if (engine_->closedWhileIdle > 0) {
+      --engine_->closedWhileIdle;
+      closed_ = true;
+      return true;
+    }
+    return false;
+  }
+
  private:
   std::shared_ptr<FakeEngine> engine_;
   std::optional<FakeExchange> current_;

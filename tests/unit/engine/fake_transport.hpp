@@ -29,6 +29,9 @@ struct FakeEngine {
   /// The next N requests written on an already used connection get EOF without an answer
   /// (an idle keep-alive connection the engine closed).
   int staleReads = 0;
+  /// The next N pooled connections tested for staleness (Connection::peerClosed) report that
+  /// the engine closed them while idle.
+  int closedWhileIdle = 0;
   std::string streamed;    ///< bytes written on hijacked connections
   int writeShutdowns = 0;  ///< shutdownWrite calls
 };

@@ -1028,6 +1028,34 @@ TEST(LifecycleSupervisionTest, BackoffStartsOverAfterALongRun) {
   EXPECT_EQ(h.view("api").restarts, 3);
 }
 
+TEST(LifecycleSupervisionTest, AWallClockJumpDoesNotResetTheBackoff) {
+  // Ensures the backoff's "ran long enough" is measured on the steady clock: a crash loop stays
+  // a crash loop when the wall clock jumps forward (NTP, a laptop resume). Regression (issue 16).
+  Harness h;
+  PlanNode api = node("api");
+  api.spec.restart = policy(runtime::RestartPolicy::Mode::Always);
+  Options o = deterministic();
+  o.backoff.resetAfter = 30s;
+  h.build({api}, o);
+  ASSERT_TRUE(h.boot().has_value());
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(h.rt.crash("demo_api", 1));
+    h.poll();
+    h.advance(std::chrono::seconds(1 << round));
+    ASSERT_EQ(h.view("api").status, ResourceStatus::Running) << round;
+  }
+  h.clock.setSystem(h.clock.system() + std::chrono::hours(2));  // the wall clock jumps
+  ASSERT_TRUE(h.rt.crash("demo_api", 1));
+  h.poll();
+  std::optional<std::chrono::nanoseconds> delay;
+  for (const LifecycleEvent& e : h.seen) {
+    if (e.kind == K::ResourceRestarting && e.resource == "api") {
+      delay = e.delay;
+    }
+  }
+  EXPECT_EQ(delay, std::chrono::nanoseconds(4s));
+}
+
 TEST(LifecycleEventsTest, PullAndBuildProgressIsForwarded) {
   // Ensures the runtime's pull and build progress reaches observers as ResourceProgress events
   // of the resource, before it starts.

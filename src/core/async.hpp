@@ -1,5 +1,5 @@
-// Private coroutine primitives of the lifecycle: a broadcast notifier and a task group. Both live
-// on the loop thread and need no locks.
+// Coroutine primitives shared by every module (one async toolkit): a broadcast notifier and a
+// task group. Both live on the loop thread and need no locks.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -15,7 +15,7 @@
 
 #include "lightshuttle/core/result.hpp"
 
-namespace ls::lifecycle::detail {
+namespace ls::detail {
 
 /// A condition variable for coroutines: `wait` suspends until the next `notifyAll` (ok) or until
 /// the waiter is cancelled (Errc::Cancelled). Waiters re-check their predicate after waking.
@@ -72,4 +72,4 @@ class TaskGroup {
 /// True when the calling coroutine has been cancelled.
 boost::asio::awaitable<bool> cancelled();
 
-}  // namespace ls::lifecycle::detail
+}  // namespace ls::detail

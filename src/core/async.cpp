@@ -1,4 +1,4 @@
-#include "lifecycle/notifier.hpp"
+#include "core/async.hpp"
 
 #include <algorithm>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -11,7 +11,7 @@
 
 namespace asio = boost::asio;
 
-namespace ls::lifecycle::detail {
+namespace ls::detail {
 
 asio::awaitable<Result<void>> Notifier::wait() {
   asio::steady_timer timer(co_await asio::this_coro::executor,
@@ -120,4 +120,4 @@ asio::awaitable<bool> cancelled() {
   co_return state.cancelled() != asio::cancellation_type::none;
 }
 
-}  // namespace ls::lifecycle::detail
+}  // namespace ls::detail
