@@ -5,10 +5,12 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "lightshuttle/manifest/env_file.hpp"
 #include "lightshuttle/manifest/loader.hpp"
 
 namespace ls::cli {
@@ -131,6 +133,52 @@ struct UpOptions {
 /// `lightshuttle up`: 0 stopped cleanly (by `down`, or detached and ready), 1 boot failed,
 /// 2 invalid manifest, 130 after SIGINT, 143 after SIGTERM.
 int runUp(const UpOptions& options);
+
+struct ExportOptions {
+  std::string target;    ///< compose | kubernetes | helm | swarm
+  std::string file;      ///< -f; empty = discovery
+  std::string envFile;   ///< --env-file; empty = .env next to the manifest
+  std::string output;    ///< -o; empty = export/<target>
+  bool force = false;    ///< replace a non-empty directory
+  bool allowLossy = false;
+  std::string publishMode = "ingress";  ///< swarm: ingress | host
+  std::string registry;  ///< HOST[:PORT] for built images
+};
+struct PushOptions {
+  std::string file;
+  std::string envFile;
+  std::string registry;                ///< HOST[:PORT], required
+  std::vector<std::string> resources;  ///< dockerfile resources; empty = all of them
+};
+/// `lightshuttle push`: 0 every image pushed (digests printed and recorded), 1 a build, tag or
+/// push failed, 2 usage.
+int runPush(const PushOptions& options);
+/// The digests `push` recorded for `registry` beside the manifest, by resource (push.cpp).
+std::map<std::string, std::string> pushedDigests(const std::filesystem::path& manifestDirectory,
+                                                 const std::string& registry);
+
+struct DeployOptions {
+  std::string target = "swarm";
+  std::string file;
+  std::string envFile;
+  std::string registry;                 ///< push the built images there first
+  std::string publishMode = "ingress";  ///< ingress | host
+  bool allowLossy = false;
+  std::chrono::nanoseconds timeout{std::chrono::minutes(5)};
+};
+/// `lightshuttle deploy swarm`: 0 when every service runs all its replicas, 1 otherwise
+/// (naming each service that did not converge and its task error). In deploy.cpp.
+int runDeploy(const DeployOptions& options);
+/// `lightshuttle undeploy swarm`: 0 when the stack's services, containers and networks are gone.
+int runUndeploy(const DeployOptions& options);
+/// `.env` beside the manifest (or `envFile`) laid over the process environment; prints the
+/// error and returns nullopt when the file is unreadable. In export.cpp.
+std::optional<manifest::EnvMap> loadVariables(const manifest::Manifest& m,
+                                              const std::string& envFile);
+
+/// `lightshuttle export`: 0 written, 1 failure (or something dropped without --allow-lossy),
+/// 2 invalid manifest.
+int runExport(const ExportOptions& options);
 
 struct DashboardOptions {
   std::string file;

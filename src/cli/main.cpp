@@ -333,6 +333,69 @@ int main(int argc, char** argv) {
       "The URL carries the stack's token; opening it logs the browser in (a cookie) and removes\n"
       "the token from the address bar. Exit status: 0 ok, 1 no running supervisor, 2 no project.\n");
 
+  ls::cli::ExportOptions exportOpts;
+  auto* exportCmd = app.add_subcommand(
+      "export", "Write the stack for docker compose, Kubernetes, a Helm chart or a docker swarm");
+  exportCmd->add_option("target", exportOpts.target, "compose, kubernetes, helm or swarm")
+      ->required()
+      ->check(CLI::IsMember({"compose", "kubernetes", "helm", "swarm"}));
+  exportCmd->add_option("-f,--file", exportOpts.file, "Manifest (default: discovery)");
+  exportCmd->add_option("--env-file", exportOpts.envFile, "Variables file (default: .env next to the manifest)");
+  exportCmd->add_option("-o,--output", exportOpts.output, "Directory to write (default: export/<target>)");
+  exportCmd->add_flag("--force", exportOpts.force, "Replace the contents of a non-empty directory");
+  exportCmd->add_flag("--allow-lossy", exportOpts.allowLossy,
+                      "Write the export even when the report marks something DROPPED");
+  exportCmd->add_option("--publish-mode", exportOpts.publishMode, "swarm: publish ports through the ingress mesh or on each host")
+      ->check(CLI::IsMember({"ingress", "host"}));
+  exportCmd->add_option("--registry", exportOpts.registry,
+                        "HOST[:PORT] the built images are pushed to (kubernetes, helm, swarm)");
+  exportCmd->footer(
+      "Examples:\n"
+      "  lightshuttle export compose                 # export/compose/docker-compose.yml + .env.example\n"
+      "  lightshuttle export kubernetes -o k8s --force\n"
+      "  lightshuttle export helm --registry 127.0.0.1:5000\n"
+      "  lightshuttle export swarm --publish-mode host --registry 127.0.0.1:5000\n"
+      "Secrets are never written: the export reads them from the target's configuration.\n"
+      "Exit status: 0 written, 1 failure or something DROPPED (without --allow-lossy), 2 invalid manifest.\n");
+
+  ls::cli::PushOptions push;
+  auto* pushCmd = app.add_subcommand(
+      "push", "Build the Dockerfile resources, push them to a registry and record their digests");
+  pushCmd->add_option("resources", push.resources, "Only these dockerfile resources");
+  pushCmd->add_option("--registry", push.registry, "HOST[:PORT] of the registry")->required();
+  pushCmd->add_option("-f,--file", push.file, "Manifest (default: discovery)");
+  pushCmd->add_option("--env-file", push.envFile, "Variables file (default: .env next to the manifest)");
+  pushCmd->footer(
+      "Examples:\n"
+      "  lightshuttle push --registry 127.0.0.1:5000\n"
+      "  lightshuttle push --registry 127.0.0.1:5000 web\n"
+      "Prints <registry>/lightshuttle/<project>_<resource>:dev@<digest> for each and records it in\n"
+      ".lightshuttle/pushed.json: `export kubernetes|helm|swarm --registry` then pins that digest.\n"
+      "Exit status: 0 pushed, 1 a build or push failed, 2 usage or invalid manifest.\n");
+
+  ls::cli::DeployOptions deploy;
+  std::string deployTimeout;
+  auto* deployCmd = app.add_subcommand(
+      "deploy", "Deploy the stack to a docker swarm (push, export, docker stack deploy, wait)");
+  auto* undeployCmd = app.add_subcommand("undeploy", "Remove the stack `deploy` created, and nothing else");
+  for (auto* cmd : {deployCmd, undeployCmd}) {
+    cmd->add_option("target", deploy.target, "swarm")->required()->check(CLI::IsMember({"swarm"}));
+    cmd->add_option("-f,--file", deploy.file, "Manifest (default: discovery)");
+    cmd->add_option("--timeout", deployTimeout, "How long to wait (default 5m)");
+  }
+  deployCmd->add_option("--env-file", deploy.envFile, "Variables file (default: .env next to the manifest)");
+  deployCmd->add_option("--registry", deploy.registry, "HOST[:PORT]: push the built images there first");
+  deployCmd->add_option("--publish-mode", deploy.publishMode, "ingress (routing mesh) or host")
+      ->check(CLI::IsMember({"ingress", "host"}));
+  deployCmd->add_flag("--allow-lossy", deploy.allowLossy, "Deploy even when the export drops something");
+  deployCmd->footer(
+      "Examples:\n"
+      "  lightshuttle deploy swarm --registry 127.0.0.1:5000 --publish-mode host\n"
+      "  DOCKER_HOST=unix:///run/other.sock lightshuttle deploy swarm --registry 127.0.0.1:5000\n"
+      "  lightshuttle undeploy swarm\n"
+      "The engine DOCKER_HOST names must be a swarm manager (docker swarm init). Secrets come from\n"
+      "the environment and .env, never from a file. Exit status: 0 converged, 1 failed, 2 usage.\n");
+
   std::string completionShell;
   auto* completionCmd = app.add_subcommand("completion", "Print a shell completion script");
   completionCmd->add_option("shell", completionShell, "bash, zsh or fish")
@@ -430,6 +493,23 @@ int main(int argc, char** argv) {
   }
   if (secretsCheckCmd->parsed()) {
     return ls::cli::runSecretsCheck(secrets);
+  }
+  if (deployCmd->parsed() || undeployCmd->parsed()) {
+    if (!deployTimeout.empty()) {
+      auto t = ls::manifest::parseDuration(deployTimeout);
+      if (!t) {
+        std::fprintf(stderr, "error: --timeout: %s\n", t.error().what().c_str());
+        return ls::cli::kExitUsage;
+      }
+      deploy.timeout = *t;
+    }
+    return deployCmd->parsed() ? ls::cli::runDeploy(deploy) : ls::cli::runUndeploy(deploy);
+  }
+  if (pushCmd->parsed()) {
+    return ls::cli::runPush(push);
+  }
+  if (exportCmd->parsed()) {
+    return ls::cli::runExport(exportOpts);
   }
   if (configCmd->parsed()) {
     return ls::cli::runConfig(config);

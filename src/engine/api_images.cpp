@@ -138,6 +138,20 @@ Result<TagTarget> splitTagTarget(std::string_view target) {
   return out;
 }
 
+std::optional<std::string> digestFromPushStatus(std::string_view status) {
+  constexpr std::string_view kMark = ": digest: ";
+  const std::size_t at = status.find(kMark);
+  if (at == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view rest = status.substr(at + kMark.size());
+  rest = rest.substr(0, rest.find(' '));
+  if (!rest.starts_with("sha256:") || rest.size() <= 7) {
+    return std::nullopt;
+  }
+  return std::string(rest);
+}
+
 std::optional<std::string> digestFromStatus(std::string_view status) {
   constexpr std::string_view kPrefix = "Digest: ";
   if (status.substr(0, kPrefix.size()) != kPrefix) {
@@ -568,6 +582,38 @@ asio::awaitable<Result<std::string>> ImagesApi::importImage(
     co_return Error(Errc::Internal, what + ": the engine did not say the new image's id");
   }
   co_return id;
+}
+
+asio::awaitable<Result<std::string>> ImagesApi::pushImage(
+    const std::string& reference, const std::function<void(const ProgressMessage&)>& onProgress) {
+  const ImageRef ref = splitImageRef(reference);
+  LS_CO_TRY(checkPathName("image", ref.repository));
+  const std::string what = quoted("push image", reference);
+  Request req{.method = "POST",
+              .path = "/images/" + ref.repository + "/push",
+              .query = {{"tag", ref.tag}},
+              .headers = {{"X-Registry-Auth", "e30="}},  // base64 of "{}"
+              .timeout = kLongTimeout,
+              .operation = what};
+  LS_CO_ASSIGN_OR_RETURN(auto body, co_await client_.stream(std::move(req)));
+  ProgressStream stream(std::move(body), what);
+  std::string digest;
+  const std::function<void(const ProgressMessage&)> onMessage = [&](const ProgressMessage& m) {
+    if (auto d = digestFromPushStatus(m.status)) {
+      digest = *d;
+    }
+    if (onProgress) {
+      onProgress(m);
+    }
+  };
+  if (Result<void> drained = co_await drain(stream, onMessage); !drained) {
+    Error e = std::move(drained).error();
+    co_return Error(Errc::FailedPrecondition, e.message()).withReason("push_failed");
+  }
+  if (digest.empty()) {
+    co_return Error(Errc::Internal, what + ": the engine did not say the pushed digest");
+  }
+  co_return digest;
 }
 
 asio::awaitable<Result<std::unique_ptr<ProgressStream>>> ImagesApi::pullStream(

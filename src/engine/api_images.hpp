@@ -120,6 +120,9 @@ struct ProgressMessage {
 
 /// "Digest: sha256:..." (a pull's status line) -> "sha256:..."; nullopt for other lines.
 std::optional<std::string> digestFromStatus(std::string_view status);
+/// "dev: digest: sha256:... size: 527" (a push's last status line) -> "sha256:..."; nullopt for
+/// other lines.
+std::optional<std::string> digestFromPushStatus(std::string_view status);
 /// "Loaded image: x:tag" -> "x:tag", "Loaded image ID: sha256:..." -> "sha256:..." (a line of
 /// a load's output, trailing newline allowed); nullopt for other lines.
 std::optional<std::string> loadedImageFromLine(std::string_view line);
@@ -207,6 +210,12 @@ class ImagesApi {
   /// (unknown repository or tag) is NotFound.
   boost::asio::awaitable<Result<std::unique_ptr<ProgressStream>>> pullStream(
       const std::string& reference);
+  /// POST /images/{name}/push?tag= (with an empty X-Registry-Auth: the loopback and insecure
+  /// registries need none): every message goes to `onProgress` (may be empty); returns the
+  /// manifest digest the registry answered ("sha256:..."). An errorDetail in the stream is an
+  /// error (FailedPrecondition, reason "push_failed"), as is a stream that names no digest.
+  boost::asio::awaitable<Result<std::string>> pushImage(
+      const std::string& reference, const std::function<void(const ProgressMessage&)>& onProgress);
 
  private:
   Client& client_;

@@ -358,5 +358,9 @@ boost::asio::awaitable<Result<std::string>> Runtime::importImage(const std::stri
 boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> Runtime::pullStream(const std::string& reference) {
   co_return unsupported("pull streams", imageOf(reference));
 }
+boost::asio::awaitable<Result<std::string>> Runtime::pushImage(const std::string& reference,
+                                                               const ProgressCallback&) {
+  co_return unsupported("pushing images", imageOf(reference));
+}
 
 }  // namespace ls::runtime

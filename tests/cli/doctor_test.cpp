@@ -71,7 +71,7 @@ TEST(CompletionCli, BashScriptIsValidAndCompletesCommandsAndFlags) {
       " COMP_WORDS=(lightshuttle secrets \"\"); COMP_CWORD=2; _lightshuttle; echo \"${COMPREPLY[*]}\";"
       " COMP_WORDS=(lightshuttle up --de); COMP_CWORD=2; _lightshuttle; echo \"${COMPREPLY[*]}\"'");
   std::remove(script.c_str());
-  EXPECT_EQ(r.output, "doctor down dashboard\n--help -h check\n--detach\n");
+  EXPECT_EQ(r.output, "doctor down dashboard deploy\n--help -h check\n--detach\n");
 }
 
 TEST(CompletionCli, ZshAndFishScriptsNameEveryCommand) {
@@ -82,7 +82,8 @@ TEST(CompletionCli, ZshAndFishScriptsNameEveryCommand) {
   EXPECT_NE(zsh.output.find("#compdef lightshuttle"), std::string::npos);
   CliRun fish = runCli("", "completion fish");
   EXPECT_EQ(fish.exitCode, 0);
-  for (const char* cmd : {"up", "down", "ps", "logs", "exec", "restart", "validate", "config", "doctor"}) {
+  for (const char* cmd : {"up", "down", "ps", "logs", "exec", "restart", "validate", "config", "doctor",
+                          "export", "push", "deploy", "undeploy"}) {
     EXPECT_NE(fish.output.find(std::string("-a ") + cmd + " "), std::string::npos) << cmd;
   }
   EXPECT_NE(fish.output.find("-l detach"), std::string::npos);

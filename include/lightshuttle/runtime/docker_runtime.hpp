@@ -154,6 +154,9 @@ class DockerRuntime final : public Runtime {
   /// POST /images/create?fromImage=&tag=: Status events, then one Done with the digest.
   boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> pullStream(
       const std::string& reference) override;
+  /// POST /images/{name}/push?tag=: progress per layer, the digest from the registry's answer.
+  boost::asio::awaitable<Result<std::string>> pushImage(const std::string& reference,
+                                                        const ProgressCallback& onProgress) override;
 
  private:
   struct Impl;

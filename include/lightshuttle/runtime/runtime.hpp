@@ -382,6 +382,12 @@ class Runtime {
                                                                   const std::string& reference);
   /// Pulls `reference` (always) as a stream of progress events ending in one Done.
   virtual boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> pullStream(const std::string& reference);
+  /// Pushes `reference` (`registry[:port]/repo:tag`, tagged beforehand) to its registry, with
+  /// progress; returns the manifest digest the registry stored ("sha256:..."). NotFound when
+  /// the image is not present, FailedPrecondition (reason "push_failed") when the registry
+  /// refuses it. Optional: Unsupported in backends without a registry.
+  virtual boost::asio::awaitable<Result<std::string>> pushImage(const std::string& reference,
+                                                                const ProgressCallback& onProgress);
 };
 
 /// The network name of a project: "lightshuttle-<project>".

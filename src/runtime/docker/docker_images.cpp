@@ -312,4 +312,23 @@ asio::awaitable<Result<std::unique_ptr<PullStream>>> DockerRuntime::pullStream(
       std::make_unique<EnginePullStream>(std::move(stream), std::move(pulled)));
 }
 
+asio::awaitable<Result<std::string>> DockerRuntime::pushImage(const std::string& reference,
+                                                             const ProgressCallback& onProgress) {
+  if (reference.empty()) {
+    co_return Error(Errc::InvalidArgument, "push image: empty reference");
+  }
+  engine::ImagesApi images(impl_->client);
+  const std::function<void(const engine::ProgressMessage&)> forward =
+      [&](const engine::ProgressMessage& m) {
+        if (onProgress) {
+          onProgress(ImageProgress{.image = reference,
+                                   .id = m.id,
+                                   .status = m.status,
+                                   .current = m.current,
+                                   .total = m.total});
+        }
+      };
+  co_return co_await images.pushImage(reference, forward);
+}
+
 }  // namespace ls::runtime

@@ -560,5 +560,42 @@ TEST_F(ImagesApiTest, PullStreamYieldsMessagesThenEndsOrFails) {
   EXPECT_NE(err.error().what().find("pull image 'x:1'"), std::string::npos);
 }
 
+TEST_F(ImagesApiTest, PushSendsAnEmptyAuthAndReturnsTheRegistryDigest) {
+  // Ensures push (issue 15, item 6) hits /images/{repo}/push?tag= with the registry port kept
+  // in the path, sends the X-Registry-Auth header the engine requires, forwards every message,
+  // returns the digest of the "<tag>: digest: ... size: N" line, and fails on an errorDetail.
+  engine->exchanges.push_back(
+      {.response = chunkedResponse(
+           200, {R"({"status":"The push refers to repository [127.0.0.1:5000/team/app]"})"
+                 "\n",
+                 R"({"status":"Pushed","progressDetail":{},"id":"4ba4"})"
+                 "\n"
+                 R"({"status":"dev: digest: sha256:0a1b2c size: 527"})"
+                 "\n"
+                 R"({"progressDetail":{},"aux":{"Tag":"dev","Digest":"sha256:0a1b2c","Size":527}})"
+                 "\n"})});
+  engine->exchanges.push_back(
+      {.response = chunkedResponse(
+           200, {R"({"errorDetail":{"message":"connection refused"},"error":"connection refused"})"
+                 "\n"})});
+  std::vector<std::string> statuses;
+  const std::function<void(const ProgressMessage&)> cb = [&](const ProgressMessage& m) {
+    statuses.push_back(m.status);
+  };
+  auto digest = run(api->pushImage("127.0.0.1:5000/team/app:dev", cb));
+  ASSERT_TRUE(digest) << digest.error().what();
+  EXPECT_EQ(*digest, "sha256:0a1b2c");
+  EXPECT_EQ(statuses.size(), 4u);
+  EXPECT_EQ(line(1), "POST /v1.41/images/127.0.0.1:5000/team/app/push?tag=dev HTTP/1.1");
+  EXPECT_NE(head(1).find("\r\nX-Registry-Auth: e30=\r\n"), std::string::npos) << head(1);
+  auto refused = run(api->pushImage("127.0.0.1:5000/team/app:dev", {}));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), Errc::FailedPrecondition);
+  EXPECT_EQ(refused.error().reason(), "push_failed");
+  EXPECT_NE(refused.error().what().find("connection refused"), std::string::npos);
+  EXPECT_EQ(digestFromPushStatus("latest: digest: sha256:ff size: 1"), "sha256:ff");
+  EXPECT_EQ(digestFromPushStatus("Pushed"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace ls::engine
