@@ -7,15 +7,32 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/control.hpp"
 #include "cli/session.hpp"
 #include "lightshuttle/manifest/grammar.hpp"
+#include "lightshuttle/core/file.hpp"
 #include "lightshuttle/spec/resolve.hpp"
 
 namespace ls::cli {
 namespace {
+
+/// Waits (at most `bound`) until `pid` has exited: gone, or a zombie waiting for its parent.
+void waitProcessGone(pid_t pid, std::chrono::milliseconds bound) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::kill(pid, 0) != 0) {
+      return;
+    }
+    auto stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat || stat->find(") Z") != std::string::npos || stat->find(") X") != std::string::npos) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
 
 /// Stops the live supervisor of `project` (a detached `up`, or an attached one in another
 /// terminal), if any: it stops the stack gracefully and exits. Waits up to `wait` for it.
@@ -35,6 +52,9 @@ bool stopSupervisor(const std::string& project, std::chrono::nanoseconds wait) {
                sup->pid);
     return false;
   }
+  // Its lock goes a moment before the process does (it still unwinds): return once the process
+  // has exited too, so "down" means gone (bounded: the stack is already down at this point).
+  waitProcessGone(sup->pid, std::chrono::seconds(2));
   return true;
 }
 

@@ -126,8 +126,18 @@ const Asset* findAsset(std::string_view path) {
   return nullptr;
 }
 
+bool acceptsGzip(const Request& req) {
+  auto ae = header(req, http::field::accept_encoding);
+  return ae && ae->find("gzip") != std::string_view::npos;
+}
+
 Reply loginPage(const Request& req, http::status status) {
+  // The dashboard's own page is gzip-compressed: a client that cannot read that (curl without
+  // --compressed) gets the built-in text instead of binary noise.
   const Asset* page = findAsset("/assets/login.html");
+  if (page != nullptr && page->gzip && !acceptsGzip(req)) {
+    page = nullptr;
+  }
   Reply r = reply(req, status, page != nullptr ? std::string(page->body) : std::string(kLoginHelp),
                   "text/html; charset=utf-8", false);
   if (page != nullptr && page->gzip) {
