@@ -81,6 +81,11 @@ class WebSocket:
         self.sock.close()
 
 
+def _rfc3339(text: str) -> float:
+    import datetime
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
 def _percentile(xs: list[float], p: float) -> float:
     if not xs:
         return 0.0
@@ -114,8 +119,10 @@ def run(engine: Engine, ls_bin: str, load_bin: str, stacks_dir: str, logdir: str
         rate: float = 500, seconds: float = 10, sockets: int = 20, kills: int = 20) -> dict:
     shape = shapes.SHAPES["wide50"]
     project = "lsapi"
-    lf, _ = shapes.write(shape, os.path.join(stacks_dir, "api"), project)
-    tool = LightShuttle(ls_bin, project, engine, logdir)
+    where = os.path.join(stacks_dir, "api")
+    lf, _ = shapes.write(shape, where, project)
+    # A project the engine still holds (a stuck network) moves to a new name: the manifest follows.
+    tool = LightShuttle(ls_bin, project, engine, logdir, on_rename=lambda p: shapes.write(shape, where, p))
     prepare(engine, tool, warnings, "api")
     res: dict = {"resources": len(shape.services), "rate": rate, "seconds": seconds, "sockets": sockets}
     up = tool.up(shape, {"ls": lf})
@@ -130,6 +137,11 @@ def run(engine: Engine, ls_bin: str, load_bin: str, stacks_dir: str, logdir: str
         log(f"api: GET /api/v1/resources at {rate:.0f}/s for {seconds:.0f} s, then the engine's /containers/json")
         res["ours"] = _load(load_bin, ["--tcp", f"127.0.0.1:{port}", "--token", token, "--path", "/api/v1/resources",
                                        "--rate", str(rate), "--seconds", str(seconds)])
+        # The floor of this machine for the loader itself: the engine's /_ping (2 bytes, no work).
+        res["floor"] = _load(load_bin, ["--unix", socket_path(), "--path", "/_ping", "--rate", str(rate),
+                                        "--seconds", str(seconds)])
+        res["ours_healthz"] = _load(load_bin, ["--tcp", f"127.0.0.1:{port}", "--path", "/healthz",
+                                               "--rate", str(rate), "--seconds", str(seconds)])
         filt = q({"label": [f"lightshuttle.project={tool.project}"]})
         res["engine"] = _load(load_bin, ["--unix", socket_path(), "--path",
                                          f"/{API}/containers/json?all=1&filters={filt}",
@@ -137,6 +149,7 @@ def run(engine: Engine, ls_bin: str, load_bin: str, stacks_dir: str, logdir: str
 
         # N event sockets: each reads its snapshot, then records when each event arrived.
         arrivals: list[dict[str, float]] = [dict() for _ in range(sockets)]
+        emitted: list[dict[str, float]] = [dict() for _ in range(sockets)]  # the supervisor's event time
 
         def reader(i: int, ws: WebSocket):
             try:
@@ -150,6 +163,7 @@ def run(engine: Engine, ls_bin: str, load_bin: str, stacks_dir: str, logdir: str
                     ev = m.get("event") or {}
                     if m.get("type") == "event" and ev.get("kind") == "resource_exited":
                         arrivals[i].setdefault(ev["resource"], t)
+                        emitted[i].setdefault(ev["resource"], _rfc3339(ev["time"]))
             except (OSError, EOFError, ValueError):
                 return
 
@@ -186,16 +200,23 @@ def run(engine: Engine, ls_bin: str, load_bin: str, stacks_dir: str, logdir: str
                     dies.setdefault(ev_name(ev).removeprefix(f"{tool.project}_"), ev_time(ev))
         finally:
             watcher.close()
-        lat = []
+        lat, sup_lat, seen_lat = [], [], []
         missing = 0
-        for a in arrivals:
+        for a, e in zip(arrivals, emitted):
             for n in names:
                 if n in a and n in dies:
                     lat.append((a[n] - dies[n]) * 1000.0)
+                    sup_lat.append((a[n] - e[n]) * 1000.0)
+                    seen_lat.append((e[n] - dies[n]) * 1000.0)
                 else:
                     missing += 1
-        res["event_latency_ms"] = {"samples": len(lat), "missing": missing, "p50": _percentile(lat, 50),
-                                   "p99": _percentile(lat, 99), "max": max(lat) if lat else 0.0}
+
+        def summary(xs):
+            return {"samples": len(xs), "missing": missing, "p50": _percentile(xs, 50), "p99": _percentile(xs, 99),
+                    "max": max(xs) if xs else 0.0}
+        res["event_latency_ms"] = summary(lat)                 # engine die -> client
+        res["event_after_supervisor_ms"] = summary(sup_lat)    # supervisor's event -> client
+        res["engine_to_supervisor_ms"] = summary(seen_lat)     # engine die -> supervisor's event
     finally:
         for ws in open_ws:
             ws.close()
@@ -214,16 +235,27 @@ def render(a: dict) -> str:
              "latency from each request's scheduled time.", "",
              "| endpoint | requests | errors | p50 ms | p99 ms | p99.9 ms | max ms | bytes |",
              "|---|---|---|---|---|---|---|---|"]
-    for name, r in (("ours: GET /api/v1/resources", ours), ("engine: GET /containers/json (project filter)", eng)):
+    rows = [("ours: GET /api/v1/resources", ours)]
+    if a.get("ours_healthz"):
+        rows.append(("ours: GET /healthz", a["ours_healthz"]))
+    if a.get("floor"):
+        rows.append(("floor: the engine's GET /_ping", a["floor"]))
+    rows.append(("engine: GET /containers/json (project filter)", eng))
+    for name, r in rows:
         lines.append(f"| {name} | {r['requests']} | {r['errors'] + r['non_2xx']} | {r['p50_ms']:.2f} | "
                      f"{r['p99_ms']:.2f} | {r['p999_ms']:.2f} | {r['max_ms']:.2f} | {r['bytes_per_response']:.0f} |")
     ratio = ours["p99_ms"] / eng["p99_ms"] if eng["p99_ms"] else 0.0
     el = a["event_latency_ms"]
+    sl = a.get("event_after_supervisor_ms", el)
+    es = a.get("engine_to_supervisor_ms", el)
     lines += ["", f"p99 ours/engine: {ratio:.4f}x (the engine answers the same question, the project's containers, "
               f"as `docker compose ps` asks it; it could not keep up with {a['rate']:.0f}/s when its p50 is far above "
               f"its service time).", "",
               f"Engine `die` -> `resource_exited` on each of {a['sockets']} events sockets: p50 {el['p50']:.1f} ms, "
-              f"p99 {el['p99']:.1f} ms, max {el['max']:.1f} ms ({el['samples']} samples, {el['missing']} missing).", "",
+              f"p99 {el['p99']:.1f} ms, max {el['max']:.1f} ms ({el['samples']} samples, {el['missing']} missing): "
+              f"engine -> supervisor p50 {es['p50']:.1f} / p99 {es['p99']:.1f} ms (the engine's event stream), "
+              f"supervisor -> client p50 {sl['p50']:.1f} / p99 {sl['p99']:.1f} ms (the event's own time to the "
+              f"socket's receipt, the Python readers' wake-up included).", "",
               f"Supervisor RSS: {a['rss_before_kib'] / 1024:.1f} MiB before, {a['rss_sockets_kib'] / 1024:.1f} MiB with "
               f"{a['sockets']} sockets open (peak {a['hwm_kib'] / 1024:.1f} MiB); idle CPU with them open "
               f"{a['idle_cpu_percent']:.3f} %.", ""]
