@@ -218,8 +218,8 @@ TEST(MetricsTest, PassesPromtoolCheckMetrics) {
       FAIL() << "promtool is not installed (Debian package `prometheus`, see scripts/bootstrap)"
                 " and CI=true forbids skipping this check";
     }
-    GTEST_SKIP() << "promtool not found on PATH: install Debian's `prometheus` package to run "
-                    "this check (it is mandatory under CI=true)";
+    GTEST_SKIP() << "outside CI only: promtool not found on PATH; install Debian's `prometheus` "
+                    "package to run this check (it is mandatory under CI=true)";
   }
   SmallStack s = smallStack();
   s.views.push_back(view("we\"ird\\na\nme", ResourceStatus::Failed, Health::None, 1));
