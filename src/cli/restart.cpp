@@ -10,26 +10,12 @@
 #include "cli/control.hpp"
 #include "cli/session.hpp"
 #include "cli/stack.hpp"
+#include "lightshuttle/lifecycle/policy.hpp"
 
 namespace asio = boost::asio;
 
 namespace ls::cli {
 namespace {
-
-using namespace std::chrono_literals;
-
-std::chrono::nanoseconds readinessBudget(const runtime::ContainerSpec& spec,
-                                         std::optional<std::chrono::nanoseconds> override) {
-  if (override) {
-    return *override;
-  }
-  std::chrono::nanoseconds budget = 30s;
-  if (spec.healthcheck) {
-    const auto& h = *spec.healthcheck;
-    budget = std::max<std::chrono::nanoseconds>(budget, h.startPeriod + h.interval * (h.retries + 1));
-  }
-  return budget;
-}
 
 asio::awaitable<Result<void>> recreate(runtime::Runtime& rt, const runtime::ContainerSpec& spec,
                                        std::chrono::nanoseconds budget) {
@@ -95,7 +81,7 @@ int runRestart(const RestartOptions& options) {
   for (const auto& name : options.resources) {
     const runtime::ContainerSpec& spec = plan.find(name)->spec;
     const auto t0 = std::chrono::steady_clock::now();
-    auto r = runSync(*session, recreate(*session->runtime, spec, readinessBudget(spec, options.timeout)));
+    auto r = runSync(*session, recreate(*session->runtime, spec, lifecycle::startTimeout(spec, options.timeout)));
     if (!r) {
       fmt::print(stderr, "error: restarting '{}': {}\n", name, r.error().what());
       result = kExitFailure;
