@@ -144,6 +144,7 @@ def main() -> int:
     ap.add_argument("--ls-bin", default=os.path.join(ROOT, "build/release/src/cli/lightshuttle"))
     ap.add_argument("--micro-bin", default=os.path.join(ROOT, "build/release/bench/ls_bench_micro"))
     ap.add_argument("--api-bin", default=os.path.join(ROOT, "build/release/bench/ls_bench_api"))
+    ap.add_argument("--events-bin", default=os.path.join(ROOT, "build/release/bench/ls_bench_events"))
     ap.add_argument("--api-rate", type=float, default=500.0, help="requests/s of the control API load (part api)")
     ap.add_argument("--api-seconds", type=float, default=10.0, help="seconds of the control API load (at most 60)")
     ap.add_argument("--ls-describe", default=None, help="where the binary comes from (for the report)")
@@ -323,7 +324,7 @@ def main() -> int:
         if "api" in a.parts:
             log("api: the control plane of a supervised wide50 stack")
             res["api"] = api.run(engine, a.ls_bin, a.api_bin, STACKS, logdir, warnings, rate=a.api_rate,
-                                 seconds=a.api_seconds)
+                                 seconds=a.api_seconds, events_bin=a.events_bin)
         if "micro" in a.parts:
             if os.path.exists(a.micro_bin):
                 log("micro-benchmarks")

@@ -116,7 +116,8 @@ def _load(load_bin: str, args: list[str]) -> dict:
 
 
 def run(engine: Engine, ls_bin: str, load_bin: str, stacks_dir: str, logdir: str, warnings: list[str],
-        rate: float = 500, seconds: float = 10, sockets: int = 20, kills: int = 20) -> dict:
+        rate: float = 500, seconds: float = 10, sockets: int = 20, kills: int = 20,
+        events_bin: str | None = None) -> dict:
     shape = shapes.SHAPES["wide50"]
     project = "lsapi"
     where = os.path.join(stacks_dir, "api")
@@ -168,13 +169,22 @@ def run(engine: Engine, ls_bin: str, load_bin: str, stacks_dir: str, logdir: str
                 return
 
         threads = []
-        for i in range(sockets):
-            ws = WebSocket(port, "/api/v1/events/ws", token)
-            open_ws.append(ws)
-            th = threading.Thread(target=reader, args=(i, ws), daemon=True)
-            th.start()
-            threads.append(th)
-        time.sleep(1.0)
+        native = None
+        if events_bin and os.path.exists(events_bin):
+            # The sockets are read by ls_bench_events (C++, one thread): no Python wake-up in the figure.
+            res["reader"] = "ls_bench_events"
+            native = subprocess.Popen([events_bin, "--port", str(port), "--token", token, "--sockets", str(sockets),
+                                       "--seconds", str(10.0 + 1.5 + kills * 0.3 + 6.0)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        else:
+            res["reader"] = "python threads"
+            for i in range(sockets):
+                ws = WebSocket(port, "/api/v1/events/ws", token)
+                open_ws.append(ws)
+                th = threading.Thread(target=reader, args=(i, ws), daemon=True)
+                th.start()
+                threads.append(th)
+        time.sleep(1.5)
         res["rss_sockets_kib"] = int(_status(f"/proc/{pid}/status")["VmRSS"].split()[0])
         res["hwm_kib"] = int(_status(f"/proc/{pid}/status")["VmHWM"].split()[0])
         idle_s = 10.0
@@ -191,6 +201,12 @@ def run(engine: Engine, ls_bin: str, load_bin: str, stacks_dir: str, logdir: str
             for n in names:
                 engine.call("POST", f"/containers/{tool.project}_{n}/kill")
                 time.sleep(0.3)
+            if native is not None:
+                out, _ = native.communicate(timeout=60)
+                for line in out.splitlines():
+                    i, n, recv, emit = json.loads(line)
+                    arrivals[i].setdefault(n, recv)
+                    emitted[i].setdefault(n, emit)
             deadline = time.time() + 10
             while time.time() < deadline and not all(len(a) >= len(names) for a in arrivals):
                 time.sleep(0.1)
@@ -255,7 +271,7 @@ def render(a: dict) -> str:
               f"p99 {el['p99']:.1f} ms, max {el['max']:.1f} ms ({el['samples']} samples, {el['missing']} missing): "
               f"engine -> supervisor p50 {es['p50']:.1f} / p99 {es['p99']:.1f} ms (the engine's event stream), "
               f"supervisor -> client p50 {sl['p50']:.1f} / p99 {sl['p99']:.1f} ms (the event's own time to the "
-              f"socket's receipt, the Python readers' wake-up included).", "",
+              f"socket's receipt; reader: {a.get('reader', 'python threads')}).", "",
               f"Supervisor RSS: {a['rss_before_kib'] / 1024:.1f} MiB before, {a['rss_sockets_kib'] / 1024:.1f} MiB with "
               f"{a['sockets']} sockets open (peak {a['hwm_kib'] / 1024:.1f} MiB); idle CPU with them open "
               f"{a['idle_cpu_percent']:.3f} %.", ""]
