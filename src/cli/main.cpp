@@ -1,5 +1,7 @@
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <csignal>
+#include <optional>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -123,6 +125,21 @@ std::string completionScript(const CLI::App& app, const std::string& shell) {
   s += "  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n}\n";
   s += "complete -F _lightshuttle lightshuttle\n";
   return s;
+}
+
+/// Reads a `--timeout`-style duration flag (empty: left unset). False, with the error printed,
+/// when it is not a duration.
+bool durationFlag(const std::string& text, std::optional<std::chrono::nanoseconds>& out) {
+  if (text.empty()) {
+    return true;
+  }
+  auto d = ls::manifest::parseDuration(text);
+  if (!d) {
+    std::fprintf(stderr, "error: --timeout: %s\n", d.error().what().c_str());
+    return false;
+  }
+  out = *d;
+  return true;
 }
 
 }  // namespace
@@ -425,13 +442,8 @@ int main(int argc, char** argv) {
     return ls::cli::kExitOk;
   }
   if (upCmd->parsed()) {
-    if (!upTimeout.empty()) {
-      auto t = ls::manifest::parseDuration(upTimeout);
-      if (!t) {
-        std::fprintf(stderr, "error: --timeout: %s\n", t.error().what().c_str());
-        return ls::cli::kExitUsage;
-      }
-      up.timeout = *t;
+    if (!durationFlag(upTimeout, up.timeout)) {
+      return ls::cli::kExitUsage;
     }
     up.detach = up.detach || upWait;
     return ls::cli::runUp(up);
@@ -464,13 +476,8 @@ int main(int argc, char** argv) {
     return ls::cli::runExec(exec);
   }
   if (restartCmd->parsed()) {
-    if (!restartTimeout.empty()) {
-      auto t = ls::manifest::parseDuration(restartTimeout);
-      if (!t) {
-        std::fprintf(stderr, "error: --timeout: %s\n", t.error().what().c_str());
-        return ls::cli::kExitUsage;
-      }
-      restart.timeout = *t;
+    if (!durationFlag(restartTimeout, restart.timeout)) {
+      return ls::cli::kExitUsage;
     }
     return ls::cli::runRestart(restart);
   }
@@ -478,13 +485,8 @@ int main(int argc, char** argv) {
     return ls::cli::runPs(ps);
   }
   if (downCmd->parsed()) {
-    if (!downTimeout.empty()) {
-      auto grace = ls::manifest::parseDuration(downTimeout);
-      if (!grace) {
-        std::fprintf(stderr, "error: --timeout: %s\n", grace.error().what().c_str());
-        return ls::cli::kExitUsage;
-      }
-      down.timeout = *grace;
+    if (!durationFlag(downTimeout, down.timeout)) {
+      return ls::cli::kExitUsage;
     }
     return ls::cli::runDown(down);
   }
@@ -495,12 +497,11 @@ int main(int argc, char** argv) {
     return ls::cli::runSecretsCheck(secrets);
   }
   if (deployCmd->parsed() || undeployCmd->parsed()) {
-    if (!deployTimeout.empty()) {
-      auto t = ls::manifest::parseDuration(deployTimeout);
-      if (!t) {
-        std::fprintf(stderr, "error: --timeout: %s\n", t.error().what().c_str());
-        return ls::cli::kExitUsage;
-      }
+    std::optional<std::chrono::nanoseconds> t;
+    if (!durationFlag(deployTimeout, t)) {
+      return ls::cli::kExitUsage;
+    }
+    if (t) {
       deploy.timeout = *t;
     }
     return deployCmd->parsed() ? ls::cli::runDeploy(deploy) : ls::cli::runUndeploy(deploy);
