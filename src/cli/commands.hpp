@@ -1,5 +1,6 @@
 // The commands of the `lightshuttle` executable: each is one file with an options struct and a
-// run function; main.cpp maps names, help and flags to them (the only file that sees CLI11).
+// run function, and registers its own verb, help and flags (`registerX` in that file, listed in
+// table.cpp; see flags.hpp). This header stays free of CLI11.
 #pragma once
 
 #include <chrono>
@@ -47,6 +48,7 @@ int runValidate(const ValidateOptions& options);
 
 struct ConfigOptions {
   std::string file;  ///< -f; empty = discovery
+  bool services = false;  ///< --services: only the resource names, one per line
 };
 /// `lightshuttle config`: the manifest with defaults materialised and secrets masked, as YAML
 /// on stdout. 0 ok, 2 invalid manifest, 1 other failure.

@@ -3,6 +3,7 @@
 // ones); secrets are masked: literal passwords and `secrets:` values, and env values whose key
 // looks secret. `${...}` references are printed as written (never resolved here), and a
 // generated password shows as "<generated>".
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <yaml-cpp/yaml.h>
 
@@ -11,6 +12,7 @@
 #include <string_view>
 
 #include "cli/commands.hpp"
+#include "cli/flags.hpp"
 #include "lightshuttle/manifest/grammar.hpp"
 #include "lightshuttle/spec/resolve.hpp"
 
@@ -197,6 +199,12 @@ int runConfig(const ConfigOptions& options) {
     return exitCode;
   }
   const manifest::Manifest& m = *report->manifest;
+  if (options.services) {
+    for (const Resource& r : m.resources) {
+      fmt::print("{}\n", r.name);
+    }
+    return kExitOk;
+  }
   try {
     YAML::Emitter out;
     out << YAML::BeginMap;
@@ -234,6 +242,28 @@ int runConfig(const ConfigOptions& options) {
     return kExitFailure;
   }
   return kExitOk;
+}
+
+void registerConfig(Registrar& r) {
+  auto o = std::make_shared<ConfigOptions>();
+  const GlobalOptions& g = r.global();
+  auto* cmd = r.verb("config", "Print the manifest as it will run: defaults filled in, secrets masked",
+                     [o, &g] {
+                       inherit(o->file, g.file);
+                       return runConfig(*o);
+                     });
+  addFileFlag(*cmd, o->file,
+              "Manifest to print (default: LIGHTSHUTTLE_FILE, else lightshuttle.yml "
+              "or .yaml in this directory or a parent)");
+  cmd->add_flag("--services", o->services, "Print only the resource names, one per line");
+  cmd->footer(
+      "Examples:\n"
+      "  lightshuttle config\n"
+      "  lightshuttle config -f examples/basic/lightshuttle.yml > resolved.yml\n"
+      "  lightshuttle config --services\n"
+      "Passwords and secrets print as ******** (a generated password as <generated>);\n"
+      "${...} references print as written.\n"
+      "Exit status: 0 ok, 2 invalid manifest or none found, 1 other failure.\n");
 }
 
 }  // namespace ls::cli

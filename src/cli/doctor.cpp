@@ -1,5 +1,6 @@
 // `lightshuttle doctor`: which engine we talk to and why, what it is, and whether publishing a
 // port on 127.0.0.1 works end to end.
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <exception>
 
 #include "cli/commands.hpp"
+#include "cli/flags.hpp"
 #include "core/asio_fwd.hpp"
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/core/rng.hpp"
@@ -230,6 +232,24 @@ int runDoctor(const DoctorOptions& options) {
     return kExitFailure;
   }
   return kExitOk;
+}
+
+void registerDoctor(Registrar& r) {
+  auto o = std::make_shared<DoctorOptions>();
+  auto* cmd = r.verb("doctor", "Check the container engine: endpoint, versions, and port publishing",
+                     [o] { return runDoctor(*o); });
+  cmd->add_option("--image", o->image,
+                  "Image used for the port-publishing check (default: "
+                  "lightshuttle-test/busybox when present)");
+  cmd->add_flag("--skip-port-check", o->skipPortCheck,
+                "Do not start a container to check port publishing on 127.0.0.1");
+  cmd->add_flag("--json", o->json, "Print the report as JSON on stdout");
+  cmd->footer(
+      "Examples:\n"
+      "  lightshuttle doctor\n"
+      "  DOCKER_HOST=unix:///run/user/1000/docker.sock lightshuttle doctor\n"
+      "  lightshuttle doctor --json\n"
+      "Exit status: 0 when the engine answers, 1 when it does not.");
 }
 
 }  // namespace ls::cli

@@ -1,6 +1,7 @@
 // `lightshuttle down`: stops and removes everything labelled with the project, then its network
 // (and with --volumes its named volumes). Works from labels alone: no running `up` is needed,
 // and a killed one leaves nothing this cannot find.
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <signal.h>
 
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/flags.hpp"
 #include "cli/control.hpp"
 #include "cli/session.hpp"
 #include "lightshuttle/manifest/grammar.hpp"
@@ -186,6 +188,37 @@ int runDown(const DownOptions& options) {
     fmt::print(stderr, "nothing to remove for project '{}'\n", *project);
   }
   return failed ? kExitFailure : kExitOk;
+}
+
+void registerDown(Registrar& r) {
+  struct Flags {
+    DownOptions down;
+    std::string timeout;
+  };
+  auto f = std::make_shared<Flags>();
+  const GlobalOptions& g = r.global();
+  auto* cmd = r.verb("down", "Stop and remove the project's containers and network (works from labels alone)",
+                     [f, &g] {
+                       if (!durationFlag("--timeout", f->timeout, f->down.timeout)) {
+                         return static_cast<int>(kExitUsage);
+                       }
+                       inherit(f->down.file, g.file);
+                       inherit(f->down.project, g.project);
+                       return runDown(f->down);
+                     });
+  addFileFlag(*cmd, f->down.file, "Manifest naming the project (default: discovery)");
+  addProjectFlag(*cmd, f->down.project);
+  cmd->add_flag("-v,--volumes", f->down.volumes, "Also remove the named volumes the containers used");
+  cmd->add_option("-t,--timeout", f->timeout,
+                  "Grace period before SIGKILL for every container (e.g. 10s, 500ms; default: "
+                  "each resource's stop_grace_period, else 10s)");
+  cmd->footer(
+      "Examples:\n"
+      "  lightshuttle down\n"
+      "  lightshuttle down --volumes --timeout 2s\n"
+      "  lightshuttle down -p basic        # no manifest needed, from any directory\n"
+      "A running supervisor of the project is asked to stop first.\n"
+      "Exit status: 0 everything removed, 1 something could not be removed.\n");
 }
 
 }  // namespace ls::cli

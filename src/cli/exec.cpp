@@ -2,6 +2,7 @@
 // streaming its stdout and stderr to ours and exiting with its exit code. With -i our stdin
 // feeds the command; with -t it gets a terminal (ours goes raw while -i -t run on a terminal,
 // and follows its size).
+#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <poll.h>
@@ -22,6 +23,8 @@
 #include <variant>
 
 #include "cli/commands.hpp"
+#include "cli/flags.hpp"
+#include "cli/interactive.hpp"
 #include "cli/session.hpp"
 #include "core/asio_fwd.hpp"
 #include "lightshuttle/engine/api.hpp"
@@ -298,16 +301,18 @@ asio::awaitable<Result<SessionEnd>> pumpSession(runtime::ExecSession& exec, Inte
   co_return Error(Errc::Internal, "the exec session ended without its output ending");
 }
 
-int execInteractive(EngineSession& session, const runtime::ContainerId& id, const ExecOptions& options) {
-  const bool stdinTerminal = ::isatty(STDIN_FILENO) == 1;
+InteractiveIo interactiveIo(bool feedStdin, bool tty) {
   InteractiveIo io;
-  io.feedStdin = options.interactive;
-  io.blockingStdin = options.interactive && stdinNeedsBlockingReads();
-  io.tty = options.tty;
-  if (options.tty) {
-    io.resizeFd = stdinTerminal ? STDIN_FILENO : (::isatty(STDOUT_FILENO) == 1 ? STDOUT_FILENO : -1);
+  io.feedStdin = feedStdin;
+  io.blockingStdin = feedStdin && stdinNeedsBlockingReads();
+  io.tty = tty;
+  if (tty) {
+    io.resizeFd = ::isatty(STDIN_FILENO) == 1 ? STDIN_FILENO : (::isatty(STDOUT_FILENO) == 1 ? STDOUT_FILENO : -1);
   }
+  return io;
+}
 
+int execInteractive(EngineSession& session, const runtime::ContainerId& id, const ExecOptions& options) {
   runtime::InteractiveExecRequest request;
   request.cmd = options.command;
   request.env = options.env;
@@ -315,7 +320,7 @@ int execInteractive(EngineSession& session, const runtime::ContainerId& id, cons
   request.user = options.user;
   request.tty = options.tty;
   request.attachStdin = options.interactive;
-  if (auto ws = terminalSize(io.resizeFd)) {
+  if (auto ws = terminalSize(interactiveIo(false, options.tty).resizeFd)) {
     request.height = ws->ws_row;
     request.width = ws->ws_col;
   }
@@ -325,31 +330,37 @@ int execInteractive(EngineSession& session, const runtime::ContainerId& id, cons
     return kExitFailure;
   }
   std::unique_ptr<runtime::ExecSession> exec = std::move(opened).value();
+  return driveSession(session, *exec, options.interactive, options.tty);
+}
+
+}  // namespace
+
+int driveSession(EngineSession& session, runtime::ExecSession& exec, bool feedStdin, bool tty) {
+  const InteractiveIo io = interactiveIo(feedStdin, tty);
   std::fflush(stdout);
   std::fflush(stderr);
-
   Result<SessionEnd> ended = SessionEnd{};
   {
     FdFlagsGuard stdinFlags(STDIN_FILENO);
     // Raw only when the keys go to the command (docker does the same): with -t alone, Ctrl+C
     // stays ours and detaches.
     std::optional<RawTerminal> raw;
-    if (options.tty && options.interactive && stdinTerminal) {
+    if (tty && feedStdin && ::isatty(STDIN_FILENO) == 1) {
       raw.emplace(STDIN_FILENO);
     }
-    ended = runSync(session, pumpSession(*exec, io));
+    ended = runSync(session, pumpSession(exec, io));
   }  // terminal and stdin flags restored here, before anything else is printed
   if (!ended) {
-    exec->close();
+    exec.close();
     fmt::print(stderr, "error: {}\n", ended.error().what());
     return kExitFailure;
   }
   if (ended->signal) {
-    exec->close();  // detach; the command may keep running in the container
+    exec.close();  // detach; the command may keep running in the container
     return 128 + *ended->signal;
   }
-  auto code = runSync(session, exec->exitCode());
-  exec->close();
+  auto code = runSync(session, exec.exitCode());
+  exec.close();
   if (!code) {
     fmt::print(stderr, "error: {}\n", code.error().what());
     return kExitFailure;
@@ -357,7 +368,12 @@ int execInteractive(EngineSession& session, const runtime::ContainerId& id, cons
   return *code;
 }
 
-}  // namespace
+std::optional<std::pair<std::uint16_t, std::uint16_t>> terminalRowsCols() {
+  if (auto ws = terminalSize(interactiveIo(false, true).resizeFd)) {
+    return std::pair<std::uint16_t, std::uint16_t>(ws->ws_row, ws->ws_col);
+  }
+  return std::nullopt;
+}
 
 int runExec(const ExecOptions& options) {
   int exitCode = kExitOk;
@@ -393,6 +409,33 @@ int runExec(const ExecOptions& options) {
     return kExitFailure;
   }
   return *code;
+}
+
+void registerExec(Registrar& r) {
+  auto o = std::make_shared<ExecOptions>();
+  const GlobalOptions& g = r.global();
+  auto* cmd = r.verb("exec", "Run a command in a resource's running container", [o, &g] {
+    inherit(o->file, g.file);
+    inherit(o->project, g.project);
+    return runExec(*o);
+  });
+  addResourceArg(*cmd, o->resource, "The resource")->required();
+  cmd->add_option("command", o->command, "The command and its arguments (after --)")->required();
+  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)", /*shortF=*/false);
+  addProjectFlag(*cmd, o->project);
+  cmd->add_option("-e,--env", o->env, "Set an environment variable (KEY=value)");
+  cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
+  cmd->add_option("-u,--user", o->user, "User to run as");
+  cmd->add_flag("-i,--interactive", o->interactive, "Feed our stdin to the command");
+  cmd->add_flag("-t,--tty", o->tty, "Allocate a terminal for the command");
+  cmd->footer(
+      "Examples:\n"
+      "  lightshuttle exec db -- psql -U app -c 'select 1'\n"
+      "  lightshuttle exec cache -- redis-cli -a \"$PASSWORD\" ping\n"
+      "  lightshuttle exec -it db -- psql -U app\n"
+      "  lightshuttle exec -i db -- psql -U app < dump.sql\n"
+      "With -i -t on a terminal, keys (Ctrl+C included) go to the command and the terminal size\n"
+      "follows ours. Exit status: the command's own, or 1 when it could not be run.\n");
 }
 
 }  // namespace ls::cli

@@ -1,16 +1,21 @@
 // `lightshuttle logs`: the project's logs, found by label, prefixed `name | ` and interleaved in
 // the order they arrive (following with -f).
+#include <CLI/CLI.hpp>
 #include <fmt/color.h>
 #include <fmt/core.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "cli/commands.hpp"
+#include "cli/flags.hpp"
 #include "cli/session.hpp"
 #include "engine/timestamp.hpp"
+#include "lightshuttle/manifest/grammar.hpp"
 
 namespace asio = boost::asio;
 
@@ -129,6 +134,61 @@ int runLogs(const LogsOptions& options) {
     return kExitInterrupted;
   }
   return failures > 0 ? kExitFailure : kExitOk;
+}
+
+void registerLogs(Registrar& r) {
+  struct Flags {
+    LogsOptions logs;
+    std::string tail;
+    std::string since;
+  };
+  auto f = std::make_shared<Flags>();
+  const GlobalOptions& g = r.global();
+  auto* cmd = r.verb("logs", "Show the project's logs, prefixed with the resource name", [f, &g] {
+    LogsOptions& o = f->logs;
+    if (!f->tail.empty()) {
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(f->tail.c_str(), &end, 10);
+      if (end == f->tail.c_str() || *end != '\0') {
+        std::fprintf(stderr, "error: --tail: '%s' is not a line count\n", f->tail.c_str());
+        return static_cast<int>(kExitUsage);
+      }
+      o.tail = n;
+    }
+    if (!f->since.empty()) {
+      if (auto d = manifest::parseDuration(f->since)) {
+        o.since = std::chrono::system_clock::now() -
+                  std::chrono::duration_cast<std::chrono::system_clock::duration>(*d);
+      } else if (auto t = engine::parseRfc3339(f->since)) {
+        o.since = std::chrono::time_point_cast<std::chrono::system_clock::duration>(*t);
+      } else {
+        std::fprintf(stderr, "error: --since: '%s' is neither a duration (10m) nor an RFC 3339 time\n",
+                     f->since.c_str());
+        return static_cast<int>(kExitUsage);
+      }
+    }
+    inherit(o.file, g.file);
+    inherit(o.project, g.project);
+    o.noColor = o.noColor || g.noColor;
+    return runLogs(o);
+  });
+  LogsOptions& o = f->logs;
+  addResourcesArg(*cmd, o.resources, "Only these resources");
+  addFileFlag(*cmd, o.file, "Manifest naming the project (default: discovery)", /*shortF=*/false);
+  addProjectFlag(*cmd, o.project);
+  cmd->add_flag("-f,--follow", o.follow, "Keep following new output");
+  cmd->add_option("-n,--tail", f->tail, "Only the last N lines of each resource");
+  cmd->add_option("--since", f->since, "Only output newer than this: a duration (10m) or RFC 3339 time");
+  cmd->add_flag("-t,--timestamps", o.timestamps, "Prefix each line with its time");
+  cmd->add_flag("--no-color", o.noColor, "No colours");
+  cmd->add_flag("--no-log-prefix", o.noPrefix, "Do not prefix lines with the resource name");
+  cmd->footer(
+      "Examples:\n"
+      "  lightshuttle logs\n"
+      "  lightshuttle logs -f --tail 20 web\n"
+      "  lightshuttle logs --since 5m -t db\n"
+      "  lightshuttle -f other.yml logs -f   # -f before the verb is the manifest\n"
+      "Note: after the verb -f means --follow (as in docker compose); name a manifest with --file.\n");
 }
 
 }  // namespace ls::cli

@@ -1,11 +1,13 @@
 // `lightshuttle ps`: the project's resources. With a live supervisor, its view (status as
 // supervision sees it, restarts, last error); otherwise the containers the engine has with the
 // project's label.
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <chrono>
 
 #include "cli/commands.hpp"
+#include "cli/flags.hpp"
 #include "cli/control.hpp"
 #include "cli/session.hpp"
 #include "lightshuttle/control/codec.hpp"
@@ -197,6 +199,25 @@ int runPs(const PsOptions& options) {
                healthText(c.status), c.image, wImage, portsText(c.status.ports));
   }
   return kExitOk;
+}
+
+void registerPs(Registrar& r) {
+  auto o = std::make_shared<PsOptions>();
+  const GlobalOptions& g = r.global();
+  auto* cmd = r.verb("ps", "List the project's resources (the supervisor's view, else the engine's)", [o, &g] {
+    inherit(o->file, g.file);
+    inherit(o->project, g.project);
+    return runPs(*o);
+  });
+  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
+  addProjectFlag(*cmd, o->project);
+  cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"table", "json"}));
+  cmd->add_flag("-a,--all", o->all, "Show stopped, completed and pending resources too");
+  cmd->footer(
+      "Examples:\n"
+      "  lightshuttle ps\n"
+      "  lightshuttle ps -a --format json\n"
+      "  lightshuttle ps -p basic\n");
 }
 
 }  // namespace ls::cli

@@ -5,6 +5,7 @@
 //
 //   {"version": 1, "registries": {"127.0.0.1:5000": {"web": {"image": "...", "digest":
 //   "sha256:..."}}}}
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <boost/json/parse.hpp>
@@ -13,6 +14,7 @@
 #include <set>
 
 #include "cli/commands.hpp"
+#include "cli/flags.hpp"
 #include "cli/session.hpp"
 #include "lightshuttle/core/file.hpp"
 #include "lightshuttle/export/model.hpp"
@@ -189,6 +191,28 @@ int runPush(const PushOptions& options) {
     return kExitFailure;
   }
   return status;
+}
+
+void registerPush(Registrar& r) {
+  auto o = std::make_shared<PushOptions>();
+  const GlobalOptions& g = r.global();
+  auto* cmd = r.verb("push", "Build the Dockerfile resources, push them to a registry and record their digests",
+                     [o, &g] {
+                       inherit(o->file, g.file);
+                       inherit(o->envFile, g.envFile);
+                       return runPush(*o);
+                     });
+  addResourcesArg(*cmd, o->resources, "Only these dockerfile resources");
+  cmd->add_option("--registry", o->registry, "HOST[:PORT] of the registry")->required();
+  addFileFlag(*cmd, o->file);
+  addEnvFileFlag(*cmd, o->envFile);
+  cmd->footer(
+      "Examples:\n"
+      "  lightshuttle push --registry 127.0.0.1:5000\n"
+      "  lightshuttle push --registry 127.0.0.1:5000 web\n"
+      "Prints <registry>/lightshuttle/<project>_<resource>:dev@<digest> for each and records it in\n"
+      ".lightshuttle/pushed.json: `export kubernetes|helm|swarm --registry` then pins that digest.\n"
+      "Exit status: 0 pushed, 1 a build or push failed, 2 usage or invalid manifest.\n");
 }
 
 }  // namespace ls::cli

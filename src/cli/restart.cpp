@@ -2,11 +2,13 @@
 // start, wait until ready); dependents keep running. When the stack has a live supervisor, it
 // does the work (so supervision does not mistake the restart for a crash); otherwise the
 // containers are recreated here from the manifest.
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <chrono>
 
 #include "cli/commands.hpp"
+#include "cli/flags.hpp"
 #include "cli/control.hpp"
 #include "cli/session.hpp"
 #include "cli/stack.hpp"
@@ -91,6 +93,33 @@ int runRestart(const RestartOptions& options) {
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   return result;
+}
+
+void registerRestart(Registrar& r) {
+  struct Flags {
+    RestartOptions restart;
+    std::string timeout;
+  };
+  auto f = std::make_shared<Flags>();
+  const GlobalOptions& g = r.global();
+  auto* cmd = r.verb("restart", "Recreate resources and wait until they are ready again", [f, &g] {
+    if (!durationFlag("--timeout", f->timeout, f->restart.timeout)) {
+      return static_cast<int>(kExitUsage);
+    }
+    inherit(f->restart.file, g.file);
+    inherit(f->restart.envFile, g.envFile);
+    return runRestart(f->restart);
+  });
+  addResourcesArg(*cmd, f->restart.resources, "Resources to restart")->required();
+  addFileFlag(*cmd, f->restart.file);
+  addEnvFileFlag(*cmd, f->restart.envFile);
+  cmd->add_option("--timeout", f->timeout, "How long to wait for readiness (without a supervisor)");
+  cmd->footer(
+      "Examples:\n"
+      "  lightshuttle restart db\n"
+      "  lightshuttle restart web worker --timeout 1m\n"
+      "Dependents keep running. When the stack's supervisor runs (`up`, `up -d`), it does the\n"
+      "restart; otherwise the containers are recreated from the manifest.\n");
 }
 
 }  // namespace ls::cli

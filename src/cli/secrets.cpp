@@ -1,5 +1,6 @@
 // `lightshuttle secrets check`: every `${env.X}` the manifest uses, and whether it is set (in
 // `.env` or the environment), defaulted, or missing. Values are never printed.
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <boost/json/array.hpp>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/flags.hpp"
 #include "lightshuttle/manifest/env_file.hpp"
 #include "lightshuttle/manifest/interpolation.hpp"
 #include "lightshuttle/manifest/model.hpp"
@@ -144,6 +146,31 @@ int runSecretsCheck(const SecretsCheckOptions& options) {
     return kExitFailure;
   }
   return kExitOk;
+}
+
+void registerSecrets(Registrar& r) {
+  auto o = std::make_shared<SecretsCheckOptions>();
+  const GlobalOptions& g = r.global();
+  auto* secrets = r.app().add_subcommand("secrets", "Inspect the variables and secrets a manifest needs");
+  secrets->require_subcommand(1);
+  auto* cmd = secrets->add_subcommand(
+      "check", "List every ${env.X} the manifest uses: set, defaulted or missing (values are never shown)");
+  r.bind(cmd, [o, &g] {
+    inherit(o->file, g.file);
+    inherit(o->envFile, g.envFile);
+    return runSecretsCheck(*o);
+  });
+  addFileFlag(*cmd, o->file,
+              "Manifest to check (default: LIGHTSHUTTLE_FILE, else lightshuttle.yml "
+              "or .yaml in this directory or a parent)");
+  cmd->add_option("--env-file", o->envFile,
+                  "Variables file laid over the environment (default: .env next to the manifest)");
+  cmd->add_flag("--json", o->json, "Print the report as JSON on stdout");
+  cmd->footer(
+      "Examples:\n"
+      "  lightshuttle secrets check\n"
+      "  lightshuttle secrets check --env-file ci.env --json\n"
+      "Exit status: 0 all set or defaulted, 1 some missing, 2 invalid manifest or none found.\n");
 }
 
 }  // namespace ls::cli

@@ -2,6 +2,7 @@
 // down. Attached: progress, then every resource's logs prefixed `name | `. Detached (`-d`): a
 // supervisor process keeps running in the background (recorded in .lightshuttle/) and this
 // command returns once the stack is ready.
+#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <fmt/color.h>
 #include <fmt/core.h>
@@ -19,6 +20,7 @@
 #include <cstring>
 
 #include "cli/commands.hpp"
+#include "cli/flags.hpp"
 #include "cli/control.hpp"
 #include "cli/session.hpp"
 #include "cli/stack.hpp"
@@ -379,10 +381,19 @@ asio::awaitable<int> upBody(lifecycle::LifecycleManager& mgr, const UpOptions& o
   if (!liveView) {  // the live view shows it in place; a line here would be drawn over
     fmt::print(stderr, "stack '{}' ready in {:.2f}s\n", mgr.plan().project(), secondsSince(t0));
   }
+  const std::vector<std::string> endpoints = endpointLines(mgr.list());
   if (readyFd >= 0) {
     flushForwarded(forwarded.get(), readyFd);
+    for (const auto& line : endpoints) {
+      writeLine(readyFd, "endpoint " + line);
+    }
     writeLine(readyFd, "ready");
     ::close(readyFd);
+  }
+  if (readyFd < 0) {
+    for (const auto& line : endpoints) {
+      fmt::print(stderr, "{}\n", line);
+    }
   }
   if (!o.detach && st.why == Stop::None) {
     std::size_t i = 0;
@@ -584,9 +595,14 @@ int runDetached(const UpOptions& o) {
   }
   // The supervisor's boot progress, shown like `--progress plain` (or passed on as JSON).
   std::string loginUrl;
+  std::vector<std::string> endpoints;
   auto onLine = [&](const std::string& line) {
     if (line.rfind("dashboard ", 0) == 0) {
       loginUrl = line.substr(10);
+      return;
+    }
+    if (line.rfind("endpoint ", 0) == 0) {
+      endpoints.push_back(line.substr(9));
       return;
     }
     if (line.rfind("event ", 0) != 0) {
@@ -635,6 +651,9 @@ int runDetached(const UpOptions& o) {
     if (!loginUrl.empty()) {
       fmt::print(stderr, "dashboard: {}\n", loginUrl);
     }
+    for (const auto& line : endpoints) {
+      fmt::print(stderr, "{}\n", line);
+    }
     return kExitOk;
   }
   if (reply.rfind("failed: ", 0) == 0) {
@@ -653,6 +672,62 @@ int runUp(const UpOptions& options) {
     return runDetached(options);
   }
   return runAttached(options, -1);
+}
+
+void registerUp(Registrar& r) {
+  struct Flags {
+    UpOptions up;
+    std::string timeout;
+    std::string progress;
+    bool wait = false;
+  };
+  auto f = std::make_shared<Flags>();
+  const GlobalOptions& g = r.global();
+  auto* cmd = r.verb("up", "Boot the stack in dependency order, supervise it, and tear it down on Ctrl+C",
+                     [f, &g] {
+                       UpOptions& o = f->up;
+                       if (!durationFlag("--timeout", f->timeout, o.timeout)) {
+                         return static_cast<int>(kExitUsage);
+                       }
+                       inherit(o.file, g.file);
+                       inherit(o.envFile, g.envFile);
+                       inherit(f->progress, g.progress);
+                       if (!f->progress.empty()) {
+                         o.progress = f->progress;
+                       }
+                       o.noColor = o.noColor || g.noColor;
+                       o.detach = o.detach || f->wait;
+                       return runUp(o);
+                     });
+  UpOptions& o = f->up;
+  addResourcesArg(*cmd, o.resources, "Only these resources (and what they depend on)");
+  addFileFlag(*cmd, o.file);
+  addEnvFileFlag(*cmd, o.envFile);
+  cmd->add_flag("-d,--detach", o.detach,
+                "Return once every resource is ready; a supervisor keeps running in the background");
+  cmd->add_flag("--wait", f->wait, "Same as --detach: wait until ready, then return");
+  cmd->add_option("--timeout", f->timeout,
+                  "Start timeout per resource (default: from its healthcheck, at least 30s)");
+  cmd->add_flag("--no-color", o.noColor, "No colours (NO_COLOR is honoured too)");
+  cmd->add_flag("--keep-on-failure", o.keepOnFailure,
+                "Leave started resources running when the boot fails (for debugging)");
+  cmd->add_option("--dashboard-port", o.dashboardPort,
+                  "TCP port of the control API and dashboard on 127.0.0.1 (default: the manifest's "
+                  "dashboard.port, else a free port)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--progress", f->progress,
+                  "Progress on stderr: auto (live view on a terminal), tty, plain, json")
+      ->check(CLI::IsMember({"auto", "tty", "plain", "json"}));
+  cmd->footer(
+      "Examples:\n"
+      "  lightshuttle up                      # attached: progress, then logs; Ctrl+C stops all\n"
+      "  lightshuttle up -d                   # return when ready; `lightshuttle down` stops it\n"
+      "  lightshuttle up web --timeout 2m     # web and what it depends on\n"
+      "  lightshuttle up --progress json 2> events.jsonl\n"
+      "  lightshuttle up -d --dashboard-port 4800\n"
+      "A second Ctrl+C kills everything at once. The dashboard's login URL is printed once the\n"
+      "control API listens (`lightshuttle dashboard` prints it again).\n"
+      "Exit status: 0 ok, 1 boot failed, 2 invalid manifest, 130 after Ctrl+C, 143 after SIGTERM.\n");
 }
 
 }  // namespace ls::cli

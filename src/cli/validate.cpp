@@ -1,5 +1,6 @@
 // `lightshuttle validate [--strict] [-f FILE]`: every problem of the manifest, rendered like a
 // compiler's diagnostics on stderr.
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -7,9 +8,15 @@
 #include <cstdlib>
 
 #include "cli/commands.hpp"
+#include "cli/flags.hpp"
 
 namespace ls::cli {
 namespace {
+
+std::string& projectNameOverride() {
+  static std::string name;
+  return name;
+}
 
 bool stderrColor() { return ::isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr; }
 
@@ -33,6 +40,9 @@ std::optional<manifest::ParseReport> loadManifestForCommand(const std::string& f
     return std::nullopt;
   }
   manifest::ParseReport report = manifest::loadManifestFile(*path);
+  if (report.manifest && !projectNameOverride().empty()) {
+    report.manifest->project.name = projectNameOverride();
+  }
   if (showWarnings) {
     std::fputs(report.render(stderrColor()).c_str(), stderr);
   } else {
@@ -54,6 +64,8 @@ std::optional<manifest::ParseReport> loadManifestForCommand(const std::string& f
   exitCode = report.ok() ? kExitOk : kExitUsage;
   return report;
 }
+
+void overrideProjectName(std::string name) { projectNameOverride() = std::move(name); }
 
 int runValidate(const ValidateOptions& options) {
   int exitCode = kExitOk;
@@ -78,6 +90,27 @@ int runValidate(const ValidateOptions& options) {
              report->manifest->project.name, report->manifest->resources.size(),
              warnings > 0 ? fmt::format(", {} warning(s)", warnings) : std::string());
   return kExitOk;
+}
+
+void registerValidate(Registrar& r) {
+  auto o = std::make_shared<ValidateOptions>();
+  const GlobalOptions& g = r.global();
+  auto* cmd = r.verb("validate", "Check lightshuttle.yml and report every problem with file:line:column",
+                     [o, &g] {
+                       inherit(o->file, g.file);
+                       return runValidate(*o);
+                     });
+  addFileFlag(*cmd, o->file,
+              "Manifest to check (default: LIGHTSHUTTLE_FILE, else lightshuttle.yml "
+              "or .yaml in this directory or a parent)");
+  cmd->add_flag("--strict", o->strict,
+                "Fail on warnings too (untagged or latest images, publishing on 0.0.0.0)");
+  cmd->footer(
+      "Examples:\n"
+      "  lightshuttle validate\n"
+      "  lightshuttle validate --strict -f examples/basic/lightshuttle.yml\n"
+      "Exit status: 0 valid, 2 invalid (or warnings with --strict) or no manifest found, "
+      "1 unreadable file.\n");
 }
 
 }  // namespace ls::cli

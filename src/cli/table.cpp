@@ -1,0 +1,34 @@
+// The command table: every verb of `lightshuttle`, in the order `--help` lists them. A new verb
+// is its file (with `registerX`), one declaration and one entry below, and its source in
+// CMakeLists.txt.
+#include "cli/flags.hpp"
+
+namespace ls::cli {
+
+void registerDoctor(Registrar& r);
+void registerValidate(Registrar& r);
+void registerConfig(Registrar& r);
+void registerSecrets(Registrar& r);
+void registerUp(Registrar& r);
+void registerLogs(Registrar& r);
+void registerExec(Registrar& r);
+void registerRestart(Registrar& r);
+void registerPs(Registrar& r);
+void registerDown(Registrar& r);
+void registerDashboard(Registrar& r);
+void registerExport(Registrar& r);
+void registerPush(Registrar& r);
+void registerDeploy(Registrar& r);
+void registerCompletion(Registrar& r);
+
+const std::vector<RegisterFn>& commandTable() {
+  static const std::vector<RegisterFn> table{
+      registerDoctor,  registerValidate, registerConfig,    registerSecrets, registerUp,
+      registerLogs,    registerExec,     registerRestart,   registerPs,      registerDown,
+      registerDashboard, registerExport, registerPush,      registerDeploy,
+      registerCompletion,  // keep last: it lists the verbs above
+  };
+  return table;
+}
+
+}  // namespace ls::cli
