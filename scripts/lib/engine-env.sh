@@ -11,6 +11,18 @@
 LS_ENGINE_SOCKET=${LS_ENGINE_SOCKET:-/var/run/docker.sock}
 LS_REGISTRY_ADDR=${LS_REGISTRY_ADDR:-127.0.0.1:5000}
 
+# The second test engine: podman's Docker-compatible API (scripts/lib/podman.sh starts it), with the
+# project's own configuration in tests/podman/.
+LS_PODMAN_SOCKET=${LS_PODMAN_SOCKET:-/run/lightshuttle-podman/podman.sock}
+LS_PODMAN_CONF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tests/podman" 2>/dev/null && pwd)
+
+# ls_podman_env CMD ARGS...: runs CMD with podman pointed at that configuration (storage, registries).
+ls_podman_env() {
+	CONTAINERS_CONF=$LS_PODMAN_CONF_DIR/containers.conf \
+		CONTAINERS_STORAGE_CONF=$LS_PODMAN_CONF_DIR/storage.conf \
+		CONTAINERS_REGISTRIES_CONF=$LS_PODMAN_CONF_DIR/registries.conf "$@"
+}
+
 # Test images built by scripts/bootstrap (recipes in tests/images/<name>/).
 LS_TEST_IMAGE_BUSYBOX=lightshuttle-test/busybox:latest
 LS_TEST_IMAGE_POSTGRES=lightshuttle-test/postgres:15
