@@ -160,6 +160,7 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::launch(std::size_t i, bool
   markReady(r);
   emit(Kind::ResourceHealthy, i);
   changed.notifyAll();
+  watchEngineHealth(i, id);  // health_watch.cpp: in case the engine's checks never run
   co_return ok();
 }
 

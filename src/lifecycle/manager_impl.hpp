@@ -1,6 +1,7 @@
 // The lifecycle manager's private state and the declarations of its work, split by concern:
 // redact.cpp (views, events, redaction), launch.cpp (one container up), probe.cpp (readiness),
-// boot.cpp, supervise.cpp, shutdown.cpp, operations.cpp (restart/start/stop of one resource).
+// boot.cpp, supervise.cpp, shutdown.cpp, operations.cpp (restart/start/stop of one resource),
+// health_watch.cpp (our probe when the engine's healthchecks never run).
 // Private to ls_lifecycle.
 #pragma once
 
@@ -228,6 +229,18 @@ struct LifecycleManager::Impl {
 
   // After a launch owned by someone else (busy) ends: act on an exit that happened meanwhile.
   void afterReady(std::size_t i);
+
+  // --- steady-state health when the engine's checks never run (health_watch.cpp) ------------
+
+  // Spawns steadyProbe for a resource that just became ready, when it has a probe we can run.
+  void watchEngineHealth(std::size_t i, runtime::ContainerId id);
+
+  // Sets and announces the health our steady probe found (only a change is an event).
+  void setProbedHealth(std::size_t i, Health health);
+
+  // Once the engine's first check is due, looks at its health: still "starting" means its
+  // checks do not run (podman without systemd), and we probe at the healthcheck's interval.
+  asio::awaitable<void> steadyProbe(std::size_t i, runtime::ContainerId id);
 
   // --- boot ----------------------------------------------------------------------------------
 

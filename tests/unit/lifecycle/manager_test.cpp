@@ -1340,5 +1340,71 @@ TEST(LifecycleEventsTest, ReportsTheStackLifecycleInOrder) {
   EXPECT_EQ(kinds, expected);
 }
 
+// --- steady-state health when the engine's checks never run (health_watch.cpp) --------------
+
+// An exec script whose result the test switches: exit 0 while *passing, 1 otherwise.
+runtime::ExecScript probeFollows(std::shared_ptr<bool> passing) {
+  return [passing](const std::vector<std::string>&, std::chrono::nanoseconds) {
+    runtime::ExecResult r;
+    r.exitCode = *passing ? 0 : 1;
+    return r;
+  };
+}
+
+TEST(LifecycleSteadyProbeTest, TakesOverWhenTheEngineHealthNeverLeavesStarting) {
+  // Ensures a ready resource whose engine health still says "starting" once the engine's first
+  // check is due (podman without systemd) is probed by us at its interval: `retries` failures
+  // in a row make it unhealthy (one event), a pass makes it healthy again (one event).
+  Harness h;
+  h.build({node("db", {}, true)});  // interval 1s, retries 3, start period 0, timeout 3s
+  auto passing = std::make_shared<bool>(true);
+  h.rt.scriptExec("demo_db", probeFollows(passing));  // no engine health scripted: "starting"
+  ASSERT_TRUE(h.boot().has_value());
+  EXPECT_EQ(h.view("db").health, Health::Healthy);
+  const std::size_t execsAtBoot = h.callsOf(Op::Exec).size();
+  h.advance(6s);  // the engine's first check was due at 1 + 3 + 1 s: we probe from now on
+  for (int s = 0; s < 3; ++s) {
+    h.advance(1s);
+  }
+  EXPECT_GE(h.callsOf(Op::Exec).size(), execsAtBoot + 3);
+  EXPECT_EQ(h.count(K::ResourceHealthy, "db"), 1u);
+  *passing = false;
+  for (int s = 0; s < 2; ++s) {
+    h.advance(1s);
+  }
+  EXPECT_EQ(h.view("db").health, Health::Healthy) << "two failures are not yet unhealthy";
+  for (int s = 0; s < 2; ++s) {
+    h.advance(1s);
+  }
+  EXPECT_EQ(h.view("db").health, Health::Unhealthy);
+  EXPECT_EQ(h.count(K::ResourceUnhealthy, "db"), 1u);
+  *passing = true;
+  h.advance(1s);
+  h.advance(1s);
+  EXPECT_EQ(h.view("db").health, Health::Healthy);
+  EXPECT_EQ(h.count(K::ResourceHealthy, "db"), 2u);
+  EXPECT_EQ(inspectNow(h, "db").state, runtime::ContainerState::Running);  // engine: still starting
+}
+
+TEST(LifecycleSteadyProbeTest, StaysOutWhenTheEngineRunsItsChecks) {
+  // Ensures an engine whose own health left "starting" in time decides alone: no exec after
+  // boot, however long the stack runs.
+  Harness h;
+  h.build({node("db", {}, true)});
+  runtime::Behaviour engine;
+  engine.healthyAfter = 2s;
+  h.rt.script("demo_db", engine);
+  auto passing = std::make_shared<bool>(true);
+  h.rt.scriptExec("demo_db", probeFollows(passing));
+  ASSERT_TRUE(h.boot().has_value());
+  const std::size_t execsAtBoot = h.callsOf(Op::Exec).size();
+  for (int s = 0; s < 30; ++s) {
+    h.advance(1s);
+  }
+  EXPECT_EQ(h.callsOf(Op::Exec).size(), execsAtBoot);
+  EXPECT_EQ(inspectNow(h, "db").state, runtime::ContainerState::Healthy);
+  EXPECT_EQ(h.count(K::ResourceHealthy, "db"), 1u);
+}
+
 }  // namespace
 }  // namespace ls::lifecycle
