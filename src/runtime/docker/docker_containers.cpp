@@ -262,12 +262,39 @@ asio::awaitable<Result<void>> DockerRuntime::kill(const ContainerId& id,
     name = sig->name;
   }
   engine::ContainersApi ops(impl_->client);
-  co_return co_await ops.kill(id.value, name);
+  auto killed = co_await ops.kill(id.value, name);
+  if (!killed && co_await impl_->notRunningAfterServerError(killed.error(), id.value)) {
+    // Docker answers 409 for a container that is not running; podman 4.3 answers 500.
+    const auto& engineSaid = *killed.error().engine();
+    co_return Error(Errc::Conflict, "kill container " + q(id.value) + ": it is not running")
+        .withEngine(engineSaid.status, engineSaid.message);
+  }
+  co_return killed;
 }
 
 asio::awaitable<Result<WaitOutcome>> DockerRuntime::wait(const ContainerId& id,
                                                          WaitCondition condition) {
   engine::ContainersApi ops(impl_->client);
+  if (condition == WaitCondition::Removed && !impl_->client.pingInfo()) {
+    LS_CO_TRY(co_await impl_->client.negotiate());  // which engine answers decides the wait
+  }
+  const auto& ping = impl_->client.pingInfo();
+  if (condition == WaitCondition::Removed && ping && ping->podman) {
+    // Podman before 4.6 answers wait?condition=removed with exit code 0 whatever the container
+    // exited with (containers/podman#18889): take the code from a not-running wait, then wait
+    // for the removal by looking until the container is gone.
+    LS_CO_ASSIGN_OR_RETURN(int code, co_await ops.wait(id.value, "not-running"));
+    for (;;) {
+      Result<engine::ContainerInfo> info = co_await impl_->api.inspectContainer(id.value);
+      if (!info && info.error().code() == Errc::NotFound) {
+        co_return classifyExit(code, false, "", std::nullopt);
+      }
+      if (!info) {
+        co_return std::move(info).error();
+      }
+      LS_CO_TRY(co_await impl_->clock.sleepFor(std::chrono::milliseconds(100)));
+    }
+  }
   const std::string cond(waitConditionName(condition));
   LS_CO_ASSIGN_OR_RETURN(int code, co_await ops.wait(id.value, cond));
   if (condition == WaitCondition::Removed) {
@@ -435,7 +462,7 @@ asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> DockerRuntime::execStr
   create.env = request.env;
   create.workingDir = request.workingDir;
   create.user = request.user;
-  LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await d.api.createExec(id.value, create));
+  LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await d.createExec(id.value, create));
   LS_CO_ASSIGN_OR_RETURN(std::unique_ptr<engine::LogStream> output,
                          co_await d.api.startExec(execId));
   co_return std::make_unique<DockerExecEventStream>(d.client, d.clock, id.value, std::move(execId),

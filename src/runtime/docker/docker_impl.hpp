@@ -1,6 +1,6 @@
 // DockerRuntime's private state, shared by the files that implement its methods
 // (docker_runtime.cpp: the core; docker_containers.cpp: kill, wait, stats, update, archives...;
-// docker_images.cpp: image operations). Not a public header.
+// docker_images.cpp: image operations; docker_networks.cpp: the project network). Not a public header.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -33,6 +33,20 @@ struct DockerRuntime::Impl {
   std::set<std::string> networksReady;
 
   asio::awaitable<Result<NetworkOutcome>> ensureNetworkOnce(const std::string& project);
+  /// GET /networks/{name}; while the engine answers a server error there (podman 4.3 while a
+  /// container of the network is half removed), the network as the listing by name shows it.
+  asio::awaitable<Result<engine::NetworkInfo>> findNetwork(const std::string& name);
+  /// POST /containers/{id}/exec. Docker answers 409 for a container that is not running;
+  /// podman 4.3 answers 500 ("container state improper"): after a server error the container
+  /// is inspected, and one that is not running is Conflict, one that is gone NotFound.
+  asio::awaitable<Result<std::string>> createExec(const std::string& id,
+                                                  const engine::ExecCreate& create);
+  /// After a server error from a create: whether a container named `name` exists (podman 4.3
+  /// answers 500, not 409, for a name in use).
+  asio::awaitable<bool> nameTakenAfterServerError(const Error& failure, const std::string& name);
+  /// After a server error (podman 4.3's answer where Docker's is 409, or its wait racing the
+  /// exit: "container has already been removed"): whether the container is gone or not running.
+  asio::awaitable<bool> notRunningAfterServerError(const Error& failure, const std::string& id);
   asio::awaitable<std::string> lastLogLines(const std::string& id, std::size_t n);
   asio::awaitable<Error> exitedBeforeReady(const std::string& id, const std::string& name,
                                            int exitCode);

@@ -422,6 +422,12 @@ asio::awaitable<Result<ContainerId>> DockerRuntime::start(const ContainerSpec& s
     if (failure.code() != Errc::NotFound || attempt > 0) {
       if (!created) {
         Error err = Error(created.error()).context(what);
+        if (co_await d.nameTakenAfterServerError(created.error(), spec.name)) {
+          co_return Error(Errc::Conflict, "the container name " + q(spec.name) + " is already in use")
+              .withReason("name_in_use")
+              .withEngine(created.error().engine()->status, created.error().engine()->message)
+              .context(what);
+        }
         // Engine: 409 "The container name "/x" is already in use by container "…"".
         if (err.code() == Errc::Conflict &&
             created.error().message().find("already in use") != std::string::npos) {
@@ -481,20 +487,29 @@ asio::awaitable<Result<StopOutcome>> DockerRuntime::stop(const ContainerId& id,
     co_return StopOutcome::AlreadyStopped;
   }
   auto sig = co_await d.api.killContainer(id.value, detail::effectiveStopSignal(info.stopSignal));
-  if (!sig && sig.error().code() != Errc::Conflict) {  // 409: it stopped meanwhile
+  // 409 (podman: 500 with the container no longer running): it stopped meanwhile.
+  if (!sig && sig.error().code() != Errc::Conflict &&
+      !co_await d.notRunningAfterServerError(sig.error(), id.value)) {
     co_return std::move(sig).error();
   }
   auto waited = co_await d.api.waitContainer(
       id.value, "not-running", std::chrono::duration_cast<std::chrono::milliseconds>(grace) + 1ms);
   if (!waited) {
     if (waited.error().code() != Errc::Timeout) {
+      if (co_await d.notRunningAfterServerError(waited.error(), id.value)) {
+        co_return StopOutcome::Stopped;
+      }
       co_return std::move(waited).error();
     }
     auto kill = co_await d.api.killContainer(id.value, "SIGKILL");
-    if (!kill && kill.error().code() != Errc::Conflict) {
+    if (!kill && kill.error().code() != Errc::Conflict &&
+        !co_await d.notRunningAfterServerError(kill.error(), id.value)) {
       co_return std::move(kill).error();
     }
-    LS_CO_TRY(co_await d.api.waitContainer(id.value, "not-running", std::chrono::seconds(30)));
+    auto killed = co_await d.api.waitContainer(id.value, "not-running", std::chrono::seconds(30));
+    if (!killed && !co_await d.notRunningAfterServerError(killed.error(), id.value)) {
+      co_return std::move(killed).error();
+    }
   }
   co_return StopOutcome::Stopped;
 }
@@ -614,92 +629,6 @@ asio::awaitable<Result<std::unique_ptr<LogChunkStream>>> DockerRuntime::logs(
   co_return std::make_unique<DockerLogStream>(std::move(s));
 }
 
-asio::awaitable<Result<NetworkOutcome>> DockerRuntime::Impl::ensureNetworkOnce(
-    const std::string& project) {
-  const std::string name = projectNetworkName(project);
-  auto existing = co_await api.inspectNetwork(name);
-  if (existing) {
-    auto it = existing->labels.find(kLabelProject);
-    if (it == existing->labels.end() || it->second != project) {
-      co_return Error(Errc::FailedPrecondition,
-                      "network " + q(name) + " exists but was not created by lightshuttle for "
-                      "project " + q(project) + "; it is left untouched: remove or rename it, "
-                      "or choose another project name")
-          .withReason("foreign_network");
-    }
-    co_return NetworkOutcome::AlreadyExisted;
-  }
-  if (existing.error().code() != Errc::NotFound) {
-    co_return std::move(existing).error();
-  }
-  engine::NetworkCreate spec;
-  spec.name = name;
-  spec.labels[kLabelProject] = project;
-  auto created = co_await api.createNetwork(spec);
-  if (!created) {
-    if (created.error().code() == Errc::Conflict) {
-      co_return NetworkOutcome::AlreadyExisted;  // another process created it meanwhile
-    }
-    co_return std::move(created).error();
-  }
-  co_return NetworkOutcome::Created;
-}
-
-asio::awaitable<Result<NetworkOutcome>> DockerRuntime::ensureProjectNetwork(const std::string& project) {
-  auto& d = *impl_;
-  // Concurrent callers in this process wait for the one in flight, then re-check.
-  while (d.ensuring.count(project) > 0) {
-    auto timer = d.ensuring[project];
-    auto [ec] = co_await timer->async_wait(ls::detail::kUseTuple);
-    (void)ec;
-  }
-  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
-                                                    asio::steady_timer::time_point::max());
-  d.ensuring[project] = timer;
-  auto done = ScopeGuard([&d, &project, timer] {
-    d.ensuring.erase(project);
-    timer->cancel();
-  });
-  auto outcome = co_await d.ensureNetworkOnce(project);
-  if (outcome) {
-    d.networksReady.insert(project);
-  }
-  co_return outcome;
-}
-
-asio::awaitable<Result<RemoveOutcome>> DockerRuntime::teardownProjectNetwork(const std::string& project) {
-  auto& d = *impl_;
-  d.networksReady.erase(project);
-  const std::string name = projectNetworkName(project);
-  auto existing = co_await d.api.inspectNetwork(name);
-  if (!existing) {
-    if (existing.error().code() == Errc::NotFound) {
-      co_return RemoveOutcome::AlreadyRemoved;
-    }
-    co_return std::move(existing).error();
-  }
-  auto it = existing->labels.find(kLabelProject);
-  if (it == existing->labels.end() || it->second != project) {
-    co_return Error(Errc::FailedPrecondition,
-                    "network " + q(name) + " was not created by lightshuttle for project " +
-                        q(project) + "; it is left untouched")
-        .withReason("foreign_network");
-  }
-  if (!existing->containerIds.empty()) {
-    co_return Error(Errc::FailedPrecondition,
-                    "network " + q(name) + " still has " +
-                        std::to_string(existing->containerIds.size()) +
-                        " container(s) attached; remove them first")
-        .withReason("network_in_use");
-  }
-  auto removed = co_await d.api.removeNetwork(existing->id);
-  if (!removed) {
-    co_return std::move(removed).error();
-  }
-  co_return *removed == engine::RemoveOutcome::Removed ? RemoveOutcome::Removed
-                                                       : RemoveOutcome::AlreadyRemoved;
-}
-
 namespace {
 
 /// Inspects of one listing, run by a few workers at once (each on a pooled connection), so a
@@ -796,7 +725,7 @@ asio::awaitable<Result<ExecResult>> DockerRuntime::Impl::execUnbounded(const std
   create.env = request.env;
   create.workingDir = request.workingDir;
   create.user = request.user;
-  LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await api.createExec(id, create));
+  LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await createExec(id, create));
   LS_CO_ASSIGN_OR_RETURN(std::unique_ptr<engine::LogStream> output, co_await api.startExec(execId));
   ExecResult out;
   for (;;) {
@@ -858,6 +787,32 @@ asio::awaitable<Result<ExecResult>> DockerRuntime::exec(const ContainerId& id,
 namespace {
 
 /// An interactive exec over the engine's hijacked connection.
+/// POST /exec/{id}/resize once the exec's process runs. Docker sizes an exec that is starting;
+/// podman 4.3 answers 500 ("exec session state improper") until its process runs, which
+/// under load is later than the hijacked start returns. So a server error or a conflict is
+/// asked again for a while (20 ms, 40 ms, ... at most 100 ms apart, 2 s in all); NotFound means
+/// the exec finished (nothing left to size).
+asio::awaitable<Result<void>> resizeExecWhenRunning(engine::Api& api, Clock& clock,
+                                                    const std::string& execId,
+                                                    engine::TtySize size) {
+  const auto deadline = clock.steady() + 2s;
+  std::chrono::milliseconds delay = 20ms;
+  for (;;) {
+    Result<void> resized = co_await api.resizeExec(execId, size);
+    if (resized || resized.error().code() == Errc::NotFound) {
+      co_return ok();
+    }
+    const Errc code = resized.error().code();
+    const bool notRunningYet =
+        code == Errc::Conflict || (code == Errc::Internal && resized.error().engine().has_value());
+    if (!notRunningYet || clock.steady() + delay > deadline) {
+      co_return resized;
+    }
+    LS_CO_TRY(co_await clock.sleepFor(delay));
+    delay = std::min(delay * 2, std::chrono::milliseconds(100));
+  }
+}
+
 class DockerExecSession final : public ExecSession {
  public:
   DockerExecSession(engine::Api& api, Clock& clock, std::string containerId, std::string execId,
@@ -931,7 +886,7 @@ class DockerExecSession final : public ExecSession {
                       "resizing an exec in container " + q(containerId_) + ": it has no TTY");
     }
     engine::TtySize size{.height = height, .width = width};
-    co_return co_await api_.resizeExec(execId_, size);
+    co_return co_await resizeExecWhenRunning(api_, clock_, execId_, size);
   }
 
   asio::awaitable<Result<int>> exitCode() override {
@@ -981,7 +936,7 @@ asio::awaitable<Result<std::unique_ptr<ExecSession>>> DockerRuntime::execInterac
   if (sized) {
     create.consoleSize = engine::TtySize{.height = request.height, .width = request.width};
   }
-  LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await d.api.createExec(id.value, create));
+  LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await d.createExec(id.value, create));
   engine::ExecStart start;
   start.tty = request.tty;
   start.consoleSize = create.consoleSize;
@@ -991,19 +946,9 @@ asio::awaitable<Result<std::unique_ptr<ExecSession>>> DockerRuntime::execInterac
     // No ConsoleSize before API 1.42: size the terminal as soon as the process runs (the engine
     // waits for the start itself; retry briefly like the docker CLI). Best effort: a process
     // that already exited cannot be resized and that is no reason to fail the session.
-    const engine::TtySize size = *create.consoleSize;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      Result<void> resized = co_await d.api.resizeExec(execId, size);
-      if (resized) {
-        break;
-      }
-      if (resized.error().code() == Errc::Cancelled) {
-        co_return std::move(resized).error();
-      }
-      if (resized.error().code() == Errc::NotFound) {
-        break;  // the engine forgets a finished exec: nothing left to size
-      }
-      LS_CO_TRY(co_await d.clock.sleepFor(10ms * (attempt + 1)));
+    Result<void> resized = co_await resizeExecWhenRunning(d.api, d.clock, execId, *create.consoleSize);
+    if (!resized && resized.error().code() == Errc::Cancelled) {
+      co_return std::move(resized).error();
     }
   }
   co_return std::unique_ptr<ExecSession>(std::make_unique<DockerExecSession>(

@@ -1,0 +1,275 @@
+// Unit tests of the answers podman's Docker-compatible API gives where Docker's differ, over the
+// scripted transport: each special case of DockerRuntime is keyed on the answer (status code),
+// never on the engine's name or message text.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <optional>
+
+#include "lightshuttle/core/clock.hpp"
+#include "lightshuttle/runtime/docker_runtime.hpp"
+#include "test_util.hpp"
+#include "unit/engine/fake_transport.hpp"
+
+namespace ls::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+using engine::testing::FakeConnector;
+using engine::testing::FakeEngine;
+using engine::testing::httpResponse;
+
+// Podman 4.3's answer to GET /networks/{name} while a container of the network is half removed.
+constexpr const char* kContainerNotKnown =
+    R"({"cause":"container not known","message":"getting container from store \"0123\": container not known","response":500})";
+
+std::string networkJson(const std::string& name, const std::string& project) {
+  return R"({"Name":")" + name + R"(","Id":"net-)" + name + R"(","Driver":"bridge","Containers":{},)" +
+         R"("Labels":{"lightshuttle.project":")" + project + R"("}})";
+}
+
+class PodmanCompatTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine->exchanges.push_back({.response = httpResponse(200, "", "Api-Version: 1.41\r\nLibpod-API-Version: 4.3.1\r\n")});
+    client = std::make_unique<engine::Client>(std::make_unique<FakeConnector>(engine),
+                                              engine::ClientOptions{});
+    rt = std::make_unique<DockerRuntime>(*client, clock);
+  }
+
+  /// Runs `aw` on virtual time: polls, and advances the clock to the next sleeper while the
+  /// coroutine has not completed.
+  template <typename T>
+  T runVirtual(boost::asio::awaitable<T> aw) {
+    std::optional<T> out;
+    boost::asio::co_spawn(ctx, std::move(aw), [&](std::exception_ptr e, T v) {
+      if (e) {
+        std::rethrow_exception(e);
+      }
+      out.emplace(std::move(v));
+    });
+    for (int i = 0; i < 1000 && !out; ++i) {
+      ctx.restart();
+      ctx.poll();
+      if (!out && clock.pendingTimers() > 0) {
+        clock.advance(clock.nextDeadline() - clock.steady());
+      }
+    }
+    if (!out) {
+      throw std::runtime_error("coroutine did not complete");
+    }
+    return std::move(*out);
+  }
+
+  void answer(int status, std::string body = {}) {
+    engine->exchanges.push_back({.response = httpResponse(status, body)});
+  }
+
+  /// The request line of the n-th request after the version negotiation.
+  std::string line(std::size_t n) {
+    const std::string& raw = engine->requests.at(n + 1);
+    return raw.substr(0, raw.find(" HTTP/1.1\r\n"));
+  }
+  std::size_t sent() const { return engine->requests.size() - 1; }
+
+  boost::asio::io_context ctx;
+  ManualClock clock;
+  std::shared_ptr<FakeEngine> engine = std::make_shared<FakeEngine>();
+  std::unique_ptr<engine::Client> client;
+  std::unique_ptr<DockerRuntime> rt;
+};
+
+constexpr const char* kListByName =
+    "GET /v1.41/networks?filters=%7B%22name%22%3A%5B%22lightshuttle-demo%22%5D%7D";
+
+TEST_F(PodmanCompatTest, NetworkInspectServerErrorFallsBackToTheListingByName) {
+  // Ensures a 500 from the network inspect (podman, a container half removed) is answered by
+  // the listing filtered by name: the project's network found there is reused, not created.
+  answer(500, kContainerNotKnown);
+  answer(200, "[" + networkJson("lightshuttle-demo", "demo") + "]");
+  auto outcome = runVirtual(rt->ensureProjectNetwork("demo"));
+  ASSERT_TRUE(outcome) << outcome.error().what();
+  EXPECT_EQ(*outcome, NetworkOutcome::AlreadyExisted);
+  ASSERT_EQ(sent(), 2u);
+  EXPECT_EQ(line(0), "GET /v1.41/networks/lightshuttle-demo");
+  EXPECT_EQ(line(1), kListByName);
+}
+
+TEST_F(PodmanCompatTest, TheListingMatchesTheNameExactlyAndAForeignOneIsRefused) {
+  // Ensures the name filter's substring matches do not count (a longer name is another
+  // network: ours is created), and that a network of our name found by the listing without our
+  // label is refused like an inspected one.
+  answer(500, kContainerNotKnown);
+  answer(200, "[" + networkJson("lightshuttle-demo2", "demo2") + "]");
+  answer(201, R"({"Id":"n1","Warning":""})");
+  auto created = runVirtual(rt->ensureProjectNetwork("demo"));
+  ASSERT_TRUE(created) << created.error().what();
+  EXPECT_EQ(*created, NetworkOutcome::Created);
+  EXPECT_EQ(line(2), "POST /v1.41/networks/create");
+
+  answer(500, kContainerNotKnown);
+  answer(200, "[" + networkJson("lightshuttle-demo", "someone-else") + "]");
+  auto teardown = runVirtual(rt->teardownProjectNetwork("demo"));
+  ASSERT_FALSE(teardown);
+  EXPECT_EQ(teardown.error().reason(), "foreign_network");
+}
+
+TEST_F(PodmanCompatTest, ServerErrorsOnBothAreRetriedThenTheNetworkIsRemoved) {
+  // Ensures teardown asks again (after a pause) while the inspect and the listing both answer
+  // 500, and removes the network once one of them answers.
+  answer(500, kContainerNotKnown);
+  answer(500, kContainerNotKnown);
+  answer(500, kContainerNotKnown);
+  answer(500, kContainerNotKnown);
+  answer(200, networkJson("lightshuttle-demo", "demo"));
+  answer(204);
+  const auto before = clock.steady();
+  auto removed = runVirtual(rt->teardownProjectNetwork("demo"));
+  ASSERT_TRUE(removed) << removed.error().what();
+  EXPECT_EQ(*removed, RemoveOutcome::Removed);
+  EXPECT_GT(clock.steady(), before);  // it waited between the rounds
+  ASSERT_EQ(sent(), 6u);
+  EXPECT_EQ(line(2), "GET /v1.41/networks/lightshuttle-demo");
+  EXPECT_EQ(line(5), "DELETE /v1.41/networks/net-lightshuttle-demo");
+}
+
+TEST_F(PodmanCompatTest, ANotFoundInspectIsAnAnswerAndAPersistentServerErrorIsReported) {
+  // Ensures a 404 is believed at once (no listing, the network is created), and that a server
+  // error that never clears ends with the inspect's own error after a bounded number of rounds.
+  answer(404, R"({"message":"network not found"})");
+  answer(201, R"({"Id":"n1","Warning":""})");
+  auto created = runVirtual(rt->ensureProjectNetwork("demo"));
+  ASSERT_TRUE(created) << created.error().what();
+  EXPECT_EQ(sent(), 2u);
+  EXPECT_EQ(line(1), "POST /v1.41/networks/create");
+
+  for (int i = 0; i < 20; ++i) {
+    answer(500, kContainerNotKnown);
+  }
+  const std::size_t before = sent();
+  auto failed = runVirtual(rt->teardownProjectNetwork("demo"));
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code(), Errc::Internal);
+  EXPECT_NE(failed.error().what().find("container not known"), std::string::npos);
+  EXPECT_EQ(sent() - before, 20u);  // 10 rounds of inspect + listing, then it gives up
+}
+
+TEST_F(PodmanCompatTest, ExecResizeIsAskedAgainUntilTheProcessRuns) {
+  // Ensures the first terminal size of an interactive exec (API 1.41: after the start) is sent
+  // again while the engine answers 500 because the exec's process is not running yet (podman),
+  // and that a later resize does the same.
+  answer(201, R"({"Id":"e1"})");
+  engine->exchanges.push_back(
+      {.response = "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n",
+       .hang = false,
+       .upgrade = true});
+  const char* notRunning =
+      R"({"cause":"exec session state improper","message":"cannot resize session","response":500})";
+  answer(500, notRunning);
+  answer(500, notRunning);
+  answer(200);
+  InteractiveExecRequest request;
+  request.cmd = {"sh"};
+  request.tty = true;
+  request.height = 30;
+  request.width = 100;
+  auto session = runVirtual(rt->execInteractive(ContainerId{"c1"}, request));
+  ASSERT_TRUE(session) << session.error().what();
+  ASSERT_EQ(sent(), 5u);
+  EXPECT_EQ(line(2), "POST /v1.41/exec/e1/resize?h=30&w=100");
+  EXPECT_EQ(line(4), "POST /v1.41/exec/e1/resize?h=30&w=100");
+
+  answer(500, notRunning);
+  answer(201);
+  auto resized = runVirtual((*session)->resize(40, 120));
+  ASSERT_TRUE(resized) << resized.error().what();
+  EXPECT_EQ(line(6), "POST /v1.41/exec/e1/resize?h=40&w=120");
+
+  answer(400, R"({"message":"bad size"})");
+  auto refused = runVirtual((*session)->resize(0, 0));
+  ASSERT_FALSE(refused);  // a client error is not retried
+  EXPECT_EQ(sent(), 8u);
+}
+
+TEST_F(PodmanCompatTest, WaitRemovedOnPodmanTakesTheCodeFromANotRunningWait) {
+  // Ensures a `removed` wait on podman (detected by its Libpod-API-Version header; its own
+  // answer to condition=removed is exit code 0, containers/podman#18889) takes the exit code
+  // from a not-running wait, then looks until the container is gone.
+  answer(200, R"({"StatusCode":3})");
+  answer(200, R"({"Id":"x","State":{"Status":"exited","ExitCode":3}})");
+  answer(404, R"({"message":"no such container"})");
+  auto removed = runVirtual(rt->wait(ContainerId{"x"}, WaitCondition::Removed));
+  ASSERT_TRUE(removed) << removed.error().what();
+  EXPECT_EQ(removed->exitCode, 3);
+  ASSERT_EQ(sent(), 3u);
+  EXPECT_EQ(line(0), "POST /v1.41/containers/x/wait?condition=not-running");
+  EXPECT_EQ(line(1), "GET /v1.41/containers/x/json");
+  EXPECT_EQ(line(2), "GET /v1.41/containers/x/json");
+}
+
+TEST_F(PodmanCompatTest, ExecInAStoppedContainerIsAConflictOnceTheInspectSaysSo) {
+  // Ensures a 500 from the exec create (podman: "container state improper") becomes Conflict
+  // when the inspect that follows shows the container not running, as Docker's 409 does, and
+  // stays the engine's error when the container runs.
+  const char* improper = R"({"cause":"container state improper","message":"can only create exec sessions on running containers","response":500})";
+  answer(500, improper);
+  answer(200, R"({"Id":"c1","State":{"Status":"exited","Running":false,"ExitCode":0}})");
+  ExecRequest request;
+  request.cmd = {"true"};
+  auto stopped = runVirtual(rt->exec(ContainerId{"c1"}, request));
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code(), Errc::Conflict);
+  EXPECT_EQ(line(1), "GET /v1.41/containers/c1/json");
+
+  answer(500, improper);
+  answer(200, R"({"Id":"c1","State":{"Status":"running","Running":true}})");
+  auto running = runVirtual(rt->exec(ContainerId{"c1"}, request));
+  ASSERT_FALSE(running);
+  EXPECT_EQ(running.error().code(), Errc::Internal);
+}
+
+TEST_F(PodmanCompatTest, AServerErrorFromCreateForATakenNameIsNameInUse) {
+  // Ensures a 500 from the container create (podman answers so for a name in use) becomes
+  // Conflict/name_in_use when a container of that name exists.
+  answer(200, networkJson("lightshuttle-demo", "demo"));
+  answer(500, R"({"cause":"that name is already in use","message":"creating container storage: the container name \"demo_web\" is already in use","response":500})");
+  answer(200, R"({"Id":"other","Name":"/demo_web","State":{"Status":"running","Running":true}})");
+  ContainerSpec spec;
+  spec.project = "demo";
+  spec.resource = "web";
+  spec.name = "demo_web";
+  spec.image = PullImage{.reference = "busybox:1"};
+  auto started = runVirtual(rt->start(spec, {}));
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code(), Errc::Conflict);
+  EXPECT_EQ(started.error().reason(), "name_in_use");
+  ASSERT_EQ(sent(), 3u);
+  EXPECT_EQ(line(2), "GET /v1.41/containers/demo_web/json");
+}
+
+TEST_F(PodmanCompatTest, KillOfAStoppedContainerIsAConflictAndASubSecondStopSurvivesTheWaitRace) {
+  // Ensures a 500 from kill (podman: "container state improper") is Conflict once the inspect
+  // shows the container not running, and that a sub-second stop whose wait answers 500 ("container
+  // has already been removed": podman's wait racing the exit) is Stopped when the container is gone.
+  const char* improper = R"({"cause":"container state improper","message":"can only kill running containers","response":500})";
+  answer(500, improper);
+  answer(200, R"({"Id":"c1","State":{"Status":"exited","Running":false,"ExitCode":137}})");
+  auto again = runVirtual(rt->kill(ContainerId{"c1"}, "SIGTERM"));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), Errc::Conflict);
+
+  answer(200, R"({"Id":"c1","State":{"Status":"running","Running":true}})");
+  answer(204);
+  answer(500, R"({"cause":"container has already been removed","message":"container has already been removed","response":500})");
+  answer(404, R"({"message":"no such container"})");
+  auto stopped = runVirtual(rt->stop(ContainerId{"c1"}, std::chrono::milliseconds(300)));
+  ASSERT_TRUE(stopped) << stopped.error().what();
+  EXPECT_EQ(*stopped, StopOutcome::Stopped);
+  EXPECT_EQ(line(2), "GET /v1.41/containers/c1/json");
+  EXPECT_EQ(line(5), "GET /v1.41/containers/c1/json");
+}
+
+}  // namespace
+}  // namespace ls::runtime
