@@ -68,4 +68,20 @@ inline bool underCi() {
   return ci != nullptr && std::string(ci) == "true";
 }
 
+/// The engine this run of the engine/e2e tiers targets: "docker" or "podman" (LS_TEST_ENGINE,
+/// set by tests/CMakeLists.txt for each half; "docker" when unset).
+inline std::string testEngine() {
+  const char* e = std::getenv("LS_TEST_ENGINE");
+  return e != nullptr && *e != '\0' ? std::string(e) : std::string("docker");
+}
+
+/// An explicit exclusion of the current test from the podman half of its tier, saying why
+/// (README "Podman" lists every one). Anywhere else it does nothing.
+#define LS_NOT_ON_PODMAN(why)                                       \
+  do {                                                              \
+    if (::ls::testing::testEngine() == "podman") {                  \
+      GTEST_SKIP() << "excluded on podman (see README, Podman): " << (why); \
+    }                                                               \
+  } while (false)
+
 }  // namespace ls::testing
