@@ -202,6 +202,15 @@ asio::awaitable<bool> DockerRuntime::Impl::notRunningAfterServerError(const Erro
   co_return !info->state.running;
 }
 
+asio::awaitable<bool> DockerRuntime::Impl::networkGoneAfterServerError(const Error& failure,
+                                                                       const std::string& project) {
+  if (!transientInspectFailure(failure)) {
+    co_return false;
+  }
+  auto network = co_await findNetwork(projectNetworkName(project));
+  co_return !network && network.error().code() == Errc::NotFound;
+}
+
 asio::awaitable<bool> DockerRuntime::Impl::nameTakenAfterServerError(const Error& failure,
                                                                      const std::string& name) {
   if (!transientInspectFailure(failure)) {

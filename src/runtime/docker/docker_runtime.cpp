@@ -419,7 +419,11 @@ asio::awaitable<Result<ContainerId>> DockerRuntime::start(const ContainerSpec& s
     // "Not found" from create (the image; the network on some engines) or from start (the
     // network, on Engine 20.10): the slow path, once.
     const Error& failure = created ? started.error() : created.error();
-    if (failure.code() != Errc::NotFound || attempt > 0) {
+    // Podman answers a create on a missing network with 500 ("network not found"), not 404:
+    // after a server error, a project network that is gone takes the slow path too.
+    const bool networkGone = !created && attempt == 0 &&
+                             co_await d.networkGoneAfterServerError(failure, spec.project);
+    if ((failure.code() != Errc::NotFound && !networkGone) || attempt > 0) {
       if (!created) {
         Error err = Error(created.error()).context(what);
         if (co_await d.nameTakenAfterServerError(created.error(), spec.name)) {
