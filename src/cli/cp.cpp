@@ -273,8 +273,8 @@ void registerCp(Registrar& r) {
       "Modes and modification times are kept. Into an existing directory a source keeps its\n"
       "name; otherwise it takes the destination's. A relative container path is taken from /.\n"
       "Stopped containers can be copied from and to, as with docker cp.\n"
-      "Exit status: 0 ok, 1 failure (an unknown or stopped resource, a missing path, an engine\n"
-      "error), 2 usage, 130 interrupted by Ctrl+C.\n");
+      "Exit status: 0 copied, 1 failure (an unknown resource or one without a container, a\n"
+      "missing path on either side, an engine error), 2 usage (e.g. no RESOURCE:/PATH side).\n");
 }
 
 }  // namespace ls::cli
