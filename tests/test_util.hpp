@@ -1,6 +1,7 @@
 // Helpers shared by the test executables.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <boost/asio/awaitable.hpp>
@@ -60,6 +61,26 @@ inline ShellRun runShell(const std::string& command) {
   const int status = ::pclose(p);
   r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+/// The whole contents of a file ("" when it cannot be read).
+inline std::string readWholeFile(const std::string& path) {
+  std::string out;
+  if (FILE* f = std::fopen(path.c_str(), "rb")) {
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
+      out.append(buf, n);
+    }
+    std::fclose(f);
+  }
+  return out;
+}
+
+/// The permission bits (07777) of `path` itself (a symlink is not followed); 0 when missing.
+inline unsigned fileModeOf(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 ? static_cast<unsigned>(st.st_mode & 07777) : 0U;
 }
 
 /// Whether the suite runs under CI (a missing engine must fail there, never skip).

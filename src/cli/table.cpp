@@ -19,6 +19,10 @@ void registerDashboard(Registrar& r);
 void registerExport(Registrar& r);
 void registerPush(Registrar& r);
 void registerDeploy(Registrar& r);
+void registerCp(Registrar& r);
+void registerTop(Registrar& r);
+void registerPort(Registrar& r);
+void registerStats(Registrar& r);
 void registerCompletion(Registrar& r);
 
 const std::vector<RegisterFn>& commandTable() {
@@ -26,6 +30,7 @@ const std::vector<RegisterFn>& commandTable() {
       registerDoctor,  registerValidate, registerConfig,    registerSecrets, registerUp,
       registerLogs,    registerExec,     registerRestart,   registerPs,      registerDown,
       registerDashboard, registerExport, registerPush,      registerDeploy,
+      registerCp,      registerTop,      registerPort,      registerStats,  // container_commands.hpp
       registerCompletion,  // keep last: it lists the verbs above
   };
   return table;

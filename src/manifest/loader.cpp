@@ -761,10 +761,17 @@ void Loader::walkResource(const std::string& name, Loc nameLoc, const YAML::Node
     }
   }
   if (r.kind == Kind::Dockerfile && r.context.find_first_not_of(" \t") == std::string::npos) {
-    error(kindLoc, path + ".context",
-          fmt::format("dockerfile resource '{}' needs a 'context' directory (relative to the "
-                      "manifest, e.g. ./app)",
-                      name));
+    // Written but blank: at the value, as for a blank image; absent: at the kind.
+    const auto written = manifest_.locations.find(path + ".context");
+    if (written == manifest_.locations.end()) {
+      error(kindLoc, path + ".context",
+            fmt::format("dockerfile resource '{}' needs a 'context' directory (relative to the "
+                        "manifest, e.g. ./app)",
+                        name));
+    } else {
+      error(Loc{written->second.first, written->second.second}, path + ".context",
+            "context is blank; expected a directory relative to the manifest (e.g. ./app)");
+    }
   }
   manifest_.resources.push_back(std::move(r));
 }
@@ -783,7 +790,7 @@ void Loader::walkResourceField(Resource& r, const std::string& k, const std::str
     if (!s) {
       return;
     }
-    const std::string expected = "expected no, on-failure, on-failure:N (N >= 1) or always";
+    const std::string expected = "expected no, on-failure, on-failure:N or always";
     if (*s == "no" || *s == "false") {
       r.restart.mode = RestartPolicy::Mode::No;
     } else if (*s == "always") {
@@ -800,12 +807,14 @@ void Loader::walkResourceField(Resource& r, const std::string& k, const std::str
           v = v * 10 + (c - '0');
         }
       }
-      if (!ok || v < 1) {
+      if (!ok) {
         error(valueLoc, path, fmt::format("invalid restart policy '{}': {}", *s, expected));
         return;
       }
       r.restart.mode = RestartPolicy::Mode::OnFailure;
-      r.restart.maxRetries = v;
+      if (v > 0) {  // on-failure:0 is Docker's "no retry limit", as plain on-failure
+        r.restart.maxRetries = v;
+      }
     } else {
       error(valueLoc, path, fmt::format("invalid restart policy '{}': {}", *s, expected));
     }

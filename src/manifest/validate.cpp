@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -13,6 +14,17 @@ namespace ls::manifest::detail {
 namespace {
 
 bool mayInterpolate(std::string_view s) { return s.find("${") != std::string_view::npos; }
+
+/// A relative host path that climbs out of the manifest's directory (`../x`, `./a/../../x`):
+/// the stack would then depend on where it is checked out. Absolute and `~` paths are explicit.
+bool leavesManifestDirectory(const VolumeMapping& v) {
+  if (v.kind != VolumeMapping::Kind::HostPath || v.source.empty() || v.source.front() == '/' ||
+      v.source.front() == '~') {
+    return false;
+  }
+  const std::filesystem::path normal = std::filesystem::path(v.source).lexically_normal();
+  return !normal.empty() && *normal.begin() == "..";
+}
 
 class Validator {
  public:
@@ -124,6 +136,10 @@ class Validator {
       Result<VolumeMapping> v = parseVolumeMapping(r.volumes[i]);
       if (!v) {
         error(fmt::format("{}.volumes[{}]", base, i), v.error().message());
+      } else if (leavesManifestDirectory(*v)) {
+        error(fmt::format("{}.volumes[{}]", base, i),
+              fmt::format("host path '{}' leaves the manifest's directory", v->source),
+              "use an absolute path to mount outside the project");
       }
     }
     for (std::size_t i = 0; i < r.ports.size(); ++i) {

@@ -339,6 +339,26 @@ TEST(LoaderTest, RendersLikeACompiler) {
             "   |                   ^\n");
 }
 
+TEST(LoaderTest, AcceptsOnFailureZeroAsNoRetryLimitAndPathsInsideOrAbsolute) {
+  // Ensures `restart: "on-failure:0"` loads as Docker takes it (on-failure without a retry
+  // limit), and host paths that stay in the manifest's directory or are absolute are accepted.
+  ParseReport report = parseManifest(R"(project:
+  name: demo
+resources:
+  app:
+    container:
+      image: lightshuttle-test/busybox:1.36
+      restart: "on-failure:0"
+      volumes: ['./a/../data:/data', '/srv/outside:/srv', '~/cache:/cache', 'named:/named']
+)",
+                                     "lightshuttle.yml", "/p");
+  ASSERT_TRUE(report.ok()) << report.render();
+  const Resource& app = report.manifest->resources[0];
+  EXPECT_EQ(app.restart.mode, RestartPolicy::Mode::OnFailure);
+  EXPECT_FALSE(app.restart.maxRetries.has_value());
+  EXPECT_EQ(app.restart.str(), "on-failure");
+}
+
 TEST(DiscoveryTest, SearchesUpwardsAndHonoursOverrides) {
   // Ensures -f beats LIGHTSHUTTLE_FILE beats the nearest lightshuttle.yml/.yaml upwards.
   namespace fs = std::filesystem;
