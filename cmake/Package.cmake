@@ -29,12 +29,12 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_RECOMMENDS "docker.io | podman")
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
 "developer-time container orchestrator
- Declare a stack (databases, caches, services built from a Dockerfile) once in
- lightshuttle.yml; `lightshuttle up` boots it against a real container engine
- (Docker Engine API, or podman's compatible socket) in dependency order, gated on
- readiness, supervises it, serves a local control API and web dashboard, and
- tears everything down on Ctrl+C. It also exports the stack to docker compose,
- Kubernetes manifests and a Helm chart.")
+Declare a stack (databases, caches, services built from a Dockerfile) once in
+lightshuttle.yml; `lightshuttle up` boots it against a real container engine
+(Docker Engine API, or podman's compatible socket) in dependency order, gated on
+readiness, supervises it, serves a local control API and web dashboard, and
+tears everything down on Ctrl+C. It also exports the stack to docker compose,
+Kubernetes manifests and a Helm chart.")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME lightshuttle-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
@@ -42,11 +42,11 @@ set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
     "libboost1.81-dev, libboost-json1.81-dev, libboost-url1.81-dev, libfmt-dev, libyaml-cpp-dev")
 set(CPACK_COMPONENT_DEV_DESCRIPTION
 "container runtime and lifecycle library (development files)
- The LightShuttle library: a Runtime interface with a Docker Engine API backend
- and a scriptable in-memory backend for tests, the manifest loader, and the
- lifecycle manager that boots, supervises and tears down a stack.
- .
- This package has the headers, the static libraries, the CMake package
- (find_package(LightShuttle)) and the pkg-config file (lightshuttle.pc).")
+The LightShuttle library: a Runtime interface with a Docker Engine API backend
+and a scriptable in-memory backend for tests, the manifest loader, and the
+lifecycle manager that boots, supervises and tears down a stack.
+
+This package has the headers, the static libraries, the CMake package
+(find_package(LightShuttle)) and the pkg-config file (lightshuttle.pc).")
 
 include(CPack)
