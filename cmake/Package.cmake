@@ -29,12 +29,12 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_RECOMMENDS "docker.io | podman")
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
 "developer-time container orchestrator
-Declare a stack (databases, caches, services built from a Dockerfile) once in
-lightshuttle.yml; `lightshuttle up` boots it against a real container engine
-(Docker Engine API, or podman's compatible socket) in dependency order, gated on
-readiness, supervises it, serves a local control API and web dashboard, and
-tears everything down on Ctrl+C. It also exports the stack to docker compose,
-Kubernetes manifests and a Helm chart.")
+Declare a stack (databases, caches, services built from a Dockerfile) once
+in lightshuttle.yml; `lightshuttle up` boots it against a real container
+engine (Docker Engine API, or podman's compatible socket) in dependency
+order, gated on readiness, supervises it, serves a local control API and
+web dashboard, and tears everything down on Ctrl+C. It also exports the
+stack to docker compose, Kubernetes manifests and a Helm chart.")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME lightshuttle-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)

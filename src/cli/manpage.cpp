@@ -120,6 +120,15 @@ std::string manPage(const CLI::App& app, const std::string& version) {
   }
   s += ".SH DESCRIPTION\n\\fBlightshuttle\\fR: " + roff(description) + ".\n";
   s += ".PP\nEvery command takes \\fB\\-h\\fR, \\fB\\-\\-help\\fR and prints its own usage.\n";
+  // The options before the verb (global options), and what the top-level help says about them.
+  s += ".SH OPTIONS\n";
+  for (const CLI::Option* o : visibleOptions(app)) {
+    s += ".TP\n" + optionLabel(*o) + "\n" + roff(o->get_description()) + "\n";
+  }
+  const std::string footer = app.get_footer();
+  if (!footer.empty()) {
+    s += ".PP\n" + roff(footer) + "\n";
+  }
   s += ".SH COMMANDS\n";
   for (const CLI::App* sub : app.get_subcommands({})) {
     if (!sub->get_group().empty()) {
