@@ -43,7 +43,7 @@ function(ls_dashboard_assets_target)
     COMMENT "Building the web dashboard (web/build.mjs)"
     VERBATIM)
   add_library(ls_dashboard_assets STATIC "${cpp}")
-  target_include_directories(ls_dashboard_assets PUBLIC "${PROJECT_SOURCE_DIR}/src")
+  target_include_directories(ls_dashboard_assets PUBLIC "$<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>")
   target_compile_features(ls_dashboard_assets PUBLIC cxx_std_20)
   if(COMMAND ls_warnings)
     ls_warnings(ls_dashboard_assets)

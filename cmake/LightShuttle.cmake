@@ -18,7 +18,8 @@ endfunction()
 function(ls_library)
   cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(${ARG_NAME} STATIC ${ARG_SOURCES})
-  target_include_directories(${ARG_NAME} PUBLIC ${PROJECT_SOURCE_DIR}/include
+  # The installed package (cmake/Install.cmake) points consumers at <prefix>/include instead.
+  target_include_directories(${ARG_NAME} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
                                          PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${ARG_NAME} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
   ls_warnings(${ARG_NAME})

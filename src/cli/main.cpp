@@ -13,11 +13,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/flags.hpp"
+#include "cli/manpage.hpp"
 #include "lightshuttle/manifest/grammar.hpp"
 
 namespace {
 
-constexpr const char* kVersion = LS_VERSION;
+constexpr const char* kVersion = LS_VERSION " (commit " LS_GIT_COMMIT ")";
 
 void addGlobalOptions(CLI::App& app, ls::cli::GlobalOptions& g) {
   app.add_option("-f,--file", g.file, "Manifest (default: LIGHTSHUTTLE_FILE, else lightshuttle.yml "
@@ -83,6 +84,7 @@ int main(int argc, char** argv) {
     add(registrar);
   }
 
+  ls::cli::addManPageVerb(app, argc, argv, LS_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
