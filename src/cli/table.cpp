@@ -19,6 +19,9 @@ void registerDashboard(Registrar& r);
 void registerExport(Registrar& r);
 void registerPush(Registrar& r);
 void registerDeploy(Registrar& r);
+void registerBuild(Registrar& r);
+void registerPull(Registrar& r);
+void registerImages(Registrar& r);
 void registerCompletion(Registrar& r);
 
 const std::vector<RegisterFn>& commandTable() {
@@ -26,6 +29,7 @@ const std::vector<RegisterFn>& commandTable() {
       registerDoctor,  registerValidate, registerConfig,    registerSecrets, registerUp,
       registerLogs,    registerExec,     registerRestart,   registerPs,      registerDown,
       registerDashboard, registerExport, registerPush,      registerDeploy,
+      registerBuild,   registerPull,     registerImages,
       registerCompletion,  // keep last: it lists the verbs above
   };
   return table;
