@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from lsbench import api, boot, phases, procs, report, shapes  # noqa: E402
+from lsbench import api, boot, coldboot, phases, procs, report, shapes  # noqa: E402
 from lsbench.boot import log  # noqa: E402
 from lsbench.engine import Engine  # noqa: E402
 from lsbench.tools import Compose, FloorTool, LightShuttle, new_logdir  # noqa: E402
@@ -29,7 +29,7 @@ from lsbench.tools import Compose, FloorTool, LightShuttle, new_logdir  # noqa: 
 LS_PROJECT, COMPOSE_PROJECT, FLOOR_PROJECT = "lsbench", "cbench", "fbench"
 LS_LAT_PROJECT, COMPOSE_LAT_PROJECT = "lslat", "clat"
 STACKS = os.path.join(HERE, "stacks")
-PARTS = ["boot", "supervision", "latency", "api", "micro"]
+PARTS = ["boot", "supervision", "latency", "api", "micro", "coldboot"]
 
 # perf-anchors medians (s), for the up-front estimate when no earlier result exists:
 # per shape (docker-compose ready + down, API floor ready + down)
@@ -88,6 +88,8 @@ def estimate(a) -> tuple[float, str]:
         total += 2 * a.latency_runs * (a.settle + 7)
     if "micro" in a.parts:
         total += 40
+    if "coldboot" in a.parts:
+        total += a.runs * 75
     return total, src
 
 
@@ -225,6 +227,7 @@ def main() -> int:
                 errs = engine.force_remove_labelled(t.label.split("=")[0] + "=" + t.base + n)
                 for e in errs:
                     log(f"cleanup: {e}")
+        coldboot.cleanup(a.ls_bin, os.path.join(STACKS, "coldboot"))
         log("cleanup done")
         return 0
 
@@ -325,6 +328,9 @@ def main() -> int:
             log("api: the control plane of a supervised wide50 stack")
             res["api"] = api.run(engine, a.ls_bin, a.api_bin, STACKS, logdir, warnings, rate=a.api_rate,
                                  seconds=a.api_seconds, events_bin=a.events_bin)
+        if "coldboot" in a.parts:
+            log(f"coldboot: a Dockerfile build depending on postgres, cold then warm, {a.runs} runs")
+            res["coldboot"] = coldboot.run(a.ls_bin, a.compose, STACKS, a.runs, warnings)
         if "micro" in a.parts:
             if os.path.exists(a.micro_bin):
                 log("micro-benchmarks")

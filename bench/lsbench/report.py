@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import statistics
 
+from . import coldboot
+
 HEALTH_GATED = ["single", "chain5", "diamond"]
 WIDE = ["wide10", "wide50"]
 
@@ -125,6 +127,8 @@ def targets(res: dict) -> list[dict]:
             if "bytes_per_second" in b and b.get("run_type") != "aggregate":
                 bps = b["bytes_per_second"]
                 add(f"decoder {b['name']} ≥ 1 GB/s", f"{bps / 1e9:.2f} GB/s", "1 GB/s", bps >= 1e9)
+    for t in coldboot.targets(res.get("coldboot")):
+        add(*t)
     return out
 
 
@@ -274,4 +278,5 @@ def render(res: dict) -> str:
                 per = _dur(ns / int(arg))
             L.append(f"| {b['name']} | {_dur(ns)} | {thr} | {per} |")
         L.append("")
+    L += coldboot.render(res.get("coldboot"))
     return "\n".join(L) + "\n"

@@ -21,14 +21,19 @@ namespace {
 
 asio::awaitable<Result<void>> recreate(runtime::Runtime& rt, const runtime::ContainerSpec& spec,
                                        std::chrono::nanoseconds budget) {
+  // The new image first (the lifecycle's prepare step does the same), so a failing build
+  // leaves the old container running.
+  runtime::ProgressCallback quiet;
+  LS_CO_TRY(co_await rt.prepareImage(spec.image, quiet));
   runtime::ContainerId old{spec.name};
   auto stopped = co_await rt.stop(old, spec.stopGracePeriod);
   if (!stopped && stopped.error().code() != Errc::NotFound) {
     co_return std::move(stopped).error();
   }
   LS_CO_TRY(co_await rt.remove(spec.name));
-  runtime::StartOptions none;
-  LS_CO_ASSIGN_OR_RETURN(runtime::ContainerId id, co_await rt.start(spec, none));
+  runtime::StartOptions prepared;
+  prepared.imagePrepared = true;
+  LS_CO_ASSIGN_OR_RETURN(runtime::ContainerId id, co_await rt.start(spec, prepared));
   co_return co_await rt.waitHealthy(id, budget);
 }
 

@@ -23,6 +23,9 @@ void registerCp(Registrar& r);
 void registerTop(Registrar& r);
 void registerPort(Registrar& r);
 void registerStats(Registrar& r);
+void registerBuild(Registrar& r);
+void registerPull(Registrar& r);
+void registerImages(Registrar& r);
 void registerCompletion(Registrar& r);
 
 const std::vector<RegisterFn>& commandTable() {
@@ -31,6 +34,7 @@ const std::vector<RegisterFn>& commandTable() {
       registerLogs,    registerExec,     registerRestart,   registerPs,      registerDown,
       registerDashboard, registerExport, registerPush,      registerDeploy,
       registerCp,      registerTop,      registerPort,      registerStats,  // container_commands.hpp
+      registerBuild,   registerPull,     registerImages,
       registerCompletion,  // keep last: it lists the verbs above
   };
   return table;

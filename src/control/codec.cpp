@@ -119,6 +119,7 @@ Result<lifecycle::ResourceView> viewFrom(const json::object& o) {
   v.health = enumFromName<Health, kHealthCount>(str(o, "health"), &lifecycle::healthName)
                  .value_or(Health::None);
   v.image = str(o, "image");
+  v.imageId = str(o, "image_id");
   v.containerId = str(o, "container_id");
   v.containerName = str(o, "container_name");
   if (const json::value* ports = o.if_contains("ports"); ports != nullptr && ports->is_array()) {
@@ -380,6 +381,7 @@ json::object viewJson(const lifecycle::ResourceView& v) {
   o["health"] = std::string(lifecycle::healthName(v.health));
   o["restarts"] = v.restarts;
   o["image"] = v.image;
+  o["image_id"] = v.imageId;
   o["container_id"] = v.containerId;
   o["container_name"] = v.containerName;
   json::array ports;

@@ -16,10 +16,16 @@ bool LifecycleManager::Impl::hopeless(const Resource& dep) {
          dep.status == ResourceStatus::Stopped;
 }
 
+// Its image is prepared meanwhile (prepareForBoot, spawned by startStack): a failed pull or
+// build fails it at once, without waiting for the dependencies.
 asio::awaitable<Result<void>> LifecycleManager::Impl::bootResource(std::size_t i) {
+  auto imageFailed = [this, i] { return res[i].bootImage && !*res[i].bootImage; };
   for (const Dependency& d : node(i).dependencies) {
     const std::size_t j = *plan.indexOf(d.name);
     for (;;) {
+      if (imageFailed()) {
+        co_return res[i].bootImage->error();
+      }
       if (satisfies(res[j], d.condition)) {
         break;
       }
@@ -37,7 +43,22 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::bootResource(std::size_t i
       }
     }
   }
-  Result<void> launched = co_await launch(i);
+  while (!res[i].bootImage) {
+    if (bootAborting || co_await ls::detail::cancelled()) {
+      co_return Error(Errc::Cancelled, "operation cancelled");
+    }
+    Result<void> woke = co_await changed.wait();
+    if (!woke) {
+      co_return woke;
+    }
+  }
+  Result<runtime::PreparedImage> image = std::move(*res[i].bootImage);
+  res[i].bootImage.reset();
+  if (!image) {
+    co_return std::move(image).error();
+  }
+  const runtime::PreparedImage prepared = std::move(image).value();
+  Result<void> launched = co_await launch(i, false, &prepared);
   co_return launched;
 }
 
@@ -115,6 +136,14 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::startStack(
   events = std::move(stream).value();
   supervision.spawn(*ex, pump());
 
+  // Images first, in plan order (dependencies before dependents: the slots go to the critical
+  // path first); create/start stays gated on the dependencies in bootOne.
+  for (std::size_t i = 0; i < res.size(); ++i) {
+    if (res[i].selected) {
+      res[i].bootImage.reset();
+      boot.spawn(*ex, prepareForBoot(i));
+    }
+  }
   for (std::size_t i = 0; i < res.size(); ++i) {
     if (res[i].selected) {
       boot.spawn(*ex, bootOne(i));

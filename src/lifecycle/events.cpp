@@ -56,6 +56,9 @@ std::string_view eventKindName(LifecycleEvent::Kind kind) noexcept {
     case K::OperationFailed: return "operation_failed";
     case K::OperationCompleted: return "operation_completed";
     case K::ResourceProgress: return "resource_progress";
+    case K::ImagePreparing: return "image_preparing";
+    case K::ImageReady: return "image_ready";
+    case K::ImageFailed: return "image_failed";
     case K::StackStarting: return "stack_starting";
     case K::StackReady: return "stack_ready";
     case K::StackFailed: return "stack_failed";

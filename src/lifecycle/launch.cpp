@@ -1,5 +1,5 @@
-// Bringing one resource's container up: stale-container removal, create + start (image pulled
-// or built on the way), then readiness (probe.cpp) and the bookkeeping of a ready resource.
+// Bringing one resource's container up: its image (prepared by the caller, or here first:
+// prepare.cpp), stale-container removal, create + start, then readiness (probe.cpp) and the bookkeeping of a ready resource.
 #include "lifecycle/manager_impl.hpp"
 
 namespace ls::lifecycle {
@@ -82,9 +82,16 @@ asio::awaitable<Result<runtime::ContainerId>> LifecycleManager::Impl::startConta
 // Starts a new container for resource `i` (see startContainer for `replacing`) and waits
 // until it is ready (or, for a one-shot resource, completed). Emits the resource's progress
 // events.
-asio::awaitable<Result<void>> LifecycleManager::Impl::launch(std::size_t i, bool replacing) {
+asio::awaitable<Result<void>> LifecycleManager::Impl::launch(
+    std::size_t i, bool replacing, const runtime::PreparedImage* image) {
   const PlanNode& n = node(i);
   Resource& r = res[i];
+  if (image == nullptr) {
+    Result<runtime::PreparedImage> prepared = co_await prepareImage(i);
+    if (!prepared) {
+      co_return std::move(prepared).error();
+    }
+  }
   r.status = ResourceStatus::Starting;
   r.health = n.spec.healthcheck ? Health::Starting : Health::None;
   r.id.reset();
@@ -102,6 +109,7 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::launch(std::size_t i, bool
   }
 
   runtime::StartOptions startOptions;
+  startOptions.imagePrepared = true;
   auto throttle = std::make_shared<ProgressThrottle>();
   startOptions.onProgress = [this, i, throttle](const runtime::ImageProgress& p) {
     onImageProgress(i, p, *throttle);

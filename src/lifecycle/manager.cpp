@@ -89,6 +89,21 @@ const Plan& LifecycleManager::plan() const {
   return impl_->plan;
 }
 
+asio::awaitable<Result<std::vector<ImageOutcome>>> LifecycleManager::prepareImages(
+    std::vector<std::string> names) {
+  Result<std::vector<ImageOutcome>> done = co_await impl_->prepareMany(std::move(names));
+  co_return done;
+}
+
+asio::awaitable<Result<runtime::PreparedImage>> LifecycleManager::prepareImage(std::string name) {
+  Result<std::size_t> i = impl_->lookup(name);
+  if (!i) {
+    co_return std::move(i).error();
+  }
+  Result<runtime::PreparedImage> done = co_await impl_->prepareImage(*i);
+  co_return done;
+}
+
 std::vector<ResourceView> LifecycleManager::list() const {
   std::vector<ResourceView> out;
   for (std::size_t i = 0; i < impl_->res.size(); ++i) {

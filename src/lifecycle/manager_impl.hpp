@@ -112,6 +112,9 @@ struct Resource {
   bool stoppedOutside = false;
   bool removedOutside = false;
   bool down = false;  // shutdown: its container is stopped (or absent) in this pass
+  std::string imageId;  // of the image last prepared for it
+  // Boot: its image, prepared in parallel with its dependencies' boot (prepare.cpp).
+  std::optional<Result<runtime::PreparedImage>> bootImage;
 };
 
 struct LifecycleManager::Impl {
@@ -143,6 +146,11 @@ struct LifecycleManager::Impl {
   bool supervisionStopping = false;  // shutdown began: supervision must not start anything
   bool networkGone = false;          // the stop pass removed the project network
   std::size_t startsInFlight = 0;    // launches inside rt.start (first probes defer to them)
+  std::size_t buildsInFlight = 0;    // prepare.cpp: bounded by buildBound
+  std::size_t pullsInFlight = 0;     // prepare.cpp: bounded by pullBound
+  std::size_t buildBound = 1;
+  std::size_t pullBound = 1;
+  ls::detail::Notifier prepareSlots;  // a build or pull slot was freed
   bool shutdownRunning = false;
   std::optional<Error> shutdownError;
   std::vector<Error> passErrors;
@@ -222,8 +230,29 @@ struct LifecycleManager::Impl {
 
   // Starts a new container for resource `i` (see startContainer for `replacing`) and waits
   // until it is ready (or, for a one-shot resource, completed). Emits the resource's progress
-  // events.
-  asio::awaitable<Result<void>> launch(std::size_t i, bool replacing = false);
+  // events. Its image is `*image` when the caller prepared it (it must outlive the call), else
+  // prepared first. (A pointer, not an optional by value: GCC 12 double-frees class-type
+  // temporaries made for a co_await call's arguments.)
+  asio::awaitable<Result<void>> launch(std::size_t i, bool replacing = false,
+                                       const runtime::PreparedImage* image = nullptr);
+
+  // --- preparing images (prepare.cpp) ----------------------------------------------------------
+
+  // THE prepare step of resource `i`: waits for a build (or pull) slot, then pulls per policy or
+  // builds through rt.prepareImage, emitting ImagePreparing, ResourceProgress and ImageReady or
+  // ImageFailed. Records the image id for the view. Used by the boot (prepareForBoot), every
+  // launch without a prepared image, restarts (before the old container goes) and
+  // prepareImages.
+  asio::awaitable<Result<runtime::PreparedImage>> prepareImage(std::size_t i);
+
+  // Boot: prepares `i`'s image into res[i].bootImage and wakes the boot coroutines.
+  asio::awaitable<void> prepareForBoot(std::size_t i);
+
+  asio::awaitable<void> prepareInto(
+      std::size_t i, std::shared_ptr<std::vector<std::optional<Result<runtime::PreparedImage>>>> out,
+      std::size_t slot);
+
+  asio::awaitable<Result<std::vector<ImageOutcome>>> prepareMany(std::vector<std::string> names);
 
   void markReady(Resource& r);
 

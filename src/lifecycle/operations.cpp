@@ -78,19 +78,33 @@ Result<void> LifecycleManager::Impl::checkDependenciesReady(std::size_t i) const
 }
 
 asio::awaitable<Result<void>> LifecycleManager::Impl::restartBody(std::vector<std::size_t> set) {
+  // The new images first, while the old containers still serve: a failed pull or build leaves
+  // them running (the operation fails, the resources do not).
+  std::vector<std::optional<runtime::PreparedImage>> images(set.size());
+  for (std::size_t k = 0; k < set.size(); ++k) {
+    Result<runtime::PreparedImage> prepared = co_await prepareImage(set[k]);
+    if (!prepared) {
+      Error error = redact(prepared.error());
+      error.context("preparing the image of resource " + quote(node(set[k]).name));
+      co_return error;
+    }
+    images[k] = std::move(prepared).value();
+  }
   for (auto it = set.rbegin(); it != set.rend(); ++it) {
     Result<void> down = co_await takeDown(*it);
     if (!down) {
       co_return redact(down.error());
     }
   }
-  for (std::size_t j : set) {
+  for (std::size_t k = 0; k < set.size(); ++k) {
+    const std::size_t j = set[k];
     Result<void> deps = checkDependenciesReady(j);
     if (!deps) {
       fail(j, deps.error().what());
       co_return deps;
     }
-    Result<void> launched = co_await launch(j);
+    const runtime::PreparedImage* image = &*images[k];
+    Result<void> launched = co_await launch(j, false, image);
     if (!launched) {
       Error error = redact(launched.error());
       error.context("restarting resource " + quote(node(j).name));

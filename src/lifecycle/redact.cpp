@@ -13,6 +13,10 @@ LifecycleManager::Impl::Impl(runtime::Runtime& rt, Clock& clock, Rng& rng, Plan 
       options(std::move(options)),
       bus(this->options.eventQueueCapacity),
       res(this->plan.size()) {
+  buildBound = this->options.concurrentBuilds > 0 ? this->options.concurrentBuilds
+                                                  : defaultConcurrentBuilds();
+  pullBound = this->options.concurrentPulls > 0 ? this->options.concurrentPulls
+                                                : kDefaultConcurrentPulls;
   for (const PlanNode& n : this->plan.nodes()) {
     for (const std::string& key : n.spec.secretEnvKeys) {
       auto it = n.spec.env.find(key);
@@ -148,6 +152,7 @@ ResourceView LifecycleManager::Impl::view(std::size_t i) const {
   v.status = r.status;
   v.health = r.health;
   v.image = imageOf(n.spec);
+  v.imageId = r.imageId;
   v.containerId = r.id ? r.id->value : std::string();
   v.containerName = n.spec.name;
   v.ports = r.ports;

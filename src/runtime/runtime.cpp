@@ -120,3 +120,37 @@ boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> Runtime::execIntera
 std::string projectNetworkName(const std::string& project) { return "lightshuttle-" + project; }
 
 }  // namespace ls::runtime
+
+namespace ls::runtime {
+
+boost::asio::awaitable<Result<PreparedImage>> Runtime::prepareImage(
+    const ImageSource& image, const ProgressCallback& onProgress) {
+  PreparedImage out;
+  if (const auto* build = std::get_if<BuildImage>(&image)) {
+    out.reference = build->tag;
+    out.built = true;
+    LS_CO_ASSIGN_OR_RETURN(out.id, co_await buildImage(*build, onProgress));
+    co_return out;
+  }
+  const auto& pull = std::get<PullImage>(image);
+  out.reference = pull.reference;
+  bool pulled = false;
+  auto watch = [&](const ImageProgress& p) {
+    pulled = true;
+    if (onProgress) {
+      onProgress(p);
+    }
+  };
+  const ProgressCallback watching = watch;
+  LS_CO_TRY(co_await pullImage(pull.reference, pull.policy, watching));
+  out.pulled = pulled || pull.policy == PullPolicy::Always;
+  Result<ImageDetails> details = co_await inspectImage(pull.reference);
+  if (details) {
+    out.id = details->id;
+  } else if (details.error().code() != Errc::Unsupported) {
+    co_return std::move(details).error();
+  }
+  co_return out;
+}
+
+}  // namespace ls::runtime

@@ -103,3 +103,17 @@ test('an operation ends with its outcome event even if the view still names it',
   ev('resource_starting', { status: 'starting', operation: null });
   assert.equal(s.settled.size, 0);
 });
+
+test('image steps show as their own activity before the start', () => {
+  // Issue 18: the image is prepared as a step of its own (image_preparing, image_ready, image_failed).
+  const s = new StackStore();
+  s.apply({ type: 'snapshot', stack: { status: 'starting' }, resources: [view('web', { status: 'pending' })] });
+  s.apply({ type: 'event', seq: 1, event: { kind: 'image_preparing', resource: 'web', message: "building image 'w:dev'" }, resource: view('web', { status: 'pending' }), stack: null });
+  assert.equal(s.activity.get('web').text, "preparing image…: building image 'w:dev'");
+  assert.equal(s.activity.get('web').tone, 'busy');
+  s.apply({ type: 'event', seq: 2, event: { kind: 'image_ready', resource: 'web', message: 'built 1a2b in 3.0s' }, resource: view('web', { status: 'pending' }), stack: null });
+  assert.equal(s.activity.get('web').text, 'image ready: built 1a2b in 3.0s');
+  s.apply({ type: 'event', seq: 3, event: { kind: 'image_failed', resource: 'web', message: 'step 2 failed' }, resource: view('web', { status: 'failed' }), stack: null });
+  assert.equal(s.activity.get('web').text, 'image failed: step 2 failed');
+  assert.equal(s.activity.get('web').tone, 'bad');
+});

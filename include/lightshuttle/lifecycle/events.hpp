@@ -36,6 +36,12 @@ struct LifecycleEvent {
   enum class Kind {
     ResourceStarting,    ///< its dependencies are satisfied; its container is being created
     ResourceProgress,    ///< its image is being pulled or built: message says what happens
+    // Preparing a resource's image (pull per policy, or build) is its own step: during a boot
+    // it runs from the start, while the dependencies boot; before a restart, while the old
+    // container still runs. Then ResourceStarting once the dependencies are ready.
+    ImagePreparing,      ///< its image is being made available: message names it
+    ImageReady,          ///< its image is there: message says built/pulled/present, id, time
+    ImageFailed,         ///< the pull or build failed: message has the cause
     ResourceStarted,     ///< its container runs (containerId set)
     ResourceHealthy,     ///< ready: healthy (or running, without a healthcheck)
     ResourceUnhealthy,   ///< its healthcheck failed after it was ready

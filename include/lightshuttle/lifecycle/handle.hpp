@@ -58,13 +58,14 @@ struct ResourceView {
   ResourceStatus status = ResourceStatus::Pending;
   Health health = Health::None;
   std::string image;  ///< pull reference or build tag
+  std::string imageId;  ///< the engine's id of the image last prepared for it; empty before
   std::string containerId;  ///< empty when no container exists
   std::string containerName;  ///< `<project>_<resource>`
   std::vector<runtime::PortBinding> ports;  ///< as published (from inspect) once ready
   std::vector<std::string> dependsOn;  ///< direct dependencies, explicit and implicit
   std::optional<std::chrono::system_clock::time_point> startedAt;  ///< its container started
   std::optional<std::chrono::system_clock::time_point> readyAt;    ///< it last became ready
-  /// From the last launch's beginning (image prepared, container created) to ready.
+  /// From the last launch's beginning (its image already prepared: container created) to ready.
   std::optional<std::chrono::nanoseconds> timeToReady;
   int restarts = 0;
   std::optional<std::string> lastError;  ///< never contains a secret value

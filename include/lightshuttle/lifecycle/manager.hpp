@@ -8,8 +8,11 @@
 //   ...                                              // supervision runs on the loop
 //   co_await manager.stop();                         // Ctrl+C; a second one calls kill()
 //
-// Boot: one coroutine per resource waits for exactly its own dependencies (ready, or completed
-// for `depends_on: {job: completed}`), removes a stale container of its name, starts its
+// Boot: every selected resource's image is prepared from the start (pulled per policy, or
+// built; at most `concurrentBuilds` builds and `concurrentPulls` pulls at once), while one
+// coroutine per resource waits for exactly its own dependencies (ready, or completed for
+// `depends_on: {job: completed}`); once both are done it removes a stale container of its
+// name, starts its
 // container and waits until it is ready (runtime.waitHealthy, bounded by `startTimeout`), or for
 // a one-shot resource until it exits 0. While a resource with a healthcheck starts, its test also
 // runs via runtime.exec (backoff from 50 ms, doubling up to its interval, at most 1 s; each
@@ -70,6 +73,22 @@ struct Options {
   int shutdownPasses = 3;
   /// Wait before re-subscribing to the runtime's events after the stream failed.
   std::chrono::nanoseconds resubscribeDelay{std::chrono::seconds(1)};
+  /// Image builds prepared at once (builds are CPU-heavy); 0: defaultConcurrentBuilds().
+  std::size_t concurrentBuilds = 0;
+  /// Image pulls prepared at once (network-bound, so more); 0: kDefaultConcurrentPulls.
+  std::size_t concurrentPulls = 0;
+};
+
+inline constexpr std::size_t kDefaultConcurrentPulls = 8;
+
+/// max(1, CPUs / 2): a boot full of builds leaves the other half of the machine to the engine's
+/// other work (dependencies booting), the editor and us.
+std::size_t defaultConcurrentBuilds() noexcept;
+
+/// One resource's image as `LifecycleManager::prepareImages` left it.
+struct ImageOutcome {
+  std::string resource;
+  Result<runtime::PreparedImage> image;
 };
 
 class LifecycleManager final : public LifecycleHandle {
@@ -98,6 +117,18 @@ class LifecycleManager final : public LifecycleHandle {
   boost::asio::awaitable<Result<void>> kill();
 
   const Plan& plan() const;
+
+  /// The prepare step on its own (what `build` and `pull` run, and what a watch rebuild can
+  /// run while the old container serves): makes the images of `names` (every resource when
+  /// empty; dependencies are not added) available, pull per pull policy or build, in parallel
+  /// within `concurrentBuilds` / `concurrentPulls`, emitting ImagePreparing, ResourceProgress
+  /// and ImageReady or ImageFailed per resource. Creates no container and needs no boot (any
+  /// phase). One outcome per resource, in plan order. Errors: NotFound for an unknown name;
+  /// Cancelled when the caller is cancelled (work in flight is cancelled first).
+  boost::asio::awaitable<Result<std::vector<ImageOutcome>>> prepareImages(
+      std::vector<std::string> names);
+  /// The same for one resource: its image id (and whether it was built or pulled).
+  boost::asio::awaitable<Result<runtime::PreparedImage>> prepareImage(std::string name);
 
   // --- LifecycleHandle ---------------------------------------------------------------------
   std::vector<ResourceView> list() const override;

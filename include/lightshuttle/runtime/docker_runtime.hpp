@@ -108,6 +108,10 @@ class DockerRuntime final : public Runtime {
       const ContainerId& id, const InteractiveExecRequest& request) override;
   boost::asio::awaitable<Result<std::string>> buildImage(const BuildImage& build,
                                                          const ProgressCallback& onProgress) override;
+  /// Pull: GET /images/{ref}/json answers the id when the image is present (policy missing or
+  /// never: no pull); otherwise POST /images/create, then the inspect. Build: `buildImage`.
+  boost::asio::awaitable<Result<PreparedImage>> prepareImage(
+      const ImageSource& image, const ProgressCallback& onProgress) override;
   // --- Archives and images (docker_images.cpp) ---
   /// HEAD /containers/{id}/archive?path= (the X-Docker-Container-Path-Stat header).
   boost::asio::awaitable<Result<PathStat>> archiveHead(const ContainerId& id,

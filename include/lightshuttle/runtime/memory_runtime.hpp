@@ -233,6 +233,10 @@ class MemoryRuntime final : public Runtime {
                                                  const ProgressCallback& onProgress) override;
   boost::asio::awaitable<Result<std::string>> buildImage(
       const BuildImage& build, const ProgressCallback& onProgress) override;
+  /// The same Pull (only when the policy needs the registry) or Build call as `start` makes;
+  /// `start` with `imagePrepared` makes neither (NotFound when the image is absent).
+  boost::asio::awaitable<Result<PreparedImage>> prepareImage(
+      const ImageSource& image, const ProgressCallback& onProgress) override;
   boost::asio::awaitable<Result<ExecResult>> exec(const ContainerId& id,
                                                   const ExecRequest& request) override;
 

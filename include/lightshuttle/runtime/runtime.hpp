@@ -216,6 +216,17 @@ class ExecSession {
 
 struct StartOptions {
   ProgressCallback onProgress;  ///< pull/build progress; may be empty
+  /// The caller made the image available beforehand (`prepareImage`): `start` neither pulls nor
+  /// builds. A missing image is then NotFound (after the one retry that ensures the network).
+  bool imagePrepared = false;
+};
+
+/// An image made available by `Runtime::prepareImage`.
+struct PreparedImage {
+  std::string reference;  ///< the pull reference, or the build tag
+  std::string id;         ///< the engine's image id ("sha256:…"); empty when the backend cannot tell
+  bool built = false;     ///< built from a Dockerfile context
+  bool pulled = false;    ///< fetched from a registry by this call (false: it was present)
 };
 
 class Runtime {
@@ -298,6 +309,14 @@ class Runtime {
   /// backends without exec return Unsupported.
   virtual boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> execInteractive(
       const ContainerId& id, const InteractiveExecRequest& request);
+
+  /// Makes `image` available for a start: pulls it per its policy (`pullImage`), or builds it
+  /// (`buildImage`), and says which image it is. What `start` does first when
+  /// `StartOptions::imagePrepared` is false. Errors: those of `pullImage` and `buildImage`.
+  /// Safe to call concurrently (the lifecycle bounds how many run at once). The default runs
+  /// `pullImage` then `inspectImage` (an empty id when that is Unsupported), or `buildImage`.
+  virtual boost::asio::awaitable<Result<PreparedImage>> prepareImage(
+      const ImageSource& image, const ProgressCallback& onProgress);
 
   /// Builds an image from a Dockerfile context (tarred in-process, honouring .dockerignore) and
   /// tags it `build.tag`. Returns the image id. FailedPrecondition with the engine's message when

@@ -388,8 +388,11 @@ asio::awaitable<Result<ContainerId>> DockerRuntime::start(const ContainerSpec& s
   // first. A create or start that says "not found" (the image or the network) takes the slow
   // path once — pull per policy, ensure the network — and creates again; `always` pulls and
   // builds go first.
+  // A prepared image (the lifecycle prepares it while the dependencies boot) is not checked
+  // again: a create that says "not found" then only ensures the network and tries once more.
   const auto* pull = std::get_if<PullImage>(&spec.image);
-  const bool checkImageFirst = pull == nullptr || pull->policy == PullPolicy::Always;
+  const bool checkImageFirst =
+      !options.imagePrepared && (pull == nullptr || pull->policy == PullPolicy::Always);
   if (checkImageFirst) {
     auto prepared = prepareStartImage(*this, spec, options);
     if (auto r = co_await std::move(prepared); !r) {
@@ -441,7 +444,7 @@ asio::awaitable<Result<ContainerId>> DockerRuntime::start(const ContainerSpec& s
       }
       break;
     }
-    if (!checkImageFirst) {
+    if (!checkImageFirst && !options.imagePrepared) {
       auto prepared = prepareStartImage(*this, spec, options);
       if (auto r = co_await std::move(prepared); !r) {
         co_return std::move(r).error().context(what);
@@ -1023,6 +1026,46 @@ asio::awaitable<Result<std::string>> DockerRuntime::buildImage(const BuildImage&
     }
   };
   co_return co_await d.api.buildImage(std::move(tar).value(), o, progress);
+}
+
+asio::awaitable<Result<PreparedImage>> DockerRuntime::prepareImage(
+    const ImageSource& image, const ProgressCallback& onProgress) {
+  auto& d = *impl_;
+  PreparedImage out;
+  if (const auto* build = std::get_if<BuildImage>(&image)) {
+    out.reference = build->tag;
+    out.built = true;
+    LS_CO_ASSIGN_OR_RETURN(out.id, co_await buildImage(*build, onProgress));
+    co_return out;
+  }
+  const auto& pull = std::get<PullImage>(image);
+  out.reference = pull.reference;
+  if (pull.policy != PullPolicy::Always) {
+    auto local = co_await d.api.inspectImage(pull.reference);
+    if (local) {
+      out.id = local->id;
+      co_return out;
+    }
+    if (local.error().code() != Errc::NotFound) {
+      co_return std::move(local).error();
+    }
+    if (pull.policy == PullPolicy::Never) {
+      co_return Error(Errc::NotFound, "image " + q(pull.reference) +
+                                          " is not present locally and the pull policy is 'never'; "
+                                          "build or pull it first");
+    }
+  }
+  auto progress = [&](const engine::PullProgress& p) {
+    if (onProgress) {
+      onProgress(ImageProgress{.image = pull.reference, .id = p.id, .status = p.status,
+                               .current = p.current, .total = p.total});
+    }
+  };
+  LS_CO_TRY(co_await d.api.pullImage(pull.reference, progress));
+  out.pulled = true;
+  LS_CO_ASSIGN_OR_RETURN(engine::ImageInfo info, co_await d.api.inspectImage(pull.reference));
+  out.id = std::move(info.id);
+  co_return out;
 }
 
 }  // namespace ls::runtime

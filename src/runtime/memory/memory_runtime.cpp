@@ -949,6 +949,9 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
                                          const ProgressCallback& onProgress, bool explicitCall);
   asio::awaitable<Result<std::string>> buildStep(const BuildImage& build,
                                                  const ProgressCallback& onProgress);
+  Result<std::string> presentImage(const ContainerSpec& spec) const;
+  asio::awaitable<Result<PreparedImage>> prepare(const ImageSource& image,
+                                                 const ProgressCallback& onProgress);
   asio::awaitable<Result<std::string>> acquireImage(const ContainerSpec& spec,
                                                     const ProgressCallback& onProgress);
 
@@ -1184,6 +1187,36 @@ asio::awaitable<Result<std::string>> MemoryRuntime::Impl::acquireImage(
   co_return built;
 }
 
+// The id of the image `spec` runs when the caller prepared it: NotFound when it is absent.
+Result<std::string> MemoryRuntime::Impl::presentImage(const ContainerSpec& spec) const {
+  const auto* pull = std::get_if<PullImage>(&spec.image);
+  const std::string& ref = pull ? pull->reference : std::get<BuildImage>(spec.image).tag;
+  auto it = ref.empty() ? tags.end() : tags.find(normalizeRef(ref));
+  if (it == tags.end()) {
+    return Error(Errc::NotFound, "image " + quote(ref) + " is not present (it was to be prepared)");
+  }
+  return it->second;
+}
+
+asio::awaitable<Result<PreparedImage>> MemoryRuntime::Impl::prepare(
+    const ImageSource& image, const ProgressCallback& onProgress) {
+  PreparedImage out;
+  if (const auto* build = std::get_if<BuildImage>(&image)) {
+    out.reference = build->tag;
+    out.built = true;
+    LS_CO_ASSIGN_OR_RETURN(out.id, co_await buildStep(*build, onProgress));
+    co_return out;
+  }
+  const auto& pull = std::get<PullImage>(image);
+  out.reference = pull.reference;
+  const std::string ref = normalizeRef(pull.reference);
+  out.pulled = pull.policy == PullPolicy::Always ||
+               (pull.policy == PullPolicy::Missing && !tags.contains(ref));
+  LS_CO_TRY(co_await pullStep(pull.reference, pull.policy, onProgress, false));
+  out.id = tags.at(ref);
+  co_return out;
+}
+
 asio::awaitable<Result<ContainerId>> MemoryRuntime::Impl::start(const ContainerSpec& spec,
                                                                 const StartOptions& options) {
   Result<void> entered = co_await enter(Op::Start, spec.name);
@@ -1196,7 +1229,11 @@ asio::awaitable<Result<ContainerId>> MemoryRuntime::Impl::start(const ContainerS
   }
   const std::string context = "starting container " + quote(spec.name);
   LS_MEM_RETURN_IF_CANCELLED();
-  Result<std::string> image = co_await acquireImage(spec, options.onProgress);
+  // NOTE (GCC 12): no `?:` around the co_await (class-type operands double-free).
+  Result<std::string> image = presentImage(spec);
+  if (!options.imagePrepared) {
+    image = co_await acquireImage(spec, options.onProgress);
+  }
   if (!image) {
     co_return std::move(image).error().context(context);
   }
@@ -2120,6 +2157,11 @@ asio::awaitable<Result<void>> MemoryRuntime::pullImage(const std::string& refere
                                                        PullPolicy policy,
                                                        const ProgressCallback& onProgress) {
   return impl_->pullStep(reference, policy, onProgress, true);
+}
+
+asio::awaitable<Result<PreparedImage>> MemoryRuntime::prepareImage(
+    const ImageSource& image, const ProgressCallback& onProgress) {
+  return impl_->prepare(image, onProgress);
 }
 
 asio::awaitable<Result<std::string>> MemoryRuntime::buildImage(const BuildImage& build,

@@ -37,6 +37,7 @@ void expectSameView(const ResourceView& a, const ResourceView& b, const std::str
   EXPECT_EQ(a.status, b.status) << label;
   EXPECT_EQ(a.health, b.health) << label;
   EXPECT_EQ(a.image, b.image) << label;
+  EXPECT_EQ(a.imageId, b.imageId) << label;
   EXPECT_EQ(a.containerId, b.containerId) << label;
   EXPECT_EQ(a.containerName, b.containerName) << label;
   ASSERT_EQ(a.ports.size(), b.ports.size()) << label;
@@ -75,6 +76,7 @@ ResourceView fullView() {
   v.status = ResourceStatus::Running;
   v.health = Health::Healthy;
   v.image = "lightshuttle-test/postgres:15";
+  v.imageId = "sha256:c60054cc67ce";
   v.containerId = "8d1f00aa";
   v.containerName = "quickstart_db";
   v.ports = {{.containerPort = 5432,

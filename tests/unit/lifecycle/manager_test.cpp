@@ -1334,9 +1334,10 @@ TEST(LifecycleEventsTest, ReportsTheStackLifecycleInOrder) {
       kinds.push_back(ev.kind);
     }
   }
-  const std::vector<K> expected = {K::StackStarting,   K::ResourceStarting, K::ResourceStarted,
-                                   K::ResourceHealthy, K::StackReady,       K::StackStopping,
-                                   K::ResourceStopped, K::StackStopped};
+  const std::vector<K> expected = {K::StackStarting,    K::ImagePreparing,  K::ImageReady,
+                                   K::ResourceStarting, K::ResourceStarted, K::ResourceHealthy,
+                                   K::StackReady,       K::StackStopping,   K::ResourceStopped,
+                                   K::StackStopped};
   EXPECT_EQ(kinds, expected);
 }
 

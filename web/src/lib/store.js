@@ -9,6 +9,9 @@
 const ACTIVITY = {
   resource_starting: ['starting…', 'busy'],
   resource_progress: ['', 'busy'],
+  image_preparing: ['preparing image…', 'busy'],
+  image_ready: ['image ready', 'busy'],
+  image_failed: ['image failed', 'bad'],
   resource_started: ['started', 'busy'],
   resource_healthy: ['healthy', 'ok'],
   resource_unhealthy: ['unhealthy', 'bad'],
@@ -101,11 +104,14 @@ export class StackStore {
       let text = meta[0];
       if (ev.kind === 'resource_progress') {
         text = ev.message || 'working…';
+      } else if ((ev.kind === 'image_preparing' || ev.kind === 'image_ready') && ev.message) {
+        text = `${meta[0]}: ${ev.message}`;
       } else if (ev.kind === 'resource_exited' && ev.exit_code != null) {
         text = `exited with code ${ev.exit_code}`;
       } else if (ev.kind === 'resource_restarting' && ev.delay_ms) {
         text = `restarting in ${(ev.delay_ms / 1000).toFixed(1)} s…`;
-      } else if ((ev.kind === 'resource_failed' || ev.kind === 'operation_failed') && ev.message) {
+      } else if ((ev.kind === 'resource_failed' || ev.kind === 'operation_failed' ||
+                  ev.kind === 'image_failed') && ev.message) {
         text = `${meta[0]}: ${ev.message}`;
       }
       this.activity.set(name, { text, tone: meta[1], kind: ev.kind, time: ev.time ?? '' });
