@@ -26,6 +26,13 @@ using Kind = lifecycle::LifecycleEvent::Kind;
 // instead of hanging the suite, never a timing assertion.
 constexpr std::chrono::seconds kEventBound{120};
 
+std::string messageOf(const Result<lifecycle::LifecycleEvent>& e) {
+  if (!e) {
+    return e.error().what();
+  }
+  return e->message;
+}
+
 class WatchEngineTest : public RuntimeEngineTest {
  protected:
   void SetUp() override {
@@ -126,11 +133,16 @@ class WatchEngineTest : public RuntimeEngineTest {
     req.cmd.push_back("-c");
     req.cmd.push_back(script);
     req.timeout = 30s;
-    auto res = co_await r.exec(runtime::ContainerId{view->containerId}, req);
+    const runtime::ContainerId id{view->containerId};
+    auto res = co_await r.exec(id, req);
     if (!res) {
       co_return "<exec failed: " + res.error().what() + ">";
     }
-    co_return res->stdoutText + (res->exitCode != 0 ? "<exit " + std::to_string(res->exitCode) + ">" : "");
+    std::string out = res->stdoutText;
+    if (res->exitCode != 0) {
+      out += "<exit " + std::to_string(res->exitCode) + ">";
+    }
+    co_return out;
   }
 
   // Boots the stack, starts the watcher (quiet period `quiet`), runs `body`, then stops both.
@@ -144,11 +156,11 @@ class WatchEngineTest : public RuntimeEngineTest {
     auto watcher = watch::Watcher::create(manifest(), *actions, *clock,
                                           {.quiet = quiet, .maxDelay = 10s});
     ASSERT_TRUE(watcher.has_value()) << watcher.error().what();
-    run([&]() -> asio::awaitable<void> {
+    (void)run([&]() -> asio::awaitable<int> {
       Result<void> up = co_await mgr.start();
       EXPECT_TRUE(up.has_value()) << up.error().what();
       if (!up) {
-        co_return;
+        co_return 1;
       }
       ls::detail::TaskGroup tasks;
       auto ex = co_await asio::this_coro::executor;
@@ -165,6 +177,7 @@ class WatchEngineTest : public RuntimeEngineTest {
       }
       Result<void> down = co_await mgr.stop();
       EXPECT_TRUE(down.has_value()) << down.error().what();
+      co_return 0;
     }());
   }
 
@@ -183,7 +196,7 @@ TEST_F(WatchEngineTest, AChangedFileAndADeletionAreVisibleInTheContainer) {
     write(dir / "src/index.txt", "two");
     write(dir / "src/new/deep.txt", "deep");
     auto synced = co_await next(sub, Kind::WatchSynced, *clock);
-    EXPECT_TRUE(synced && synced->kind == Kind::WatchSynced) << (synced ? synced->message : "");
+    EXPECT_TRUE(synced && synced->kind == Kind::WatchSynced) << messageOf(synced);
     // The two writes may land in one batch or two: wait until both are there.
     const std::string deep = co_await execOut(*rt, mgr, "cat /app/src/new/deep.txt");
     if (deep != "deep") {
@@ -195,7 +208,7 @@ TEST_F(WatchEngineTest, AChangedFileAndADeletionAreVisibleInTheContainer) {
     EXPECT_EQ(got3, std::string("deep"));
     fs::remove(dir / "src/index.txt");
     synced = co_await next(sub, Kind::WatchSynced, *clock);
-    EXPECT_TRUE(synced && synced->kind == Kind::WatchSynced) << (synced ? synced->message : "");
+    EXPECT_TRUE(synced && synced->kind == Kind::WatchSynced) << messageOf(synced);
     const std::string got4 = co_await execOut(*rt, mgr, "ls /app/src");
     EXPECT_EQ(got4, std::string("new\n"));
     EXPECT_EQ(mgr.get("web")->containerId, before);
@@ -211,7 +224,7 @@ TEST_F(WatchEngineTest, ABurstOfAThousandWritesEndsAsOneSync) {
       write(dir / "src/burst" / ("f" + std::to_string(i) + ".txt"), std::to_string(i));
     }
     auto synced = co_await next(sub, Kind::WatchSynced, *clock);
-    EXPECT_TRUE(synced && synced->kind == Kind::WatchSynced) << (synced ? synced->message : "");
+    EXPECT_TRUE(synced && synced->kind == Kind::WatchSynced) << messageOf(synced);
     if (synced) {
       EXPECT_EQ(synced->files, 1001u) << synced->message;  // the directory and its 1,000 files
     }
@@ -231,7 +244,7 @@ TEST_F(WatchEngineTest, ARebuildSwapsTheContainerAndLeavesTheDependentAlone) {
     const std::string depBefore = mgr.get("dep")->containerId;
     write(dir / "Dockerfile", dockerfile("v2"));
     auto rebuilt = co_await next(sub, Kind::WatchRebuilt, *clock);
-    EXPECT_TRUE(rebuilt && rebuilt->kind == Kind::WatchRebuilt) << (rebuilt ? rebuilt->message : "");
+    EXPECT_TRUE(rebuilt && rebuilt->kind == Kind::WatchRebuilt) << messageOf(rebuilt);
     EXPECT_NE(mgr.get("web")->containerId, webBefore);
     EXPECT_EQ(mgr.get("dep")->containerId, depBefore);
     EXPECT_EQ(mgr.get("web")->status, lifecycle::ResourceStatus::Running);
@@ -255,7 +268,8 @@ TEST_F(WatchEngineTest, AFailedRebuildKeepsTheOldContainerRunning) {
     }
     EXPECT_EQ(mgr.get("web")->containerId, before);
     EXPECT_EQ(mgr.get("web")->status, lifecycle::ResourceStatus::Running);
-    auto st = co_await rt->inspect(runtime::ContainerId{before});
+    const runtime::ContainerId oldId{before};
+    auto st = co_await rt->inspect(oldId);
     EXPECT_TRUE(st && st->state == runtime::ContainerState::Running);
     const std::string got8 = co_await execOut(*rt, mgr, "cat /version");
     EXPECT_EQ(got8, std::string("v1\n"));
