@@ -273,20 +273,6 @@ def render(res: dict) -> str:
         from . import watch as watch_part
         L.append(watch_part.render(res["watch"]))
 
-    w = res.get("watch")
-    if w and w.get("save_to_synced_ms"):
-        sy = w["save_to_synced_ms"]
-        add("watch: file saved → content in the container, p50 ≤ 100 ms", f"{sy['median']:.1f} ms", "100 ms",
-            sy["median"] <= 100 and w["readback_mismatches"] == 0,
-            f"{sy['n']} edits; read back by exec: p50 {w['save_to_visible_exec_ms']['median']:.1f} ms; same run: "
-            f"docker cp {w['docker_cp_ms']['median']:.1f} ms, archive PUT {w['archive_put_ms']['median']:.1f} ms")
-        add("watch: file saved → content in the container, p99 ≤ 300 ms", f"{sy['p99']:.1f} ms", "300 ms",
-            sy["p99"] <= 300)
-        add("watch: 1,000-file burst synced ≤ 2 s", f"{w['burst']['seconds']:.2f} s", "2 s",
-            w["burst"]["seconds"] <= 2 and w["burst"]["files_in_container"] == w["burst_files"],
-            f"{w['burst']['batches']} batch(es)")
-        add("watch: RSS growth with 10,000 watched files ≤ 2 MiB", f"{w['idle']['rss_growth_kib'] / 1024:.2f} MiB",
-            "2 MiB", w["idle"]["rss_growth_kib"] <= 2048, f"idle CPU {w['idle']['cpu_percent']:.2f} %")
     mic = res.get("micro")
     if mic:
         L.append("## Micro-benchmarks (Google Benchmark, `ls_bench_micro`)\n")

@@ -5,6 +5,7 @@
 // Also the supervisor's side: SupervisorWatch (cli/watch.hpp).
 #include "cli/watch.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <signal.h>
 
