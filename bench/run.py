@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from lsbench import api, boot, coldboot, phases, procs, report, shapes  # noqa: E402
+from lsbench import api, boot, coldboot, phases, procs, report, shapes, watch  # noqa: E402
 from lsbench.boot import log  # noqa: E402
 from lsbench.engine import Engine  # noqa: E402
 from lsbench.tools import Compose, FloorTool, LightShuttle, new_logdir  # noqa: E402
@@ -29,7 +29,7 @@ from lsbench.tools import Compose, FloorTool, LightShuttle, new_logdir  # noqa: 
 LS_PROJECT, COMPOSE_PROJECT, FLOOR_PROJECT = "lsbench", "cbench", "fbench"
 LS_LAT_PROJECT, COMPOSE_LAT_PROJECT = "lslat", "clat"
 STACKS = os.path.join(HERE, "stacks")
-PARTS = ["boot", "supervision", "latency", "api", "micro", "coldboot"]
+PARTS = ["boot", "supervision", "latency", "api", "watch", "micro", "coldboot"]
 
 # perf-anchors medians (s), for the up-front estimate when no earlier result exists:
 # per shape (docker-compose ready + down, API floor ready + down)
@@ -86,6 +86,8 @@ def estimate(a) -> tuple[float, str]:
         total += 2 * (a.settle + w50 + 3 + a.idle_seconds + 8) + 10 + (a.cli_runs + 3) * (0.7 * 2 + 0.05) + 15
     if "latency" in a.parts:
         total += 2 * a.latency_runs * (a.settle + 7)
+    if "watch" in a.parts:
+        total += 30 + a.watch_edits * 0.15
     if "micro" in a.parts:
         total += 40
     if "coldboot" in a.parts:
@@ -149,6 +151,7 @@ def main() -> int:
     ap.add_argument("--events-bin", default=os.path.join(ROOT, "build/release/bench/ls_bench_events"))
     ap.add_argument("--api-rate", type=float, default=500.0, help="requests/s of the control API load (part api)")
     ap.add_argument("--api-seconds", type=float, default=10.0, help="seconds of the control API load (at most 60)")
+    ap.add_argument("--watch-edits", type=int, default=200, help="edits timed one by one (part watch)")
     ap.add_argument("--ls-describe", default=None, help="where the binary comes from (for the report)")
     ap.add_argument("--compose", default="docker-compose")
     ap.add_argument("--out-dir", default=os.path.join(HERE, "results"))
@@ -331,6 +334,9 @@ def main() -> int:
         if "coldboot" in a.parts:
             log(f"coldboot: a Dockerfile build depending on postgres, cold then warm, {a.runs} runs")
             res["coldboot"] = coldboot.run(a.ls_bin, a.compose, STACKS, a.runs, warnings)
+        if "watch" in a.parts:
+            log(f"watch: {a.watch_edits} edits, a 1,000-file burst, idle with 10,000 watched files")
+            res["watch"] = watch.run(engine, a.ls_bin, shapes.IMAGE, logdir, warnings, edits=a.watch_edits)
         if "micro" in a.parts:
             if os.path.exists(a.micro_bin):
                 log("micro-benchmarks")

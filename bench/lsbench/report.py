@@ -121,6 +121,20 @@ def targets(res: dict) -> list[dict]:
                 f"{ap['event_latency_ms']['p50']:.1f} ms")
         add("API: supervisor RSS with 50 resources and 20 event sockets ≤ 15 MiB",
             f"{ap['rss_sockets_kib'] / 1024:.1f} MiB", "15 MiB", ap["rss_sockets_kib"] <= 15 * 1024, "VmRSS")
+    w = res.get("watch")
+    if w and w.get("save_to_synced_ms"):
+        sy = w["save_to_synced_ms"]
+        add("watch: file saved → content in the container, p50 ≤ 100 ms", f"{sy['median']:.1f} ms", "100 ms",
+            sy["median"] <= 100 and w["readback_mismatches"] == 0,
+            f"{sy['n']} edits; read back by exec: p50 {w['save_to_visible_exec_ms']['median']:.1f} ms; same run: "
+            f"docker cp {w['docker_cp_ms']['median']:.1f} ms, archive PUT {w['archive_put_ms']['median']:.1f} ms")
+        add("watch: file saved → content in the container, p99 ≤ 300 ms", f"{sy['p99']:.1f} ms", "300 ms",
+            sy["p99"] <= 300)
+        add("watch: 1,000-file burst synced ≤ 2 s", f"{w['burst']['seconds']:.2f} s", "2 s",
+            w["burst"]["seconds"] <= 2 and w["burst"]["files_in_container"] == w["burst_files"],
+            f"{w['burst']['batches']} batch(es)")
+        add("watch: RSS growth with 10,000 watched files ≤ 2 MiB", f"{w['idle']['rss_growth_kib'] / 1024:.2f} MiB",
+            "2 MiB", w["idle"]["rss_growth_kib"] <= 2048, f"idle CPU {w['idle']['cpu_percent']:.2f} %")
     mic = res.get("micro")
     if mic:
         for b in mic["benchmarks"]:
@@ -259,6 +273,9 @@ def render(res: dict) -> str:
     if res.get("api") and res["api"].get("ours"):
         from . import api as api_part
         L.append(api_part.render(res["api"]))
+    if res.get("watch") and res["watch"].get("save_to_synced_ms"):
+        from . import watch as watch_part
+        L.append(watch_part.render(res["watch"]))
 
     mic = res.get("micro")
     if mic:

@@ -131,10 +131,20 @@ struct UpOptions {
   std::string progress = "auto";  ///< auto | tty | plain | json
   /// --dashboard-port: the control API's TCP port (0 a free one); nullopt: the manifest's, else 0.
   std::optional<std::uint16_t> dashboardPort;
+  /// --watch: once ready, the supervisor watches the manifest's `watch:` rules (cli/watch.cpp).
+  bool watch = false;
 };
 /// `lightshuttle up`: 0 stopped cleanly (by `down`, or detached and ready), 1 boot failed,
 /// 2 invalid manifest, 130 after SIGINT, 143 after SIGTERM.
 int runUp(const UpOptions& options);
+
+struct WatchCommandOptions {
+  std::string file;   ///< -f; empty = discovery
+  bool json = false;  ///< --json: every event as a JSON line on stdout
+};
+/// `lightshuttle watch`: 0 after the supervisor stopped the stack, 130 after Ctrl+C, 1 when no
+/// supervisor runs or it failed, 2 without watch rules / an invalid manifest.
+int runWatch(const WatchCommandOptions& options);
 
 struct ExportOptions {
   std::string target;    ///< compose | kubernetes | helm | swarm

@@ -152,6 +152,19 @@ asio::awaitable<void> printProgress(lifecycle::EventSubscription& sub, ProgressC
       }
       continue;
     }
+    if (e.kind >= lifecycle::LifecycleEvent::Kind::WatchStarted &&
+        e.kind <= lifecycle::LifecycleEvent::Kind::WatchStopped) {
+      // Watch mode's lines: "web    synced 3 files in 18 ms".
+      const bool failed = e.kind == lifecycle::LifecycleEvent::Kind::WatchFailed;
+      const std::string watchLine =
+          fmt::format("{:<{}}  {}", e.resource.empty() ? "watch" : e.resource, width, e.message);
+      if (color && failed) {
+        fmt::print(stderr, fg(fmt::terminal_color::red), "{}\n", watchLine);
+      } else {
+        fmt::print(stderr, "{}\n", watchLine);
+      }
+      continue;
+    }
     const std::string line = eventLine(e.resource, lifecycle::eventKindName(e.kind), e.message, e.exitCode, width);
     const bool bad = e.kind == lifecycle::LifecycleEvent::Kind::ResourceFailed ||
                      e.kind == lifecycle::LifecycleEvent::Kind::StackFailed;

@@ -13,6 +13,7 @@ void registerUp(Registrar& r);
 void registerLogs(Registrar& r);
 void registerExec(Registrar& r);
 void registerRestart(Registrar& r);
+void registerWatch(Registrar& r);
 void registerPs(Registrar& r);
 void registerDown(Registrar& r);
 void registerDashboard(Registrar& r);
@@ -31,7 +32,8 @@ void registerCompletion(Registrar& r);
 const std::vector<RegisterFn>& commandTable() {
   static const std::vector<RegisterFn> table{
       registerDoctor,  registerValidate, registerConfig,    registerSecrets, registerUp,
-      registerLogs,    registerExec,     registerRestart,   registerPs,      registerDown,
+      registerLogs,    registerExec,     registerRestart,   registerWatch,   registerPs,
+      registerDown,
       registerDashboard, registerExport, registerPush,      registerDeploy,
       registerCp,      registerTop,      registerPort,      registerStats,  // container_commands.hpp
       registerBuild,   registerPull,     registerImages,

@@ -25,6 +25,7 @@
 #include "cli/progress.hpp"
 #include "cli/session.hpp"
 #include "cli/stack.hpp"
+#include "cli/watch.hpp"
 #include "core/asio_fwd.hpp"
 #include "core/async.hpp"
 #include "lightshuttle/control/codec.hpp"
@@ -150,10 +151,11 @@ struct ControlPlan {
   std::string manifest;
   std::string log;
   Clock* clock = nullptr;
+  SupervisorWatch* watch = nullptr;
 };
 
 asio::awaitable<int> upBody(lifecycle::LifecycleManager& mgr, const UpOptions& o, UpState& st,
-                            int readyFd, std::size_t width);
+                            int readyFd, std::size_t width, SupervisorWatch& watch);
 
 /// Opens the control API, runs the stack, and closes the API (every connection ended) before
 /// the manager goes. A port that is taken fails before anything starts.
@@ -164,6 +166,14 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
   so.tcpPort = cp.port;
   so.version = LS_VERSION;
   so.supervisorPid = ::getpid();
+  auto exec = co_await asio::this_coro::executor;
+  SupervisorWatch* watch = cp.watch;
+  so.watch = [watch, exec](bool start) -> Result<control::WatchAnswer> {
+    if (start) {
+      return watch->start(exec);
+    }
+    return watch->stop();
+  };
   auto server = co_await control::Server::open(mgr, *cp.clock, std::move(so),
                                                [&st] { st.requestStop(Stop::Control); });
   if (!server) {
@@ -183,7 +193,8 @@ asio::awaitable<int> upMain(lifecycle::LifecycleManager& mgr, const UpOptions& o
   } else {
     fmt::print(stderr, "dashboard: {}\n", (*server)->loginUrl());
   }
-  const int code = co_await upBody(mgr, o, st, readyFd, width);
+  const int code = co_await upBody(mgr, o, st, readyFd, width, *watch);
+  co_await watch->shutdown();
   co_await (*server)->shutdown();
   co_return code;
 }
@@ -197,7 +208,7 @@ asio::awaitable<void> endTasks(ls::detail::TaskGroup& tasks) {
 }
 
 asio::awaitable<int> upBody(lifecycle::LifecycleManager& mgr, const UpOptions& o, UpState& st,
-                            int readyFd, std::size_t width) {
+                            int readyFd, std::size_t width, SupervisorWatch& watch) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto wallStart = std::chrono::system_clock::now();
   auto ex = co_await asio::this_coro::executor;
@@ -276,10 +287,17 @@ asio::awaitable<int> upBody(lifecycle::LifecycleManager& mgr, const UpOptions& o
       st.tasks.spawn(ex, followLogs(mgr, node.name, width, c, wallStart));
     }
   }
+  if (o.watch && st.why == Stop::None) {
+    // The stack runs without watching when the rules cannot start (said once, on stderr).
+    if (Result<control::WatchAnswer> w = watch.start(ex); !w) {
+      fmt::print(stderr, "error: --watch: {}\n", w.error().what());
+    }
+  }
   if (st.why == Stop::None) {
     auto [ec] = co_await st.stopRequested->async_wait(ls::detail::kUseTuple);
     (void)ec;
   }
+  co_await watch.shutdown();  // no sync or rebuild races the teardown
   fmt::print(stderr, "stopping stack '{}'{}\n", mgr.plan().project(),
              st.signals > 1 ? " (forced)" : "");
   auto stopped = st.signals > 1 ? co_await mgr.kill() : co_await mgr.stop();
@@ -341,6 +359,8 @@ int runAttached(const UpOptions& o, int readyFd) {
     width = std::max(width, n.name.size());
   }
   lifecycle::LifecycleManager mgr(*session->runtime, *session->clock, rng, std::move(prepared->plan), lo);
+  SupervisorWatch watch(prepared->manifest, mgr, *session->runtime, *session->clock);
+  cp.watch = &watch;
 
   UpState st;
   asio::signal_set signals(session->ctx, SIGINT, SIGTERM);
@@ -587,6 +607,8 @@ void registerUp(Registrar& r) {
   cmd->add_option("--progress", f->progress,
                   "Progress on stderr: auto (live view on a terminal), tty, plain, json")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json"}));
+  cmd->add_flag("--watch", o.watch,
+                "Once ready, sync / restart / rebuild on file changes per the manifest's watch: rules");
   cmd->footer(
       "Examples:\n"
       "  lightshuttle up                      # attached: progress, then logs; Ctrl+C stops all\n"
@@ -594,6 +616,7 @@ void registerUp(Registrar& r) {
       "  lightshuttle up web --timeout 2m     # web and what it depends on\n"
       "  lightshuttle up --progress json 2> events.jsonl\n"
       "  lightshuttle up -d --dashboard-port 4800\n"
+      "  lightshuttle up --watch              # and apply the watch: rules on every save\n"
       "A second Ctrl+C kills everything at once. The dashboard's login URL is printed once the\n"
       "control API listens (`lightshuttle dashboard` prints it again).\n"
       "Exit status: 0 ok, 1 boot failed, 2 invalid manifest, 130 after Ctrl+C, 143 after SIGTERM.\n");

@@ -196,6 +196,9 @@ Result<LifecycleEvent> eventFrom(const json::object& o) {
   e.restarts = static_cast<int>(integer(o, "restarts").value_or(0));
   e.delay = millis(o, "delay_ms");
   e.missed = static_cast<std::uint64_t>(integer(o, "missed").value_or(0));
+  const std::int64_t files = integer(o, "files").value_or(0);
+  e.files = files > 0 ? static_cast<std::uint64_t>(files) : 0;
+  e.took = millis(o, "took_ms");
   return e;
 }
 
@@ -478,6 +481,12 @@ json::object eventJson(const LifecycleEvent& e) {
                           : json::value(nullptr);
   if (e.kind == LifecycleEvent::Kind::Lagged) {
     o["missed"] = e.missed;
+  }
+  if (e.files > 0) {
+    o["files"] = e.files;
+  }
+  if (e.took) {
+    o["took_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(*e.took).count();
   }
   return o;
 }

@@ -281,6 +281,23 @@ asio::awaitable<Reply> handle(std::shared_ptr<Server::State> s, const Request& r
       r.afterWrite = s->stopStack;
       co_return r;
     }
+    case RouteKind::Watch: {
+      if (!s->options.watch) {
+        co_return jsonError(req, http::status::not_found, "this supervisor has no watch mode");
+      }
+      if (s->closing) {
+        co_return jsonError(req, http::status::service_unavailable, "the supervisor is stopping");
+      }
+      Result<WatchAnswer> done = s->options.watch(route.op == "start");
+      if (!done) {
+        co_return errorReply(req, done.error(), {});
+      }
+      json::object o;
+      o["watching"] = route.op == "start";
+      o["changed"] = done->changed;
+      o["message"] = done->message;
+      co_return json(req, http::status::ok, json::serialize(o));
+    }
     case RouteKind::DashboardInfo: {
       if (transport != Transport::Unix) {
         co_return jsonError(req, http::status::not_found, "no such route");

@@ -96,6 +96,11 @@ Route route(std::string_view method, std::string_view target) {
     }
     return r;
   }
+  if (area == "watch" && (segs.size() == 3 || (segs.size() == 4 && segs[3] == "stop"))) {
+    r.kind = RouteKind::Watch;
+    r.op = segs.size() == 3 ? "start" : "stop";
+    return methodCheck(std::move(r), method, "POST");
+  }
   if (area == "dashboard" && segs.size() == 3) {
     r.kind = RouteKind::DashboardInfo;
     return methodCheck(std::move(r), method, "GET");

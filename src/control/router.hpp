@@ -14,6 +14,7 @@ enum class RouteKind {
   Login,          ///< GET /login?token=
   Stack,          ///< GET /api/v1/stack
   StackStop,      ///< POST /api/v1/stack/stop
+  Watch,          ///< POST /api/v1/watch, POST /api/v1/watch/stop (op "start" | "stop")
   Resources,      ///< GET /api/v1/resources
   Resource,       ///< GET /api/v1/resources/{name}
   ResourceOp,     ///< POST /api/v1/resources/{name}/{restart|stop|start}

@@ -64,6 +64,13 @@ std::string_view eventKindName(LifecycleEvent::Kind kind) noexcept {
     case K::StackFailed: return "stack_failed";
     case K::StackStopping: return "stack_stopping";
     case K::StackStopped: return "stack_stopped";
+    case K::WatchStarted: return "watch_started";
+    case K::WatchSynced: return "watch_synced";
+    case K::WatchRestarted: return "watch_restarted";
+    case K::WatchRebuilding: return "watch_rebuilding";
+    case K::WatchRebuilt: return "watch_rebuilt";
+    case K::WatchFailed: return "watch_failed";
+    case K::WatchStopped: return "watch_stopped";
     case K::Lagged: return "lagged";
   }
   return "unknown";

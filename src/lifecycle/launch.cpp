@@ -61,20 +61,20 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::removeStale(std::size_t i)
 // resource on the common path.
 asio::awaitable<Result<runtime::ContainerId>> LifecycleManager::Impl::startContainer(
     std::size_t i, const runtime::StartOptions& startOptions, bool replacing) {
-  const PlanNode& n = node(i);
   if (replacing) {
     Result<void> removed = co_await removeStale(i);
     if (!removed) {
       co_return std::move(removed).error();
     }
   }
-  Result<runtime::ContainerId> started = co_await rt.start(n.spec, startOptions);
+  const runtime::ContainerSpec& spec = specFor(i);
+  Result<runtime::ContainerId> started = co_await rt.start(spec, startOptions);
   if (!started && !replacing && started.error().reason() == "name_in_use") {
     Result<void> removed = co_await removeStale(i);
     if (!removed) {
       co_return std::move(removed).error();
     }
-    started = co_await rt.start(n.spec, startOptions);
+    started = co_await rt.start(spec, startOptions);
   }
   co_return started;
 }

@@ -126,6 +126,25 @@ asio::awaitable<Result<void>> LifecycleManager::restart(std::string name) {
   co_return done;
 }
 
+asio::awaitable<Result<void>> LifecycleManager::restartInPlace(std::string name) {
+  Result<void> done = co_await impl_->restartInPlace(name);
+  co_return done;
+}
+
+asio::awaitable<Result<void>> LifecycleManager::recreateWithImage(std::string name,
+                                                                  std::string image) {
+  Result<void> done = co_await impl_->recreateWithImage(name, std::move(image));
+  co_return done;
+}
+
+void LifecycleManager::publish(LifecycleEvent event) {
+  event.message = impl_->redact(std::move(event.message));
+  if (event.time == std::chrono::system_clock::time_point{}) {
+    event.time = impl_->clock.system();
+  }
+  impl_->bus.publish(event);
+}
+
 asio::awaitable<Result<void>> LifecycleManager::start(std::string name) {
   Result<void> done = co_await impl_->startResource(name);
   impl_->reportOperation("start", name, done);

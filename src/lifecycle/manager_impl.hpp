@@ -11,6 +11,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <cctype>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <utility>
 #include <variant>
@@ -154,6 +155,8 @@ struct LifecycleManager::Impl {
   bool shutdownRunning = false;
   std::optional<Error> shutdownError;
   std::vector<Error> passErrors;
+  /// Specs that replace a node's for its next launch only (recreateWithImage).
+  std::map<std::size_t, runtime::ContainerSpec> specOverride;
 
   // --- helpers -------------------------------------------------------------------------------
 
@@ -361,6 +364,17 @@ struct LifecycleManager::Impl {
   asio::awaitable<Result<void>> startResource(std::string name);
 
   asio::awaitable<Result<void>> stopResource(std::string name);
+
+  // --- watch operations (watch_ops.cpp) ------------------------------------------------------
+
+  // The spec resource `i` launches with: a one-shot override, else the plan's.
+  const runtime::ContainerSpec& specFor(std::size_t i) const;
+
+  asio::awaitable<Result<void>> restartInPlaceBody(std::size_t i);
+
+  asio::awaitable<Result<void>> restartInPlace(std::string name);
+
+  asio::awaitable<Result<void>> recreateWithImage(std::string name, std::string image);
 
   ResourceView view(std::size_t i) const;
 

@@ -150,6 +150,7 @@ Result<Plan> Plan::fromResolved(const manifest::Manifest& manifest,
     node.spec = std::move(r.spec);
     node.outputs = std::move(r.outputs);
     node.restartDependents = resource->restartDependents;
+    node.watch = resource->watch;
     for (std::string& d : r.dependencies) {
       Dependency dep;
       if (auto it = resource->dependsOnConditions.find(d);

@@ -23,16 +23,18 @@ constexpr std::array<std::string_view, 11> kRedis{
     "version",     "image",      "password",           "port",    "volume",
     "healthcheck", "depends_on", "restart_dependents", "restart", "stop_grace_period",
     "labels"};
-constexpr std::array<std::string_view, 14> kContainer{
+constexpr std::array<std::string_view, 15> kContainer{
     "image",       "ports",      "env",                "secrets", "volumes",
     "entrypoint",  "command",    "working_dir",        "healthcheck",
     "depends_on",  "restart_dependents",               "restart", "stop_grace_period",
-    "labels"};
-constexpr std::array<std::string_view, 17> kDockerfile{
+    "labels",      "watch"};
+constexpr std::array<std::string_view, 18> kDockerfile{
     "context",     "dockerfile", "build_args",         "target",  "ports",
     "env",         "secrets",    "volumes",            "entrypoint",
     "command",     "working_dir", "healthcheck",       "depends_on",
-    "restart_dependents",        "restart",            "stop_grace_period", "labels"};
+    "restart_dependents",        "restart",            "stop_grace_period", "labels",
+    "watch"};
+constexpr std::array<std::string_view, 4> kWatchRule{"path", "action", "target", "ignore"};
 constexpr std::array<std::string_view, 5> kHealthcheck{"test", "interval", "timeout", "retries",
                                                        "start_period"};
 constexpr std::array<std::string_view, 3> kExport{"compose", "kubernetes", "helm"};
@@ -44,7 +46,7 @@ constexpr std::array<std::string_view, 4> kExportHelm{"chart_name", "chart_versi
 constexpr std::array<std::string_view, 3> kExportResource{"enabled", "replicas",
                                                           "image_pull_policy"};
 
-constexpr std::array<KeyTable, 16> kTables{{
+constexpr std::array<KeyTable, 17> kTables{{
     {"manifest", kManifest},
     {"project", kProject},
     {"dashboard", kDashboard},
@@ -56,6 +58,7 @@ constexpr std::array<KeyTable, 16> kTables{{
     {"container", kContainer},
     {"dockerfile", kDockerfile},
     {"healthcheck", kHealthcheck},
+    {"watch_rule", kWatchRule},
     {"export", kExport},
     {"export_compose", kExportCompose},
     {"export_kubernetes", kExportKubernetes},

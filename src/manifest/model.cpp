@@ -16,6 +16,20 @@ constexpr std::array<std::string_view, 2> kContainerOutputs{"host", "ports"};
 
 }  // namespace
 
+std::string_view watchActionName(WatchRule::Action action) noexcept {
+  switch (action) {
+    case WatchRule::Action::Sync:
+      return "sync";
+    case WatchRule::Action::Rebuild:
+      return "rebuild";
+    case WatchRule::Action::Restart:
+      return "restart";
+    case WatchRule::Action::SyncRestart:
+      return "sync+restart";
+  }
+  return "sync";
+}
+
 std::string_view kindName(Kind kind) noexcept {
   switch (kind) {
     case Kind::Postgres:

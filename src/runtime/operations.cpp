@@ -278,6 +278,9 @@ Result<PathStat> decodePathStat(std::string_view headerValue) {
 // --- Unsupported defaults ----------------------------------------------------------------------
 
 Aw Runtime::kill(const ContainerId& id, const std::string&) { co_return unsupported("kill", containerOf(id)); }
+Aw Runtime::restart(const ContainerId& id, std::chrono::nanoseconds) {
+  co_return unsupported("restart", containerOf(id));
+}
 boost::asio::awaitable<Result<WaitOutcome>> Runtime::wait(const ContainerId& id, WaitCondition) {
   co_return unsupported("wait", containerOf(id));
 }

@@ -38,6 +38,12 @@
 
 namespace ls::control {
 
+/// The supervisor's answer to a watch request.
+struct WatchAnswer {
+  bool changed = false;  ///< false: it was already in the state asked for
+  std::string message;   ///< e.g. "watching 3 rules (12 directories) for web"
+};
+
 struct ServerOptions {
   /// Listen on this unix socket (created 0600; a stale file is replaced). Empty: none.
   std::filesystem::path unixSocket;
@@ -53,6 +59,9 @@ struct ServerOptions {
   std::size_t maxBodyBytes = 1024 * 1024;
   /// Messages queued per WebSocket client before it is sent `lagged` (events) or loses lines.
   std::size_t socketQueue = 512;
+  /// POST /api/v1/watch (`true`) and /api/v1/watch/stop (`false`): starts or stops the
+  /// supervisor's file watcher (`lightshuttle watch`). Unset: those routes answer 404.
+  std::function<Result<WatchAnswer>(bool start)> watch;
 };
 
 /// Counters of the server's own work (for tests and the bench).

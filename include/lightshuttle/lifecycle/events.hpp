@@ -57,6 +57,15 @@ struct LifecycleEvent {
     StackFailed,  ///< message names the failed resource and the cause
     StackStopping,
     StackStopped,
+    // Watch mode (`up --watch`, `lightshuttle watch`); `files` and `took` are set where they
+    // apply, `message` is the line the CLI prints ("synced 3 files in 18 ms").
+    WatchStarted,     ///< the watcher runs: message says what it watches (no resource)
+    WatchSynced,      ///< changed files (and deletions) were copied into the container
+    WatchRestarted,   ///< the container was restarted after a change
+    WatchRebuilding,  ///< a change asks for a rebuild: the new image is being built
+    WatchRebuilt,     ///< the new image runs and the resource is ready again
+    WatchFailed,      ///< a watch action failed: message says why (a failed rebuild kept the old container)
+    WatchStopped,     ///< the watcher stopped (no resource)
     Lagged,  ///< this subscriber missed `missed` events (its queue was full)
   };
   Kind kind = Kind::StackStarting;
@@ -68,6 +77,8 @@ struct LifecycleEvent {
   int restarts = 0;  ///< restarts so far (ResourceRestarting, ResourceExited)
   std::optional<std::chrono::nanoseconds> delay;  ///< ResourceRestarting after a crash
   std::uint64_t missed = 0;                       ///< Lagged
+  std::uint64_t files = 0;  ///< Watch*: changed paths the action covered
+  std::optional<std::chrono::nanoseconds> took;  ///< Watch*: how long the action took
 };
 
 /// "resource_starting", ..., "stack_stopped", "lagged".

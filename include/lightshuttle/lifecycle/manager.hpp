@@ -130,6 +130,23 @@ class LifecycleManager final : public LifecycleHandle {
   /// The same for one resource: its image id (and whether it was built or pulled).
   boost::asio::awaitable<Result<runtime::PreparedImage>> prepareImage(std::string name);
 
+  // --- watch mode (src/watch/ drives these) -------------------------------------------------
+
+  /// Restarts `name`'s container in place (its filesystem, and so files synced into it, kept):
+  /// Runtime::restart, then waits until it is ready again, with supervision paused meanwhile so
+  /// the restart's own exit is not taken for a crash. Dependents are left alone. Errors:
+  /// NotFound, Conflict (another operation on it), FailedPrecondition (not running / no
+  /// container), Unsupported (the runtime cannot restart in place), and readiness errors.
+  boost::asio::awaitable<Result<void>> restartInPlace(std::string name);
+  /// Recreates `name` from `image` (an image id or reference present locally: never pulled,
+  /// never built) like `restart` does: its container is stopped and removed, a new one is
+  /// created from `image` and waited for until ready; dependents are recreated only when it is
+  /// marked `restart_dependents`. Later launches (a policy restart) use the spec's own image
+  /// again. Errors as `restart`.
+  boost::asio::awaitable<Result<void>> recreateWithImage(std::string name, std::string image);
+  /// Publishes a watch-mode event (the Watch* kinds) on the bus, its message redacted.
+  void publish(LifecycleEvent event);
+
   // --- LifecycleHandle ---------------------------------------------------------------------
   std::vector<ResourceView> list() const override;
   Result<ResourceView> get(std::string_view name) const override;

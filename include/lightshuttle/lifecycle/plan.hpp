@@ -46,6 +46,9 @@ struct PlanNode {
   /// A `restart` of this resource also recreates its direct dependents (and theirs, by the same
   /// rule); otherwise dependents are left running.
   bool restartDependents = false;
+  /// The manifest's `watch:` rules of this resource (paths relative to the manifest's
+  /// directory), applied by watch mode (src/watch/): syncs, in-place restarts and rebuilds.
+  std::vector<manifest::WatchRule> watch;
 };
 
 class Plan {

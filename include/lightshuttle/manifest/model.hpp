@@ -73,6 +73,24 @@ enum class DependencyCondition {
   Completed,  ///< `completed`: exited with code 0 (a one-shot job)
 };
 
+/// One `watch:` rule of a container or dockerfile resource: what `up --watch` and
+/// `lightshuttle watch` do when files under `path` change.
+struct WatchRule {
+  enum class Action {
+    Sync,         ///< copy changed files (and deletions) into the running container at `target`
+    Rebuild,      ///< build the image again, then recreate the resource (dockerfile only)
+    Restart,      ///< restart the container
+    SyncRestart,  ///< sync, then restart the container
+  };
+  std::string path;  ///< relative to the manifest's directory, inside it (checked)
+  Action action = Action::Sync;
+  std::optional<std::string> target;  ///< absolute path in the container (sync actions)
+  std::vector<std::string> ignore;    ///< .dockerignore-syntax patterns, relative to `path`
+};
+
+/// "sync", "rebuild", "restart", "sync+restart".
+std::string_view watchActionName(WatchRule::Action action) noexcept;
+
 /// An ordered string map (declaration order kept, keys unique).
 using StringMap = std::vector<std::pair<std::string, std::string>>;
 
@@ -109,6 +127,7 @@ struct Resource {
   std::optional<std::vector<std::string>> entrypoint;  ///< a string is stored as sh -c
   std::optional<std::vector<std::string>> command;     ///< a string is stored as sh -c
   std::optional<std::string> workingDir;
+  std::vector<WatchRule> watch;  ///< `watch:` rules, in order
 
   // dockerfile.
   std::string context;  ///< relative to the manifest's directory

@@ -76,6 +76,8 @@ class DockerRuntime final : public Runtime {
   //    whole stream (Timeout).
   boost::asio::awaitable<Result<void>> kill(const ContainerId& id,
                                             const std::string& signal) override;
+  boost::asio::awaitable<Result<void>> restart(const ContainerId& id,
+                                               std::chrono::nanoseconds grace) override;
   boost::asio::awaitable<Result<WaitOutcome>> wait(const ContainerId& id,
                                                    WaitCondition condition) override;
   boost::asio::awaitable<Result<void>> rename(const ContainerId& id,

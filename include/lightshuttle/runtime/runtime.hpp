@@ -331,6 +331,11 @@ class Runtime {
 
   /// Sends `signal` (validateSignal; empty = SIGKILL) to the main process.
   virtual boost::asio::awaitable<Result<void>> kill(const ContainerId& id, const std::string& signal);
+  /// Restarts the same container in place (its filesystem kept): stops it with `grace` (as
+  /// `stop`), then starts it again. Returns once the engine reports it started; the engine
+  /// sends `die` and `start` events for it meanwhile.
+  virtual boost::asio::awaitable<Result<void>> restart(const ContainerId& id,
+                                                       std::chrono::nanoseconds grace);
   /// Waits per `condition` and says how the container ended (no timeout: cancel to stop).
   virtual boost::asio::awaitable<Result<WaitOutcome>> wait(const ContainerId& id,
                                                            WaitCondition condition);

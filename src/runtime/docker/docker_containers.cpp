@@ -251,6 +251,21 @@ class DockerExecEventStream final : public ExecEventStream {
 
 }  // namespace
 
+asio::awaitable<Result<void>> DockerRuntime::restart(const ContainerId& id,
+                                                     std::chrono::nanoseconds grace) {
+  // NOTE: stop + start rather than POST /restart: `stop` already handles sub-second grace
+  // periods, and the start's answer tells a container gone meanwhile (NotFound) apart.
+  Result<StopOutcome> stopped = co_await stop(id, grace);
+  if (!stopped) {
+    co_return std::move(stopped).error().context("restart container " + q(id.value));
+  }
+  Result<engine::StartOutcome> started = co_await impl_->api.startContainer(id.value);
+  if (!started) {
+    co_return std::move(started).error().context("restart container " + q(id.value));
+  }
+  co_return ok();
+}
+
 asio::awaitable<Result<void>> DockerRuntime::kill(const ContainerId& id,
                                                   const std::string& signal) {
   std::string name = "SIGKILL";

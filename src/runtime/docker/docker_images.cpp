@@ -123,10 +123,13 @@ asio::awaitable<Result<void>> DockerRuntime::archivePut(const ContainerId& id,
                                                         const ArchivePutOptions& options) {
   // Engines before API 1.42 answer 500 for an extraction point that is not a directory: the
   // stat makes it InvalidArgument everywhere (a symlink is left to the engine, which follows it).
-  LS_CO_ASSIGN_OR_RETURN(PathStat stat, co_await archiveHead(id, path));
-  if (!stat.isDirectory() && !stat.isSymlink()) {
-    co_return Error(Errc::InvalidArgument,
-                    "copy into " + containerPath(id, path) + ": not a directory");
+  // The root is always a directory: no stat (one engine round trip less per watch-mode sync).
+  if (path != "/") {
+    LS_CO_ASSIGN_OR_RETURN(PathStat stat, co_await archiveHead(id, path));
+    if (!stat.isDirectory() && !stat.isSymlink()) {
+      co_return Error(Errc::InvalidArgument,
+                      "copy into " + containerPath(id, path) + ": not a directory");
+    }
   }
   engine::ImagesApi images(impl_->client);
   const engine::ArchivePutParams params{.noOverwriteDirNonDir = options.noOverwriteDirNonDir,

@@ -22,6 +22,8 @@ std::string_view kindName(RouteKind k) {
       return "Stack";
     case RouteKind::StackStop:
       return "StackStop";
+    case RouteKind::Watch:
+      return "Watch";
     case RouteKind::Resources:
       return "Resources";
     case RouteKind::Resource:
@@ -74,6 +76,8 @@ const std::vector<RouteCase>& documentedRoutes() {
       {"POST", "/api/v1/resources/db/stop", RouteKind::ResourceOp, "db", "stop"},
       {"POST", "/api/v1/resources/db/start", RouteKind::ResourceOp, "db", "start"},
       {"POST", "/api/v1/stack/stop", RouteKind::StackStop, "", ""},
+      {"POST", "/api/v1/watch", RouteKind::Watch, "", "start"},
+      {"POST", "/api/v1/watch/stop", RouteKind::Watch, "", "stop"},
       {"GET", "/api/v1/resources/db/logs?tail=10&since=2026-12-01T20:44:03Z&follow=1",
        RouteKind::Logs, "db", ""},
       {"GET", "/api/v1/resources/db/logs/ws?tail=5", RouteKind::LogsSocket, "db", ""},
