@@ -16,7 +16,8 @@ include(CMakePackageConfigHelpers)
 set(LS_EXPORTED
   ls_core=core ls_runtime_api=runtime ls_runtime_memory=runtime_memory ls_runtime_docker=runtime_docker
   ls_engine=engine ls_manifest=manifest ls_spec=spec ls_lifecycle=lifecycle ls_control=control
-  ls_export=export ls_beast=beast ls_engine_codec=engine_codec ls_dashboard_assets=dashboard_assets)
+  ls_export=export ls_watch=watch ls_beast=beast ls_engine_codec=engine_codec ls_runtime_archive=runtime_archive
+  ls_dashboard_assets=dashboard_assets)
 set(LS_EXPORTED_TARGETS "")
 set(LS_PC_LIBS "")
 foreach(pair IN LISTS LS_EXPORTED)
