@@ -63,8 +63,8 @@ install(CODE "
 # pkg-config: relocatable (paths from the .pc file's own place), static link line in Libs.
 # Boost ships no .pc files, so its libraries are named directly.
 set(LS_PC_LIBS "")
-foreach(name export control dashboard_assets lifecycle runtime_docker runtime_memory engine
-             engine_codec beast spec manifest runtime core)
+foreach(name watch export control dashboard_assets lifecycle runtime_docker runtime_memory engine
+             engine_codec beast spec manifest runtime runtime_archive core)
   string(APPEND LS_PC_LIBS " -llightshuttle_${name}")
 endforeach()
 file(RELATIVE_PATH LS_PC_TO_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
