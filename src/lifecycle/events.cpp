@@ -61,6 +61,10 @@ std::string_view eventKindName(LifecycleEvent::Kind kind) noexcept {
     case K::StackFailed: return "stack_failed";
     case K::StackStopping: return "stack_stopping";
     case K::StackStopped: return "stack_stopped";
+    case K::EngineUnavailable: return "engine_unavailable";
+    case K::EngineAvailable: return "engine_available";
+    case K::StackRecovered: return "stack_recovered";
+    case K::ResourceAdopted: return "resource_adopted";
     case K::Lagged: return "lagged";
   }
   return "unknown";
