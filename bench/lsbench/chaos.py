@@ -319,6 +319,7 @@ class Soak:
                 "problems": self.problems, "ok": not self.problems,
             }
         finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # the clean-up must not be cut short
             subprocess.run([self.ls_bin, "down", "--timeout", "1s"], cwd=self.work, env=self.daemon.env(),
                            capture_output=True, timeout=300)
             self.daemon.stop()

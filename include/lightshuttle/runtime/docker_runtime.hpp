@@ -46,7 +46,7 @@ class DockerRuntime final : public Runtime {
       const std::string& project) override;
   boost::asio::awaitable<Result<std::vector<ManagedContainer>>> listManaged(
       const std::string& project) override;
-  /// HEAD /_ping (re-negotiating the API version: the engine may have been upgraded).
+  /// HEAD /_ping on a new connection (a stopping engine still answers on pooled ones).
   boost::asio::awaitable<Result<void>> ping() override;
   boost::asio::awaitable<Result<std::unique_ptr<EventStream>>> events(
       const EventFilter& filter) override;

@@ -1021,8 +1021,12 @@ asio::awaitable<Result<RemoveOutcome>> DockerRuntime::removeVolume(const std::st
 }
 
 asio::awaitable<Result<void>> DockerRuntime::ping() {
-  LS_CO_ASSIGN_OR_RETURN(auto info, co_await impl_->client.negotiate());
-  (void)info;
+  // A new connection: a dockerd that is stopping closed its listener but still answers on the
+  // connections it had accepted (it stops the containers meanwhile).
+  engine::Request req{.method = "HEAD", .path = "/_ping", .timeout = std::chrono::milliseconds(2000),
+                      .versioned = false, .fresh = true, .operation = "ping the engine"};
+  LS_CO_ASSIGN_OR_RETURN(auto res, co_await impl_->client.request(std::move(req)));
+  (void)res;
   co_return ok();
 }
 
