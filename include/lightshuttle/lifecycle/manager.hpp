@@ -27,16 +27,6 @@
 // is reported (and recreated only under `always`); after the stream reconnects, state is
 // reconciled from `listManaged`.
 //
-// Engine outages (outage.cpp): when the stream breaks, or a supervised container dies, the
-// engine is pinged; if it does not answer it is unavailable (EngineUnavailable): no restart is
-// attempted or counted. Once it answers (EngineAvailable), every resource that ran or was
-// starting is brought back, in dependency order and gated on readiness, whatever its policy
-// (a surviving container is kept); then StackRecovered. A boot waits for the engine and goes on;
-// a shutdown waits for it (kill gives up).
-//
-// Adoption (adopt.cpp): `start` first lists the project's containers; a running one whose
-// config hash matches its resource's spec is supervised as is (ResourceAdopted), not recreated.
-//
 // Shutdown: reverse dependency order, parallel where the graph allows (a resource stops once all
 // its dependents have stopped), each with its grace period, then removal, then the project
 // network, then a sweep of anything still labelled with the project; repeated up to
