@@ -30,6 +30,8 @@ LS_PROJECT, COMPOSE_PROJECT, FLOOR_PROJECT = "lsbench", "cbench", "fbench"
 LS_LAT_PROJECT, COMPOSE_LAT_PROJECT = "lslat", "clat"
 STACKS = os.path.join(HERE, "stacks")
 PARTS = ["boot", "supervision", "latency", "api", "watch", "micro", "coldboot"]
+# Not in the default run (minutes long, a private dockerd): asked for alone, `--parts chaos`.
+OPTIONAL_PARTS = ["chaos"]
 
 # perf-anchors medians (s), for the up-front estimate when no earlier result exists:
 # per shape (docker-compose ready + down, API floor ready + down)
@@ -159,6 +161,9 @@ def main() -> int:
     ap.add_argument("--estimate", action="store_true", help="print the time estimate and exit")
     ap.add_argument("--cleanup", action="store_true", help="only remove what a bench run may have left")
     ap.add_argument("--render", metavar="JSON", help="only rewrite the markdown next to this result JSON")
+    ap.add_argument("--chaos-minutes", type=float, default=10.0, help="duration of the chaos soak (part chaos)")
+    ap.add_argument("--chaos-resources", type=int, default=30, help="resources of the chaos soak")
+    ap.add_argument("--chaos-seed", type=int, default=None, help="seed of the chaos driver (default: random)")
     a = ap.parse_args()
     a.shapes = [s for s in a.shapes.split(",") if s]
     a.parts = [p for p in a.parts.split(",") if p]
@@ -168,8 +173,14 @@ def main() -> int:
         if s not in shapes.SHAPES:
             ap.error(f"unknown shape {s}")
     for p in a.parts:
-        if p not in PARTS:
+        if p not in PARTS + OPTIONAL_PARTS:
             ap.error(f"unknown part {p}")
+    if "chaos" in a.parts:
+        if a.parts != ["chaos"]:
+            ap.error("--parts chaos runs alone")
+        from lsbench import chaos  # noqa: E402
+        registry = os.environ.get("LS_REGISTRY_ADDR", "127.0.0.1:5000")
+        return chaos.main(a.ls_bin, a.chaos_resources, a.chaos_minutes, a.chaos_seed, a.out_dir, a.name, registry)
 
     if a.render:
         with open(a.render) as f:

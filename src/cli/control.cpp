@@ -308,6 +308,14 @@ Result<std::vector<SupervisedResource>> supervisorList(const SupervisorRecord& s
   return out;
 }
 
+Result<lifecycle::StackView> supervisorStack(const SupervisorRecord& sup,
+                                             std::chrono::nanoseconds timeout) {
+  const control::Client client = control::Client::unixSocket(sup.socket);
+  LS_ASSIGN_OR_RETURN(control::HttpResponse res,
+                      expectOk(runClient(client.request("GET", "/api/v1/stack", {}, timeout)), sup));
+  return control::decodeStack(res.body);
+}
+
 namespace {
 
 asio::awaitable<Result<void>> restartAndFollow(

@@ -91,6 +91,9 @@ inline constexpr std::chrono::seconds kSupervisorTimeout{10};
 /// Asks the supervisor for every resource of the stack, in plan order.
 Result<std::vector<SupervisedResource>> supervisorList(const SupervisorRecord& sup,
                                                       std::chrono::nanoseconds timeout = kSupervisorTimeout);
+/// Asks the supervisor for the stack object (status, engine availability).
+Result<lifecycle::StackView> supervisorStack(const SupervisorRecord& sup,
+                                             std::chrono::nanoseconds timeout = kSupervisorTimeout);
 /// Asks the supervisor to recreate `resource` and follows its events until it is ready again
 /// (ok), failed (the cause), or `timeout` passed. `onEvent` sees each event of the resource.
 Result<void> supervisorRestart(const SupervisorRecord& sup, const std::string& resource,

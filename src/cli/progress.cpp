@@ -79,6 +79,7 @@ void applyEvent(std::vector<StatusRow>& rows, const lifecycle::LifecycleEvent& e
       case K::ResourceRestarting: r.state = "restarting"; r.bad = false; r.good = false; break;
       case K::ResourceFailed: r.state = "failed"; r.detail = e.message; r.bad = true; r.good = false; break;
       case K::ResourceStopped: r.state = "stopped"; break;
+      case K::ResourceAdopted: r.state = "adopted (still running)"; r.detail = at; r.good = true; break;
       default: break;
     }
   }

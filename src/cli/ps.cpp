@@ -157,6 +157,15 @@ int runPs(const PsOptions& options) {
   if (std::optional<SupervisorRecord> sup = findSupervisor(*name)) {
     auto listed = supervisorList(*sup);
     if (listed) {
+      // An engine outage: said first (stderr, so the table and the JSON stay as they are).
+      if (auto stack = supervisorStack(*sup); stack && !stack->engineAvailable) {
+        fmt::print(stderr,
+                   "engine unavailable{}: nothing is restarted until it answers; the stack is "
+                   "then brought back\n",
+                   stack->engineUnavailableSince
+                       ? " since " + control::formatTime(*stack->engineUnavailableSince)
+                       : std::string());
+      }
       return printSupervised(*listed, options, *name);
     }
     fmt::print(stderr, "warning: {}; showing the engine's view\n", listed.error().what());

@@ -176,6 +176,8 @@ Result<lifecycle::StackView> stackFrom(const json::object& o) {
   s.readyAt = timeField(o, "ready_at");
   s.resources = static_cast<std::size_t>(integer(o, "resources").value_or(0));
   s.resourcesReady = static_cast<std::size_t>(integer(o, "resources_ready").value_or(0));
+  s.engineAvailable = str(o, "engine") != "unavailable";
+  s.engineUnavailableSince = timeField(o, "engine_unavailable_since");
   return s;
 }
 
@@ -426,6 +428,8 @@ json::object stackJson(const lifecycle::StackView& s, const std::string& version
   o["version"] = version;
   o["resources"] = s.resources;
   o["resources_ready"] = s.resourcesReady;
+  o["engine"] = s.engineAvailable ? "available" : "unavailable";
+  o["engine_unavailable_since"] = timeOrNull(s.engineUnavailableSince);
   o["dashboard_url"] = dashboardUrl.empty() ? json::value(nullptr) : json::value(dashboardUrl);
   return o;
 }

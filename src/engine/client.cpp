@@ -378,7 +378,7 @@ asio::awaitable<Result<Response>> Client::request(Request req) {
       idle_.back()->close();
       idle_.pop_back();
     }
-    if (!idle_.empty()) {
+    if (!idle_.empty() && !req.fresh) {
       conn = std::move(idle_.back());
       idle_.pop_back();
       reused = true;

@@ -5,6 +5,9 @@
 namespace ls::lifecycle {
 
 bool LifecycleManager::Impl::satisfies(const Resource& dep, DependencyCondition c) {
+  if (dep.victim) {
+    return false;  // an engine outage took it: the recovery brings it back first
+  }
   if (c == DependencyCondition::Completed) {
     return dep.status == ResourceStatus::Completed;
   }
@@ -64,15 +67,26 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::bootResource(std::size_t i
 
 asio::awaitable<void> LifecycleManager::Impl::bootOne(std::size_t i) {
   co_await asio::this_coro::throw_if_cancelled(false);
-  Result<void> booted = co_await bootResource(i);
-  if (booted) {
-    afterReady(i);
+  for (;;) {
+    Result<void> booted = co_await bootResource(i);
+    if (booted) {
+      afterReady(i);
+      co_return;
+    }
+    if (bootAborting) {
+      co_return;  // cancelled because another resource failed, or by the user
+    }
+    // The engine went away under this launch (outage.cpp): not the resource's failure; it
+    // starts again once the engine answers.
+    if (booted.error().code() != Errc::Cancelled && (engineDown || !co_await engineAnswers())) {
+      if (!co_await waitForEngine(/*pinging=*/false) || bootAborting) {
+        co_return;
+      }
+      continue;
+    }
+    onBootFailure(i, booted.error());
     co_return;
   }
-  if (bootAborting) {
-    co_return;  // cancelled because another resource failed, or by the user
-  }
-  onBootFailure(i, booted.error());
 }
 
 void LifecycleManager::Impl::onBootFailure(std::size_t i, const Error& cause) {
@@ -136,16 +150,17 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::startStack(
   events = std::move(stream).value();
   supervision.spawn(*ex, pump());
 
+  const std::vector<bool> adopted = co_await adoptRunning();
   // Images first, in plan order (dependencies before dependents: the slots go to the critical
   // path first); create/start stays gated on the dependencies in bootOne.
   for (std::size_t i = 0; i < res.size(); ++i) {
-    if (res[i].selected) {
+    if (res[i].selected && !adopted[i]) {
       res[i].bootImage.reset();
       boot.spawn(*ex, prepareForBoot(i));
     }
   }
   for (std::size_t i = 0; i < res.size(); ++i) {
-    if (res[i].selected) {
+    if (res[i].selected && !adopted[i]) {
       boot.spawn(*ex, bootOne(i));
     }
   }

@@ -71,6 +71,10 @@ std::string_view eventKindName(LifecycleEvent::Kind kind) noexcept {
     case K::WatchRebuilt: return "watch_rebuilt";
     case K::WatchFailed: return "watch_failed";
     case K::WatchStopped: return "watch_stopped";
+    case K::EngineUnavailable: return "engine_unavailable";
+    case K::EngineAvailable: return "engine_available";
+    case K::StackRecovered: return "stack_recovered";
+    case K::ResourceAdopted: return "resource_adopted";
     case K::Lagged: return "lagged";
   }
   return "unknown";

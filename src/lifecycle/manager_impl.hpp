@@ -116,6 +116,11 @@ struct Resource {
   std::string imageId;  // of the image last prepared for it
   // Boot: its image, prepared in parallel with its dependencies' boot (prepare.cpp).
   std::optional<Result<runtime::PreparedImage>> bootImage;
+  // Engine outages (outage.cpp): it ran or was starting when the engine went away, and the
+  // recovery brings it back (busy meanwhile); `owedRestart`: an application exit's restart
+  // was pending, so the recovery's launch counts as that restart.
+  bool victim = false;
+  bool owedRestart = false;
 };
 
 struct LifecycleManager::Impl {
@@ -157,6 +162,13 @@ struct LifecycleManager::Impl {
   std::vector<Error> passErrors;
   /// Specs that replace a node's for its next launch only (recreateWithImage).
   std::map<std::size_t, runtime::ContainerSpec> specOverride;
+  // Engine outages (outage.cpp).
+  bool engineDown = false;
+  std::optional<Clock::SteadyTime> outageSince;  // first outage not yet recovered from
+  std::optional<std::chrono::system_clock::time_point> engineDownSince;
+  std::size_t recoveriesInFlight = 0;
+  bool recoveryRunning = false;
+  std::size_t recoveredCount = 0;
 
   // --- helpers -------------------------------------------------------------------------------
 
@@ -307,6 +319,41 @@ struct LifecycleManager::Impl {
 
   // After the event stream reconnected: events may have been lost, so compare with the engine.
   asio::awaitable<void> reconcile();
+
+  // --- engine outages (outage.cpp) -----------------------------------------------------------
+
+  // Pings the engine; when it does not answer, the outage begins (enterOutage). True: it answers.
+  asio::awaitable<bool> engineAnswers();
+
+  // The engine is unavailable: every supervised resource (and one waiting out a restart
+  // backoff) becomes a victim, owned by the recovery; no restart is attempted meanwhile.
+  void enterOutage(const std::string& why);
+
+  // A supervised resource's current container died: first asks whether the engine is going
+  // away (then the exit is not the application's). True when the exit is to be judged.
+  asio::awaitable<bool> dieIsTheApplications(const runtime::RuntimeEvent& ev);
+
+  // The event stream reconnected: after an outage, recover; otherwise reconcile.
+  asio::awaitable<void> onReconnected();
+
+  // Brings every victim back, in dependency order and gated on readiness; StackRecovered once
+  // none is left.
+  asio::awaitable<void> recover();
+  asio::awaitable<void> recoverOne(std::size_t i, std::vector<runtime::ManagedContainer> listed);
+
+  // Waits until the engine answers again (pinging every resubscribeDelay); false when the
+  // wait was given up (kill, cancellation).
+  asio::awaitable<bool> waitForEngine(bool pinging);
+
+  // A launch owned by a restart failed while the engine is unavailable: undo its count and
+  // leave the resource to the recovery.
+  void handOverToRecovery(std::size_t i);
+
+  // --- adoption (adopt.cpp) ------------------------------------------------------------------
+
+  // Before the boot: containers a previous supervisor left running with this spec's config
+  // hash are supervised as they are (ResourceAdopted). Returns which resources were adopted.
+  asio::awaitable<std::vector<bool>> adoptRunning();
 
   // --- shutdown ------------------------------------------------------------------------------
 

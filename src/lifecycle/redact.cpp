@@ -150,7 +150,10 @@ ResourceView LifecycleManager::Impl::view(std::size_t i) const {
   v.name = n.name;
   v.kind = n.kind;
   v.status = r.status;
-  v.health = r.health;
+  // A health is only shown for a container that runs (never a stale one of a stopped one).
+  const bool runs = r.id && (r.status == ResourceStatus::Running ||
+                             r.status == ResourceStatus::Starting);
+  v.health = runs ? r.health : Health::None;
   v.image = imageOf(n.spec);
   v.imageId = r.imageId;
   v.containerId = r.id ? r.id->value : std::string();
@@ -175,7 +178,9 @@ StackView LifecycleManager::Impl::stackView() const {
   s.startedAt = stackStartedAt;
   s.readyAt = stackReadyAt;
   s.resources = plan.size();
-  bool degraded = false;
+  s.engineAvailable = !engineDown;
+  s.engineUnavailableSince = engineDownSince;
+  bool degraded = !s.engineAvailable;
   for (const Resource& r : res) {
     const bool ready = (r.status == ResourceStatus::Running && r.health != Health::Unhealthy) ||
                        r.status == ResourceStatus::Completed;

@@ -162,6 +162,13 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::shutdownAll() {
     if (passErrors.empty()) {
       break;
     }
+    // The engine does not answer (outage.cpp): wait for it, this pass does not count; a
+    // kill() (the second Ctrl+C) gives up waiting.
+    if (!killRequested && (engineDown || !co_await engineAnswers())) {
+      if (co_await waitForEngine(/*pinging=*/true)) {
+        --pass;
+      }
+    }
   }
   emit(Kind::StackStopped, std::nullopt);
   changed.notifyAll();

@@ -15,10 +15,17 @@ asio::awaitable<void> LifecycleManager::Impl::pump() {
       co_return;
     }
     if (ev) {
-      if (ev->kind == runtime::RuntimeEvent::Kind::Reconnected) {
-        co_await reconcile();
-      } else {
-        onRuntimeEvent(*ev);
+      using RK = runtime::RuntimeEvent::Kind;
+      if (ev->kind == RK::Reconnected) {
+        co_await onReconnected();
+      } else if (ev->kind == RK::Disconnected) {
+        if (!engineDown) {
+          (void)co_await engineAnswers();  // a failed ping begins the outage
+        }
+      } else if (ev->kind != RK::Die || co_await dieIsTheApplications(*ev)) {
+        if (!supervisionStopping) {
+          onRuntimeEvent(*ev);
+        }
       }
       continue;
     }
@@ -35,7 +42,7 @@ asio::awaitable<void> LifecycleManager::Impl::pump() {
     Result<std::unique_ptr<runtime::EventStream>> stream = co_await rt.events(filter);
     if (stream) {
       events = std::move(stream).value();
-      co_await reconcile();
+      co_await onReconnected();
     }
   }
 }
@@ -168,6 +175,9 @@ asio::awaitable<void> LifecycleManager::Impl::restartAfter(std::size_t i,
     r.restartPending = true;
     Result<void> slept = co_await clock.sleepFor(delay);
     r.restartPending = false;
+    if (r.victim) {
+      co_return;  // an engine outage began meanwhile: the recovery owns it (and the restart)
+    }
     if (!slept || supervisionStopping || co_await ls::detail::cancelled()) {
       r.busy = false;
       co_return;
@@ -194,6 +204,10 @@ asio::awaitable<void> LifecycleManager::Impl::restartAfter(std::size_t i,
     if (launched.error().code() == Errc::Cancelled || supervisionStopping ||
         co_await ls::detail::cancelled()) {
       r.busy = false;
+      co_return;
+    }
+    if (r.victim || engineDown || !co_await engineAnswers()) {
+      handOverToRecovery(i);  // the engine's failure, not the application's: not counted
       co_return;
     }
     Error error = redact(launched.error());

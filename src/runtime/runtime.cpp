@@ -98,6 +98,14 @@ std::string configHash(const ContainerSpec& spec) {
   return sha256Hex(s);
 }
 
+boost::asio::awaitable<Result<void>> Runtime::ping() {
+  Result<std::vector<ManagedContainer>> listed = co_await listManaged("lightshuttle-ping-probe");
+  if (!listed) {
+    co_return std::move(listed).error();
+  }
+  co_return ok();
+}
+
 boost::asio::awaitable<Result<RemoveOutcome>> Runtime::removeVolume(const std::string& name) {
   co_return Error(Errc::Unsupported, "this runtime has no volumes (removing '" + name + "')");
 }

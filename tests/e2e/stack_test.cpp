@@ -280,6 +280,45 @@ TEST_F(StackTest, DownCleansUpAfterTheSupervisorWasKilled) {
   expectNothingLeft();
 }
 
+TEST_F(StackTest, UpAdoptsWhatAKilledSupervisorLeftRunning) {
+  // Ensures `up -d` after the supervisor died with SIGKILL adopts the still-running container
+  // whose config is unchanged (same id, not recreated), recreates the changed one, and says so.
+  auto manifest = [&](const std::string& apiCmd) {
+    std::ofstream(dir / "lightshuttle.yml")
+        << "lightshuttle: v0\nproject:\n  name: " << project << "\nresources:\n"
+        << "  db:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
+        << "      command: [sleep, '3600']\n      stop_grace_period: 1s\n"
+        << "  api:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
+        << "      command: [sleep, '" << apiCmd << "']\n      stop_grace_period: 1s\n"
+        << "      depends_on: [db]\n";
+  };
+  manifest("3600");
+  ShRun up = cli("up -d");
+  ASSERT_EQ(up.exitCode, 0) << up.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(up.output, m, std::regex("supervisor pid ([0-9]+)"))) << up.output;
+  const auto pid = static_cast<pid_t>(std::stoll(m[1].str()));
+  auto idOf = [&](const std::string& r) { return sh("docker inspect -f '{{.Id}}' " + project + "_" + r).output; };
+  const std::string db = idOf("db");
+  const std::string api = idOf("api");
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  for (int i = 0; i < 100 && alive(pid); ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  manifest("3601");  // api's config hash changes; db's does not
+  ShRun again = cli("up -d --progress plain");
+  ASSERT_EQ(again.exitCode, 0) << again.output;
+  EXPECT_NE(again.output.find("resource_adopted"), std::string::npos) << again.output;
+  EXPECT_EQ(idOf("db"), db) << "db was recreated";
+  EXPECT_NE(idOf("api"), api) << "api kept a container of another config";
+  ShRun ps = cli("ps");
+  EXPECT_EQ(ps.exitCode, 0) << ps.output;
+  EXPECT_NE(ps.output.find("running"), std::string::npos) << ps.output;
+  ShRun down = cli("down");
+  EXPECT_EQ(down.exitCode, 0) << down.output;
+  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
+}
+
 TEST_F(StackTest, RestartAlwaysBringsBackAContainerKilledOutside) {
   // Ensures the supervisor restarts a `restart: always` resource killed from outside.
   std::ofstream(dir / "lightshuttle.yml")

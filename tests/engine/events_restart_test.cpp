@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine/engine_env.hpp"
+#include "engine/private_dockerd.hpp"
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/core/file.hpp"
 #include "lightshuttle/core/scope_guard.hpp"
@@ -17,87 +18,6 @@ namespace ls::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-/// A dockerd of our own: its socket, data root and exec root live in a temp directory, and its
-/// default bridge is a bridge interface of its own.
-///
-/// NOTE: never `--bridge=none`: a daemon started that way deletes the host's `docker0`, which
-/// breaks the shared engine's default network for everyone else.
-class PrivateDockerd {
- public:
-  PrivateDockerd(std::filesystem::path dir, std::string bridge)
-      : dir_(std::move(dir)), bridge_(std::move(bridge)) {}
-  ~PrivateDockerd() { stop(); }
-
-  /// Creates the bridge interface the daemon uses (link-local address, no traffic leaves it).
-  bool createBridge() {
-    const std::string cmd = "ip link add " + bridge_ + " type bridge && ip addr add 169.254.213.1/24 dev " +
-                            bridge_ + " && ip link set " + bridge_ + " up";
-    return std::system(cmd.c_str()) == 0;
-  }
-  void deleteBridge() {
-    const std::string cmd = "ip link del " + bridge_ + " 2>/dev/null";
-    (void)std::system(cmd.c_str());
-  }
-
-  std::string socket() const { return (dir_ / "docker.sock").string(); }
-
-  bool start() {
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      return false;
-    }
-    if (pid == 0) {
-      const std::string log = (dir_ / "dockerd.log").string();
-      std::FILE* f = std::freopen(log.c_str(), "a", stdout);
-      (void)f;
-      ::dup2(STDOUT_FILENO, STDERR_FILENO);
-      const std::string host = "unix://" + socket();
-      const std::string data = (dir_ / "data").string();
-      const std::string exec = (dir_ / "exec").string();
-      const std::string pidfile = (dir_ / "docker.pid").string();
-      const std::string bridge = "--bridge=" + bridge_;
-      ::execlp("dockerd", "dockerd", "--host", host.c_str(), "--data-root", data.c_str(),
-               "--exec-root", exec.c_str(), "--pidfile", pidfile.c_str(), bridge.c_str(),
-               "--iptables=false", "--ip-masq=false", "--insecure-registry=127.0.0.0/8",
-               static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    pid_ = pid;
-    return true;
-  }
-
-  void stop() {
-    if (pid_ <= 0) {
-      return;
-    }
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 300; ++i) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  std::string logTail() const {
-    auto text = readFile(dir_ / "dockerd.log");
-    if (!text) {
-      return {};
-    }
-    return text->size() > 2000 ? text->substr(text->size() - 2000) : *text;
-  }
-
- private:
-  std::filesystem::path dir_;
-  std::string bridge_;
-  pid_t pid_ = -1;
-};
 
 class EventsRestartTest : public EngineTest {};
 

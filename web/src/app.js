@@ -31,6 +31,7 @@ const ctx = {
 let current = null;
 const outlet = document.getElementById('view');
 const stackPill = document.getElementById('stack-status');
+const engineBanner = document.getElementById('engine-banner');
 const projectName = document.getElementById('project-name');
 const connection = document.getElementById('connection');
 const nav = document.getElementById('nav');
@@ -85,6 +86,17 @@ function drawHeader() {
   stackPill.textContent = s ? `${status} · ${s.resources_ready ?? 0}/${s.resources ?? 0} ready` : 'connecting';
   stackPill.className = `pill tone-${stackTone(status)}`;
   stackPill.dataset.status = status;
+  // An engine outage: nothing is restarted until it answers; the recovery then brings back
+  // what ran (stack_recovered).
+  const down = s?.engine === 'unavailable';
+  engineBanner.hidden = !down;
+  engineBanner.textContent = down
+    ? `The container engine does not answer${s.engine_unavailable_since ? ' since ' + new Date(s.engine_unavailable_since).toLocaleTimeString() : ''}: nothing is restarted until it is back, then the stack is brought back.`
+    : '';
+  if (down) {
+    stackPill.textContent = `engine unavailable · ${s.resources_ready ?? 0}/${s.resources ?? 0} ready`;
+    stackPill.className = 'pill tone-bad';
+  }
   updateTitle();
 }
 

@@ -45,6 +45,9 @@ struct Request {
   /// Whole exchange for `request`; until the response header for `stream`. Default: client's.
   std::optional<std::chrono::milliseconds> timeout;
   bool versioned = true;  ///< prefix /v1.NN (false only for /_ping)
+  /// On a new connection, never a pooled one: tells whether the engine accepts connections now
+  /// (a stopping dockerd still answers on connections it had already accepted).
+  bool fresh = false;
   std::string operation;  ///< for error messages: "inspect container 'db'"
 };
 

@@ -66,6 +66,16 @@ struct LifecycleEvent {
     WatchRebuilt,     ///< the new image runs and the resource is ready again
     WatchFailed,      ///< a watch action failed: message says why (a failed rebuild kept the old container)
     WatchStopped,     ///< the watcher stopped (no resource)
+    /// The engine stopped answering (its event stream broke, or a container died, and a ping
+    /// failed): no restart is attempted nor counted until it answers again.
+    EngineUnavailable,
+    EngineAvailable,  ///< the engine answers again; recovery begins (delay: the outage)
+    /// Every resource running or starting before the outage is back and ready (delay: from
+    /// the outage's start; message names how many were brought back).
+    StackRecovered,
+    /// A container left running by a previous supervisor, with the same config hash, is
+    /// supervised as is (containerId set; no recreate).
+    ResourceAdopted,
     Lagged,  ///< this subscriber missed `missed` events (its queue was full)
   };
   Kind kind = Kind::StackStarting;

@@ -103,6 +103,9 @@ struct StackView {
   std::optional<std::chrono::system_clock::time_point> readyAt;    ///< the boot ended ready
   std::size_t resources = 0;       ///< in the plan
   std::size_t resourcesReady = 0;  ///< running (healthy) or completed
+  /// False during an engine outage (EngineUnavailable until EngineAvailable).
+  bool engineAvailable = true;
+  std::optional<std::chrono::system_clock::time_point> engineUnavailableSince;
 };
 
 class LifecycleHandle {

@@ -46,6 +46,8 @@ class DockerRuntime final : public Runtime {
       const std::string& project) override;
   boost::asio::awaitable<Result<std::vector<ManagedContainer>>> listManaged(
       const std::string& project) override;
+  /// HEAD /_ping on a new connection (a stopping engine still answers on pooled ones).
+  boost::asio::awaitable<Result<void>> ping() override;
   boost::asio::awaitable<Result<std::unique_ptr<EventStream>>> events(
       const EventFilter& filter) override;
   boost::asio::awaitable<Result<void>> pullImage(const std::string& reference, PullPolicy policy,

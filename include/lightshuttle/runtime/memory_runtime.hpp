@@ -94,6 +94,7 @@ enum class Op {
   ListImages,
   TagImage,
   RemoveImage,
+  Ping,
 };
 
 /// Lowercase name of an operation ("start", "wait_healthy", ...).
@@ -229,6 +230,8 @@ class MemoryRuntime final : public Runtime {
       const std::string& project) override;
   boost::asio::awaitable<Result<std::unique_ptr<EventStream>>> events(
       const EventFilter& filter) override;
+  /// Unavailable while the engine is stopped (stopEngine).
+  boost::asio::awaitable<Result<void>> ping() override;
   boost::asio::awaitable<Result<void>> pullImage(const std::string& reference, PullPolicy policy,
                                                  const ProgressCallback& onProgress) override;
   boost::asio::awaitable<Result<std::string>> buildImage(
@@ -348,6 +351,15 @@ class MemoryRuntime final : public Runtime {
   /// after the events it had already received. Containers keep running (live-restore); combine
   /// with `crash` to model a restart that kills them.
   void restartEngine();
+  /// The engine goes away (an outage, until startEngine). As dockerd on SIGTERM: with
+  /// `exitCode`, running containers exit with it first (their `die`/`stop` reach open streams
+  /// although the calls made after it fail); then every open event stream yields
+  /// `Disconnected`, and every call (counted and logged) fails with Unavailable, reason
+  /// "engine_unavailable"; events published meanwhile are held. Idempotent.
+  void stopEngine(std::optional<int> exitCode = std::nullopt);
+  /// The engine answers again: streams yield `Reconnected`, then the events held meanwhile.
+  void startEngine();
+  bool engineStopped() const;
 
   // --- Faults --------------------------------------------------------------------------------
   // Calls are counted per operation and overall, 1-based, from construction or the last

@@ -111,6 +111,9 @@ struct RuntimeEvent {
     Destroy,
     Stop,
     Reconnected,   ///< the stream was re-established: events may have been lost; reconcile
+    /// The stream to the engine broke (once per break, before it tries to reconnect): the
+    /// engine may be going away. `ping` tells whether it still answers.
+    Disconnected,
   };
   Kind kind = Kind::Start;
   ContainerId id;
@@ -127,7 +130,8 @@ struct EventFilter {
 };
 
 /// Engine events, in order. Survives an engine restart: on reconnection it resumes with `since=`
-/// and yields one `Reconnected` event so the caller re-lists state. A consumer that falls far
+/// and yields one `Reconnected` event so the caller re-lists state (a `Disconnected` event marks
+/// the moment it broke). A consumer that falls far
 /// behind also gets `Reconnected` (the backlog is dropped) instead of slowing the runtime.
 /// After `close()`, `next()` returns Cancelled.
 class EventStream {
@@ -285,6 +289,10 @@ class Runtime {
   /// Engine events about our containers (see EventStream).
   virtual boost::asio::awaitable<Result<std::unique_ptr<EventStream>>> events(
       const EventFilter& filter) = 0;
+
+  /// Whether the engine answers now (one cheap request). Unavailable when it does not. The
+  /// default lists the containers of a project nobody has.
+  virtual boost::asio::awaitable<Result<void>> ping();
 
   /// Pulls `reference` per `policy` (Missing: only if absent locally; Never: NotFound if absent).
   virtual boost::asio::awaitable<Result<void>> pullImage(const std::string& reference,

@@ -252,9 +252,13 @@ class DockerEventStream final : public EventStream {
           co_return std::move(ev).error();
         }
         stream_.reset();  // the engine went away (or ended the stream): reconnect with since=
-        LS_CO_TRY(co_await clock_.sleepFor(backoff));
-        backoff = std::min<std::chrono::milliseconds>(backoff * 2, 2s);
-        continue;
+        // Said once per break, at once: the caller may ping and mark the engine unavailable
+        // while this stream retries on its next call.
+        RuntimeEvent marker;
+        marker.kind = RuntimeEvent::Kind::Disconnected;
+        marker.project = filter_.project;
+        marker.time = clock_.system();
+        co_return marker;
       }
       backoff = 50ms;
       const engine::EngineEvent& e = **ev;
@@ -966,6 +970,16 @@ asio::awaitable<Result<std::unique_ptr<ExecSession>>> DockerRuntime::execInterac
 asio::awaitable<Result<RemoveOutcome>> DockerRuntime::removeVolume(const std::string& name) {
   LS_CO_ASSIGN_OR_RETURN(engine::RemoveOutcome r, co_await impl_->api.removeVolume(name));
   co_return r == engine::RemoveOutcome::Removed ? RemoveOutcome::Removed : RemoveOutcome::AlreadyRemoved;
+}
+
+asio::awaitable<Result<void>> DockerRuntime::ping() {
+  // A new connection: a dockerd that is stopping closed its listener but still answers on the
+  // connections it had accepted (it stops the containers meanwhile).
+  engine::Request req{.method = "HEAD", .path = "/_ping", .timeout = std::chrono::milliseconds(2000),
+                      .versioned = false, .fresh = true, .operation = "ping the engine"};
+  LS_CO_ASSIGN_OR_RETURN(auto res, co_await impl_->client.request(std::move(req)));
+  (void)res;
+  co_return ok();
 }
 
 asio::awaitable<Result<std::unique_ptr<EventStream>>> DockerRuntime::events(const EventFilter& filter) {

@@ -287,6 +287,8 @@ std::string_view opName(Op op) noexcept {
       return "tag_image";
     case Op::RemoveImage:
       return "remove_image";
+    case Op::Ping:
+      return "ping";
   }
   return "unknown";
 }
@@ -364,6 +366,7 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   struct Subscriber {
     EventFilter filter;
     std::deque<RuntimeEvent> backlog;
+    std::deque<RuntimeEvent> held;  // published while the engine is stopped
   };
 
   struct Fault {
@@ -404,6 +407,7 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   std::vector<Call> calls;
   std::map<Op, std::size_t> opCounts;
   std::size_t totalCalls = 0;
+  bool engineDown = false;  // stopEngine: every call fails, events are held
   std::map<std::pair<Op, std::size_t>, Fault> opFaults;
   std::map<std::size_t, Failure> callFaults;
 
@@ -480,6 +484,10 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   }
 
   void pushEvent(Subscriber& sub, RuntimeEvent event) {
+    if (engineDown) {
+      sub.held.push_back(std::move(event));
+      return;
+    }
     if (sub.backlog.size() >= kMaxEventBacklog) {
       // A slow consumer never blocks the runtime: it loses the backlog and must reconcile.
       const SystemTime time = event.time;
@@ -1081,6 +1089,10 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::enter(Op op, const std::strin
   }
   if (fault && fault->kind == Fault::Kind::Fail) {
     co_return injected(op, nth, fault->failure, false);
+  }
+  if (engineDown) {
+    co_return Error(Errc::Unavailable, "cannot reach the engine (it is stopped)")
+        .withReason("engine_unavailable");
   }
   if (callFailure) {
     co_return injected(op, overall, *callFailure, true);
@@ -2153,6 +2165,10 @@ asio::awaitable<Result<std::unique_ptr<EventStream>>> MemoryRuntime::events(
   return impl_->events(filter);
 }
 
+asio::awaitable<Result<void>> MemoryRuntime::ping() {
+  co_return co_await impl_->enter(Op::Ping, "");
+}
+
 asio::awaitable<Result<void>> MemoryRuntime::pullImage(const std::string& reference,
                                                        PullPolicy policy,
                                                        const ProgressCallback& onProgress) {
@@ -2357,6 +2373,51 @@ void MemoryRuntime::restartEngine() {
     sub.backlog.push_back(Impl::reconnectedEvent(sub.filter.project, now));
   }
   impl_->notify();
+}
+
+void MemoryRuntime::stopEngine(std::optional<int> exitCode) {
+  impl_->settle();
+  if (impl_->engineDown) {
+    return;
+  }
+  // As dockerd does on SIGTERM: its API stops answering, it stops the containers (their `die`
+  // and `stop` still reach open streams), then the streams break.
+  if (exitCode) {
+    for (const std::string& name : containerNames()) {
+      (void)crash(name, *exitCode);
+    }
+  }
+  const SystemTime now = impl_->clock.system();
+  for (auto& [id, sub] : impl_->subscribers) {
+    RuntimeEvent e;
+    e.kind = RuntimeEvent::Kind::Disconnected;
+    e.project = sub.filter.project;
+    e.time = now;
+    sub.backlog.push_back(std::move(e));
+  }
+  impl_->engineDown = true;
+  impl_->notify();
+}
+
+void MemoryRuntime::startEngine() {
+  impl_->settle();
+  if (!impl_->engineDown) {
+    return;
+  }
+  impl_->engineDown = false;
+  const SystemTime now = impl_->clock.system();
+  for (auto& [id, sub] : impl_->subscribers) {
+    sub.backlog.push_back(Impl::reconnectedEvent(sub.filter.project, now));
+    for (RuntimeEvent& e : sub.held) {
+      sub.backlog.push_back(std::move(e));
+    }
+    sub.held.clear();
+  }
+  impl_->notify();
+}
+
+bool MemoryRuntime::engineStopped() const {
+  return impl_->engineDown;
 }
 
 void MemoryRuntime::failOn(Op op, std::size_t nthCall, Failure failure, std::size_t times) {

@@ -183,6 +183,25 @@ TEST(CodecTest, RoundTripsTheStackForEveryStatus) {
   EXPECT_NE(encodeStack({}, "v", 1, "").find("\"dashboard_url\":null"), std::string::npos);
 }
 
+TEST(CodecTest, RoundTripsTheEngineAvailability) {
+  // Ensures an engine outage reaches clients: "engine" and the time it was noticed.
+  StackView s;
+  s.project = "quickstart";
+  s.status = StackStatus::Degraded;
+  s.engineAvailable = false;
+  s.engineUnavailableSince = kStarted + 5s;
+  const std::string text = encodeStack(s, "0.1.0", 1, "");
+  EXPECT_NE(text.find("\"engine\":\"unavailable\""), std::string::npos) << text;
+  auto back = decodeStack(text);
+  ASSERT_TRUE(back.has_value()) << back.error().message();
+  EXPECT_FALSE(back->engineAvailable);
+  EXPECT_EQ(back->engineUnavailableSince, s.engineUnavailableSince);
+  auto fine = decodeStack(encodeStack({}, "v", 1, ""));
+  ASSERT_TRUE(fine.has_value());
+  EXPECT_TRUE(fine->engineAvailable);
+  EXPECT_FALSE(fine->engineUnavailableSince.has_value());
+}
+
 TEST(CodecTest, RoundTripsAnEventOfEveryKind) {
   // Ensures decodeEvent(encodeEvent(e)) gives back every field, for every kind of event.
   for (int k = 0; k <= static_cast<int>(LifecycleEvent::Kind::Lagged); ++k) {
