@@ -423,7 +423,8 @@ void registerExec(Registrar& r) {
   cmd->add_option("command", o->command, "The command and its arguments (after --)")->required();
   addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)", /*shortF=*/false);
   addProjectFlag(*cmd, o->project);
-  cmd->add_option("-e,--env", o->env, "Set an environment variable (KEY=value)");
+  cmd->add_option("-e,--env", o->env, "Set an environment variable (KEY=value)")
+      ->allow_extra_args(false);  // one KEY=value per -e, so the resource after it is not taken
   cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", o->user, "User to run as");
   cmd->add_flag("-i,--interactive", o->interactive, "Feed our stdin to the command");

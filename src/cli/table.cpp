@@ -19,6 +19,14 @@ void registerDashboard(Registrar& r);
 void registerExport(Registrar& r);
 void registerPush(Registrar& r);
 void registerDeploy(Registrar& r);
+void registerStartStop(Registrar& r);  // start, stop
+void registerKill(Registrar& r);
+void registerPause(Registrar& r);  // pause, unpause
+void registerRun(Registrar& r);
+void registerEvents(Registrar& r);
+void registerWait(Registrar& r);
+void registerLs(Registrar& r);
+void registerVersion(Registrar& r);
 void registerCompletion(Registrar& r);
 
 const std::vector<RegisterFn>& commandTable() {
@@ -26,6 +34,8 @@ const std::vector<RegisterFn>& commandTable() {
       registerDoctor,  registerValidate, registerConfig,    registerSecrets, registerUp,
       registerLogs,    registerExec,     registerRestart,   registerPs,      registerDown,
       registerDashboard, registerExport, registerPush,      registerDeploy,
+      registerStartStop, registerKill,   registerPause,     registerRun,     registerEvents,
+      registerWait,      registerLs,     registerVersion,
       registerCompletion,  // keep last: it lists the verbs above
   };
   return table;
