@@ -36,8 +36,7 @@ int runKill(const KillOptions& o) {
   std::size_t sent = 0;
   for (const auto& r : t->selected) {
     const runtime::ManagedContainer* c = t->container(r);
-    const bool running = c != nullptr && c->status.state != runtime::ContainerState::Stopped;
-    if (!running) {
+    if (!t->running(r)) {
       if (!o.resources.empty()) {  // named explicitly: say so; "all" skips what is not running
         fmt::print(stderr, "error: resource '{}' is not running\n", r);
         result = kExitFailure;

@@ -29,14 +29,10 @@ int runPause(const PauseOptions& o, bool pause) {
   for (const auto& r : t->selected) {
     const runtime::ManagedContainer* c = t->container(r);
     // Paused containers report Starting with `paused` set (see ContainerStatus).
-    const bool eligible = c != nullptr && c->status.state != runtime::ContainerState::Stopped &&
-                          c->status.paused != pause;
-    if (!eligible) {
+    if (!t->running(r) || c->status.paused == pause) {
       if (!o.resources.empty()) {
         fmt::print(stderr, "error: resource '{}' is {}\n", r,
-                   c == nullptr || c->status.state == runtime::ContainerState::Stopped
-                       ? "not running"
-                       : (pause ? "already paused" : "not paused"));
+                   !t->running(r) ? "not running" : (pause ? "already paused" : "not paused"));
         result = kExitFailure;
       }
       continue;

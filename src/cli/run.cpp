@@ -301,10 +301,7 @@ void registerRun(Registrar& r) {
   cmd->add_option("command", o->command, "The command and its arguments (after --; default: the resource's)");
   addFileFlag(*cmd, o->file);
   addEnvFileFlag(*cmd, o->envFile);
-  cmd->add_option("-e,--env", o->env, "Set an environment variable (KEY=value), over the resource's")
-      ->allow_extra_args(false);  // one KEY=value per -e, so the resource after it is not taken
-  cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
-  cmd->add_option("-u,--user", o->user, "User to run as");
+  addProcessFlags(*cmd, o->env, o->workdir, o->user);  // -e over the resource's environment
   cmd->add_flag("--rm", o->rm, "Remove the container when the command ends (kept otherwise, as in compose)");
   cmd->add_flag("--no-deps", o->noDeps, "Do not start the resources it depends on");
   cmd->add_flag("-T,--no-tty", o->noTty, "No terminal, even when ours is one");

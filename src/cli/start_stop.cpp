@@ -75,15 +75,11 @@ int supervised(const SupervisorRecord& sup, const std::vector<std::string>& orde
 
 int onEngine(Targets& t, const std::vector<std::string>& order, bool start,
              std::optional<std::chrono::nanoseconds> timeout) {
-  auto isRunning = [&](const std::string& r) {
-    const runtime::ManagedContainer* c = t.container(r);
-    return c != nullptr && c->status.state != runtime::ContainerState::Stopped;
-  };
   if (!start) {
     warnDependents(order, [&](const std::string& r) {
       std::vector<std::string> out;
       for (const auto& d : t.dependents(r)) {
-        if (isRunning(d)) {
+        if (t.running(d)) {
           out.push_back(d);
         }
       }

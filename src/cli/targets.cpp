@@ -17,6 +17,11 @@ const runtime::ManagedContainer* Targets::container(const std::string& resource)
   return nullptr;
 }
 
+bool Targets::running(const std::string& resource) const {
+  const runtime::ManagedContainer* c = container(resource);
+  return c != nullptr && c->status.state != runtime::ContainerState::Stopped;
+}
+
 std::vector<std::string> Targets::dependents(const std::string& resource) const {
   std::vector<std::string> out;
   for (const auto& r : resources) {

@@ -26,6 +26,8 @@ struct Targets {
 
   /// The container of `resource`, or null when it has none.
   const runtime::ManagedContainer* container(const std::string& resource) const;
+  /// Whether `resource` has a container that is not stopped (running, starting or paused).
+  bool running(const std::string& resource) const;
   /// The resources that depend on `resource` directly, in `resources` order.
   std::vector<std::string> dependents(const std::string& resource) const;
 };
