@@ -194,7 +194,9 @@ void emitResource(YAML::Emitter& out, const manifest::Manifest& m, const Resourc
 
 int runConfig(const ConfigOptions& options) {
   int exitCode = kExitOk;
-  std::optional<manifest::ParseReport> report = loadManifestForCommand(options.file, exitCode);
+  // --services is for scripts and completion: errors only, no warnings.
+  std::optional<manifest::ParseReport> report =
+      loadManifestForCommand(options.file, exitCode, /*showWarnings=*/!options.services);
   if (!report || !report->ok()) {
     return exitCode;
   }

@@ -14,6 +14,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -318,8 +319,10 @@ Result<lifecycle::StackView> supervisorStack(const SupervisorRecord& sup,
 
 namespace {
 
-asio::awaitable<Result<void>> restartAndFollow(
-    control::Client client, SupervisorRecord sup, std::string resource,
+/// Asks for `op` (restart, start, stop) on `resource` and follows its events until it is done:
+/// a restart once the resource is ready again, a start or stop once the operation completed.
+asio::awaitable<Result<void>> operateAndFollow(
+    control::Client client, SupervisorRecord sup, std::string resource, std::string op,
     std::optional<std::chrono::nanoseconds> timeout,
     std::function<void(const lifecycle::LifecycleEvent&)> onEvent) {
   using K = lifecycle::LifecycleEvent::Kind;
@@ -334,7 +337,7 @@ asio::awaitable<Result<void>> restartAndFollow(
     co_return Error(Errc::Unavailable, where(sup) + " closed its events socket");
   }
   auto accepted = expectOk(co_await client.request("POST", "/api/v1/resources/" + percentEncode(resource) +
-                                                               "/restart",
+                                                               "/" + op,
                                                    {}, kSupervisorTimeout),
                            sup);
   if (!accepted) {
@@ -351,7 +354,8 @@ asio::awaitable<Result<void>> restartAndFollow(
       wait = std::min<std::chrono::nanoseconds>(wait, *deadline - std::chrono::steady_clock::now());
       if (wait <= std::chrono::nanoseconds::zero()) {
         co_await ws.close();
-        co_return Error(Errc::Timeout, "resource " + q(resource) + " was not ready within the timeout");
+        co_return Error(Errc::Timeout, "resource " + q(resource) + (op == "stop" ? " did not stop" : " was not ready") +
+                                           " within the timeout");
       }
     }
     auto msg = co_await ws.read(wait);
@@ -374,7 +378,10 @@ asio::awaitable<Result<void>> restartAndFollow(
     if (e.kind == K::ResourceRestarting || e.kind == K::ResourceStopped || e.kind == K::ResourceStarting) {
       sawRestart = true;
     }
-    if (sawRestart && (e.kind == K::ResourceHealthy || e.kind == K::ResourceCompleted)) {
+    const bool done = op == "restart"
+                          ? sawRestart && (e.kind == K::ResourceHealthy || e.kind == K::ResourceCompleted)
+                          : e.kind == K::OperationCompleted;
+    if (done) {
       co_await ws.close();
       co_return ok();
     }
@@ -390,7 +397,87 @@ asio::awaitable<Result<void>> restartAndFollow(
 Result<void> supervisorRestart(const SupervisorRecord& sup, const std::string& resource,
                                std::optional<std::chrono::nanoseconds> timeout,
                                const std::function<void(const lifecycle::LifecycleEvent&)>& onEvent) {
-  return runClient(restartAndFollow(control::Client::unixSocket(sup.socket), sup, resource, timeout, onEvent));
+  return runClient(
+      operateAndFollow(control::Client::unixSocket(sup.socket), sup, resource, "restart", timeout, onEvent));
+}
+
+Result<void> supervisorOperate(const SupervisorRecord& sup, const std::string& resource, const std::string& op,
+                               std::optional<std::chrono::nanoseconds> timeout) {
+  return runClient(operateAndFollow(control::Client::unixSocket(sup.socket), sup, resource, op, timeout, {}));
+}
+
+namespace {
+
+asio::awaitable<Result<void>> follow(control::Client client, SupervisorRecord sup,
+                                     std::optional<std::chrono::nanoseconds> timeout,
+                                     std::function<bool(std::string_view)> onMessage) {
+  auto socket = co_await client.webSocket("/api/v1/events/ws", kSupervisorTimeout);
+  if (!socket) {
+    co_return std::move(socket).error().context(where(sup));
+  }
+  auto& ws = **socket;
+  const auto deadline = timeout ? std::optional(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
+  for (;;) {
+    std::chrono::nanoseconds wait = std::chrono::hours(1);
+    if (deadline) {
+      wait = *deadline - std::chrono::steady_clock::now();
+      if (wait <= std::chrono::nanoseconds::zero()) {
+        co_await ws.close();
+        co_return Error(Errc::Timeout, "timed out");
+      }
+    }
+    auto msg = co_await ws.read(wait);
+    if (!msg) {
+      if (msg.error().code() == Errc::Timeout) {
+        continue;  // the deadline (if any) is checked above
+      }
+      co_await ws.close();
+      co_return std::move(msg).error().context(where(sup));
+    }
+    if (!*msg) {
+      co_return ok();  // the supervisor closed the socket: the stack is gone
+    }
+    if (!onMessage(**msg)) {
+      co_await ws.close();
+      co_return ok();
+    }
+  }
+}
+
+}  // namespace
+
+Result<void> supervisorFollow(const SupervisorRecord& sup, std::optional<std::chrono::nanoseconds> timeout,
+                              const std::function<bool(std::string_view)>& onMessage) {
+  return runClient(follow(control::Client::unixSocket(sup.socket), sup, timeout, onMessage));
+}
+
+Result<lifecycle::StackView> supervisorStack(const SupervisorRecord& sup) {
+  const control::Client client = control::Client::unixSocket(sup.socket);
+  LS_ASSIGN_OR_RETURN(control::HttpResponse res,
+                      expectOk(runClient(client.request("GET", "/api/v1/stack", {}, kSupervisorTimeout)), sup));
+  return control::decodeStack(res.body);
+}
+
+std::vector<SupervisorRecord> listSupervisors() {
+  std::vector<SupervisorRecord> out;
+  auto dir = controlDir();
+  if (!dir) {
+    return out;
+  }
+  std::error_code ec;
+  std::vector<std::string> projects;
+  for (const auto& entry : fs::directory_iterator(*dir, ec)) {
+    if (entry.path().extension() == ".lock") {
+      projects.push_back(entry.path().stem().string());
+    }
+  }
+  std::sort(projects.begin(), projects.end());
+  for (const auto& project : projects) {
+    if (auto sup = findSupervisor(project)) {
+      out.push_back(std::move(*sup));
+    }
+  }
+  return out;
 }
 
 Result<void> supervisorStop(const SupervisorRecord& sup) {

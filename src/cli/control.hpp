@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lightshuttle/core/result.hpp"
@@ -99,6 +100,20 @@ Result<lifecycle::StackView> supervisorStack(const SupervisorRecord& sup,
 Result<void> supervisorRestart(const SupervisorRecord& sup, const std::string& resource,
                                std::optional<std::chrono::nanoseconds> timeout,
                                const std::function<void(const lifecycle::LifecycleEvent&)>& onEvent);
+/// Asks the supervisor to `op` ("start" or "stop") `resource` and follows its events until the
+/// operation completed (ok) or failed (the cause), or `timeout` passed (Timeout).
+Result<void> supervisorOperate(const SupervisorRecord& sup, const std::string& resource, const std::string& op,
+                               std::optional<std::chrono::nanoseconds> timeout);
+/// Follows the supervisor's events socket: `onMessage` gets each message as sent (the snapshot
+/// first, see docs/control-api.md) and returns false to stop. Ok when it stopped or the
+/// supervisor closed the socket (its stack is gone); Timeout once `timeout` passed.
+Result<void> supervisorFollow(const SupervisorRecord& sup, std::optional<std::chrono::nanoseconds> timeout,
+                              const std::function<bool(std::string_view)>& onMessage);
+/// The supervisor's view of the stack as a whole.
+Result<lifecycle::StackView> supervisorStack(const SupervisorRecord& sup);
+/// Every live supervisor of this user (from the control dir), by project name.
+std::vector<SupervisorRecord> listSupervisors();
+
 /// Asks the supervisor to stop the stack gracefully and exit (returns once it has accepted).
 Result<void> supervisorStop(const SupervisorRecord& sup);
 

@@ -411,6 +411,12 @@ int runExec(const ExecOptions& options) {
   return *code;
 }
 
+void addProcessFlags(CLI::App& cmd, std::vector<std::string>& env, std::string& workdir, std::string& user) {
+  cmd.add_option("-e,--env", env, "Set an environment variable (KEY=value)")->allow_extra_args(false);
+  cmd.add_option("-w,--workdir", workdir, "Working directory inside the container");
+  cmd.add_option("-u,--user", user, "User to run as");
+}
+
 void registerExec(Registrar& r) {
   auto o = std::make_shared<ExecOptions>();
   const GlobalOptions& g = r.global();
@@ -423,9 +429,7 @@ void registerExec(Registrar& r) {
   cmd->add_option("command", o->command, "The command and its arguments (after --)")->required();
   addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)", /*shortF=*/false);
   addProjectFlag(*cmd, o->project);
-  cmd->add_option("-e,--env", o->env, "Set an environment variable (KEY=value)");
-  cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
-  cmd->add_option("-u,--user", o->user, "User to run as");
+  addProcessFlags(*cmd, o->env, o->workdir, o->user);
   cmd->add_flag("-i,--interactive", o->interactive, "Feed our stdin to the command");
   cmd->add_flag("-t,--tty", o->tty, "Allocate a terminal for the command");
   cmd->footer(

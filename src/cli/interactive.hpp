@@ -5,11 +5,21 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "cli/session.hpp"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace ls::cli {
+
+/// The flags of a process `exec` and `run` start: -e/--env KEY=value (one per -e, so a
+/// positional after it is not taken for a value), -w/--workdir, -u/--user.
+void addProcessFlags(CLI::App& cmd, std::vector<std::string>& env, std::string& workdir, std::string& user);
 
 /// Runs `process` until its output ends (then returns its exit code), or until SIGINT, SIGTERM,
 /// SIGHUP or SIGQUIT (then returns 128 + the signal, detached). With `feedStdin` our stdin goes

@@ -27,6 +27,14 @@ void registerStats(Registrar& r);
 void registerBuild(Registrar& r);
 void registerPull(Registrar& r);
 void registerImages(Registrar& r);
+void registerStartStop(Registrar& r);  // start, stop
+void registerKill(Registrar& r);
+void registerPause(Registrar& r);  // pause, unpause
+void registerRun(Registrar& r);
+void registerEvents(Registrar& r);
+void registerWait(Registrar& r);
+void registerLs(Registrar& r);
+void registerVersion(Registrar& r);
 void registerCompletion(Registrar& r);
 
 const std::vector<RegisterFn>& commandTable() {
@@ -37,6 +45,8 @@ const std::vector<RegisterFn>& commandTable() {
       registerDashboard, registerExport, registerPush,      registerDeploy,
       registerCp,      registerTop,      registerPort,      registerStats,  // container_commands.hpp
       registerBuild,   registerPull,     registerImages,
+      registerStartStop, registerKill,   registerPause,     registerRun,     registerEvents,
+      registerWait,      registerLs,     registerVersion,
       registerCompletion,  // keep last: it lists the verbs above
   };
   return table;

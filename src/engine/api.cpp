@@ -176,8 +176,22 @@ asio::awaitable<Result<CreatedContainer>> Api::createContainer(const std::string
 
 asio::awaitable<Result<StartOutcome>> Api::startContainer(const std::string& id) {
   Request req{.method = "POST", .path = "/containers/" + id + "/start", .operation = quoted("start container", id)};
-  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
-  co_return res.status == 304 ? StartOutcome::AlreadyRunning : StartOutcome::Started;
+  Result<Response> res = co_await client_.request(std::move(req));
+  if (!res) {
+    // The engine says only in its (OCI runtime) message that the command could not be
+    // executed; callers branch on the reason (docker's 127 and 126).
+    Error err = std::move(res).error();
+    const std::string& m = err.message();
+    constexpr auto npos = std::string::npos;
+    const bool exec = m.find("exec:") != npos || m.find("exec ") != npos;
+    if (m.find("executable file not found") != npos || (exec && m.find("no such file or directory") != npos)) {
+      err.withReason("command_not_found");
+    } else if (exec && m.find("permission denied") != npos) {
+      err.withReason("command_not_executable");
+    }
+    co_return err;
+  }
+  co_return res->status == 304 ? StartOutcome::AlreadyRunning : StartOutcome::Started;
 }
 
 asio::awaitable<Result<StopOutcome>> Api::stopContainer(const std::string& id,
@@ -524,6 +538,30 @@ asio::awaitable<Result<void>> Api::resizeExec(const std::string& execId, const T
   Request req{.method = "POST",
               .path = "/exec/" + execId + "/resize",
               .operation = quoted("resize exec", execId)};
+  req.query.emplace_back("h", std::to_string(size.height));
+  req.query.emplace_back("w", std::to_string(size.width));
+  LS_CO_TRY(co_await client_.request(std::move(req)));
+  co_return ok();
+}
+
+asio::awaitable<Result<std::unique_ptr<ExecStream>>> Api::attachContainer(const std::string& id,
+                                                                         bool attachStdin, bool tty) {
+  if (client_.apiVersion().empty()) {
+    LS_CO_TRY(co_await client_.negotiate());
+  }
+  Request req{.method = "POST", .path = "/containers/" + id + "/attach", .operation = quoted("attach container", id)};
+  req.query.emplace_back("stream", "1");
+  req.query.emplace_back("stdout", "1");
+  req.query.emplace_back("stderr", "1");
+  if (attachStdin) {
+    req.query.emplace_back("stdin", "1");
+  }
+  LS_CO_ASSIGN_OR_RETURN(std::unique_ptr<UpgradedConnection> conn, co_await client_.upgrade(std::move(req)));
+  co_return std::make_unique<ExecStream>(std::move(conn), tty);
+}
+
+asio::awaitable<Result<void>> Api::resizeContainer(const std::string& id, const TtySize& size) {
+  Request req{.method = "POST", .path = "/containers/" + id + "/resize", .operation = quoted("resize container", id)};
   req.query.emplace_back("h", std::to_string(size.height));
   req.query.emplace_back("w", std::to_string(size.width));
   LS_CO_TRY(co_await client_.request(std::move(req)));

@@ -411,6 +411,14 @@ class Api {
   /// exec instance is unknown; the engine's error (a 5xx, Internal) when it has no TTY or has
   /// exited.
   boost::asio::awaitable<Result<void>> resizeExec(const std::string& execId, const TtySize& size);
+  /// POST /containers/{id}/attach?stream=1&stdout=1&stderr=1[&stdin=1] on a hijacked
+  /// connection: attach to a created container before starting it and its whole output comes
+  /// through (multiplexed unless it was created with a TTY), then the end of the stream once
+  /// it exits. NotFound for an unknown container.
+  boost::asio::awaitable<Result<std::unique_ptr<ExecStream>>> attachContainer(const std::string& id,
+                                                                              bool attachStdin, bool tty);
+  /// POST /containers/{id}/resize: the TTY of a running container becomes `size`.
+  boost::asio::awaitable<Result<void>> resizeContainer(const std::string& id, const TtySize& size);
   /// The exit code of a finished exec instance (FailedPrecondition while it still runs).
   boost::asio::awaitable<Result<int>> execExitCode(const std::string& execId);
 

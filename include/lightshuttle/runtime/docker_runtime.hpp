@@ -22,7 +22,16 @@
 #include "lightshuttle/engine/client.hpp"
 #include "lightshuttle/runtime/runtime.hpp"
 
+namespace ls::engine {
+struct ContainerCreate;
+}  // namespace ls::engine
+
 namespace ls::runtime {
+
+/// The engine's create body for `spec`, as `DockerRuntime::start` sends it (labels, the project
+/// network with the resource as DNS alias, ports on 127.0.0.1, healthcheck). For callers that
+/// create a variant of a resource's container themselves (`lightshuttle run`).
+engine::ContainerCreate containerCreateFor(const ContainerSpec& spec);
 
 class DockerRuntime final : public Runtime {
  public:

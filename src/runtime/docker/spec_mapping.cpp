@@ -1,5 +1,7 @@
 #include "runtime/docker/spec_mapping.hpp"
 
+#include "lightshuttle/runtime/docker_runtime.hpp"
+
 #include <algorithm>
 
 
@@ -118,3 +120,9 @@ ContainerStatus toStatus(const engine::ContainerInfo& info) {
 }
 
 }  // namespace ls::runtime::detail
+
+namespace ls::runtime {
+
+engine::ContainerCreate containerCreateFor(const ContainerSpec& spec) { return detail::toContainerCreate(spec); }
+
+}  // namespace ls::runtime
