@@ -451,13 +451,6 @@ Result<void> supervisorFollow(const SupervisorRecord& sup, std::optional<std::ch
   return runClient(follow(control::Client::unixSocket(sup.socket), sup, timeout, onMessage));
 }
 
-Result<lifecycle::StackView> supervisorStack(const SupervisorRecord& sup) {
-  const control::Client client = control::Client::unixSocket(sup.socket);
-  LS_ASSIGN_OR_RETURN(control::HttpResponse res,
-                      expectOk(runClient(client.request("GET", "/api/v1/stack", {}, kSupervisorTimeout)), sup));
-  return control::decodeStack(res.body);
-}
-
 std::vector<SupervisorRecord> listSupervisors() {
   std::vector<SupervisorRecord> out;
   auto dir = controlDir();

@@ -109,8 +109,6 @@ Result<void> supervisorOperate(const SupervisorRecord& sup, const std::string& r
 /// supervisor closed the socket (its stack is gone); Timeout once `timeout` passed.
 Result<void> supervisorFollow(const SupervisorRecord& sup, std::optional<std::chrono::nanoseconds> timeout,
                               const std::function<bool(std::string_view)>& onMessage);
-/// The supervisor's view of the stack as a whole.
-Result<lifecycle::StackView> supervisorStack(const SupervisorRecord& sup);
 /// Every live supervisor of this user (from the control dir), by project name.
 std::vector<SupervisorRecord> listSupervisors();
 
