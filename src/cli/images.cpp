@@ -58,22 +58,11 @@ int runImages(const ImagesOptions& options) {
   int exitCode = kExitOk;
   auto prepared = prepareStack(options.file, options.envFile, exitCode, /*showWarnings=*/false);
   if (!prepared) {
-    if (prepared.error().message() != "the manifest is not valid") {
-      fmt::print(stderr, "error: {}\n", prepared.error().what());
-    }
-    return exitCode == kExitOk ? kExitFailure : exitCode;
+    return reportPrepareFailure(prepared.error(), exitCode);
   }
   const lifecycle::Plan& plan = prepared->plan;
-  for (const auto& name : options.resources) {
-    if (plan.find(name) == nullptr) {
-      std::string known;
-      for (const auto& n : plan.nodes()) {
-        known += (known.empty() ? "" : ", ") + n.name;
-      }
-      fmt::print(stderr, "error: no resource '{}' in project '{}' (resources: {})\n", name,
-                 plan.project(), known);
-      return kExitUsage;
-    }
+  if (const int bad = checkResourceNames(plan, options.resources); bad != kExitOk) {
+    return bad;
   }
   std::vector<Row> rows;
   for (const lifecycle::PlanNode& n : plan.nodes()) {

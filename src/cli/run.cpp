@@ -263,10 +263,7 @@ int runRun(const RunOptions& o) {
   int exitCode = kExitOk;
   auto prepared = prepareStack(o.file, o.envFile, exitCode, /*showWarnings=*/false);
   if (!prepared) {
-    if (prepared.error().message() != "the manifest is not valid") {
-      fmt::print(stderr, "error: {}\n", prepared.error().what());
-    }
-    return exitCode == kExitOk ? kExitFailure : exitCode;
+    return reportPrepareFailure(prepared.error(), exitCode);
   }
   const lifecycle::Plan& plan = prepared->plan;
   const lifecycle::PlanNode* node = plan.find(o.resource);

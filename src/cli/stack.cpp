@@ -1,5 +1,9 @@
 #include "cli/stack.hpp"
 
+#include <fmt/core.h>
+
+#include <cstdio>
+
 #include "cli/commands.hpp"
 #include "lightshuttle/core/rng.hpp"
 #include "lightshuttle/manifest/env_file.hpp"
@@ -14,7 +18,7 @@ Result<Prepared> prepareStack(const std::string& file, const std::string& envFil
     if (exitCode == kExitOk) {
       exitCode = kExitUsage;
     }
-    return Error(Errc::InvalidArgument, "the manifest is not valid");
+    return Error(Errc::InvalidArgument, "the manifest is not valid").withReason(kManifestInvalidReason);
   }
   manifest::Manifest m = *report->manifest;
   manifest::EnvMap dotenv;
@@ -49,6 +53,28 @@ Result<Prepared> prepareStack(const std::string& file, const std::string& envFil
     return std::move(plan).error();
   }
   return Prepared{std::move(m), std::move(plan).value()};
+}
+
+int reportPrepareFailure(const Error& error, int exitCode) {
+  if (error.reason() != kManifestInvalidReason) {
+    fmt::print(stderr, "error: {}\n", error.what());
+  }
+  return exitCode == kExitOk ? kExitFailure : exitCode;
+}
+
+int checkResourceNames(const lifecycle::Plan& plan, const std::vector<std::string>& resources) {
+  for (const auto& name : resources) {
+    if (plan.find(name) == nullptr) {
+      std::string known;
+      for (const auto& n : plan.nodes()) {
+        known += (known.empty() ? "" : ", ") + n.name;
+      }
+      fmt::print(stderr, "error: no resource '{}' in project '{}' (resources: {})\n", name,
+                 plan.project(), known);
+      return kExitUsage;
+    }
+  }
+  return kExitOk;
 }
 
 }  // namespace ls::cli

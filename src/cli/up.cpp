@@ -314,8 +314,7 @@ int runAttached(const UpOptions& o, int readyFd) {
   int exitCode = kExitOk;
   auto prepared = prepareStack(o.file, o.envFile, exitCode);
   if (!prepared) {
-    if (prepared.error().code() != Errc::InvalidArgument || exitCode != kExitUsage ||
-        prepared.error().message() != "the manifest is not valid") {
+    if (prepared.error().reason() != kManifestInvalidReason) {
       fmt::print(stderr, "error: {}\n", prepared.error().what());
     }
     if (readyFd >= 0) {
