@@ -82,6 +82,10 @@ asio::awaitable<void> LifecycleManager::Impl::bootOne(std::size_t i) {
       if (!co_await waitForEngine(/*pinging=*/false) || bootAborting) {
         co_return;
       }
+      // bootResource took the image prepared for this attempt (or its failure, which may be
+      // the outage's): prepare again (a present image is only checked) before the next one.
+      res[i].bootImage.reset();
+      boot.spawn(*ex, prepareForBoot(i));
       continue;
     }
     onBootFailure(i, booted.error());
