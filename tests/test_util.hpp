@@ -96,13 +96,4 @@ inline std::string testEngine() {
   return e != nullptr && *e != '\0' ? std::string(e) : std::string("docker");
 }
 
-/// An explicit exclusion of the current test from the podman half of its tier, saying why
-/// (README "Podman" lists every one). Anywhere else it does nothing.
-#define LS_NOT_ON_PODMAN(why)                                       \
-  do {                                                              \
-    if (::ls::testing::testEngine() == "podman") {                  \
-      GTEST_SKIP() << "excluded on podman (see README, Podman): " << (why); \
-    }                                                               \
-  } while (false)
-
 }  // namespace ls::testing
