@@ -10,6 +10,7 @@
 #include <cmath>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "engine/engine_env.hpp"
 #include "lightshuttle/core/clock.hpp"
@@ -92,6 +93,37 @@ class ContainersOpsTest : public RuntimeEngineTest {
     return *out;
   }
 
+  /// Polls the container until it is no longer running, for at most `limit`: a test whose
+  /// container never stops then fails in seconds, not at ctest's timeout.
+  bool stopsWithin(const ContainerId& id, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto st = run(rt->inspect(id));
+      if (st && st->state != ContainerState::Running) {
+        return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  /// Polls (at most 10 s) until `pidof <process>` succeeds in the container: once the engine's
+  /// init has started its child, it has its signal handlers, so a signal sent now is forwarded
+  /// (sent earlier, PID 1 without handlers drops it and the container runs on).
+  void waitForProcess(const ContainerId& id, const std::string& process) {
+    runtime::ExecRequest probe;
+    probe.cmd = {"pidof", process};
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = run(rt->exec(id, probe));
+      if (r && r->exitCode == 0) {
+        return;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL() << "no '" << process << "' process in " << id.value << " after 10 s";
+  }
+
   /// Spawns `rt->wait(id, condition)` without running it: the slot fills when it completes.
   std::shared_ptr<std::optional<Result<runtime::WaitOutcome>>> spawnWait(const ContainerId& id,
                                                                          WaitCondition condition) {
@@ -120,7 +152,9 @@ TEST_F(ContainersOpsTest, KillSigtermEndsTheProcessAndWaitNamesTheSignal) {
   // `sleep` or `sh` as PID 1 survives SIGTERM), so the engine's init runs as PID 1 and forwards
   // the signal to `sleep`, which dies of it.
   const ContainerId id = startContainer("term", {"sleep", "3600"}, /*init=*/true);
+  ASSERT_NO_FATAL_FAILURE(waitForProcess(id, "sleep"));
   ASSERT_TRUE(run(rt->kill(id, "term")));
+  ASSERT_TRUE(stopsWithin(id, 30s)) << "SIGTERM through the init did not stop the container";
   const runtime::WaitOutcome out = waitOk(id, WaitCondition::NotRunning);
   EXPECT_EQ(out.exitCode, 143);
   EXPECT_EQ(out.reason, WaitReason::Signal);
@@ -419,9 +453,9 @@ TEST_F(ContainersOpsTest, AnSctpPortExposedButNotPublished) {
 
 TEST_F(ContainersOpsTest, PruneRemovesAStoppedContainerWeCreated) {
   // Ensures prune removes a stopped container and keeps a running one. NOTE: the engine's prune
-  // removes EVERY stopped container on the engine (no project filter in the contract): this
-  // test runs it only right after creating its own stopped container, and other stopped
-  // containers on the engine are removed too.
+  // removes EVERY stopped container on the engine (no project filter in the contract), so
+  // ctest runs this test alone (RUN_SERIAL, tests/CMakeLists.txt): run alongside others, it
+  // removed a container another test had just created and not yet started.
   const ContainerId stopped = startContainer("done", {"true"});
   const ContainerId running = startContainer("alive", {"sleep", "3600"});
   (void)waitOk(stopped, WaitCondition::NotRunning);
