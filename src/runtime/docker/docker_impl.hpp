@@ -5,10 +5,12 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/engine/api.hpp"
@@ -18,6 +20,11 @@
 namespace ls::runtime {
 
 namespace asio = boost::asio;
+
+/// `s` in single quotes, as messages quote names and ids.
+std::string q(std::string_view s);
+/// A duration for messages, in seconds ("1.5s").
+std::string formatDuration(std::chrono::nanoseconds d);
 
 struct DockerRuntime::Impl {
   Impl(engine::Client& c, Clock& k) : client(c), api(c), clock(k) {}

@@ -30,9 +30,6 @@
 namespace asio = boost::asio;
 
 namespace ls::runtime {
-namespace {
-
-using namespace std::chrono_literals;
 
 std::string q(std::string_view s) { return "'" + std::string(s) + "'"; }
 
@@ -40,6 +37,10 @@ std::string formatDuration(std::chrono::nanoseconds d) {
   const double s = std::chrono::duration<double>(d).count();
   return fmt::format("{:g}s", s);
 }
+
+namespace {
+
+using namespace std::chrono_literals;
 
 /// Whether something already listens on / holds addr:port (a bind attempt fails with EADDRINUSE).
 bool hostPortInUse(const std::string& addr, std::uint16_t port, Protocol proto) {
