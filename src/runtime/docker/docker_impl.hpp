@@ -1,6 +1,8 @@
 // DockerRuntime's private state, shared by the files that implement its methods
-// (docker_runtime.cpp: the core; docker_containers.cpp: kill, wait, stats, update, archives...;
-// docker_images.cpp: image operations; docker_networks.cpp: the project network). Not a public header.
+// (docker_runtime.cpp: the core; docker_start.cpp: start; docker_streams.cpp: logs and events;
+// docker_exec.cpp: exec; docker_containers.cpp: kill, wait, stats, update, archives...;
+// docker_images.cpp: pull, build and image operations; docker_networks.cpp: the project
+// network). Not a public header.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
