@@ -15,10 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string q(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
-
 std::chrono::system_clock::time_point toSys(const engine::Timestamp& t) {
   return std::chrono::time_point_cast<std::chrono::system_clock::duration>(t);
 }

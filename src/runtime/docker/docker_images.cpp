@@ -1,9 +1,13 @@
-// DockerRuntime: the archive and image operations of the wider Runtime surface (operations.hpp),
-// over engine::ImagesApi (engine/api_images.hpp).
+// DockerRuntime: pull, build and prepare of a start's image, and the archive and image
+// operations of the wider Runtime surface (operations.hpp, over engine/api_images.hpp).
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <variant>
 
 #include "engine/api_images.hpp"
 #include "lightshuttle/engine/api.hpp"
+#include "runtime/docker/build_context.hpp"
 #include "runtime/docker/docker_impl.hpp"
 
 namespace ls::runtime {
@@ -332,6 +336,105 @@ asio::awaitable<Result<std::string>> DockerRuntime::pushImage(const std::string&
         }
       };
   co_return co_await images.pushImage(reference, forward);
+}
+
+/// Tars a build context; runs on the blocking pool (co_spawned there), never on the loop.
+asio::awaitable<Result<std::string>> tarContext(std::string context, std::string dockerfile) {
+  co_return detail::makeBuildContextTar(context, dockerfile);
+}
+
+asio::awaitable<Result<void>> DockerRuntime::pullImage(const std::string& reference, PullPolicy policy,
+                                                       const ProgressCallback& onProgress) {
+  auto& d = *impl_;
+  if (policy != PullPolicy::Always) {
+    auto local = co_await d.api.inspectImage(reference);
+    if (local) {
+      co_return ok();
+    }
+    if (local.error().code() != Errc::NotFound) {
+      co_return std::move(local).error();
+    }
+    if (policy == PullPolicy::Never) {
+      co_return Error(Errc::NotFound, "image " + q(reference) +
+                                          " is not present locally and the pull policy is 'never'; "
+                                          "build or pull it first");
+    }
+  }
+  auto progress = [&](const engine::PullProgress& p) {
+    if (onProgress) {
+      onProgress(ImageProgress{.image = reference, .id = p.id, .status = p.status,
+                               .current = p.current, .total = p.total});
+    }
+  };
+  co_return co_await d.api.pullImage(reference, progress);
+}
+
+asio::awaitable<Result<std::string>> DockerRuntime::buildImage(const BuildImage& build,
+                                                               const ProgressCallback& onProgress) {
+  auto& d = *impl_;
+  const std::string what = "build image " + q(build.tag);
+  auto dockerfile =
+      detail::resolveDockerfile(build.context, build.dockerfile.empty() ? "Dockerfile" : build.dockerfile);
+  if (!dockerfile) {
+    co_return std::move(dockerfile).error().context(what);
+  }
+  auto tarring = tarContext(build.context, *dockerfile);
+  auto tar = co_await asio::co_spawn(d.blocking, std::move(tarring), asio::use_awaitable);
+  if (!tar) {
+    co_return std::move(tar).error().context(what);
+  }
+  engine::BuildOptions o;
+  o.tag = build.tag;
+  o.dockerfile = *dockerfile;
+  o.target = build.target;
+  o.buildArgs = build.buildArgs;
+  o.labels = build.labels;
+  auto progress = [&](const engine::BuildProgress& p) {
+    if (onProgress && !p.stream.empty()) {
+      onProgress(ImageProgress{.image = build.tag, .status = p.stream});
+    }
+  };
+  co_return co_await d.api.buildImage(std::move(tar).value(), o, progress);
+}
+
+asio::awaitable<Result<PreparedImage>> DockerRuntime::prepareImage(
+    const ImageSource& image, const ProgressCallback& onProgress) {
+  auto& d = *impl_;
+  PreparedImage out;
+  if (const auto* build = std::get_if<BuildImage>(&image)) {
+    out.reference = build->tag;
+    out.built = true;
+    LS_CO_ASSIGN_OR_RETURN(out.id, co_await buildImage(*build, onProgress));
+    co_return out;
+  }
+  const auto& pull = std::get<PullImage>(image);
+  out.reference = pull.reference;
+  if (pull.policy != PullPolicy::Always) {
+    auto local = co_await d.api.inspectImage(pull.reference);
+    if (local) {
+      out.id = local->id;
+      co_return out;
+    }
+    if (local.error().code() != Errc::NotFound) {
+      co_return std::move(local).error();
+    }
+    if (pull.policy == PullPolicy::Never) {
+      co_return Error(Errc::NotFound, "image " + q(pull.reference) +
+                                          " is not present locally and the pull policy is 'never'; "
+                                          "build or pull it first");
+    }
+  }
+  auto progress = [&](const engine::PullProgress& p) {
+    if (onProgress) {
+      onProgress(ImageProgress{.image = pull.reference, .id = p.id, .status = p.status,
+                               .current = p.current, .total = p.total});
+    }
+  };
+  LS_CO_TRY(co_await d.api.pullImage(pull.reference, progress));
+  out.pulled = true;
+  LS_CO_ASSIGN_OR_RETURN(engine::ImageInfo info, co_await d.api.inspectImage(pull.reference));
+  out.id = std::move(info.id);
+  co_return out;
 }
 
 }  // namespace ls::runtime

@@ -1,14 +1,18 @@
 // DockerRuntime's private state, shared by the files that implement its methods
-// (docker_runtime.cpp: the core; docker_containers.cpp: kill, wait, stats, update, archives...;
-// docker_images.cpp: image operations; docker_networks.cpp: the project network). Not a public header.
+// (docker_runtime.cpp: the core; docker_start.cpp: start; docker_streams.cpp: logs and events;
+// docker_exec.cpp: exec; docker_containers.cpp: kill, wait, stats, update, archives...;
+// docker_images.cpp: pull, build and image operations; docker_networks.cpp: the project
+// network). Not a public header.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/engine/api.hpp"
@@ -18,6 +22,11 @@
 namespace ls::runtime {
 
 namespace asio = boost::asio;
+
+/// `s` in single quotes, as messages quote names and ids.
+std::string q(std::string_view s);
+/// A duration for messages, in seconds ("1.5s").
+std::string formatDuration(std::chrono::nanoseconds d);
 
 struct DockerRuntime::Impl {
   Impl(engine::Client& c, Clock& k) : client(c), api(c), clock(k) {}

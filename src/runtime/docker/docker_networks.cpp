@@ -16,8 +16,6 @@
 namespace ls::runtime {
 namespace {
 
-std::string q(std::string_view s) { return "'" + std::string(s) + "'"; }
-
 /// Whether a failed `GET /networks/{name}` may succeed when asked again or as a listing: the
 /// engine answered with a server error. Podman answers 500 there while a container of the
 /// network is being created or removed ("getting container from store ...: container not known",

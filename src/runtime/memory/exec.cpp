@@ -1,0 +1,117 @@
+// MemoryRuntime: exec and streamed exec, both running the command scripted for the container.
+#include <deque>
+
+#include "runtime/memory/memory_impl.hpp"
+
+namespace ls::runtime {
+
+const ExecScript* MemoryRuntime::Impl::execScriptFor(const ContainerSpec& spec) const {
+  if (auto it = execScripts.find(spec.name); it != execScripts.end()) {
+    return &it->second;
+  }
+  if (auto it = execScripts.find(spec.resource); it != execScripts.end()) {
+    return &it->second;
+  }
+  return nullptr;
+}
+
+asio::awaitable<Result<ExecResult>> MemoryRuntime::Impl::exec(const ContainerId& id,
+                                                              const ExecRequest& request) {
+  const std::string argument = describe(id.value);
+  Result<void> entered = co_await enter(Op::Exec, argument);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  Result<ExecResult> ran = runExecScript(id.value, request);
+  if (!ran) {
+    co_return std::move(ran).error();
+  }
+  ExecResult result = std::move(ran).value();
+  if (result.stdoutText.size() > kExecOutputCap) {
+    result.stdoutText.resize(kExecOutputCap);
+  }
+  if (result.stderrText.size() > kExecOutputCap) {
+    result.stderrText.resize(kExecOutputCap);
+  }
+  co_return result;
+}
+
+Result<ExecResult> MemoryRuntime::Impl::runExecScript(const std::string& nameOrId,
+                                                      const ExecRequest& request) {
+  LS_ASSIGN_OR_RETURN(const auto* c, settledContainer(nameOrId));
+  const ExecScript* script = execScriptFor(c->spec);
+  if (script == nullptr || !*script) {
+    return Error(Errc::Unsupported, "exec is not scripted for container '" + c->spec.name + "'");
+  }
+  if (c->phase != Phase::Running) {
+    return Error(Errc::Conflict, "container '" + c->spec.name + "' is not running");
+  }
+  if (c->paused) {
+    return Error(Errc::Conflict,
+                 "container '" + c->spec.name + "' is paused, unpause the container before exec");
+  }
+  if (request.cmd.empty()) {
+    return Error(Errc::InvalidArgument, "exec: empty command");
+  }
+  const ExecScript run = *script;  // a copy: the script may rescript the runtime
+  const Duration sinceStart = clock.steady() - c->createdSteady;
+  return run(request.cmd, sinceStart);
+}
+
+/// A streamed exec of a scripted command: its outputs, then its exit, all ready at once.
+class MemoryRuntime::Impl::ExecEvents final : public ExecEventStream {
+ public:
+  explicit ExecEvents(std::deque<ExecEvent> events) : events_(std::move(events)) {}
+
+  asio::awaitable<Result<std::optional<ExecEvent>>> next() override {
+    if (closed_ && !events_.empty()) {
+      co_return Error(Errc::Cancelled, "exec stream closed");
+    }
+    if (events_.empty()) {
+      co_return std::optional<ExecEvent>();
+    }
+    ExecEvent e = std::move(events_.front());
+    events_.pop_front();
+    co_return std::optional<ExecEvent>(std::move(e));
+  }
+
+  void close() override { closed_ = true; }
+
+ private:
+  std::deque<ExecEvent> events_;
+  bool closed_ = false;
+};
+
+asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> MemoryRuntime::Impl::execStream(
+    const ContainerId& id, const ExecRequest& request) {
+  const std::string argument = describe(id.value);
+  Result<void> entered = co_await enter(Op::ExecStream, argument);
+  if (!entered) {
+    co_return std::move(entered).error();
+  }
+  Result<ExecResult> ran = runExecScript(id.value, request);
+  if (!ran) {
+    co_return std::move(ran).error();
+  }
+  std::deque<ExecEvent> events;
+  if (!ran->stdoutText.empty()) {
+    ExecEvent out;
+    out.kind = ExecEvent::Kind::Stdout;
+    out.bytes = std::move(ran->stdoutText);
+    events.push_back(std::move(out));
+  }
+  if (!ran->stderrText.empty()) {
+    ExecEvent err;
+    err.kind = ExecEvent::Kind::Stderr;
+    err.bytes = std::move(ran->stderrText);
+    events.push_back(std::move(err));
+  }
+  ExecEvent exit;
+  exit.kind = ExecEvent::Kind::Exit;
+  exit.exitCode = ran->exitCode;
+  events.push_back(std::move(exit));
+  std::unique_ptr<ExecEventStream> stream = std::make_unique<ExecEvents>(std::move(events));
+  co_return std::move(stream);
+}
+
+}  // namespace ls::runtime
