@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -91,18 +92,40 @@ std::optional<manifest::Manifest> loadForDeploy(const DeployOptions& options, in
   return std::move(*report->manifest);
 }
 
-// The last error swarm recorded for a service's tasks, for the failure message.
-std::string lastTaskError(const std::string& service) {
+// What swarm recorded of a service's tasks: how many failed (or were rejected) and the last
+// error, for the failure message and to stop waiting for a service that keeps failing.
+struct TaskHistory {
+  int failed = 0;
+  std::string lastError;  // "<state>: <error>", else the newest task's state, else "no task"
+};
+
+TaskHistory taskHistory(const std::string& service) {
   Output ps = docker(
       {"service", "ps", service, "--no-trunc", "--format", "{{.CurrentState}}: {{.Error}}"}, true);
+  TaskHistory h;
   for (const std::string& l : lines(ps.text)) {
-    if (l.find(": ") != std::string::npos && l.substr(l.find(": ") + 2).size() > 0) {
-      return l;
+    const std::size_t sep = l.find(": ");
+    const bool hasError = sep != std::string::npos && sep + 2 < l.size();
+    if (hasError && h.lastError.empty()) {
+      h.lastError = l;  // newest first
+    }
+    if (l.starts_with("Failed") || l.starts_with("Rejected")) {
+      ++h.failed;
     }
   }
-  const std::vector<std::string> all = lines(ps.text);
-  return all.empty() ? "no task" : all.front();
+  if (h.lastError.empty()) {
+    const std::vector<std::string> all = lines(ps.text);
+    h.lastError = all.empty() ? "no task" : all.front();
+  }
+  return h;
 }
+
+// A service with no replica running whose tasks failed this often is not converging: the
+// deploy says so now instead of at --timeout (swarm would go on restarting it).
+constexpr int kFailedTasksBeforeGivingUp = 3;
+
+// How long every service must keep all its replicas running, no task failing, to be converged.
+constexpr std::chrono::seconds kStableFor{5};
 
 }  // namespace
 
@@ -173,11 +196,14 @@ int runDeploy(const DeployOptions& options) {
   }
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   std::map<std::string, std::string> shown;
+  std::optional<std::chrono::steady_clock::time_point> stableSince;
+  std::map<std::string, int> failedAtStable;
   for (;;) {
     Output services =
         docker({"stack", "services", *stack, "--format", "{{.Name}} {{.Replicas}}"}, true);
     bool converged = services.status == 0 && !lines(services.text).empty();
     std::vector<std::string> pending;
+    std::map<std::string, TaskHistory> failing;
     for (const std::string& l : lines(services.text)) {
       const std::string name = l.substr(0, l.find(' '));
       const std::string replicas = l.substr(l.find(' ') + 1);
@@ -194,15 +220,48 @@ int runDeploy(const DeployOptions& options) {
       if (slash == std::string::npos || running != wanted) {
         converged = false;
         pending.push_back(name);
+        if (running == "0") {
+          if (TaskHistory h = taskHistory(name); h.failed >= kFailedTasksBeforeGivingUp) {
+            failing.emplace(name, std::move(h));
+          }
+        }
       }
     }
     if (converged) {
-      fmt::print("deployed stack '{}': every service runs all its replicas\n", *stack);
-      return kExitOk;
+      // Swarm counts a task running from the moment its container starts: a service whose
+      // container exits at once looks converged for an instant. Converged means it stays so
+      // for kStableFor with no task failing meanwhile (as `docker service create` verifies).
+      std::map<std::string, int> failedNow;
+      for (const std::string& l : lines(services.text)) {
+        const std::string name = l.substr(0, l.find(' '));
+        failedNow[name] = taskHistory(name).failed;
+      }
+      if (!stableSince || failedNow != failedAtStable) {
+        stableSince = std::chrono::steady_clock::now();
+        failedAtStable = std::move(failedNow);
+        fmt::print(stderr, "deploy | every service runs all its replicas; verifying for {}\n",
+                   manifest::formatDuration(kStableFor));
+      } else if (std::chrono::steady_clock::now() - *stableSince >= kStableFor) {
+        fmt::print("deployed stack '{}': every service runs all its replicas\n", *stack);
+        return kExitOk;
+      }
+    } else {
+      stableSince.reset();
+    }
+    if (!failing.empty()) {
+      for (const auto& [name, h] : failing) {
+        fmt::print(stderr, "error: service '{}' did not converge: {} ({} tasks failed)\n", name,
+                   h.lastError, h.failed);
+      }
+      fmt::print(stderr,
+                 "error: stack '{}' keeps failing (`lightshuttle undeploy swarm` removes it)\n",
+                 *stack);
+      return kExitFailure;
     }
     if (std::chrono::steady_clock::now() > deadline) {
       for (const std::string& name : pending) {
-        fmt::print(stderr, "error: service '{}' did not converge: {}\n", name, lastTaskError(name));
+        fmt::print(stderr, "error: service '{}' did not converge: {}\n", name,
+                   taskHistory(name).lastError);
       }
       fmt::print(stderr,
                  "error: stack '{}' did not converge within {} (`lightshuttle undeploy "

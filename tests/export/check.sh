@@ -267,7 +267,7 @@ check_swarm() {
 	printf 'project: {name: lsswarmbad%s}\nresources:\n  app:\n    container:\n      image: "lightshuttle-test/busybox:latest"\n      command: ["sh", "-c", "exit 3"]\n' "$$" >"$bad/lightshuttle.yml"
 	CLEANUP+=("DOCKER_HOST='$priv' '$CLI' undeploy swarm -f '$bad/lightshuttle.yml' --timeout 60s")
 	local rc=0
-	DOCKER_HOST=$priv "$CLI" deploy swarm -f "$bad/lightshuttle.yml" --publish-mode host --timeout 15s \
+	DOCKER_HOST=$priv "$CLI" deploy swarm -f "$bad/lightshuttle.yml" --publish-mode host --timeout 90s \
 		>"$TMP/bad.out" 2>"$TMP/bad.err" || rc=$?
 	((rc == 1)) || fail "a stack that cannot converge deployed with rc $rc"
 	grep -q "error: service 'lsswarmbad$$_app' did not converge: .*exit" "$TMP/bad.err" ||
