@@ -308,7 +308,13 @@ TEST_F(ControlApiTest, TheExecSocketIsARealTerminal) {
       co_return screen;
     }
     (void)co_await (*ws)->write(R"({"type":"resize","cols":120,"rows":40})");
-    (void)co_await (*ws)->write("echo $((6*7)); stty size; exit 3\n", true);
+    // podman applies a resize through conmon's control pipe, apart from the typed input: the
+    // shell may run before the new size lands, so it waits (at most 2 s) until the size shows.
+    // The wanted size is spelled as arithmetic so the echoed input never contains "40 120".
+    (void)co_await (*ws)->write(
+        "i=0; until [ \"$(stty size)\" = \"$((20*2)) $((60*2))\" ] || [ $i -ge 100 ]; do "
+        "i=$((i+1)); sleep 0.02; done; echo $((6*7)); stty size; exit 3\n",
+        true);
     for (int i = 0; i < 200; ++i) {
       auto msg = co_await (*ws)->read(10s);
       if (!msg || !*msg) {
