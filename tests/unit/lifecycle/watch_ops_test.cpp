@@ -105,20 +105,22 @@ TEST(LifecycleWatchOpsTest, RestartInPlaceReportsAFailedRestartCall) {
   Harness h;
   h.build({node("web")});
   ASSERT_TRUE(h.boot().has_value());
-  h.rt.failOn(Op::Restart, 1, injected(Errc::Unsupported));
-  auto unsupported = h.spawn(h.mgr->restartInPlace("web"));
-  h.settle(unsupported);
-  ASSERT_TRUE(unsupported->has_value());
-  ASSERT_FALSE(unsupported->value().has_value());
-  EXPECT_EQ(unsupported->value().error().code(), Errc::Unsupported);
+  // The nth restart call fails with `code`.
+  auto restartFailing = [&h](std::size_t nth, Errc code) {
+    h.rt.failOn(Op::Restart, nth, injected(code));
+    auto done = h.spawn(h.mgr->restartInPlace("web"));
+    h.settle(done);
+    EXPECT_TRUE(done->has_value());
+    return done->has_value() ? **done : Result<void>(Error(Errc::Internal, "restart hung"));
+  };
+  Result<void> unsupported = restartFailing(1, Errc::Unsupported);
+  ASSERT_FALSE(unsupported.has_value());
+  EXPECT_EQ(unsupported.error().code(), Errc::Unsupported);
   EXPECT_EQ(h.view("web").status, ResourceStatus::Running);
 
-  h.rt.failOn(Op::Restart, 2, injected(Errc::Unavailable));
-  auto failed = h.spawn(h.mgr->restartInPlace("web"));
-  h.settle(failed);
-  ASSERT_TRUE(failed->has_value());
-  ASSERT_FALSE(failed->value().has_value());
-  EXPECT_EQ(failed->value().error().code(), Errc::Unavailable);
+  Result<void> failed = restartFailing(2, Errc::Unavailable);
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().code(), Errc::Unavailable);
   EXPECT_EQ(h.view("web").status, ResourceStatus::Failed);
   EXPECT_NE(h.eventIndex(K::ResourceFailed, "web"), std::string::npos);
 }
