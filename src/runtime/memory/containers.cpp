@@ -172,8 +172,7 @@ asio::awaitable<Result<StopOutcome>> MemoryRuntime::Impl::stopIncarnation(std::s
   co_return StopOutcome::Stopped;
 }
 
-asio::awaitable<Result<void>> MemoryRuntime::Impl::restart(const ContainerId& id,
-                                                           Duration grace) {
+asio::awaitable<Result<void>> MemoryRuntime::Impl::restart(const ContainerId& id, Duration grace) {
   LS_CO_ASSIGN_OR_RETURN(auto* c, co_await enterContainer(Op::Restart, id.value));
   const std::string incarnation = c->id.value;
   const std::string context = "restarting container " + quote(c->spec.name);

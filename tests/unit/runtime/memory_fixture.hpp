@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,6 +17,7 @@
 
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/runtime/memory_runtime.hpp"
+#include "unit/spawn.hpp"
 
 namespace ls::runtime {
 namespace {
@@ -25,20 +25,6 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using Kind = RuntimeEvent::Kind;
-
-// Fails the current test if a spawned coroutine ended with an exception.
-inline void reportException(const std::exception_ptr& e) {
-  if (!e) {
-    return;
-  }
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    ADD_FAILURE() << "coroutine threw: " << ex.what();
-  } catch (...) {
-    ADD_FAILURE() << "coroutine threw a non-std exception";
-  }
-}
 
 inline ContainerSpec makeSpec(const std::string& project, const std::string& resource) {
   ContainerSpec spec;
@@ -71,33 +57,17 @@ class MemoryRuntimeTest : public ::testing::Test {
   void SetUp() override { rt_.addLocalImage("busybox:1"); }
 
   template <typename T>
-  using Slot = std::shared_ptr<std::optional<T>>;
+  using Slot = test_support::Slot<T>;
 
   // Spawns `aw` on the loop; the slot fills when it completes.
   template <typename T>
   Slot<T> spawn(asio::awaitable<T> aw) {
-    auto out = std::make_shared<std::optional<T>>();
-    asio::co_spawn(ctx_, std::move(aw), [out](std::exception_ptr e, T v) {
-      reportException(e);
-      if (!e) {
-        out->emplace(std::move(v));
-      }
-    });
-    return out;
+    return test_support::spawnInto(ctx_, std::move(aw));
   }
 
-  // Same, cancellable through `sig`.
   template <typename T>
   Slot<T> spawn(asio::awaitable<T> aw, asio::cancellation_signal& sig) {
-    auto out = std::make_shared<std::optional<T>>();
-    asio::co_spawn(ctx_, std::move(aw),
-                   asio::bind_cancellation_slot(sig.slot(), [out](std::exception_ptr e, T v) {
-                     reportException(e);
-                     if (!e) {
-                       out->emplace(std::move(v));
-                     }
-                   }));
-    return out;
+    return test_support::spawnInto(ctx_, std::move(aw), sig);
   }
 
   void poll() {
@@ -124,7 +94,7 @@ class MemoryRuntimeTest : public ::testing::Test {
   void run(asio::awaitable<void> aw) {
     bool done = false;
     asio::co_spawn(ctx_, std::move(aw), [&done](std::exception_ptr e) {
-      reportException(e);
+      test_support::reportException(e);
       done = true;
     });
     poll();
