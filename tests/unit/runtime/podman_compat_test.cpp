@@ -274,5 +274,16 @@ TEST_F(PodmanCompatTest, KillOfAStoppedContainerIsAConflictAndASubSecondStopSurv
   EXPECT_EQ(line(5), "GET /v1.41/containers/c1/json");
 }
 
+TEST_F(PodmanCompatTest, StatsOfAStoppedContainerAnsweredWithNoBodyIsAConflict) {
+  // Ensures podman's answer to a one-shot stats read of a container that is not running (200
+  // and an empty body, where Docker sends a sample read at the zero time) is Conflict, as
+  // Docker's is, not a malformed answer.
+  answer(200);
+  auto stopped = runVirtual(rt->stats(ContainerId{"c1"}));
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code(), Errc::Conflict);
+  EXPECT_EQ(line(0), "GET /v1.41/containers/c1/stats?stream=0&one-shot=1");
+}
+
 }  // namespace
 }  // namespace ls::runtime
