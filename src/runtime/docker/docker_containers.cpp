@@ -289,8 +289,7 @@ asio::awaitable<Result<WaitOutcome>> DockerRuntime::wait(const ContainerId& id,
   if (condition == WaitCondition::Removed && !impl_->client.pingInfo()) {
     LS_CO_TRY(co_await impl_->client.negotiate());  // which engine answers decides the wait
   }
-  const auto& ping = impl_->client.pingInfo();
-  if (condition == WaitCondition::Removed && ping && ping->podman) {
+  if (condition == WaitCondition::Removed && impl_->podman()) {
     // Podman before 4.6 answers wait?condition=removed with exit code 0 whatever the container
     // exited with (containers/podman#18889): take the code from a not-running wait, then wait
     // for the removal by looking until the container is gone.

@@ -2,6 +2,7 @@
 // operations of the wider Runtime surface (operations.hpp, over engine/api_images.hpp).
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <chrono>
 #include <variant>
 
@@ -93,6 +94,55 @@ class EnginePullStream final : public PullStream {
   bool done_ = false;
 };
 
+// --- podman's image names and ids in Docker's shapes -------------------------------------------
+
+/// An image name as Docker reports it, from podman's fully qualified one: podman names local
+/// images (loaded, built, committed) `localhost/<name>` and names tagged through the compat API
+/// `docker.io/<name>` (`docker.io/library/<name>` for one path component), where Docker says
+/// `<name>`. Podman resolves the short name to either, so what we report still finds the image.
+std::string familiarImageName(std::string_view name) {
+  constexpr std::string_view kLocal = "localhost/";
+  constexpr std::string_view kHub = "docker.io/";
+  constexpr std::string_view kLibrary = "library/";
+  if (name.starts_with(kLocal) && name.size() > kLocal.size()) {
+    return std::string(name.substr(kLocal.size()));
+  }
+  if (name.starts_with(kHub) && name.size() > kHub.size()) {
+    name.remove_prefix(kHub.size());
+    const std::string_view repo = name.substr(0, name.find_first_of(":@"));
+    if (name.starts_with(kLibrary) && repo.find('/', kLibrary.size()) == std::string_view::npos) {
+      name.remove_prefix(kLibrary.size());
+    }
+  }
+  return std::string(name);
+}
+
+/// Podman's names in Docker's shape (familiarImageName), each once: `localhost/x` and
+/// `docker.io/x` are both `x`. With `registryOnly`, the digests of `localhost/` names are
+/// dropped: they are of manifests podman wrote itself, where Docker's RepoDigests only name
+/// what a registry served.
+std::vector<std::string> familiarImageNames(std::vector<std::string> names, bool registryOnly) {
+  std::vector<std::string> out;
+  out.reserve(names.size());
+  for (const std::string& n : names) {
+    if (registryOnly && n.starts_with("localhost/")) {
+      continue;
+    }
+    std::string familiar = familiarImageName(n);
+    if (std::find(out.begin(), out.end(), familiar) == out.end()) {
+      out.push_back(std::move(familiar));
+    }
+  }
+  return out;
+}
+
+/// An image id as Docker writes it: podman's history ids are the bare 64 hex digits.
+std::string withDigestAlgorithm(std::string id) {
+  const bool bareHex =
+      id.size() == 64 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+  return bareHex ? "sha256:" + id : id;
+}
+
 std::string containerPath(const ContainerId& id, const std::string& path) {
   return "'" + path + "' of container '" + id.value + "'";
 }
@@ -175,6 +225,10 @@ asio::awaitable<Result<std::vector<ImageSummary>>> DockerRuntime::listImages() {
     s.id = std::move(i.id);
     s.repoTags = std::move(i.repoTags);
     s.repoDigests = std::move(i.repoDigests);
+    if (impl_->podman()) {
+      s.repoTags = familiarImageNames(std::move(s.repoTags), false);
+      s.repoDigests = familiarImageNames(std::move(s.repoDigests), true);
+    }
     s.sizeBytes = i.size;
     s.created = fromUnixSeconds(i.created);
     s.labels = std::move(i.labels);
@@ -190,6 +244,10 @@ asio::awaitable<Result<ImageDetails>> DockerRuntime::inspectImage(const std::str
   d.id = std::move(i.id);
   d.repoTags = std::move(i.repoTags);
   d.repoDigests = std::move(i.repoDigests);
+  if (impl_->podman()) {
+    d.repoTags = familiarImageNames(std::move(d.repoTags), false);
+    d.repoDigests = familiarImageNames(std::move(d.repoDigests), true);
+  }
   d.architecture = std::move(i.architecture);
   d.os = std::move(i.os);
   d.sizeBytes = i.size;
@@ -215,7 +273,7 @@ asio::awaitable<Result<std::vector<ImageHistoryEntry>>> DockerRuntime::imageHist
   out.reserve(items.size());
   for (auto& i : items) {
     ImageHistoryEntry e;
-    e.id = std::move(i.id);
+    e.id = withDigestAlgorithm(std::move(i.id));
     e.created = fromUnixSeconds(i.created);
     e.createdBy = std::move(i.createdBy);
     e.tags = std::move(i.tags);

@@ -1,12 +1,14 @@
 // Unit tests of the answers podman's Docker-compatible API gives where Docker's differ, over the
-// scripted transport: each special case of DockerRuntime is keyed on the answer (status code),
-// never on the engine's name or message text.
+// scripted transport: each special case of DockerRuntime is keyed on the answer (status code)
+// or on the engine detected by its ping (Libpod-API-Version header), never on message text.
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
@@ -33,7 +35,7 @@ std::string networkJson(const std::string& name, const std::string& project) {
 class PodmanCompatTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    engine->exchanges.push_back({.response = httpResponse(200, "", "Api-Version: 1.41\r\nLibpod-API-Version: 4.3.1\r\n")});
+    engine->exchanges.push_back({.response = httpResponse(200, "", pingHeaders())});
     client = std::make_unique<engine::Client>(std::make_unique<FakeConnector>(engine),
                                               engine::ClientOptions{});
     rt = std::make_unique<DockerRuntime>(*client, clock);
@@ -61,6 +63,11 @@ class PodmanCompatTest : public ::testing::Test {
       throw std::runtime_error("coroutine did not complete");
     }
     return std::move(*out);
+  }
+
+  /// The ping's headers: podman's, with the header the runtime detects it by.
+  virtual std::string pingHeaders() const {
+    return "Api-Version: 1.41\r\nLibpod-API-Version: 4.3.1\r\n";
   }
 
   void answer(int status, std::string body = {}) {
@@ -283,6 +290,59 @@ TEST_F(PodmanCompatTest, StatsOfAStoppedContainerAnsweredWithNoBodyIsAConflict) 
   ASSERT_FALSE(stopped);
   EXPECT_EQ(stopped.error().code(), Errc::Conflict);
   EXPECT_EQ(line(0), "GET /v1.41/containers/c1/stats?stream=0&one-shot=1");
+}
+
+// Podman 4.3's names of one image: loaded locally, tagged through the compat API, pulled.
+constexpr const char* kPodmanImage = R"({"Id":"sha256:a48d","Os":"linux",
+    "RepoTags":["localhost/lightshuttle-test/busybox:latest","docker.io/lightshuttle-test/busybox:latest",
+                "docker.io/library/busybox:1","127.0.0.1:5000/lightshuttle-test/busybox:latest"],
+    "RepoDigests":["localhost/lightshuttle-test/busybox@sha256:9eb9","docker.io/library/busybox@sha256:b30f"]})";
+
+TEST_F(PodmanCompatTest, ImageNamesAreReportedAsDockerNamesThem) {
+  // Ensures inspect and listing report podman's `localhost/x` and `docker.io/x` as Docker's `x`
+  // (once), `docker.io/library/x` as `x`, keep a registry's name, and drop the digests of
+  // `localhost/` names (manifests podman wrote itself, which Docker would not list).
+  const std::vector<std::string> tags = {"lightshuttle-test/busybox:latest", "busybox:1",
+                                         "127.0.0.1:5000/lightshuttle-test/busybox:latest"};
+  answer(200, kPodmanImage);
+  auto inspected = runVirtual(rt->inspectImage("lightshuttle-test/busybox:latest"));
+  ASSERT_TRUE(inspected) << inspected.error().what();
+  EXPECT_EQ(inspected->repoTags, tags);
+  EXPECT_EQ(inspected->repoDigests, std::vector<std::string>{"busybox@sha256:b30f"});
+
+  answer(200, std::string("[") + kPodmanImage + "]");
+  auto listed = runVirtual(rt->listImages());
+  ASSERT_TRUE(listed) << listed.error().what();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().repoTags, tags);
+  EXPECT_EQ(listed->front().repoDigests, std::vector<std::string>{"busybox@sha256:b30f"});
+}
+
+TEST_F(PodmanCompatTest, HistoryIdsTakeTheirAlgorithm) {
+  // Ensures history ids (bare hex on podman) carry their `sha256:` as Docker's do.
+  const std::string hex(64, 'a');
+  answer(200, R"([{"Id":")" + hex + R"(","Created":1},{"Id":"<missing>","Created":1}])");
+  auto history = runVirtual(rt->imageHistory("lightshuttle-test/busybox:latest"));
+  ASSERT_TRUE(history) << history.error().what();
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ(history->front().id, "sha256:" + hex);
+  EXPECT_EQ(history->back().id, "<missing>");
+}
+
+/// The same answers from Docker (no Libpod-API-Version header): names are left as they are.
+class DockerImageNamesTest : public PodmanCompatTest {
+ protected:
+  std::string pingHeaders() const override { return "Api-Version: 1.41\r\n"; }
+};
+
+TEST_F(DockerImageNamesTest, DockersNamesAreLeftAsTheyAre) {
+  // Ensures the name rewriting is podman's only: on Docker `localhost/x` is a registry's name.
+  answer(200, kPodmanImage);
+  auto inspected = runVirtual(rt->inspectImage("localhost/lightshuttle-test/busybox:latest"));
+  ASSERT_TRUE(inspected) << inspected.error().what();
+  EXPECT_EQ(inspected->repoTags.size(), 4u);
+  EXPECT_EQ(inspected->repoTags.front(), "localhost/lightshuttle-test/busybox:latest");
+  EXPECT_EQ(inspected->repoDigests.size(), 2u);
 }
 
 }  // namespace
