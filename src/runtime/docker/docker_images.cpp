@@ -306,7 +306,11 @@ asio::awaitable<Result<std::vector<std::string>>> DockerRuntime::removeImage(
   std::vector<std::string> out;
   out.reserve(items.size());
   for (auto& i : items) {
-    out.push_back(i.untagged.empty() ? std::move(i.deleted) : std::move(i.untagged));
+    if (!i.untagged.empty()) {
+      out.push_back(impl_->podman() ? familiarImageName(i.untagged) : std::move(i.untagged));
+    } else {
+      out.push_back(std::move(i.deleted));
+    }
   }
   co_return out;
 }

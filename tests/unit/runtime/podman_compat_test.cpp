@@ -318,6 +318,15 @@ TEST_F(PodmanCompatTest, ImageNamesAreReportedAsDockerNamesThem) {
   EXPECT_EQ(listed->front().repoDigests, std::vector<std::string>{"busybox@sha256:b30f"});
 }
 
+TEST_F(PodmanCompatTest, ARemovalReportsTheUntaggedNameAsDockerDoes) {
+  // Ensures a removal's untagged name (docker.io/<name> on podman) is Docker's short name, and
+  // a deleted id is left as it is.
+  answer(200, R"([{"Untagged":"docker.io/lightshuttle-test/it-1:t1"},{"Deleted":"sha256:a48d"}])");
+  auto removed = runVirtual(rt->removeImage("lightshuttle-test/it-1:t1", false));
+  ASSERT_TRUE(removed) << removed.error().what();
+  EXPECT_EQ(*removed, (std::vector<std::string>{"lightshuttle-test/it-1:t1", "sha256:a48d"}));
+}
+
 TEST_F(PodmanCompatTest, HistoryIdsTakeTheirAlgorithm) {
   // Ensures history ids (bare hex on podman) carry their `sha256:` as Docker's do.
   const std::string hex(64, 'a');
