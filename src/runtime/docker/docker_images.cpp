@@ -329,8 +329,23 @@ asio::awaitable<Result<PruneReport>> DockerRuntime::pruneImages() {
 asio::awaitable<Result<std::unique_ptr<ByteStream>>> DockerRuntime::saveImages(
     const std::vector<std::string>& references) {
   engine::ImagesApi images(impl_->client);
-  LS_CO_ASSIGN_OR_RETURN(auto body, co_await images.saveImages(references));
-  co_return std::unique_ptr<ByteStream>(std::make_unique<EngineByteStream>(std::move(body)));
+  auto body = co_await images.saveImages(references);
+  if (!body && transientInspectFailure(body.error())) {
+    // Podman 4.3 answers 500 for a missing image where Docker answers 404: the image that
+    // the inspect does not find is the NotFound.
+    for (const std::string& r : references) {
+      auto inspected = co_await impl_->api.inspectImage(r);
+      if (!inspected && inspected.error().code() == Errc::NotFound) {
+        const auto& engineSaid = *body.error().engine();
+        co_return Error(Errc::NotFound, "save images: no such image " + q(r))
+            .withEngine(engineSaid.status, engineSaid.message);
+      }
+    }
+  }
+  if (!body) {
+    co_return std::move(body).error();
+  }
+  co_return std::unique_ptr<ByteStream>(std::make_unique<EngineByteStream>(std::move(*body)));
 }
 
 asio::awaitable<Result<std::vector<std::string>>> DockerRuntime::loadImages(
@@ -345,11 +360,17 @@ asio::awaitable<Result<std::vector<std::string>>> DockerRuntime::loadImages(
         if (status.empty()) {
           return;
         }
+        constexpr std::string_view kLoaded = "Loaded image: ";
+        if (impl_->podman() && status.starts_with(kLoaded)) {
+          status = std::string(kLoaded) + familiarImageName(status.substr(kLoaded.size()));
+        }
         onProgress(ImageProgress{
             .id = m.id, .status = std::move(status), .current = m.current, .total = m.total});
       };
   std::string body = tar;
-  co_return co_await images.loadImages(std::move(body), progress);
+  LS_CO_ASSIGN_OR_RETURN(std::vector<std::string> loaded,
+                         co_await images.loadImages(std::move(body), progress));
+  co_return impl_->podman() ? familiarImageNames(std::move(loaded), false) : loaded;
 }
 
 asio::awaitable<Result<std::string>> DockerRuntime::importImage(const std::string& rootfsTar,

@@ -327,6 +327,38 @@ TEST_F(PodmanCompatTest, ARemovalReportsTheUntaggedNameAsDockerDoes) {
   EXPECT_EQ(*removed, (std::vector<std::string>{"lightshuttle-test/it-1:t1", "sha256:a48d"}));
 }
 
+TEST_F(PodmanCompatTest, ALoadReportsTheLoadedNamesAsDockerDoes) {
+  // Ensures a load's names (docker.io/<name> on podman), returned and in its progress, are
+  // Docker's short names.
+  answer(200, R"({"stream":"Loaded image: docker.io/lightshuttle-test/it-1:s1"})");
+  std::vector<std::string> statuses;
+  auto loaded = runVirtual(rt->loadImages(
+      "tar", [&](const ImageProgress& p) { statuses.push_back(p.status); }));
+  ASSERT_TRUE(loaded) << loaded.error().what();
+  EXPECT_EQ(*loaded, std::vector<std::string>{"lightshuttle-test/it-1:s1"});
+  EXPECT_EQ(statuses, std::vector<std::string>{"Loaded image: lightshuttle-test/it-1:s1"});
+}
+
+TEST_F(PodmanCompatTest, SavingAMissingImageIsNotFoundOnceTheInspectSaysSo) {
+  // Ensures a 500 from the save (podman: "image not known", where Docker answers 404) is
+  // NotFound when the inspect that follows does not find one of the images, and stays the
+  // engine's error when every image is there.
+  const char* notKnown = R"({"cause":"image not known","message":"x: image not known","response":500})";
+  answer(500, notKnown);
+  answer(200, kPodmanImage);
+  answer(404, R"({"message":"no such image"})");
+  auto missing = runVirtual(rt->saveImages({"lightshuttle-test/busybox:latest", "nope:x"}));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), Errc::NotFound);
+  EXPECT_EQ(line(2), "GET /v1.41/images/nope:x/json");
+
+  answer(500, notKnown);
+  answer(200, kPodmanImage);
+  auto failed = runVirtual(rt->saveImages({"lightshuttle-test/busybox:latest"}));
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code(), Errc::Internal);
+}
+
 TEST_F(PodmanCompatTest, HistoryIdsTakeTheirAlgorithm) {
   // Ensures history ids (bare hex on podman) carry their `sha256:` as Docker's do.
   const std::string hex(64, 'a');
