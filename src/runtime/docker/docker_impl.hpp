@@ -51,6 +51,13 @@ struct DockerRuntime::Impl {
   /// Whether the engine is podman (its `Libpod-API-Version` header); known once any versioned
   /// request has negotiated, false before.
   bool podman() const { return client.pingInfo() && client.pingInfo()->podman; }
+  /// Negotiates unless done, so that podman() answers before a request that depends on it.
+  asio::awaitable<Result<void>> knowEngine() {
+    if (!client.pingInfo()) {
+      LS_CO_TRY(co_await client.negotiate());
+    }
+    co_return ok();
+  }
 
   asio::awaitable<Result<NetworkOutcome>> ensureNetworkOnce(const std::string& project);
   /// GET /networks/{name}; while the engine answers a server error there (podman 4.3 while a

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lightshuttle/core/clock.hpp"
@@ -290,6 +291,27 @@ TEST_F(PodmanCompatTest, StatsOfAStoppedContainerAnsweredWithNoBodyIsAConflict) 
   ASSERT_FALSE(stopped);
   EXPECT_EQ(stopped.error().code(), Errc::Conflict);
   EXPECT_EQ(line(0), "GET /v1.41/containers/c1/stats?stream=0&one-shot=1");
+}
+
+TEST_F(PodmanCompatTest, TopSendsPodmansDescriptorsForPsOptions) {
+  // Ensures top on podman (which takes format descriptors, and runs ps(1) in the container for
+  // anything else) sends descriptors: Docker's -ef columns by default and for -e/-f, the -o
+  // list with ps(1)'s aliases mapped; an option or keyword without a descriptor goes as it is.
+  const char* answerRow = R"({"Titles":["PID","COMMAND"],"Processes":[["1","sleep"]]})";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{}, "user%2Cpid%2Cppid%2Cpcpu%2Cstime%2Ctty%2Ctime%2Cargs"},
+      {{"-ef"}, "user%2Cpid%2Cppid%2Cpcpu%2Cstime%2Ctty%2Ctime%2Cargs"},
+      {{"-o", "pid,comm"}, "pid%2Ccomm"},
+      {{"-e", "-o", "pid,cmd", "-o%cpu"}, "pid%2Cargs%2Cpcpu"},
+      {{"-o", "pid,bogus"}, "-o%20pid%2Cbogus"},
+      {{"aux"}, "aux"},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    answer(200, answerRow);
+    auto top = runVirtual(rt->top(ContainerId{"c1"}, cases[i].first));
+    ASSERT_TRUE(top) << top.error().what();
+    EXPECT_EQ(line(i), "GET /v1.41/containers/c1/top?ps_args=" + cases[i].second) << i;
+  }
 }
 
 // Podman 4.3's names of one image: loaded locally, tagged through the compat API, pulled.
