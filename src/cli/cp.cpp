@@ -115,7 +115,7 @@ int copyOut(Side& side, const std::string& source, const CopyEndpoint& destinati
     fmt::print(stderr, "error: {}\n", place.error().message());
     return kExitFailure;
   }
-  HostExtractor extractor(place->directory, place->name);
+  HostExtractor extractor(place->directory, place->name, baseName(source) == ".");
   runtime::detail::TarReader reader(extractor);
   Result<void> r = pullArchive(side, source, [&reader](std::string_view bytes) { return reader.feed(bytes); });
   if (r) {

@@ -115,8 +115,10 @@ Result<void> tarHostPath(const fs::path& source, const std::string& name,
   return addPath(source, name, tar, skipped);
 }
 
-HostExtractor::HostExtractor(fs::path directory, std::string name)
-    : directory_(std::move(directory)), name_(std::move(name)) {}
+HostExtractor::HostExtractor(fs::path directory, std::string name, bool contents)
+    : directory_(std::move(directory)), name_(std::move(name)), contents_(contents) {}
+
+fs::path HostExtractor::top() const { return name_.empty() ? directory_ : directory_ / name_; }
 
 HostExtractor::~HostExtractor() {
   if (fd_ >= 0) {
@@ -136,8 +138,9 @@ Result<fs::path> HostExtractor::target(const std::string& entryName) const {
     parts.push_back(entryName.substr(start, slash - start));
     start = slash + 1;
   }
-  fs::path out = name_.empty() ? directory_ : directory_ / name_;
-  bool first = true;
+  fs::path out = top();
+  // A contents archive without the `./` root (podman's) starts below the top entry already.
+  bool first = !(contents_ && parts.front() != ".");
   for (const std::string& p : parts) {
     if (p == "..") {
       return Error(Errc::InvalidArgument,
@@ -180,6 +183,14 @@ Result<void> HostExtractor::checkParents(const fs::path& path) const {
 
 Result<void> HostExtractor::onEntry(const runtime::detail::TarEntry& entry) {
   LS_ASSIGN_OR_RETURN(fs::path path, target(entry.name));
+  if (contents_ && !topSeen_) {
+    topSeen_ = true;
+    // A contents archive without its root has no entry for the top directory: make it here.
+    if (path != top() && ::mkdir(top().c_str(), 0755) != 0 && errno != EEXIST) {
+      return Error(Errc::Unavailable,
+                   fmt::format("cannot create '{}': {}", top().string(), errnoText()));
+    }
+  }
   LS_TRY(checkParents(path));
   struct stat existing {};
   const bool exists = ::lstat(path.c_str(), &existing) == 0;

@@ -26,9 +26,14 @@ Result<void> tarHostPath(const std::filesystem::path& source, const std::string&
 /// modes at `finish()`, so a read-only directory still gets its contents. Refused
 /// (InvalidArgument): an entry with "..", or one that would go through a symlink the archive
 /// made; (FailedPrecondition) replacing a directory with a file or the reverse.
+///
+/// With `contents` (the source was `DIR/.`) the archive is of a directory's contents, whichever
+/// root the engine gives them: Docker's entries are under `./` (`./bin/run.sh`, with a `./` entry
+/// for the directory itself), podman 4.3's have no root (`bin/run.sh`, no entry for the
+/// directory, which is then made with the default mode).
 class HostExtractor final : public runtime::detail::TarReader::Handler {
  public:
-  HostExtractor(std::filesystem::path directory, std::string name);
+  HostExtractor(std::filesystem::path directory, std::string name, bool contents = false);
   ~HostExtractor() override;
   HostExtractor(const HostExtractor&) = delete;
   HostExtractor& operator=(const HostExtractor&) = delete;
@@ -51,8 +56,13 @@ class HostExtractor final : public runtime::detail::TarReader::Handler {
     std::uint32_t mode;
     std::int64_t mtime;
   };
+  /// The directory the top entry becomes (`directory` itself when `name` is empty).
+  std::filesystem::path top() const;
+
   std::filesystem::path directory_;
   std::string name_;
+  bool contents_ = false;
+  bool topSeen_ = false;  // the first entry of a contents archive has been placed
   int fd_ = -1;  // the file being written
   std::filesystem::path filePath_;
   std::uint32_t fileMode_ = 0;

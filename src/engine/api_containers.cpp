@@ -338,6 +338,11 @@ Result<std::vector<FilesystemDiff>> decodeChanges(std::string_view body) {
 }
 
 Result<StatsSnapshot> decodeStats(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    // Podman 4.3 answers a one-shot read of a container that is not running with 200 and no
+    // body at all, where Docker sends a sample whose `read` is the zero time: no sample either way.
+    return StatsSnapshot{};
+  }
   LS_ASSIGN_OR_RETURN(json::value v, parse(body, "read container stats"));
   return decodeStatsValue(v);
 }

@@ -68,7 +68,7 @@ struct FilesystemDiff {
 /// One answer of GET /containers/{id}/stats, reduced to what a sample needs.
 struct StatsSnapshot {
   /// When the engine read it; nullopt for the empty answer the engine gives for a container
-  /// that is not running (its `read` is the zero time).
+  /// that is not running (Docker: its `read` is the zero time; podman 4.3: an empty body).
   std::optional<Timestamp> read;
   std::uint64_t cpuTotalNs = 0;   ///< cpu_stats.cpu_usage.total_usage
   std::uint64_t systemCpuNs = 0;  ///< cpu_stats.system_cpu_usage

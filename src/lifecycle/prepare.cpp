@@ -33,8 +33,11 @@ std::string tenths(std::chrono::nanoseconds d) {
 
 asio::awaitable<Result<runtime::PreparedImage>> LifecycleManager::Impl::prepareImage(
     std::size_t i) {
-  const PlanNode& n = node(i);
-  const bool build = std::holds_alternative<runtime::BuildImage>(n.spec.image);
+  // specFor, not the plan's spec: a watch rebuild recreates from the image it built, and must
+  // neither build it a second time nor take the old container down when that image is gone.
+  // A copy: the override may go while this waits for a slot.
+  const runtime::ContainerSpec spec = specFor(i);
+  const bool build = std::holds_alternative<runtime::BuildImage>(spec.image);
   std::size_t& inFlight = build ? buildsInFlight : pullsInFlight;
   const std::size_t bound = build ? buildBound : pullBound;
   for (;;) {
@@ -51,9 +54,9 @@ asio::awaitable<Result<runtime::PreparedImage>> LifecycleManager::Impl::prepareI
   }
   // Counted without a scope guard: a frame destroyed with the loop must not touch `this`.
   ++inFlight;
-  const std::string image = imageOf(n.spec);
+  const std::string image = imageOf(spec);
   std::string what = build ? "building image " + quote(image) : "image " + quote(image);
-  if (const auto* pull = std::get_if<runtime::PullImage>(&n.spec.image)) {
+  if (const auto* pull = std::get_if<runtime::PullImage>(&spec.image)) {
     what += pull->policy == runtime::PullPolicy::Always ? " (pull policy always)"
             : pull->policy == runtime::PullPolicy::Never ? " (pull policy never)"
                                                          : " (pulled if missing)";
@@ -64,7 +67,7 @@ asio::awaitable<Result<runtime::PreparedImage>> LifecycleManager::Impl::prepareI
     onImageProgress(i, p, *throttle);
   };
   const Clock::SteadyTime t0 = clock.steady();
-  Result<runtime::PreparedImage> prepared = co_await rt.prepareImage(n.spec.image, progress);
+  Result<runtime::PreparedImage> prepared = co_await rt.prepareImage(spec.image, progress);
   --inFlight;
   prepareSlots.notifyAll();
   if (!prepared) {

@@ -32,6 +32,7 @@ let current = null;
 const outlet = document.getElementById('view');
 const stackPill = document.getElementById('stack-status');
 const engineBanner = document.getElementById('engine-banner');
+const watchPill = document.getElementById('watch-state');
 const projectName = document.getElementById('project-name');
 const connection = document.getElementById('connection');
 const nav = document.getElementById('nav');
@@ -86,6 +87,10 @@ function drawHeader() {
   stackPill.textContent = s ? `${status} · ${s.resources_ready ?? 0}/${s.resources ?? 0} ready` : 'connecting';
   stackPill.className = `pill tone-${stackTone(status)}`;
   stackPill.dataset.status = status;
+  // Watch mode: the pill says it runs; what it watches (the CLI's line) is the pill's title.
+  const watching = store.watch?.active === true;
+  watchPill.hidden = !watching;
+  watchPill.title = watching ? store.watch.text : '';
   // An engine outage: nothing is restarted until it answers; the recovery then brings back
   // what ran (stack_recovered).
   const down = s?.engine === 'unavailable';
@@ -122,7 +127,7 @@ function onMessage(msg) {
     ctx.pending.clear();
   }
   clearPending(changed);
-  if (changed.stack) {
+  if (changed.stack || changed.watch) {
     drawHeader();
   }
   if (msg.type === 'lagged') {

@@ -117,3 +117,43 @@ test('image steps show as their own activity before the start', () => {
   assert.equal(s.activity.get('web').text, 'image failed: step 2 failed');
   assert.equal(s.activity.get('web').tone, 'bad');
 });
+
+test('watch events: the CLI line as the activity, the watcher state for the header', () => {
+  const s = new StackStore();
+  s.apply({ type: 'snapshot', stack: { status: 'ready' }, resources: [view('web')] });
+  let c = s.apply({ type: 'event', seq: 1, event: { kind: 'watch_started', resource: null, message: 'watching 2 rules (3 directories) for web' }, resource: null });
+  assert.ok(c.watch);
+  assert.equal(c.resources.size, 0);
+  assert.deepEqual(s.watch, { active: true, text: 'watching 2 rules (3 directories) for web' });
+  const lines = [
+    ['watch_synced', 'synced 3 files in 18 ms', 'ok'],
+    ['watch_restarted', 'restarted in 1.2 s, ready', 'ok'],
+    ['watch_rebuilding', 'rebuilding (1 file changed)', 'busy'],
+    ['watch_rebuilt', 'rebuilt in 4.2 s, ready', 'ok'],
+    ['watch_failed', 'rebuild failed, the old container keeps running: step 3: exit 1', 'bad'],
+  ];
+  for (const [kind, message, tone] of lines) {
+    c = s.apply({ type: 'event', seq: 2, event: { kind, resource: 'web', message, files: 3, took_ms: 18 }, resource: view('web') });
+    assert.ok(c.resources.has('web'), kind);
+    assert.deepEqual({ ...s.activity.get('web'), time: undefined }, { text: message, tone, kind, time: undefined });
+  }
+  // Without a message, the kind's label; a message is kept verbatim (the DOM sets it as text).
+  s.apply({ type: 'event', seq: 3, event: { kind: 'watch_synced', resource: 'web' }, resource: view('web') });
+  assert.equal(s.activity.get('web').text, 'synced');
+  const hostile = 'sync failed: <img src=x onerror=alert(1)>';
+  s.apply({ type: 'event', seq: 4, event: { kind: 'watch_failed', resource: 'web', message: hostile }, resource: view('web') });
+  assert.equal(s.activity.get('web').text, hostile);
+  c = s.apply({ type: 'event', seq: 5, event: { kind: 'watch_stopped', resource: null, message: 'watching stopped' }, resource: null });
+  assert.ok(c.watch);
+  assert.equal(s.watch.active, false);
+});
+
+test('event kinds are looked up as own keys only', () => {
+  const s = new StackStore();
+  s.apply({ type: 'snapshot', stack: {}, resources: [view('web')] });
+  for (const kind of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+    const c = s.apply({ type: 'event', seq: 1, event: { kind, resource: 'web', message: 'x' }, resource: view('web') });
+    assert.equal(c.watch, false, kind);
+    assert.equal(s.activity.has('web'), false, kind);
+  }
+});

@@ -76,7 +76,8 @@ class DockerRuntime final : public Runtime {
   //  - update: POST /containers/{id}/update (no call for an empty update); the engine's
   //    warnings; InvalidArgument (400) for limits it refuses;
   //  - top: GET /containers/{id}/top?ps_args= (InvalidArgument for an argument with whitespace:
-  //    the engine splits ps_args on spaces); changes: GET /containers/{id}/changes;
+  //    the engine splits ps_args on spaces; on podman, ps(1)'s -e/-f/-o become its format
+  //    descriptors); changes: GET /containers/{id}/changes;
   //  - portMappings / inspectDetailed: GET /containers/{id}/json (NetworkSettings.Ports with
   //    exposed-only entries and sctp; the last health probe's output; pid while running);
   //  - pruneContainers: POST /containers/prune without filters: every stopped container of the

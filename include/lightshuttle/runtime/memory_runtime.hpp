@@ -26,16 +26,18 @@
 //   ctx.poll();  gate.release();  ctx.poll();
 //   clock.advance(std::chrono::seconds(3));  ctx.poll();   // now healthy
 //
-// Scripted time is relative to the moment `start` creates the container. Scripted actions are
-// applied lazily but at their exact virtual time: every call, external action and suspended
-// waiter first applies whatever became due, so event and log timestamps are the scripted ones.
+// Scripted time is relative to the moment `start` creates the container (or `restart` runs it
+// again). Scripted actions are applied lazily but at their exact virtual time: every call,
+// external action and suspended waiter first applies whatever became due, so event and log
+// timestamps are the scripted ones.
 //
 // Threading: like every `Runtime`, single-threaded; the test hooks are plain functions to call on
 // the loop thread (between `poll`s). Lifetime: destroy the runtime only once no call and no
 // stream `next()` on it is in flight; streams themselves may outlive it (they then end).
 //
-// Not modelled: restart policies (the supervisor restarts containers), images' own
-// healthchecks, volumes. `exec` runs only what `scriptExec` scripts (Unsupported otherwise).
+// Not modelled: restart policies (the supervisor restarts containers; `restart` is only the
+// explicit in-place restart), images' own healthchecks, volumes. `exec` runs only what
+// `scriptExec` scripts (Unsupported otherwise).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -95,6 +97,7 @@ enum class Op {
   TagImage,
   RemoveImage,
   Ping,
+  Restart,
 };
 
 /// Lowercase name of an operation ("start", "wait_healthy", ...).
@@ -250,6 +253,12 @@ class MemoryRuntime final : public Runtime {
   //    SIGCHLD, SIGWINCH, SIGURG and SIGCONT, which change nothing. SIGSTOP freezes it like
   //    `pause` (SIGCONT or `unpause` thaws it). A frozen container gets SIGKILL at once; other
   //    terminating signals wait until it is thawed;
+  //  - restart: one Restart call (no Stop or Start in the call log, so faults aim at it). The
+  //    stop as `stop` (`die`, then `stop` when it was running; none when it was stopped), then
+  //    the same container (id, name, logs and image kept) runs again: `start`, its Behaviour
+  //    looked up again (`script` may change it) and replayed from the restart, health back to
+  //    "starting", ports published anew (Conflict when one was taken meanwhile), a new
+  //    address. NotFound when it is removed while stopping. Cancellable while it stops;
   //  - wait: NotRunning returns at once for a stopped container, otherwise all conditions wait
   //    (in virtual time) for the exit or the removal; the reason comes from classifyExit. As
   //    with DockerRuntime, a container removed meanwhile gives only its exit code (no OOM, no
@@ -278,6 +287,8 @@ class MemoryRuntime final : public Runtime {
   // commit, and the other image operations.
   boost::asio::awaitable<Result<void>> kill(const ContainerId& id,
                                             const std::string& signal) override;
+  boost::asio::awaitable<Result<void>> restart(const ContainerId& id,
+                                               std::chrono::nanoseconds grace) override;
   boost::asio::awaitable<Result<WaitOutcome>> wait(const ContainerId& id,
                                                    WaitCondition condition) override;
   boost::asio::awaitable<Result<void>> rename(const ContainerId& id,

@@ -3,6 +3,9 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <string_view>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <variant>
 
@@ -43,6 +46,58 @@ Protocol toProtocol(const std::string& p) {
     return Protocol::Udp;
   }
   return p == "sctp" ? Protocol::Sctp : Protocol::Tcp;
+}
+
+/// Podman's top takes format descriptors (`pid,comm`, read from /proc on the host), not ps(1)
+/// options: given options it runs ps(1) inside the container instead, whose rows come back
+/// unsplit and list that ps too. The descriptors for Docker's ps(1) options: `-e`, `-A`, `-f`
+/// (every process of the container is listed anyway) keep Docker's default columns (`-ef`);
+/// `-o LIST` (also `-eo LIST`, `-oLIST`) names them, with ps(1)'s aliases mapped. nullopt for
+/// an option or keyword podman has no descriptor for: the arguments go as they are.
+std::optional<std::string> podmanTopDescriptors(const std::vector<std::string>& psArgs) {
+  // ps(1) keywords with a psgo descriptor: the same names, then ps(1)'s aliases of them.
+  static const std::map<std::string_view, std::string_view> kKeywords = {
+      {"args", "args"}, {"comm", "comm"},     {"etime", "etime"},  {"group", "group"},
+      {"nice", "nice"}, {"pcpu", "pcpu"},     {"pgid", "pgid"},    {"pid", "pid"},
+      {"ppid", "ppid"}, {"rgroup", "rgroup"}, {"ruser", "ruser"},  {"stime", "stime"},
+      {"time", "time"}, {"tty", "tty"},       {"user", "user"},    {"vsz", "vsz"},
+      {"rss", "rss"},   {"cmd", "args"},      {"command", "args"}, {"%cpu", "pcpu"},
+      {"ni", "nice"},   {"euser", "user"},    {"uname", "user"},   {"ucomm", "comm"},
+  };
+  std::vector<std::string_view> lists;
+  for (std::size_t i = 0; i < psArgs.size(); ++i) {
+    const std::string_view a = psArgs[i];
+    if (a == "-e" || a == "-A" || a == "-f" || a == "-ef" || a == "-fe") {
+      continue;
+    }
+    if (a == "-o" || a == "-eo") {
+      if (++i == psArgs.size()) {
+        return std::nullopt;
+      }
+      lists.push_back(psArgs[i]);
+    } else if (a.starts_with("-o") && a.size() > 2) {
+      lists.push_back(a.substr(2));
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (lists.empty()) {  // Docker's -ef columns: UID PID PPID C STIME TTY TIME CMD
+    return "user,pid,ppid,pcpu,stime,tty,time,args";
+  }
+  std::string out;
+  for (std::string_view list : lists) {
+    while (!list.empty()) {
+      const std::size_t comma = list.find(',');
+      const std::string_view keyword = list.substr(0, comma);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      const auto known = kKeywords.find(keyword);
+      if (known == kKeywords.end()) {
+        return std::nullopt;
+      }
+      out += (out.empty() ? "" : ",") + std::string(known->second);
+    }
+  }
+  return out;
 }
 
 std::vector<PortMapping> toPortMappings(const std::vector<engine::PortEntry>& ports) {
@@ -286,11 +341,10 @@ asio::awaitable<Result<void>> DockerRuntime::kill(const ContainerId& id,
 asio::awaitable<Result<WaitOutcome>> DockerRuntime::wait(const ContainerId& id,
                                                          WaitCondition condition) {
   engine::ContainersApi ops(impl_->client);
-  if (condition == WaitCondition::Removed && !impl_->client.pingInfo()) {
-    LS_CO_TRY(co_await impl_->client.negotiate());  // which engine answers decides the wait
+  if (condition == WaitCondition::Removed) {
+    LS_CO_TRY(co_await impl_->knowEngine());  // which engine answers decides the wait
   }
-  const auto& ping = impl_->client.pingInfo();
-  if (condition == WaitCondition::Removed && ping && ping->podman) {
+  if (condition == WaitCondition::Removed && impl_->podman()) {
     // Podman before 4.6 answers wait?condition=removed with exit code 0 whatever the container
     // exited with (containers/podman#18889): take the code from a not-running wait, then wait
     // for the removal by looking until the container is gone.
@@ -384,6 +438,12 @@ asio::awaitable<Result<TopOutput>> DockerRuntime::top(const ContainerId& id,
                                                  " is empty or has whitespace");
     }
     joined += (joined.empty() ? "" : " ") + a;
+  }
+  LS_CO_TRY(co_await impl_->knowEngine());
+  if (impl_->podman()) {
+    if (std::optional<std::string> descriptors = podmanTopDescriptors(psArgs)) {
+      joined = std::move(*descriptors);
+    }
   }
   engine::ContainersApi ops(impl_->client);
   LS_CO_ASSIGN_OR_RETURN(engine::TopResult top, co_await ops.top(id.value, joined));

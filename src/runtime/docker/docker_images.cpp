@@ -2,6 +2,7 @@
 // operations of the wider Runtime surface (operations.hpp, over engine/api_images.hpp).
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <chrono>
 #include <variant>
 
@@ -93,6 +94,55 @@ class EnginePullStream final : public PullStream {
   bool done_ = false;
 };
 
+// --- podman's image names and ids in Docker's shapes -------------------------------------------
+
+/// An image name as Docker reports it, from podman's fully qualified one: podman names local
+/// images (loaded, built, committed) `localhost/<name>` and names tagged through the compat API
+/// `docker.io/<name>` (`docker.io/library/<name>` for one path component), where Docker says
+/// `<name>`. Podman resolves the short name to either, so what we report still finds the image.
+std::string familiarImageName(std::string_view name) {
+  constexpr std::string_view kLocal = "localhost/";
+  constexpr std::string_view kHub = "docker.io/";
+  constexpr std::string_view kLibrary = "library/";
+  if (name.starts_with(kLocal) && name.size() > kLocal.size()) {
+    return std::string(name.substr(kLocal.size()));
+  }
+  if (name.starts_with(kHub) && name.size() > kHub.size()) {
+    name.remove_prefix(kHub.size());
+    const std::string_view repo = name.substr(0, name.find_first_of(":@"));
+    if (name.starts_with(kLibrary) && repo.find('/', kLibrary.size()) == std::string_view::npos) {
+      name.remove_prefix(kLibrary.size());
+    }
+  }
+  return std::string(name);
+}
+
+/// Podman's names in Docker's shape (familiarImageName), each once: `localhost/x` and
+/// `docker.io/x` are both `x`. With `registryOnly`, the digests of `localhost/` names are
+/// dropped: they are of manifests podman wrote itself, where Docker's RepoDigests only name
+/// what a registry served.
+std::vector<std::string> familiarImageNames(std::vector<std::string> names, bool registryOnly) {
+  std::vector<std::string> out;
+  out.reserve(names.size());
+  for (const std::string& n : names) {
+    if (registryOnly && n.starts_with("localhost/")) {
+      continue;
+    }
+    std::string familiar = familiarImageName(n);
+    if (std::find(out.begin(), out.end(), familiar) == out.end()) {
+      out.push_back(std::move(familiar));
+    }
+  }
+  return out;
+}
+
+/// An image id as Docker writes it: podman's history ids are the bare 64 hex digits.
+std::string withDigestAlgorithm(std::string id) {
+  const bool bareHex =
+      id.size() == 64 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+  return bareHex ? "sha256:" + id : id;
+}
+
 std::string containerPath(const ContainerId& id, const std::string& path) {
   return "'" + path + "' of container '" + id.value + "'";
 }
@@ -175,6 +225,10 @@ asio::awaitable<Result<std::vector<ImageSummary>>> DockerRuntime::listImages() {
     s.id = std::move(i.id);
     s.repoTags = std::move(i.repoTags);
     s.repoDigests = std::move(i.repoDigests);
+    if (impl_->podman()) {
+      s.repoTags = familiarImageNames(std::move(s.repoTags), false);
+      s.repoDigests = familiarImageNames(std::move(s.repoDigests), true);
+    }
     s.sizeBytes = i.size;
     s.created = fromUnixSeconds(i.created);
     s.labels = std::move(i.labels);
@@ -190,6 +244,10 @@ asio::awaitable<Result<ImageDetails>> DockerRuntime::inspectImage(const std::str
   d.id = std::move(i.id);
   d.repoTags = std::move(i.repoTags);
   d.repoDigests = std::move(i.repoDigests);
+  if (impl_->podman()) {
+    d.repoTags = familiarImageNames(std::move(d.repoTags), false);
+    d.repoDigests = familiarImageNames(std::move(d.repoDigests), true);
+  }
   d.architecture = std::move(i.architecture);
   d.os = std::move(i.os);
   d.sizeBytes = i.size;
@@ -215,7 +273,7 @@ asio::awaitable<Result<std::vector<ImageHistoryEntry>>> DockerRuntime::imageHist
   out.reserve(items.size());
   for (auto& i : items) {
     ImageHistoryEntry e;
-    e.id = std::move(i.id);
+    e.id = withDigestAlgorithm(std::move(i.id));
     e.created = fromUnixSeconds(i.created);
     e.createdBy = std::move(i.createdBy);
     e.tags = std::move(i.tags);
@@ -248,7 +306,11 @@ asio::awaitable<Result<std::vector<std::string>>> DockerRuntime::removeImage(
   std::vector<std::string> out;
   out.reserve(items.size());
   for (auto& i : items) {
-    out.push_back(i.untagged.empty() ? std::move(i.deleted) : std::move(i.untagged));
+    if (!i.untagged.empty()) {
+      out.push_back(impl_->podman() ? familiarImageName(i.untagged) : std::move(i.untagged));
+    } else {
+      out.push_back(std::move(i.deleted));
+    }
   }
   co_return out;
 }
@@ -267,8 +329,23 @@ asio::awaitable<Result<PruneReport>> DockerRuntime::pruneImages() {
 asio::awaitable<Result<std::unique_ptr<ByteStream>>> DockerRuntime::saveImages(
     const std::vector<std::string>& references) {
   engine::ImagesApi images(impl_->client);
-  LS_CO_ASSIGN_OR_RETURN(auto body, co_await images.saveImages(references));
-  co_return std::unique_ptr<ByteStream>(std::make_unique<EngineByteStream>(std::move(body)));
+  auto body = co_await images.saveImages(references);
+  if (!body && transientInspectFailure(body.error())) {
+    // Podman 4.3 answers 500 for a missing image where Docker answers 404: the image that
+    // the inspect does not find is the NotFound.
+    for (const std::string& r : references) {
+      auto inspected = co_await impl_->api.inspectImage(r);
+      if (!inspected && inspected.error().code() == Errc::NotFound) {
+        const auto& engineSaid = *body.error().engine();
+        co_return Error(Errc::NotFound, "save images: no such image " + q(r))
+            .withEngine(engineSaid.status, engineSaid.message);
+      }
+    }
+  }
+  if (!body) {
+    co_return std::move(body).error();
+  }
+  co_return std::unique_ptr<ByteStream>(std::make_unique<EngineByteStream>(std::move(*body)));
 }
 
 asio::awaitable<Result<std::vector<std::string>>> DockerRuntime::loadImages(
@@ -283,11 +360,17 @@ asio::awaitable<Result<std::vector<std::string>>> DockerRuntime::loadImages(
         if (status.empty()) {
           return;
         }
+        constexpr std::string_view kLoaded = "Loaded image: ";
+        if (impl_->podman() && status.starts_with(kLoaded)) {
+          status = std::string(kLoaded) + familiarImageName(status.substr(kLoaded.size()));
+        }
         onProgress(ImageProgress{
             .id = m.id, .status = std::move(status), .current = m.current, .total = m.total});
       };
   std::string body = tar;
-  co_return co_await images.loadImages(std::move(body), progress);
+  LS_CO_ASSIGN_OR_RETURN(std::vector<std::string> loaded,
+                         co_await images.loadImages(std::move(body), progress));
+  co_return impl_->podman() ? familiarImageNames(std::move(loaded), false) : loaded;
 }
 
 asio::awaitable<Result<std::string>> DockerRuntime::importImage(const std::string& rootfsTar,

@@ -28,6 +28,13 @@ std::string q(std::string_view s);
 /// A duration for messages, in seconds ("1.5s").
 std::string formatDuration(std::chrono::nanoseconds d);
 
+/// Whether a failed request may be answered by looking again (an inspect, a listing): the
+/// engine answered with a server error. Podman 4.3 answers 500 where Docker says what happened
+/// (404, 409), and while a container of a network is half removed (containers/podman#16453,
+/// #17341). NotFound is an answer; a refused or broken connection, a timeout or a cancellation
+/// would fail again the same way.
+bool transientInspectFailure(const Error& e);
+
 struct DockerRuntime::Impl {
   Impl(engine::Client& c, Clock& k) : client(c), api(c), clock(k) {}
   engine::Client& client;
@@ -40,6 +47,17 @@ struct DockerRuntime::Impl {
   /// Projects whose network this runtime ensured (start skips the check; a create that finds
   /// it gone takes the slow path, which ensures it again).
   std::set<std::string> networksReady;
+
+  /// Whether the engine is podman (its `Libpod-API-Version` header); known once any versioned
+  /// request has negotiated, false before.
+  bool podman() const { return client.pingInfo() && client.pingInfo()->podman; }
+  /// Negotiates unless done, so that podman() answers before a request that depends on it.
+  asio::awaitable<Result<void>> knowEngine() {
+    if (!client.pingInfo()) {
+      LS_CO_TRY(co_await client.negotiate());
+    }
+    co_return ok();
+  }
 
   asio::awaitable<Result<NetworkOutcome>> ensureNetworkOnce(const std::string& project);
   /// GET /networks/{name}; while the engine answers a server error there (podman 4.3 while a

@@ -16,16 +16,6 @@
 namespace ls::runtime {
 namespace {
 
-/// Whether a failed `GET /networks/{name}` may succeed when asked again or as a listing: the
-/// engine answered with a server error. Podman answers 500 there while a container of the
-/// network is being created or removed ("getting container from store ...: container not known",
-/// containers/podman#16453, #17341): it resolves every attached container and one is half
-/// gone. NotFound is an answer; a refused or broken connection, a timeout or a cancellation
-/// would fail again the same way.
-bool transientInspectFailure(const Error& e) {
-  return e.code() == Errc::Internal && e.engine().has_value() && e.engine()->status >= 500;
-}
-
 /// GET /networks?filters={"name":[name]}: the networks whose name contains `name`. Docker's
 /// listing leaves the attached containers out; podman's fills them in without failing on a
 /// container that is half gone.
@@ -53,6 +43,10 @@ constexpr int kNetworkLookupAttempts = 10;
 constexpr auto kNetworkLookupStep = std::chrono::milliseconds(50);
 
 }  // namespace
+
+bool transientInspectFailure(const Error& e) {
+  return e.code() == Errc::Internal && e.engine().has_value() && e.engine()->status >= 500;
+}
 
 asio::awaitable<Result<engine::NetworkInfo>> DockerRuntime::Impl::findNetwork(
     const std::string& name) {

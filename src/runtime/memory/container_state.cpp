@@ -1,5 +1,7 @@
-// MemoryRuntime: a container's transitions (running, health, logs, exit, removal, freeze and thaw,
-// signals), and how its state reads (status, readiness, the behaviour scripted for it).
+// MemoryRuntime: a container's transitions (its process run from its script, running, health,
+// logs, exit, removal, freeze and thaw, signals), and how its state reads (status, readiness,
+// the behaviour scripted for it).
+#include <algorithm>
 #include <csignal>
 #include <utility>
 
@@ -65,6 +67,63 @@ void MemoryRuntime::Impl::markRunning(Container& c, SteadyTime at) {
   c.startedAt = systemAt(at);
   c.pid = nextPid++;
   publish(RuntimeEvent::Kind::Start, c, at);
+}
+
+void MemoryRuntime::Impl::runProcess(Container& c, SteadyTime now) {
+  const Behaviour& b = c.behaviour;
+  const std::string id = c.id.value;
+  // A restart starts a fresh process: health probes from scratch, as the engine does.
+  c.createdSteady = now;
+  c.health = Health::Starting;
+  c.oomKilled = false;
+  c.stopEventSent = false;
+  auto at = [now](Duration d) { return addClamped(now, nonNegative(d)); };
+  auto action = [&id](Action::Kind kind) {
+    Action a;
+    a.containerId = id;
+    a.kind = kind;
+    return a;
+  };
+
+  if (b.runningAfter && *b.runningAfter > Duration::zero()) {
+    c.phase = Phase::Starting;
+    schedule(at(*b.runningAfter), action(Action::Kind::Running));
+  } else {
+    markRunning(c, now);
+  }
+  if (c.hasHealthcheck) {
+    auto health = [&](Health h) {
+      Action a = action(Action::Kind::SetHealth);
+      a.health = h;
+      return a;
+    };
+    if (b.healthyAfter) {
+      schedule(at(*b.healthyAfter), health(Health::Healthy));
+    }
+    if (b.unhealthyAt) {
+      schedule(at(*b.unhealthyAt), health(Health::Unhealthy));
+    }
+    if (b.failHealthAfter) {
+      const HealthcheckSpec& hc = *c.spec.healthcheck;
+      const Duration probes = nonNegative(hc.interval) * std::max(hc.retries, 1);
+      schedule(at(nonNegative(*b.failHealthAfter) + probes), health(Health::Unhealthy));
+    }
+  }
+  for (const auto& log : b.logs) {
+    Action a = action(Action::Kind::Log);
+    a.line = log.line;
+    a.stream = log.stream;
+    schedule(at(log.at), std::move(a));
+  }
+  if (b.exit) {
+    Action a = action(Action::Kind::Exit);
+    a.exitCode = b.exit->code;
+    a.lastLines = b.exit->lastLines;
+    schedule(at(b.exit->after), std::move(a));
+  }
+  if (b.oomAt) {
+    schedule(at(*b.oomAt), action(Action::Kind::Oom));
+  }
 }
 
 void MemoryRuntime::Impl::exitContainer(Container& c, int code, SteadyTime at, bool oom) {

@@ -1,5 +1,5 @@
-// MemoryRuntime: the container operations (start, stop, remove, inspect, wait until healthy, kill,
-// wait, rename, pause, rich inspect, prune, list the managed ones).
+// MemoryRuntime: the container operations (start, stop, restart, remove, inspect, wait until
+// healthy, kill, wait, rename, pause, rich inspect, prune, list the managed ones).
 #include <algorithm>
 #include <csignal>
 #include <tuple>
@@ -28,10 +28,6 @@ std::string formatDuration(Duration d) {
   return std::to_string(ns) + "ns";
 }
 
-Duration nonNegative(Duration d) {
-  return std::max(d, Duration::zero());
-}
-
 // The engine's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (so at least two characters).
 bool validContainerName(const std::string& name) {
   if (name.size() < 2) {
@@ -56,6 +52,13 @@ bool isKillSignal(const std::string& signal) {
 
 std::string MemoryRuntime::Impl::newContainerId() {
   return sha256Hex("memory-container/" + std::to_string(nextContainerSeq++));
+}
+
+std::string MemoryRuntime::Impl::nextAddress() {
+  std::string address =
+      "172.30." + std::to_string(nextIp / 250 % 256) + "." + std::to_string(nextIp % 250 + 2);
+  ++nextIp;
+  return address;
 }
 
 asio::awaitable<Result<ContainerId>> MemoryRuntime::Impl::start(const ContainerSpec& spec,
@@ -108,62 +111,11 @@ asio::awaitable<Result<ContainerId>> MemoryRuntime::Impl::start(const ContainerS
   fresh.ports = std::move(ports).value();
   fresh.imageId = std::move(image).value();
   if (!spec.project.empty()) {
-    fresh.ipv4 =
-        "172.30." + std::to_string(nextIp / 250 % 256) + "." + std::to_string(nextIp % 250 + 2);
-    ++nextIp;
+    fresh.ipv4 = nextAddress();
   }
   const ContainerId id = fresh.id;
   Container& c = containers.emplace(id.value, std::move(fresh)).first->second;
-  const Behaviour& b = c.behaviour;
-  const SteadyTime now = clock.steady();
-  c.createdSteady = now;
-  auto at = [now](Duration d) { return addClamped(now, nonNegative(d)); };
-  auto action = [&id](Action::Kind kind) {
-    Action a;
-    a.containerId = id.value;
-    a.kind = kind;
-    return a;
-  };
-
-  if (b.runningAfter && *b.runningAfter > Duration::zero()) {
-    c.phase = Phase::Starting;
-    schedule(at(*b.runningAfter), action(Action::Kind::Running));
-  } else {
-    markRunning(c, now);
-  }
-  if (c.hasHealthcheck) {
-    auto health = [&](Health h) {
-      Action a = action(Action::Kind::SetHealth);
-      a.health = h;
-      return a;
-    };
-    if (b.healthyAfter) {
-      schedule(at(*b.healthyAfter), health(Health::Healthy));
-    }
-    if (b.unhealthyAt) {
-      schedule(at(*b.unhealthyAt), health(Health::Unhealthy));
-    }
-    if (b.failHealthAfter) {
-      const HealthcheckSpec& hc = *spec.healthcheck;
-      const Duration probes = nonNegative(hc.interval) * std::max(hc.retries, 1);
-      schedule(at(nonNegative(*b.failHealthAfter) + probes), health(Health::Unhealthy));
-    }
-  }
-  for (const auto& log : b.logs) {
-    Action a = action(Action::Kind::Log);
-    a.line = log.line;
-    a.stream = log.stream;
-    schedule(at(log.at), std::move(a));
-  }
-  if (b.exit) {
-    Action a = action(Action::Kind::Exit);
-    a.exitCode = b.exit->code;
-    a.lastLines = b.exit->lastLines;
-    schedule(at(b.exit->after), std::move(a));
-  }
-  if (b.oomAt) {
-    schedule(at(*b.oomAt), action(Action::Kind::Oom));
-  }
+  runProcess(c, clock.steady());
   settle();
   notify();
   co_return id;
@@ -172,10 +124,15 @@ asio::awaitable<Result<ContainerId>> MemoryRuntime::Impl::start(const ContainerS
 asio::awaitable<Result<StopOutcome>> MemoryRuntime::Impl::stop(const ContainerId& id,
                                                                Duration grace) {
   LS_CO_ASSIGN_OR_RETURN(auto* c, co_await enterContainer(Op::Stop, id.value));
-  if (c->phase == Phase::Stopped) {
+  co_return co_await stopIncarnation(c->id.value, grace);
+}
+
+asio::awaitable<Result<StopOutcome>> MemoryRuntime::Impl::stopIncarnation(std::string incarnation,
+                                                                          Duration grace) {
+  Container* c = findById(incarnation);
+  if (c == nullptr || c->phase == Phase::Stopped) {
     co_return StopOutcome::AlreadyStopped;
   }
-  const std::string incarnation = c->id.value;
   const SteadyTime now = clock.steady();
   const Behaviour& b = c->behaviour;
   if (isKillSignal(c->spec.stopSignal)) {
@@ -213,6 +170,38 @@ asio::awaitable<Result<StopOutcome>> MemoryRuntime::Impl::stop(const ContainerId
     publish(RuntimeEvent::Kind::Stop, *after, clock.steady());
   }
   co_return StopOutcome::Stopped;
+}
+
+asio::awaitable<Result<void>> MemoryRuntime::Impl::restart(const ContainerId& id, Duration grace) {
+  LS_CO_ASSIGN_OR_RETURN(auto* c, co_await enterContainer(Op::Restart, id.value));
+  const std::string incarnation = c->id.value;
+  const std::string context = "restarting container " + quote(c->spec.name);
+  const std::string name = c->spec.name;
+  LS_MEM_RETURN_IF_CANCELLED();
+  Result<StopOutcome> stopped = co_await stopIncarnation(incarnation, grace);
+  if (!stopped) {
+    co_return std::move(stopped).error().context(context);
+  }
+  settle();
+  Container* after = findById(incarnation);
+  if (after == nullptr) {
+    co_return Error(Errc::NotFound, "container " + quote(name) + " was removed while it restarted");
+  }
+  // The ports are published again (a port taken meanwhile fails it, as the engine's start), and
+  // the script is looked up again, so a test can make the restarted process behave otherwise.
+  Result<std::vector<PortBinding>> ports = allocatePorts(after->spec);
+  if (!ports) {
+    co_return std::move(ports).error().context(context);
+  }
+  after->ports = std::move(ports).value();
+  after->behaviour = scriptFor(after->spec);
+  if (!after->spec.project.empty()) {
+    after->ipv4 = nextAddress();
+  }
+  runProcess(*after, clock.steady());
+  settle();
+  notify();
+  co_return ok();
 }
 
 asio::awaitable<Result<RemoveOutcome>> MemoryRuntime::Impl::remove(const std::string& nameOrId) {

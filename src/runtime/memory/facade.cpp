@@ -91,6 +91,11 @@ asio::awaitable<Result<void>> MemoryRuntime::kill(const ContainerId& id,
   return impl_->kill(id, signal);
 }
 
+asio::awaitable<Result<void>> MemoryRuntime::restart(const ContainerId& id,
+                                                     std::chrono::nanoseconds grace) {
+  return impl_->restart(id, grace);
+}
+
 asio::awaitable<Result<WaitOutcome>> MemoryRuntime::wait(const ContainerId& id,
                                                          WaitCondition condition) {
   return impl_->wait(id, condition);

@@ -58,6 +58,8 @@ std::string_view opName(Op op) noexcept {
       return "remove_image";
     case Op::Ping:
       return "ping";
+    case Op::Restart:
+      return "restart";
   }
   return "unknown";
 }

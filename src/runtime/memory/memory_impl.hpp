@@ -5,6 +5,7 @@
 // Private to ls_runtime_memory.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/cancellation_type.hpp>
@@ -56,6 +57,10 @@ constexpr int kKilledExitCode = 137;
       co_return cancelledError();                                     \
     }                                                                 \
   } while (false)
+
+inline Duration nonNegative(Duration d) {
+  return std::max(d, Duration::zero());
+}
 
 inline Error cancelledError() {
   return Error(Errc::Cancelled, "operation cancelled");
@@ -271,6 +276,9 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   void appendLog(Container& c, LogChunk::Stream stream, const std::string& line, SteadyTime at);
   void setHealthOf(Container& c, Health h, SteadyTime at);
   void markRunning(Container& c, SteadyTime at);
+  /// Runs the main process of a created or stopped container from `at`: running at once or
+  /// after `runningAfter`, and its Behaviour scheduled from then on (scripted time 0).
+  void runProcess(Container& c, SteadyTime at);
   void exitContainer(Container& c, int code, SteadyTime at, bool oom);
   void destroyContainer(Container& c, SteadyTime at);
   /// Freezes a running container: its scripted actions wait until `thaw`.
@@ -301,6 +309,8 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   void untagLocal(const std::string& ref);
 
   std::string newContainerId();  // containers.cpp
+  /// The next fake address on a project network (containers.cpp).
+  std::string nextAddress();
 
   // --- networks and ports (network.cpp) ---
 
@@ -336,6 +346,10 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   asio::awaitable<Result<ContainerId>> start(const ContainerSpec& spec,
                                              const StartOptions& options);
   asio::awaitable<Result<StopOutcome>> stop(const ContainerId& id, Duration grace);
+  /// What stop does once the call is admitted (restart too): the container `incarnation` gets
+  /// the stop signal and `grace` to exit, then it is killed.
+  asio::awaitable<Result<StopOutcome>> stopIncarnation(std::string incarnation, Duration grace);
+  asio::awaitable<Result<void>> restart(const ContainerId& id, Duration grace);
   asio::awaitable<Result<RemoveOutcome>> remove(const std::string& nameOrId);
   asio::awaitable<Result<ContainerStatus>> inspect(const ContainerId& id);
   asio::awaitable<Result<void>> waitHealthy(const ContainerId& id, Duration timeout);

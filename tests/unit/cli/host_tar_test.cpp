@@ -42,8 +42,9 @@ class HostTarTest : public ::testing::Test {
   static std::uint32_t modeOf(const fs::path& p) { return ::ls::testing::fileModeOf(p.string()); }
   static std::string slurp(const fs::path& p) { return ::ls::testing::readWholeFile(p.string()); }
   /// Extracts `tar` into `dir` as `name`.
-  static Result<void> extract(const std::string& tar, const fs::path& dir, const std::string& name) {
-    HostExtractor x(dir, name);
+  static Result<void> extract(const std::string& tar, const fs::path& dir, const std::string& name,
+                              bool contents = false) {
+    HostExtractor x(dir, name, contents);
     TarReader reader(x);
     LS_TRY(reader.feed(tar));
     LS_TRY(reader.finish());
@@ -123,6 +124,37 @@ TEST_F(HostTarTest, ContentsModeAndSingleFiles) {
   ASSERT_TRUE(w1.finish());
   ASSERT_TRUE(extract(one, out, "renamed.txt"));
   EXPECT_EQ(slurp(out / "renamed.txt"), "a");
+}
+
+TEST_F(HostTarTest, AContentsArchiveExtractsTheSameWithOrWithoutItsRoot) {
+  // Ensures the archive of `DIR/.` lands the same whether its entries are under `./` (Docker)
+  // or have no root at all (podman 4.3: `bin/run.sh`, no entry for the directory), into an
+  // existing directory and into a new one.
+  for (const std::string prefix : {"./", ""}) {
+    std::string tar;
+    TarWriter w(tar);
+    if (!prefix.empty()) {
+      ASSERT_TRUE(w.addEntry({.type = TarEntryType::Directory, .name = prefix, .mode = 0750}));
+    }
+    ASSERT_TRUE(w.addEntry({.type = TarEntryType::Directory, .name = prefix + "bin", .mode = 0755}));
+    ASSERT_TRUE(w.addEntry({.name = prefix + "bin/run.sh", .mode = 0750, .size = 2}, "hi"));
+    ASSERT_TRUE(w.addEntry({.name = prefix + "notes.txt", .mode = 0604, .size = 5}, "notes"));
+    ASSERT_TRUE(w.finish());
+    const fs::path existing = root / ("existing" + std::to_string(prefix.size()));
+    fs::create_directories(existing);
+    Result<void> into = extract(tar, existing, "", true);
+    ASSERT_TRUE(into) << prefix << ": " << into.error().what();
+    EXPECT_EQ(slurp(existing / "notes.txt"), "notes") << prefix;
+    EXPECT_EQ(modeOf(existing / "notes.txt"), 0604U) << prefix;
+    EXPECT_EQ(slurp(existing / "bin" / "run.sh"), "hi") << prefix;
+    EXPECT_EQ(modeOf(existing / "bin" / "run.sh"), 0750U) << prefix;
+
+    const std::string fresh = "fresh" + std::to_string(prefix.size());
+    Result<void> made = extract(tar, root, fresh, true);
+    ASSERT_TRUE(made) << prefix << ": " << made.error().what();
+    EXPECT_EQ(slurp(root / fresh / "notes.txt"), "notes") << prefix;
+    EXPECT_EQ(slurp(root / fresh / "bin" / "run.sh"), "hi") << prefix;
+  }
 }
 
 TEST_F(HostTarTest, MissingSourceIsNotFound) {

@@ -114,6 +114,9 @@ TEST(ContainersMappingTest, StatsOfCgroupV2AndEdgeCases) {
       "name":"/x","id":"abc","memory_stats":{},"cpu_stats":{"cpu_usage":{"total_usage":0}}})");
   ASSERT_TRUE(stopped) << stopped.error().what();
   EXPECT_FALSE(stopped->read);
+  auto stoppedOnPodman = decodeStats("");  // podman 4.3: 200 and no body
+  ASSERT_TRUE(stoppedOnPodman) << stoppedOnPodman.error().what();
+  EXPECT_FALSE(stoppedOnPodman->read);
 
   auto usageBelowCache =
       decodeStats(R"({"memory_stats":{"usage":10,"stats":{"total_inactive_file":50}}})");

@@ -6,9 +6,7 @@
 #include "lightshuttle/lifecycle/manager.hpp"
 
 #include <algorithm>
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <exception>
@@ -22,6 +20,7 @@
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/core/rng.hpp"
 #include "lightshuttle/runtime/memory_runtime.hpp"
+#include "unit/spawn.hpp"
 
 namespace ls::lifecycle {
 namespace {
@@ -34,19 +33,6 @@ using runtime::Op;
 constexpr const char* kProject = "demo";
 constexpr const char* kNetwork = "lightshuttle-demo";
 constexpr const char* kSecret = "s3cr3t-Token-4711";
-
-inline void reportException(const std::exception_ptr& e) {
-  if (!e) {
-    return;
-  }
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    ADD_FAILURE() << "coroutine threw: " << ex.what();
-  } catch (...) {
-    ADD_FAILURE() << "coroutine threw a non-std exception";
-  }
-}
 
 // A resource of the demo project; `healthcheck` gives it a probe (ready once scripted healthy).
 [[maybe_unused]] PlanNode node(const std::string& name, const std::vector<std::string>& deps = {},
@@ -105,7 +91,7 @@ struct Harness {
   std::vector<LifecycleEvent> seen;
 
   template <typename T>
-  using Slot = std::shared_ptr<std::optional<T>>;
+  using Slot = test_support::Slot<T>;
 
   Harness() { rt.addLocalImage("busybox:1"); }
 
@@ -143,27 +129,12 @@ struct Harness {
 
   template <typename T>
   Slot<T> spawn(asio::awaitable<T> aw) {
-    auto out = std::make_shared<std::optional<T>>();
-    asio::co_spawn(ctx, std::move(aw), [out](std::exception_ptr e, T v) {
-      reportException(e);
-      if (!e) {
-        out->emplace(std::move(v));
-      }
-    });
-    return out;
+    return test_support::spawnInto(ctx, std::move(aw));
   }
 
   template <typename T>
   Slot<T> spawn(asio::awaitable<T> aw, asio::cancellation_signal& sig) {
-    auto out = std::make_shared<std::optional<T>>();
-    asio::co_spawn(ctx, std::move(aw),
-                   asio::bind_cancellation_slot(sig.slot(), [out](std::exception_ptr e, T v) {
-                     reportException(e);
-                     if (!e) {
-                       out->emplace(std::move(v));
-                     }
-                   }));
-    return out;
+    return test_support::spawnInto(ctx, std::move(aw), sig);
   }
 
   // Runs the loop, advancing virtual time to each next timer, until `slot` is filled.

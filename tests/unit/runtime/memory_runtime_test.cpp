@@ -15,53 +15,10 @@
 #include <vector>
 
 #include "lightshuttle/core/clock.hpp"
+#include "unit/runtime/memory_fixture.hpp"
 
 namespace ls::runtime {
 namespace {
-
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
-using Kind = RuntimeEvent::Kind;
-
-// Fails the current test if a spawned coroutine ended with an exception.
-void reportException(const std::exception_ptr& e) {
-  if (!e) {
-    return;
-  }
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    ADD_FAILURE() << "coroutine threw: " << ex.what();
-  } catch (...) {
-    ADD_FAILURE() << "coroutine threw a non-std exception";
-  }
-}
-
-ContainerSpec makeSpec(const std::string& project, const std::string& resource) {
-  ContainerSpec spec;
-  spec.name = project + "_" + resource;
-  spec.project = project;
-  spec.resource = resource;
-  spec.image = PullImage{.reference = "busybox:1"};
-  return spec;
-}
-
-ContainerSpec withHealthcheck(ContainerSpec spec) {
-  HealthcheckSpec hc;
-  hc.test = {"CMD", "true"};
-  hc.interval = 2s;
-  hc.retries = 3;
-  spec.healthcheck = hc;
-  return spec;
-}
-
-Failure failure(Errc code, std::string message = {}, std::string reason = {}) {
-  Failure f;
-  f.code = code;
-  f.message = std::move(message);
-  f.reason = std::move(reason);
-  return f;
-}
 
 // Reads a log stream to its end.
 asio::awaitable<void> drainLogs(LogChunkStream& stream, std::vector<std::string>& lines,
@@ -101,135 +58,6 @@ asio::awaitable<Result<void>> cleanUp(Runtime& rt, const std::vector<std::string
   LS_CO_TRY(co_await rt.teardownProjectNetwork(project));
   co_return ok();
 }
-
-class MemoryRuntimeTest : public ::testing::Test {
- protected:
-  void SetUp() override { rt_.addLocalImage("busybox:1"); }
-
-  template <typename T>
-  using Slot = std::shared_ptr<std::optional<T>>;
-
-  // Spawns `aw` on the loop; the slot fills when it completes.
-  template <typename T>
-  Slot<T> spawn(asio::awaitable<T> aw) {
-    auto out = std::make_shared<std::optional<T>>();
-    asio::co_spawn(ctx_, std::move(aw), [out](std::exception_ptr e, T v) {
-      reportException(e);
-      if (!e) {
-        out->emplace(std::move(v));
-      }
-    });
-    return out;
-  }
-
-  // Same, cancellable through `sig`.
-  template <typename T>
-  Slot<T> spawn(asio::awaitable<T> aw, asio::cancellation_signal& sig) {
-    auto out = std::make_shared<std::optional<T>>();
-    asio::co_spawn(ctx_, std::move(aw),
-                   asio::bind_cancellation_slot(sig.slot(), [out](std::exception_ptr e, T v) {
-                     reportException(e);
-                     if (!e) {
-                       out->emplace(std::move(v));
-                     }
-                   }));
-    return out;
-  }
-
-  void poll() {
-    ctx_.restart();
-    ctx_.poll();
-  }
-
-  void advance(std::chrono::nanoseconds d) {
-    clock_.advance(d);
-    poll();
-  }
-
-  // Runs `aw`, which must complete without virtual time passing.
-  template <typename T>
-  T await(asio::awaitable<T> aw) {
-    Slot<T> out = spawn(std::move(aw));
-    poll();
-    if (!out->has_value()) {
-      throw std::runtime_error("coroutine did not complete");
-    }
-    return std::move(**out);
-  }
-
-  void run(asio::awaitable<void> aw) {
-    bool done = false;
-    asio::co_spawn(ctx_, std::move(aw), [&done](std::exception_ptr e) {
-      reportException(e);
-      done = true;
-    });
-    poll();
-    if (!done) {
-      throw std::runtime_error("coroutine did not complete");
-    }
-  }
-
-  ContainerId startOk(const ContainerSpec& spec) {
-    StartOptions options;
-    Result<ContainerId> id = await(rt_.start(spec, options));
-    if (!id.has_value()) {
-      throw std::runtime_error("start failed: " + id.error().what());
-    }
-    return *id;
-  }
-
-  ContainerStatus inspectOk(const ContainerId& id) {
-    Result<ContainerStatus> status = await(rt_.inspect(id));
-    if (!status.has_value()) {
-      throw std::runtime_error("inspect failed: " + status.error().what());
-    }
-    return *status;
-  }
-
-  std::unique_ptr<EventStream> subscribe(const std::string& project) {
-    EventFilter filter;
-    filter.project = project;
-    Result<std::unique_ptr<EventStream>> stream = await(rt_.events(filter));
-    if (!stream.has_value()) {
-      throw std::runtime_error("events failed: " + stream.error().what());
-    }
-    return std::move(*stream);
-  }
-
-  // Every event the stream has ready now (stops at the first one that would wait).
-  std::vector<RuntimeEvent> ready(EventStream& stream) {
-    std::vector<RuntimeEvent> out;
-    for (;;) {
-      asio::cancellation_signal sig;
-      Slot<Result<RuntimeEvent>> next = spawn(stream.next(), sig);
-      poll();
-      if (!next->has_value()) {
-        sig.emit(asio::cancellation_type::terminal);
-        poll();
-        EXPECT_TRUE(next->has_value());
-        return out;
-      }
-      EXPECT_TRUE((*next)->has_value());
-      if (!(*next)->has_value()) {
-        return out;
-      }
-      out.push_back(***next);
-    }
-  }
-
-  static std::vector<Kind> kinds(const std::vector<RuntimeEvent>& events) {
-    std::vector<Kind> out;
-    for (const auto& e : events) {
-      out.push_back(e.kind);
-    }
-    return out;
-  }
-
-  // The io_context outlives the clock and the runtime (their destructors may post to it).
-  asio::io_context ctx_;
-  ManualClock clock_;
-  MemoryRuntime rt_{ctx_.get_executor(), clock_};
-};
 
 // --- the contract ------------------------------------------------------------------------
 
@@ -955,7 +783,7 @@ TEST_F(MemoryRuntimeTest, LogsFollowYieldsLinesAsEmittedAndEndsWhenStopped) {
   std::vector<std::string> lines;
   bool ended = false;
   asio::co_spawn(ctx_, drainLogs(**stream, lines, ended),
-                 [](std::exception_ptr e) { reportException(e); });
+                 [](std::exception_ptr e) { test_support::reportException(e); });
   poll();
   EXPECT_TRUE(lines.empty());
   advance(1s);
@@ -980,7 +808,7 @@ TEST_F(MemoryRuntimeTest, LogsFollowEndsWhenTheContainerIsRemoved) {
   std::vector<std::string> lines;
   bool ended = false;
   asio::co_spawn(ctx_, drainLogs(**stream, lines, ended),
-                 [](std::exception_ptr e) { reportException(e); });
+                 [](std::exception_ptr e) { test_support::reportException(e); });
   poll();
   ASSERT_TRUE(rt_.writeLog("demo_web", "hello"));
   poll();

@@ -1,12 +1,15 @@
 // Unit tests of the answers podman's Docker-compatible API gives where Docker's differ, over the
-// scripted transport: each special case of DockerRuntime is keyed on the answer (status code),
-// never on the engine's name or message text.
+// scripted transport: each special case of DockerRuntime is keyed on the answer (status code)
+// or on the engine detected by its ping (Libpod-API-Version header), never on message text.
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
@@ -33,7 +36,7 @@ std::string networkJson(const std::string& name, const std::string& project) {
 class PodmanCompatTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    engine->exchanges.push_back({.response = httpResponse(200, "", "Api-Version: 1.41\r\nLibpod-API-Version: 4.3.1\r\n")});
+    engine->exchanges.push_back({.response = httpResponse(200, "", pingHeaders())});
     client = std::make_unique<engine::Client>(std::make_unique<FakeConnector>(engine),
                                               engine::ClientOptions{});
     rt = std::make_unique<DockerRuntime>(*client, clock);
@@ -61,6 +64,11 @@ class PodmanCompatTest : public ::testing::Test {
       throw std::runtime_error("coroutine did not complete");
     }
     return std::move(*out);
+  }
+
+  /// The ping's headers: podman's, with the header the runtime detects it by.
+  virtual std::string pingHeaders() const {
+    return "Api-Version: 1.41\r\nLibpod-API-Version: 4.3.1\r\n";
   }
 
   void answer(int status, std::string body = {}) {
@@ -272,6 +280,132 @@ TEST_F(PodmanCompatTest, KillOfAStoppedContainerIsAConflictAndASubSecondStopSurv
   EXPECT_EQ(*stopped, StopOutcome::Stopped);
   EXPECT_EQ(line(2), "GET /v1.41/containers/c1/json");
   EXPECT_EQ(line(5), "GET /v1.41/containers/c1/json");
+}
+
+TEST_F(PodmanCompatTest, StatsOfAStoppedContainerAnsweredWithNoBodyIsAConflict) {
+  // Ensures podman's answer to a one-shot stats read of a container that is not running (200
+  // and an empty body, where Docker sends a sample read at the zero time) is Conflict, as
+  // Docker's is, not a malformed answer.
+  answer(200);
+  auto stopped = runVirtual(rt->stats(ContainerId{"c1"}));
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code(), Errc::Conflict);
+  EXPECT_EQ(line(0), "GET /v1.41/containers/c1/stats?stream=0&one-shot=1");
+}
+
+TEST_F(PodmanCompatTest, TopSendsPodmansDescriptorsForPsOptions) {
+  // Ensures top on podman (which takes format descriptors, and runs ps(1) in the container for
+  // anything else) sends descriptors: Docker's -ef columns by default and for -e/-f, the -o
+  // list with ps(1)'s aliases mapped; an option or keyword without a descriptor goes as it is.
+  const char* answerRow = R"({"Titles":["PID","COMMAND"],"Processes":[["1","sleep"]]})";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{}, "user%2Cpid%2Cppid%2Cpcpu%2Cstime%2Ctty%2Ctime%2Cargs"},
+      {{"-ef"}, "user%2Cpid%2Cppid%2Cpcpu%2Cstime%2Ctty%2Ctime%2Cargs"},
+      {{"-o", "pid,comm"}, "pid%2Ccomm"},
+      {{"-e", "-o", "pid,cmd", "-o%cpu"}, "pid%2Cargs%2Cpcpu"},
+      {{"-o", "pid,bogus"}, "-o%20pid%2Cbogus"},
+      {{"aux"}, "aux"},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    answer(200, answerRow);
+    auto top = runVirtual(rt->top(ContainerId{"c1"}, cases[i].first));
+    ASSERT_TRUE(top) << top.error().what();
+    EXPECT_EQ(line(i), "GET /v1.41/containers/c1/top?ps_args=" + cases[i].second) << i;
+  }
+}
+
+// Podman 4.3's names of one image: loaded locally, tagged through the compat API, pulled.
+constexpr const char* kPodmanImage = R"({"Id":"sha256:a48d","Os":"linux",
+    "RepoTags":["localhost/lightshuttle-test/busybox:latest","docker.io/lightshuttle-test/busybox:latest",
+                "docker.io/library/busybox:1","127.0.0.1:5000/lightshuttle-test/busybox:latest"],
+    "RepoDigests":["localhost/lightshuttle-test/busybox@sha256:9eb9","docker.io/library/busybox@sha256:b30f"]})";
+
+TEST_F(PodmanCompatTest, ImageNamesAreReportedAsDockerNamesThem) {
+  // Ensures inspect and listing report podman's `localhost/x` and `docker.io/x` as Docker's `x`
+  // (once), `docker.io/library/x` as `x`, keep a registry's name, and drop the digests of
+  // `localhost/` names (manifests podman wrote itself, which Docker would not list).
+  const std::vector<std::string> tags = {"lightshuttle-test/busybox:latest", "busybox:1",
+                                         "127.0.0.1:5000/lightshuttle-test/busybox:latest"};
+  answer(200, kPodmanImage);
+  auto inspected = runVirtual(rt->inspectImage("lightshuttle-test/busybox:latest"));
+  ASSERT_TRUE(inspected) << inspected.error().what();
+  EXPECT_EQ(inspected->repoTags, tags);
+  EXPECT_EQ(inspected->repoDigests, std::vector<std::string>{"busybox@sha256:b30f"});
+
+  answer(200, std::string("[") + kPodmanImage + "]");
+  auto listed = runVirtual(rt->listImages());
+  ASSERT_TRUE(listed) << listed.error().what();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().repoTags, tags);
+  EXPECT_EQ(listed->front().repoDigests, std::vector<std::string>{"busybox@sha256:b30f"});
+}
+
+TEST_F(PodmanCompatTest, ARemovalReportsTheUntaggedNameAsDockerDoes) {
+  // Ensures a removal's untagged name (docker.io/<name> on podman) is Docker's short name, and
+  // a deleted id is left as it is.
+  answer(200, R"([{"Untagged":"docker.io/lightshuttle-test/it-1:t1"},{"Deleted":"sha256:a48d"}])");
+  auto removed = runVirtual(rt->removeImage("lightshuttle-test/it-1:t1", false));
+  ASSERT_TRUE(removed) << removed.error().what();
+  EXPECT_EQ(*removed, (std::vector<std::string>{"lightshuttle-test/it-1:t1", "sha256:a48d"}));
+}
+
+TEST_F(PodmanCompatTest, ALoadReportsTheLoadedNamesAsDockerDoes) {
+  // Ensures a load's names (docker.io/<name> on podman), returned and in its progress, are
+  // Docker's short names.
+  answer(200, R"({"stream":"Loaded image: docker.io/lightshuttle-test/it-1:s1"})");
+  std::vector<std::string> statuses;
+  auto loaded = runVirtual(rt->loadImages(
+      "tar", [&](const ImageProgress& p) { statuses.push_back(p.status); }));
+  ASSERT_TRUE(loaded) << loaded.error().what();
+  EXPECT_EQ(*loaded, std::vector<std::string>{"lightshuttle-test/it-1:s1"});
+  EXPECT_EQ(statuses, std::vector<std::string>{"Loaded image: lightshuttle-test/it-1:s1"});
+}
+
+TEST_F(PodmanCompatTest, SavingAMissingImageIsNotFoundOnceTheInspectSaysSo) {
+  // Ensures a 500 from the save (podman: "image not known", where Docker answers 404) is
+  // NotFound when the inspect that follows does not find one of the images, and stays the
+  // engine's error when every image is there.
+  const char* notKnown = R"({"cause":"image not known","message":"x: image not known","response":500})";
+  answer(500, notKnown);
+  answer(200, kPodmanImage);
+  answer(404, R"({"message":"no such image"})");
+  auto missing = runVirtual(rt->saveImages({"lightshuttle-test/busybox:latest", "nope:x"}));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), Errc::NotFound);
+  EXPECT_EQ(line(2), "GET /v1.41/images/nope:x/json");
+
+  answer(500, notKnown);
+  answer(200, kPodmanImage);
+  auto failed = runVirtual(rt->saveImages({"lightshuttle-test/busybox:latest"}));
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code(), Errc::Internal);
+}
+
+TEST_F(PodmanCompatTest, HistoryIdsTakeTheirAlgorithm) {
+  // Ensures history ids (bare hex on podman) carry their `sha256:` as Docker's do.
+  const std::string hex(64, 'a');
+  answer(200, R"([{"Id":")" + hex + R"(","Created":1},{"Id":"<missing>","Created":1}])");
+  auto history = runVirtual(rt->imageHistory("lightshuttle-test/busybox:latest"));
+  ASSERT_TRUE(history) << history.error().what();
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ(history->front().id, "sha256:" + hex);
+  EXPECT_EQ(history->back().id, "<missing>");
+}
+
+/// The same answers from Docker (no Libpod-API-Version header): names are left as they are.
+class DockerImageNamesTest : public PodmanCompatTest {
+ protected:
+  std::string pingHeaders() const override { return "Api-Version: 1.41\r\n"; }
+};
+
+TEST_F(DockerImageNamesTest, DockersNamesAreLeftAsTheyAre) {
+  // Ensures the name rewriting is podman's only: on Docker `localhost/x` is a registry's name.
+  answer(200, kPodmanImage);
+  auto inspected = runVirtual(rt->inspectImage("localhost/lightshuttle-test/busybox:latest"));
+  ASSERT_TRUE(inspected) << inspected.error().what();
+  EXPECT_EQ(inspected->repoTags.size(), 4u);
+  EXPECT_EQ(inspected->repoTags.front(), "localhost/lightshuttle-test/busybox:latest");
+  EXPECT_EQ(inspected->repoDigests.size(), 2u);
 }
 
 }  // namespace

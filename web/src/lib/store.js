@@ -21,7 +21,18 @@ const ACTIVITY = {
   resource_failed: ['failed', 'bad'],
   resource_stopped: ['stopped', 'idle'],
   operation_failed: ['operation failed', 'bad'],
+  // Watch mode (`up --watch`, `lightshuttle watch`): the message is the line the CLI prints after
+  // the resource's name ("synced 3 files in 18 ms"), so it is shown as is; the label only stands
+  // in for an event without one.
+  watch_synced: ['synced', 'ok'],
+  watch_restarted: ['restarted', 'ok'],
+  watch_rebuilding: ['rebuilding…', 'busy'],
+  watch_rebuilt: ['rebuilt', 'ok'],
+  watch_failed: ['watch action failed', 'bad'],
 };
+
+/** Watch-mode events about the whole stack (no resource): whether the watcher runs. */
+const WATCH_STATE = { watch_started: true, watch_stopped: false };
 
 export class StackStore {
   constructor() {
@@ -34,6 +45,8 @@ export class StackStore {
     this.activity = new Map();
     /** @type {Map<string, string>} name → the operation whose outcome event was seen */
     this.settled = new Map();
+    /** @type {{active: boolean, text: string} | null} the watcher, once an event said */
+    this.watch = null;
     this.lastSeq = null;
     this.synced = false;
     this.lagged = 0;
@@ -41,10 +54,10 @@ export class StackStore {
 
   /**
    * Applies one message of the events WebSocket.
-   * @returns {{stack: boolean, structure: boolean, resources: Set<string>, event?: object}} what changed
+   * @returns {{stack: boolean, structure: boolean, watch: boolean, resources: Set<string>, event?: object}} what changed
    */
   apply(msg) {
-    const changed = { stack: false, structure: false, resources: new Set() };
+    const changed = { stack: false, structure: false, watch: false, resources: new Set() };
     if (!msg || typeof msg !== 'object') {
       return changed;
     }
@@ -99,10 +112,17 @@ export class StackStore {
         this.settled.set(view.name, view.operation);
       }
     }
-    const meta = ACTIVITY[ev.kind];
+    // Own keys only: a kind such as "constructor" must not reach Object.prototype.
+    if (Object.hasOwn(WATCH_STATE, ev.kind)) {
+      this.watch = { active: WATCH_STATE[ev.kind], text: typeof ev.message === 'string' ? ev.message : '' };
+      changed.watch = true;
+    }
+    const meta = Object.hasOwn(ACTIVITY, ev.kind) ? ACTIVITY[ev.kind] : undefined;
     if (name && meta) {
       let text = meta[0];
-      if (ev.kind === 'resource_progress') {
+      if (ev.kind.startsWith('watch_')) {
+        text = ev.message || meta[0];
+      } else if (ev.kind === 'resource_progress') {
         text = ev.message || 'working…';
       } else if ((ev.kind === 'image_preparing' || ev.kind === 'image_ready') && ev.message) {
         text = `${meta[0]}: ${ev.message}`;
