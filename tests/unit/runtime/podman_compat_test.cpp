@@ -392,6 +392,16 @@ TEST_F(PodmanCompatTest, HistoryIdsTakeTheirAlgorithm) {
   EXPECT_EQ(history->back().id, "<missing>");
 }
 
+TEST_F(PodmanCompatTest, AnImportIsTaggedAsAsked) {
+  // Ensures an import sends its tag inside `repo`: podman 4.3 ignores the `tag` parameter and
+  // would name the image `<repo>:latest`, which the caller's reference does not find.
+  answer(200, R"({"status":"sha256:c95a"})");
+  auto id = runVirtual(rt->importImage("R", "lightshuttle-test/it-1:imp"));
+  ASSERT_TRUE(id) << id.error().what();
+  EXPECT_EQ(*id, "sha256:c95a");
+  EXPECT_EQ(line(0), "POST /v1.41/images/create?fromSrc=-&repo=lightshuttle-test%2Fit-1%3Aimp");
+}
+
 /// The same answers from Docker (no Libpod-API-Version header): names are left as they are.
 class DockerImageNamesTest : public PodmanCompatTest {
  protected:
@@ -406,6 +416,13 @@ TEST_F(DockerImageNamesTest, DockersNamesAreLeftAsTheyAre) {
   EXPECT_EQ(inspected->repoTags.size(), 4u);
   EXPECT_EQ(inspected->repoTags.front(), "localhost/lightshuttle-test/busybox:latest");
   EXPECT_EQ(inspected->repoDigests.size(), 2u);
+}
+
+TEST_F(DockerImageNamesTest, AnImportOnDockerSendsRepoAndTagApart) {
+  // Ensures the tag-in-repo import is podman's only: Docker is asked as its API documents.
+  answer(200, R"({"status":"sha256:c95a"})");
+  ASSERT_TRUE(runVirtual(rt->importImage("R", "lightshuttle-test/it-1:imp")));
+  EXPECT_EQ(line(0), "POST /v1.41/images/create?fromSrc=-&repo=lightshuttle-test%2Fit-1&tag=imp");
 }
 
 }  // namespace
