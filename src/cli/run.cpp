@@ -228,20 +228,33 @@ int runContainer(const RunOptions& o, const lifecycle::Plan& plan, const lifecyc
       }
     }
   };
+  auto startFailed = [&](const Error& e) {
+    fmt::print(stderr, "error: running {} in '{}': {}\n",
+               o.command.empty() ? std::string("its command") : "'" + o.command.front() + "'", node.name,
+               e.what());
+    removeIfAsked();
+    return startFailureCode(e);
+  };
   auto attached = runSync(s, api.attachContainer(id, feed, tty));
   if (!attached) {
+    if (attached.error().code() == Errc::Conflict) {
+      // Podman 4.3 prepares the container (the OCI runtime's create) at attach, so a command
+      // that cannot run is refused there with 409, where Docker refuses the start. The start
+      // of the still created container gives the engine's start answer, read as Docker's
+      // (127, 126, 125); one that starts runs without us: stopped, it is the attach's error.
+      if (auto started = runSync(s, api.startContainer(id)); !started) {
+        return startFailed(started.error());
+      }
+      (void)runSync(s, api.stopContainer(id, std::chrono::seconds(0)));
+    }
     fmt::print(stderr, "error: {}\n", attached.error().what());
     removeIfAsked();
     return kExitCannotRun;
   }
   AttachedContainer process(api, id, std::move(attached).value(), tty);
   if (auto started = runSync(s, api.startContainer(id)); !started) {
-    fmt::print(stderr, "error: running {} in '{}': {}\n",
-               o.command.empty() ? std::string("its command") : "'" + o.command.front() + "'", node.name,
-               started.error().what());
     process.close();
-    removeIfAsked();
-    return startFailureCode(started.error());
+    return startFailed(started.error());
   }
   if (tty) {
     if (auto size = terminalRowsCols()) {

@@ -169,8 +169,25 @@ asio::awaitable<Result<CreatedContainer>> Api::createContainer(const std::string
   if (!name.empty()) {
     req.query.emplace_back("name", name);
   }
-  LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
-  LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res.body, "create container"));
+  Result<Response> res = co_await client_.request(std::move(req));
+  if (!res) {
+    Error err = std::move(res).error();
+    const std::optional<EngineOrigin> origin = err.engine();
+    if (origin && origin->status == 409) {
+      // Docker's only conflict on create is the name.
+      err.withReason("name_in_use");
+    } else if (origin && origin->status >= 500 && !name.empty() &&
+               co_await inspectContainer(name)) {
+      // Podman 4.3 answers a name in use with 500, not 409: a container by that name found
+      // after the failure makes it Docker's answer.
+      co_return Error(Errc::Conflict, "the container name '" + name + "' is already in use")
+          .withReason("name_in_use")
+          .withEngine(origin->status, origin->message)
+          .context(quoted("create container", name));
+    }
+    co_return err;
+  }
+  LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res->body, "create container"));
   co_return decodeCreated(v);
 }
 

@@ -555,8 +555,10 @@ asio::awaitable<Result<std::string>> ImagesApi::importImage(
   if (rootfsTar.empty()) {
     co_return Error(Errc::InvalidArgument, "import image: empty archive");
   }
-  const std::string what = target ? "import image '" + target->repo + ":" + target->tag + "'"
-                                  : std::string("import image");
+  const std::string what =
+      !target               ? std::string("import image")
+      : target->tag.empty() ? "import image '" + target->repo + "'"
+                            : "import image '" + target->repo + ":" + target->tag + "'";
   Request req{.method = "POST",
               .path = "/images/create",
               .query = {{"fromSrc", "-"}},
@@ -566,7 +568,9 @@ asio::awaitable<Result<std::string>> ImagesApi::importImage(
               .operation = what};
   if (target) {
     req.query.emplace_back("repo", target->repo);
-    req.query.emplace_back("tag", target->tag);
+    if (!target->tag.empty()) {
+      req.query.emplace_back("tag", target->tag);
+    }
   }
   LS_CO_ASSIGN_OR_RETURN(auto body, co_await client_.stream(std::move(req)));
   ProgressStream stream(std::move(body), what);

@@ -204,6 +204,7 @@ class ImagesApi {
   boost::asio::awaitable<Result<std::vector<std::string>>> loadImages(
       std::string tar, const std::function<void(const ProgressMessage&)>& onProgress);
   /// POST /images/create?fromSrc=-[&repo=&tag=] with a root filesystem tar: the new image id.
+  /// An empty `tag` is left out of the query (the repo may carry it: "repo:tag").
   boost::asio::awaitable<Result<std::string>> importImage(std::string rootfsTar,
                                                           const std::optional<TagTarget>& target);
   /// POST /images/create?fromImage=&tag=: the progress, streamed. A 404 before the stream

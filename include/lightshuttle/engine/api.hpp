@@ -352,8 +352,9 @@ class Api {
   boost::asio::awaitable<Result<VersionInfo>> version();
   boost::asio::awaitable<Result<EngineInfo>> info();
 
-  /// POST /containers/create. Conflict when the name is in use; NotFound when the image is
-  /// missing locally (pull first).
+  /// POST /containers/create. Conflict with reason "name_in_use" when the name is in use
+  /// (podman 4.3 answers 500 there: a server error is followed by an inspect of the name);
+  /// NotFound when the image is missing locally (pull first).
   boost::asio::awaitable<Result<CreatedContainer>> createContainer(const std::string& name,
                                                                    const ContainerCreate& spec);
   boost::asio::awaitable<Result<StartOutcome>> startContainer(const std::string& id);

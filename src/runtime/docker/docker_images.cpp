@@ -382,6 +382,12 @@ asio::awaitable<Result<std::string>> DockerRuntime::importImage(const std::strin
       co_return std::move(split).error().context("import image");
     }
     target = std::move(split).value();
+    LS_CO_TRY(co_await impl_->knowEngine());
+    if (impl_->podman()) {
+      // Podman 4.3's compat import ignores `tag` and names the image `<repo>:latest`; it reads
+      // a tag given inside `repo`, as Docker does too, so the caller's reference finds it.
+      target = engine::TagTarget{.repo = target->repo + ":" + target->tag, .tag = {}};
+    }
   }
   engine::ImagesApi images(impl_->client);
   std::string body = rootfsTar;

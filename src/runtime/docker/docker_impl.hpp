@@ -68,9 +68,6 @@ struct DockerRuntime::Impl {
   /// is inspected, and one that is not running is Conflict, one that is gone NotFound.
   asio::awaitable<Result<std::string>> createExec(const std::string& id,
                                                   const engine::ExecCreate& create);
-  /// After a server error from a create: whether a container named `name` exists (podman 4.3
-  /// answers 500, not 409, for a name in use).
-  asio::awaitable<bool> nameTakenAfterServerError(const Error& failure, const std::string& name);
   /// After a server error (podman 4.3's answer where Docker's is 409, or its wait racing the
   /// exit: "container has already been removed"): whether the container is gone or not running.
   asio::awaitable<bool> notRunningAfterServerError(const Error& failure, const std::string& id);

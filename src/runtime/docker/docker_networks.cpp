@@ -203,13 +203,4 @@ asio::awaitable<bool> DockerRuntime::Impl::networkGoneAfterServerError(const Err
   co_return !network && network.error().code() == Errc::NotFound;
 }
 
-asio::awaitable<bool> DockerRuntime::Impl::nameTakenAfterServerError(const Error& failure,
-                                                                     const std::string& name) {
-  if (!transientInspectFailure(failure)) {
-    co_return false;
-  }
-  auto info = co_await api.inspectContainer(name);
-  co_return info.has_value();
-}
-
 }  // namespace ls::runtime

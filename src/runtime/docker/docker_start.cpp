@@ -134,19 +134,9 @@ asio::awaitable<Result<ContainerId>> DockerRuntime::start(const ContainerSpec& s
                              co_await d.networkGoneAfterServerError(failure, spec.project);
     if ((failure.code() != Errc::NotFound && !networkGone) || attempt > 0) {
       if (!created) {
-        Error err = Error(created.error()).context(what);
-        if (co_await d.nameTakenAfterServerError(created.error(), spec.name)) {
-          co_return Error(Errc::Conflict, "the container name " + q(spec.name) + " is already in use")
-              .withReason("name_in_use")
-              .withEngine(created.error().engine()->status, created.error().engine()->message)
-              .context(what);
-        }
-        // Engine: 409 "The container name "/x" is already in use by container "…"".
-        if (err.code() == Errc::Conflict &&
-            created.error().message().find("already in use") != std::string::npos) {
-          err.withReason("name_in_use");
-        }
-        co_return err;
+        // A name in use is already Conflict "name_in_use" (engine::Api: Docker's 409, podman's
+        // 500 followed by an inspect of the name).
+        co_return Error(created.error()).context(what);
       }
       break;
     }

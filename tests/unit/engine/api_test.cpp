@@ -194,6 +194,38 @@ TEST_F(ApiTest, IdempotentOutcomesAreValues) {
   EXPECT_EQ(engine->requests.at(3).substr(0, 49), "DELETE /v1.41/containers/x?force=1&v=0 HTTP/1.1\r\n");
 }
 
+TEST_F(ApiTest, ANameInUseIsConflictOnDockerAndOnPodman) {
+  // Ensures create's name conflict is Conflict "name_in_use" from Docker's 409 and from podman's
+  // 500 once an inspect finds a container of that name; a 500 with no such container stays the
+  // engine's error.
+  auto answer = [&](int status, const std::string& body) {
+    engine->exchanges.push_back({.response = httpResponse(status, body)});
+  };
+  const ContainerCreate spec{.image = "busybox"};
+  answer(409, R"({"message":"Conflict. The container name \"/db\" is already in use"})");
+  auto docker = run(api->createContainer("db", spec));
+  ASSERT_FALSE(docker);
+  EXPECT_EQ(docker.error().code(), Errc::Conflict);
+  EXPECT_EQ(docker.error().reason(), "name_in_use");
+
+  answer(500, R"({"cause":"that name is already in use","message":"x","response":500})");
+  answer(200, R"({"Id":"c1","Name":"/db","State":{"Status":"created"}})");
+  auto podman = run(api->createContainer("db", spec));
+  ASSERT_FALSE(podman);
+  EXPECT_EQ(podman.error().code(), Errc::Conflict);
+  EXPECT_EQ(podman.error().reason(), "name_in_use");
+  ASSERT_TRUE(podman.error().engine());
+  EXPECT_EQ(podman.error().engine()->status, 500);
+  EXPECT_EQ(engine->requests.at(3).substr(0, 35), "GET /v1.41/containers/db/json HTTP/");
+
+  answer(500, R"({"message":"network not found","response":500})");
+  answer(404, R"({"message":"no such container"})");
+  auto other = run(api->createContainer("db", spec));
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code(), Errc::Internal);
+  EXPECT_EQ(other.error().reason(), "");
+}
+
 TEST_F(ApiTest, LogsAreDemultiplexedInOrder) {
   // Ensures a multiplexed log stream yields stdout and stderr chunks in emission order.
   const std::string body = frame(1, "out1\n") + frame(2, "err1\n") + frame(1, "out2\n");
