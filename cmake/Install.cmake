@@ -16,7 +16,7 @@ include(CMakePackageConfigHelpers)
 set(LS_EXPORTED
   ls_core=core ls_runtime_api=runtime ls_runtime_memory=runtime_memory ls_runtime_docker=runtime_docker
   ls_engine=engine ls_manifest=manifest ls_spec=spec ls_lifecycle=lifecycle ls_control=control
-  ls_export=export ls_watch=watch ls_beast=beast ls_engine_codec=engine_codec ls_runtime_archive=runtime_archive
+  ls_export=export ls_watch=watch ls_beast=beast ls_engine_codec=engine_codec ls_archive=archive
   ls_dashboard_assets=dashboard_assets)
 set(LS_EXPORTED_TARGETS "")
 set(LS_PC_LIBS "")
@@ -64,7 +64,7 @@ install(CODE "
 # Boost ships no .pc files, so its libraries are named directly.
 set(LS_PC_LIBS "")
 foreach(name watch export control dashboard_assets lifecycle runtime_docker runtime_memory engine
-             engine_codec beast spec manifest runtime runtime_archive core)
+             engine_codec beast spec manifest runtime archive core)
   string(APPEND LS_PC_LIBS " -llightshuttle_${name}")
 endforeach()
 file(RELATIVE_PATH LS_PC_TO_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")

@@ -14,13 +14,36 @@ function(ls_warnings target)
   endif()
 endfunction()
 
-# ls_library(NAME <name> SOURCES ... DEPS ... [PRIVATE_DEPS ...])
+# ls_private_headers(<target> <dir>...): the private headers under src/<dir> become visible to
+# <target> and to what links it (through the link graph's PUBLIC edges), and to nothing else: a
+# layer can include only the private headers of what it links. Each target gets its own include
+# root in the build tree holding a link per owned directory, so `#include "engine/x.hpp"` resolves
+# only where ls_engine (or ls_engine_codec) is linked.
+function(ls_private_headers target)
+  set(root "${PROJECT_BINARY_DIR}/private/${target}")
+  foreach(dir IN LISTS ARGN)
+    get_filename_component(parent "${root}/${dir}" DIRECTORY)
+    file(MAKE_DIRECTORY "${parent}")
+    if(NOT IS_SYMLINK "${root}/${dir}")
+      file(CREATE_LINK "${PROJECT_SOURCE_DIR}/src/${dir}" "${root}/${dir}" SYMBOLIC)
+    endif()
+  endforeach()
+  file(MAKE_DIRECTORY "${root}")
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "EXECUTABLE")
+    target_include_directories(${target} PRIVATE "${root}")
+  else()
+    target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${root}>)
+  endif()
+endfunction()
+
+# ls_library(NAME <name> [OWNS <dir under src>...] SOURCES ... DEPS ... [PRIVATE_DEPS ...])
 function(ls_library)
-  cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME" "OWNS;SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(${ARG_NAME} STATIC ${ARG_SOURCES})
   # The installed package (cmake/Install.cmake) points consumers at <prefix>/include instead.
-  target_include_directories(${ARG_NAME} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
-                                         PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_include_directories(${ARG_NAME} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>)
+  ls_private_headers(${ARG_NAME} ${ARG_OWNS})
   target_link_libraries(${ARG_NAME} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
   ls_warnings(${ARG_NAME})
 endfunction()

@@ -116,7 +116,7 @@ int copyOut(Side& side, const std::string& source, const CopyEndpoint& destinati
     return kExitFailure;
   }
   HostExtractor extractor(place->directory, place->name, baseName(source) == ".");
-  runtime::detail::TarReader reader(extractor);
+  ls::archive::TarReader reader(extractor);
   Result<void> r = pullArchive(side, source, [&reader](std::string_view bytes) { return reader.feed(bytes); });
   if (r) {
     r = reader.finish();
@@ -195,7 +195,7 @@ int copyIn(Side& side, const CopyEndpoint& source, const std::string& destinatio
       fmt::print(stderr, "error: in resource '{}': {}\n", side.container.resource, place.error().message());
       return kExitFailure;
     }
-    runtime::detail::TarWriter writer(tar);
+    ls::archive::TarWriter writer(tar);
     Result<void> made = tarHostPath(source.path, place->name, writer, skipped);
     if (made) {
       made = writer.finish();

@@ -13,14 +13,14 @@ namespace ls::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using runtime::detail::TarEntryType;
-using runtime::detail::TarHeader;
-using runtime::detail::TarReadType;
+using ls::archive::TarEntryType;
+using ls::archive::TarHeader;
+using ls::archive::TarReadType;
 
 std::string errnoText() { return std::strerror(errno); }
 
 /// Reads exactly `size` bytes of `path` into the open tar entry, in chunks.
-Result<void> copyFileInto(const fs::path& path, std::uint64_t size, runtime::detail::TarWriter& tar) {
+Result<void> copyFileInto(const fs::path& path, std::uint64_t size, ls::archive::TarWriter& tar) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     return Error(Errc::Unavailable, fmt::format("cannot read '{}': {}", path.string(), errnoText()));
@@ -46,7 +46,7 @@ Result<void> copyFileInto(const fs::path& path, std::uint64_t size, runtime::det
   return out;
 }
 
-Result<void> addPath(const fs::path& path, const std::string& name, runtime::detail::TarWriter& tar,
+Result<void> addPath(const fs::path& path, const std::string& name, ls::archive::TarWriter& tar,
                      std::vector<std::string>& skipped) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
@@ -111,7 +111,7 @@ void setTimes(const fs::path& path, std::int64_t mtime, bool followLink) {
 }  // namespace
 
 Result<void> tarHostPath(const fs::path& source, const std::string& name,
-                         runtime::detail::TarWriter& tar, std::vector<std::string>& skipped) {
+                         ls::archive::TarWriter& tar, std::vector<std::string>& skipped) {
   return addPath(source, name, tar, skipped);
 }
 
@@ -181,7 +181,7 @@ Result<void> HostExtractor::checkParents(const fs::path& path) const {
   return ok();
 }
 
-Result<void> HostExtractor::onEntry(const runtime::detail::TarEntry& entry) {
+Result<void> HostExtractor::onEntry(const ls::archive::TarEntry& entry) {
   LS_ASSIGN_OR_RETURN(fs::path path, target(entry.name));
   if (contents_ && !topSeen_) {
     topSeen_ = true;

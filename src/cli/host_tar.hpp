@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "lightshuttle/core/result.hpp"
-#include "runtime/docker/tar_reader.hpp"
-#include "runtime/docker/tar_writer.hpp"
+#include "archive/tar_reader.hpp"
+#include "archive/tar_writer.hpp"
 
 namespace ls::cli {
 
@@ -18,7 +18,7 @@ namespace ls::cli {
 /// container's root). Sockets, FIFOs and devices are left out and listed in `skipped`.
 /// NotFound when `source` does not exist; Unavailable when a file cannot be read.
 Result<void> tarHostPath(const std::filesystem::path& source, const std::string& name,
-                         runtime::detail::TarWriter& tar, std::vector<std::string>& skipped);
+                         ls::archive::TarWriter& tar, std::vector<std::string>& skipped);
 
 /// Extracts an engine archive (as GET /containers/{id}/archive makes it: every entry under the
 /// source's base name) into the existing directory `directory`, the top entry renamed `name`
@@ -31,14 +31,14 @@ Result<void> tarHostPath(const std::filesystem::path& source, const std::string&
 /// root the engine gives them: Docker's entries are under `./` (`./bin/run.sh`, with a `./` entry
 /// for the directory itself), podman 4.3's have no root (`bin/run.sh`, no entry for the
 /// directory, which is then made with the default mode).
-class HostExtractor final : public runtime::detail::TarReader::Handler {
+class HostExtractor final : public ls::archive::TarReader::Handler {
  public:
   HostExtractor(std::filesystem::path directory, std::string name, bool contents = false);
   ~HostExtractor() override;
   HostExtractor(const HostExtractor&) = delete;
   HostExtractor& operator=(const HostExtractor&) = delete;
 
-  Result<void> onEntry(const runtime::detail::TarEntry& entry) override;
+  Result<void> onEntry(const ls::archive::TarEntry& entry) override;
   Result<void> onData(std::string_view bytes) override;
   Result<void> onEntryEnd() override;
   /// Applies the directories' modes and times. Call once the reader has finished.

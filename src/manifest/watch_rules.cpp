@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "manifest/loader_impl.hpp"
-#include "runtime/docker/dockerignore.hpp"
+#include "archive/dockerignore.hpp"
 
 namespace ls::manifest::detail {
 
@@ -145,7 +145,7 @@ bool Loader::checkWatchRule(Kind kind, WatchRule& rule, const YAML::Node& item,
     ok = false;
   }
   for (std::size_t i = 0; i < rule.ignore.size(); ++i) {
-    Result<runtime::detail::DockerIgnore> parsed = runtime::detail::DockerIgnore::parse(rule.ignore[i]);
+    Result<ls::archive::DockerIgnore> parsed = ls::archive::DockerIgnore::parse(rule.ignore[i]);
     if (!parsed) {
       const std::string itemPath = fmt::format("{}.ignore[{}]", path, i);
       const auto at = manifest_.locations.find(itemPath);

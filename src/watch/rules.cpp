@@ -29,12 +29,12 @@ std::optional<std::string> relativeInside(const fs::path& root, const fs::path& 
 
 namespace {
 
-Result<runtime::detail::DockerIgnore> parsePatterns(const std::vector<std::string>& patterns) {
+Result<ls::archive::DockerIgnore> parsePatterns(const std::vector<std::string>& patterns) {
   std::string text;
   for (const std::string& p : patterns) {
     text += p + "\n";
   }
-  return runtime::detail::DockerIgnore::parse(text);
+  return ls::archive::DockerIgnore::parse(text);
 }
 
 std::string joinTarget(const std::string& target, const std::string& rel) {
@@ -52,7 +52,7 @@ Result<RuleSet> RuleSet::compile(const manifest::Manifest& m) {
   const fs::path base =
       (m.directory.empty() ? fs::current_path(ec) : fs::absolute(m.directory, ec)).lexically_normal();
   for (const manifest::Resource& r : m.resources) {
-    std::optional<runtime::detail::DockerIgnore> contextIgnore;
+    std::optional<ls::archive::DockerIgnore> contextIgnore;
     std::optional<fs::path> context;
     if (r.kind == manifest::Kind::Dockerfile && !r.context.empty()) {
       context = (base / r.context).lexically_normal();
@@ -61,7 +61,7 @@ Result<RuleSet> RuleSet::compile(const manifest::Manifest& m) {
       if (in) {
         text << in.rdbuf();
       }
-      auto parsed = runtime::detail::DockerIgnore::parse(text.str());
+      auto parsed = ls::archive::DockerIgnore::parse(text.str());
       if (!parsed) {
         return Error(Errc::InvalidArgument, "resource '" + r.name + "': " +
                                                 (*context / ".dockerignore").string() + ": " +

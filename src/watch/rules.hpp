@@ -15,7 +15,7 @@
 
 #include "lightshuttle/core/result.hpp"
 #include "lightshuttle/manifest/model.hpp"
-#include "runtime/docker/dockerignore.hpp"
+#include "archive/dockerignore.hpp"
 
 namespace ls::watch::detail {
 
@@ -27,11 +27,11 @@ struct Rule {
   std::filesystem::path root;  ///< absolute and lexically normal
   bool file = false;           ///< `root` named a file when compiled
   std::string target;          ///< container path (sync actions), without a trailing '/'
-  runtime::detail::DockerIgnore ignore;  ///< the rule's `ignore`, relative to `root`
+  ls::archive::DockerIgnore ignore;  ///< the rule's `ignore`, relative to `root`
   /// Rebuild rules: the build context and its `.dockerignore` (a change the build would not
   /// see triggers nothing).
   std::optional<std::filesystem::path> context;
-  std::optional<runtime::detail::DockerIgnore> contextIgnore;
+  std::optional<ls::archive::DockerIgnore> contextIgnore;
 };
 
 /// The state of a touched path when its batch is flushed.

@@ -7,15 +7,15 @@
 #include <cstring>
 #include <fstream>
 
-#include "runtime/docker/tar_writer.hpp"
+#include "archive/tar_writer.hpp"
 
 namespace ls::watch::detail {
 
 namespace {
 
-using runtime::detail::TarEntryType;
-using runtime::detail::TarHeader;
-using runtime::detail::TarWriter;
+using ls::archive::TarEntryType;
+using ls::archive::TarHeader;
+using ls::archive::TarWriter;
 
 std::string entryName(const std::string& target) {
   std::size_t i = 0;

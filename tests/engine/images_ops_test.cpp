@@ -12,7 +12,7 @@
 #include "engine/engine_env.hpp"
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
-#include "runtime/docker/tar_writer.hpp"
+#include "archive/tar_writer.hpp"
 
 namespace ls::testing {
 namespace {
@@ -132,7 +132,7 @@ class ImagesOpsTest : public RuntimeEngineTest {
 
   static std::string tarOf(const std::string& name, const std::string& content) {
     std::string tar;
-    runtime::detail::TarWriter w(tar);
+    ls::archive::TarWriter w(tar);
     LS_CHECK(w.addEntry({.name = name, .mode = 0644, .size = content.size(), .mtime = 1700000000},
                         content));
     LS_CHECK(w.finish());

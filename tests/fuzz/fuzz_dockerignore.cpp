@@ -14,11 +14,11 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/docker/dockerignore.hpp"
+#include "archive/dockerignore.hpp"
 
 namespace {
 
-using ls::runtime::detail::DockerIgnore;
+using ls::archive::DockerIgnore;
 
 void check(bool cond) {
   if (!cond) {
@@ -62,7 +62,7 @@ std::vector<std::string> pathsFrom(std::string_view text) {
           path += c;
       }
     }
-    const std::string cleaned = ls::runtime::detail::cleanSlashPath(path);
+    const std::string cleaned = ls::archive::cleanSlashPath(path);
     if (cleaned != "." && cleaned.front() != '/' && cleaned.rfind("..", 0) != 0) {
       out.push_back(cleaned);
     }

@@ -8,14 +8,14 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/docker/tar_reader.hpp"
-#include "runtime/docker/tar_writer.hpp"
+#include "archive/tar_reader.hpp"
+#include "archive/tar_writer.hpp"
 
 namespace {
 
-using ls::runtime::detail::TarEntry;
-using ls::runtime::detail::TarReader;
-using ls::runtime::detail::TarReadType;
+using ls::archive::TarEntry;
+using ls::archive::TarReader;
+using ls::archive::TarReadType;
 
 void check(bool cond) {
   if (!cond) {
@@ -94,19 +94,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   // Round trip through the writer: files, directories and symlinks it can express.
   std::string rewritten;
-  ls::runtime::detail::TarWriter writer(rewritten);
+  ls::archive::TarWriter writer(rewritten);
   std::vector<Read> kept;
   for (const Read& r : whole.entries) {
-    ls::runtime::detail::TarHeader h;
+    ls::archive::TarHeader h;
     switch (r.entry.type) {
       case TarReadType::File:
-        h.type = ls::runtime::detail::TarEntryType::File;
+        h.type = ls::archive::TarEntryType::File;
         break;
       case TarReadType::Directory:
-        h.type = ls::runtime::detail::TarEntryType::Directory;
+        h.type = ls::archive::TarEntryType::Directory;
         break;
       case TarReadType::Symlink:
-        h.type = ls::runtime::detail::TarEntryType::Symlink;
+        h.type = ls::archive::TarEntryType::Symlink;
         break;
       default:
         continue;
@@ -115,14 +115,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     h.mode = r.entry.mode;
     h.size = r.entry.size;
     h.mtime = r.entry.mtime;
-    h.linkTarget = h.type == ls::runtime::detail::TarEntryType::Symlink ? r.entry.linkTarget : "";
+    h.linkTarget = h.type == ls::archive::TarEntryType::Symlink ? r.entry.linkTarget : "";
     if (!writer.addEntry(h, r.data)) {
       continue;  // a name the writer refuses (NUL byte)
     }
     Read expect = r;
-    if (h.type == ls::runtime::detail::TarEntryType::Symlink) {
+    if (h.type == ls::archive::TarEntryType::Symlink) {
       expect.entry.mode = 0777;
-    } else if (h.type == ls::runtime::detail::TarEntryType::Directory) {
+    } else if (h.type == ls::archive::TarEntryType::Directory) {
       expect.entry.linkTarget.clear();
     } else {
       expect.entry.linkTarget.clear();

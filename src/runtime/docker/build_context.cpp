@@ -15,12 +15,14 @@
 
 #include "lightshuttle/core/file.hpp"
 #include "lightshuttle/core/scope_guard.hpp"
-#include "runtime/docker/dockerignore.hpp"
+#include "archive/dockerignore.hpp"
 
 namespace ls::runtime::detail {
 namespace {
 
 namespace fs = std::filesystem;
+using archive::DockerIgnore;
+using archive::TarEntryType;
 
 Errc codeFor(int err) {
   if (err == ENOENT || err == ENOTDIR) {

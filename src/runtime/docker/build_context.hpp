@@ -24,9 +24,11 @@
 #include <string_view>
 
 #include "lightshuttle/core/result.hpp"
-#include "runtime/docker/tar_writer.hpp"
+#include "archive/tar_writer.hpp"
 
 namespace ls::runtime::detail {
+
+using archive::TarWriter;
 
 /// Resolves the Dockerfile of a build: `dockerfile` is relative to `contextDir` (as in a compose
 /// file), or absolute; empty means "Dockerfile". Symlinks are resolved. Returns its

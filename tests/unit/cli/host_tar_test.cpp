@@ -16,9 +16,9 @@ namespace ls::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using runtime::detail::TarEntryType;
-using runtime::detail::TarReader;
-using runtime::detail::TarWriter;
+using ls::archive::TarEntryType;
+using ls::archive::TarReader;
+using ls::archive::TarWriter;
 
 class HostTarTest : public ::testing::Test {
  protected:

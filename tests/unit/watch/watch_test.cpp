@@ -37,8 +37,8 @@ using detail::PathState;
 using detail::Rule;
 using detail::RuleSet;
 
-runtime::detail::DockerIgnore ignoreOf(const std::string& text) {
-  auto parsed = runtime::detail::DockerIgnore::parse(text);
+ls::archive::DockerIgnore ignoreOf(const std::string& text) {
+  auto parsed = ls::archive::DockerIgnore::parse(text);
   EXPECT_TRUE(parsed.has_value());
   return std::move(*parsed);
 }

@@ -1,10 +1,10 @@
-#include "runtime/docker/tar_reader.hpp"
+#include "archive/tar_reader.hpp"
 
 #include <algorithm>
 #include <cstddef>
 #include <utility>
 
-namespace ls::runtime::detail {
+namespace ls::archive {
 namespace {
 
 constexpr std::size_t kBlock = 512;
@@ -354,4 +354,4 @@ Result<void> TarReader::finish() {
                                       : "the archive ends inside an entry");
 }
 
-}  // namespace ls::runtime::detail
+}  // namespace ls::archive

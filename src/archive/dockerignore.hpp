@@ -40,7 +40,7 @@
 
 #include "lightshuttle/core/result.hpp"
 
-namespace ls::runtime::detail {
+namespace ls::archive {
 
 /// Go's path.Clean for '/'-separated paths: removes empty and "." elements, resolves ".."
 /// lexically, keeps a leading '/', and gives "." for an empty result.
@@ -107,4 +107,4 @@ class DockerIgnore {
   bool hasExceptions_ = false;
 };
 
-}  // namespace ls::runtime::detail
+}  // namespace ls::archive

@@ -1,4 +1,4 @@
-#include "runtime/docker/tar_writer.hpp"
+#include "archive/tar_writer.hpp"
 
 #include <algorithm>
 #include <array>
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <utility>
 
-namespace ls::runtime::detail {
+namespace ls::archive {
 namespace {
 
 constexpr std::size_t kBlock = 512;
@@ -273,4 +273,4 @@ Result<void> TarWriter::finish() {
   return ok();
 }
 
-}  // namespace ls::runtime::detail
+}  // namespace ls::archive

@@ -1,11 +1,11 @@
-#include "runtime/docker/dockerignore.hpp"
+#include "archive/dockerignore.hpp"
 
 #include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <utility>
 
-namespace ls::runtime::detail {
+namespace ls::archive {
 namespace {
 
 constexpr char32_t kRuneError = 0xFFFD;
@@ -527,4 +527,4 @@ void DockerIgnore::alwaysInclude(std::string_view relPath) {
   hasExceptions_ = true;
 }
 
-}  // namespace ls::runtime::detail
+}  // namespace ls::archive

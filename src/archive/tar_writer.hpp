@@ -22,7 +22,7 @@
 
 #include "lightshuttle/core/result.hpp"
 
-namespace ls::runtime::detail {
+namespace ls::archive {
 
 enum class TarEntryType { File, Directory, Symlink };
 
@@ -80,4 +80,4 @@ class TarWriter {
   std::uint64_t written_ = 0;
 };
 
-}  // namespace ls::runtime::detail
+}  // namespace ls::archive

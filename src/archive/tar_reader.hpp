@@ -25,7 +25,7 @@
 
 #include "lightshuttle/core/result.hpp"
 
-namespace ls::runtime::detail {
+namespace ls::archive {
 
 enum class TarReadType {
   File,
@@ -96,4 +96,4 @@ class TarReader {
   std::optional<Error> failed_;
 };
 
-}  // namespace ls::runtime::detail
+}  // namespace ls::archive

@@ -1,4 +1,4 @@
-#include "runtime/docker/tar_reader.hpp"
+#include "archive/tar_reader.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/docker/tar_writer.hpp"
+#include "archive/tar_writer.hpp"
 
-namespace ls::runtime::detail {
+namespace ls::archive {
 namespace {
 
 namespace fs = std::filesystem;
@@ -215,4 +215,4 @@ TEST(TarReaderTest, StopsAtTheEndMarkerAndPassesHandlerErrorsThrough) {
 }
 
 }  // namespace
-}  // namespace ls::runtime::detail
+}  // namespace ls::archive

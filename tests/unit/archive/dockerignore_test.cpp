@@ -1,4 +1,4 @@
-#include "runtime/docker/dockerignore.hpp"
+#include "archive/dockerignore.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ls::runtime::detail {
+namespace ls::archive {
 namespace {
 
 struct MatchCase {
@@ -233,4 +233,4 @@ TEST(DockerIgnoreTest, CleanSlashPathFollowsGo) {
 }
 
 }  // namespace
-}  // namespace ls::runtime::detail
+}  // namespace ls::archive

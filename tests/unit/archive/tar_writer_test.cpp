@@ -1,4 +1,4 @@
-#include "runtime/docker/tar_writer.hpp"
+#include "archive/tar_writer.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ls::runtime::detail {
+namespace ls::archive {
 namespace {
 
 namespace fs = std::filesystem;
@@ -336,4 +336,4 @@ TEST(TarWriterTest, MisuseIsAnErrorNotACrash) {
 }
 
 }  // namespace
-}  // namespace ls::runtime::detail
+}  // namespace ls::archive
