@@ -29,8 +29,9 @@ double epoch(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-asio::awaitable<void> reader(ls::control::Client client, std::chrono::steady_clock::time_point until,
-                             std::vector<Sample>& out, int& failures) {
+asio::awaitable<void> reader(ls::control::Client client,
+                             std::chrono::steady_clock::time_point until, std::vector<Sample>& out,
+                             int& failures) {
   auto ws = co_await client.webSocket("/api/v1/events/ws");
   if (!ws) {
     ++failures;
@@ -85,10 +86,12 @@ int main(int argc, char** argv) {
   std::vector<std::vector<Sample>> samples(static_cast<std::size_t>(sockets));
   int failures = 0;
   const auto until = std::chrono::steady_clock::now() +
-                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(seconds));
   for (int i = 0; i < sockets; ++i) {
-    asio::co_spawn(ctx, reader(ls::control::Client::tcp("127.0.0.1", port, token), until,
-                               samples[static_cast<std::size_t>(i)], failures),
+    asio::co_spawn(ctx,
+                   reader(ls::control::Client::tcp("127.0.0.1", port, token), until,
+                          samples[static_cast<std::size_t>(i)], failures),
                    [](std::exception_ptr) {});
   }
   std::fprintf(stderr, "ls_bench_events: %d sockets open\n", sockets);

@@ -6,6 +6,7 @@
 //
 //   ls_bench_api --tcp 127.0.0.1:41234 --token T --path /api/v1/resources --rate 500 --seconds 10
 //   ls_bench_api --unix /var/run/docker.sock --path '/v1.41/containers/json?all=1' --rate 500
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,7 +17,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -50,19 +50,22 @@ struct Totals {
 };
 
 template <class Socket>
-asio::awaitable<void> worker(Socket socket, const Config& c, int index, Clock::time_point t0, std::size_t total,
-                             Totals& out) {
+asio::awaitable<void> worker(Socket socket, const Config& c, int index, Clock::time_point t0,
+                             std::size_t total, Totals& out) {
   boost::beast::flat_buffer buf;
   asio::steady_timer timer(socket.get_executor());
   const auto interval = std::chrono::duration<double>(1.0 / c.rate);
-  for (std::size_t k = static_cast<std::size_t>(index); k < total; k += static_cast<std::size_t>(c.connections)) {
-    const auto due = t0 + std::chrono::duration_cast<Clock::duration>(interval * static_cast<double>(k));
+  for (std::size_t k = static_cast<std::size_t>(index); k < total;
+       k += static_cast<std::size_t>(c.connections)) {
+    const auto due =
+        t0 + std::chrono::duration_cast<Clock::duration>(interval * static_cast<double>(k));
     if (Clock::now() < due) {
       timer.expires_at(due);
       (void)co_await timer.async_wait(ls::detail::kUseTuple);
     }
     http::request<http::string_body> req{http::verb::get, c.path, 11};
-    req.set(http::field::host, c.unixPath.empty() ? c.tcpHost + ":" + std::to_string(c.tcpPort) : "localhost");
+    req.set(http::field::host,
+            c.unixPath.empty() ? c.tcpHost + ":" + std::to_string(c.tcpPort) : "localhost");
     if (!c.token.empty()) {
       req.set(http::field::authorization, "Bearer " + c.token);
     }
@@ -94,8 +97,8 @@ double percentile(std::vector<double>& v, double p) {
   if (v.empty()) {
     return 0;
   }
-  const auto idx = static_cast<std::size_t>(std::min<double>(static_cast<double>(v.size() - 1),
-                                                             p / 100.0 * static_cast<double>(v.size())));
+  const auto idx = static_cast<std::size_t>(std::min<double>(
+      static_cast<double>(v.size() - 1), p / 100.0 * static_cast<double>(v.size())));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(idx), v.end());
   return v[idx];
 }
@@ -127,7 +130,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (c.unixPath.empty() && (c.tcpPort == 0 || (c.tcpHost != "127.0.0.1" && c.tcpHost != "localhost"))) {
+  if (c.unixPath.empty() &&
+      (c.tcpPort == 0 || (c.tcpHost != "127.0.0.1" && c.tcpHost != "localhost"))) {
     std::fprintf(stderr, "--tcp must be 127.0.0.1:PORT (loopback only), or give --unix PATH\n");
     return 2;
   }
@@ -148,7 +152,9 @@ int main(int argc, char** argv) {
     } else {
       asio::ip::tcp::socket s(ctx);
       boost::system::error_code ec;
-      s.connect({asio::ip::make_address(c.tcpHost == "localhost" ? "127.0.0.1" : c.tcpHost), c.tcpPort}, ec);
+      s.connect(
+          {asio::ip::make_address(c.tcpHost == "localhost" ? "127.0.0.1" : c.tcpHost), c.tcpPort},
+          ec);
       if (ec) {
         std::fprintf(stderr, "connect: %s\n", ec.message().c_str());
         return 1;
@@ -157,7 +163,8 @@ int main(int argc, char** argv) {
       asio::co_spawn(ctx, worker(std::move(s), c, i, t0, total, totals), [](std::exception_ptr) {});
     }
   }
-  ctx.run_for(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c.seconds + 30)));
+  ctx.run_for(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c.seconds + 30)));
   const auto elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
   std::vector<double>& l = totals.latenciesMs;
   const std::size_t n = l.size();
@@ -170,11 +177,13 @@ int main(int argc, char** argv) {
   const double p90 = percentile(l, 90);
   const double p99 = percentile(l, 99);
   const double p999 = percentile(l, 99.9);
-  std::printf("{\"requests\": %zu, \"planned\": %zu, \"errors\": %zu, \"non_2xx\": %zu, \"rate\": %.1f, "
-              "\"achieved_rate\": %.1f, \"mean_ms\": %.3f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p99_ms\": %.3f, "
-              "\"p999_ms\": %.3f, \"max_ms\": %.3f, \"bytes_per_response\": %.0f}\n",
-              n, total, totals.errors, totals.non2xx, c.rate, static_cast<double>(n) / std::max(elapsed, 1e-9),
-              n ? sum / static_cast<double>(n) : 0.0, p50, p90, p99, p999, maxMs,
-              n ? static_cast<double>(totals.bytes) / static_cast<double>(n) : 0.0);
+  std::printf(
+      "{\"requests\": %zu, \"planned\": %zu, \"errors\": %zu, \"non_2xx\": %zu, \"rate\": %.1f, "
+      "\"achieved_rate\": %.1f, \"mean_ms\": %.3f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p99_ms\": "
+      "%.3f, "
+      "\"p999_ms\": %.3f, \"max_ms\": %.3f, \"bytes_per_response\": %.0f}\n",
+      n, total, totals.errors, totals.non2xx, c.rate,
+      static_cast<double>(n) / std::max(elapsed, 1e-9), n ? sum / static_cast<double>(n) : 0.0, p50,
+      p90, p99, p999, maxMs, n ? static_cast<double>(totals.bytes) / static_cast<double>(n) : 0.0);
   return totals.errors == 0 && n == total ? 0 : 1;
 }

@@ -49,7 +49,8 @@ void BM_NdjsonDecoder(benchmark::State& state) {
   std::string input;
   for (int i = 0; i < 20000; ++i) {
     input += R"({"status":"Downloading","progressDetail":{"current":)" + std::to_string(i * 1000) +
-             R"(,"total":31457280},"progress":"[=>    ]","id":"a1b2c3d4e5f6"})" "\r\n";
+             R"(,"total":31457280},"progress":"[=>    ]","id":"a1b2c3d4e5f6"})"
+             "\r\n";
   }
   std::vector<boost::json::value> out;
   for (auto _ : state) {
@@ -69,7 +70,8 @@ void BM_NdjsonSplitter(benchmark::State& state) {
   std::string input;
   for (int i = 0; i < 20000; ++i) {
     input += R"({"status":"Downloading","progressDetail":{"current":)" + std::to_string(i * 1000) +
-             R"(,"total":31457280},"progress":"[=>    ]","id":"a1b2c3d4e5f6"})" "\r\n";
+             R"(,"total":31457280},"progress":"[=>    ]","id":"a1b2c3d4e5f6"})"
+             "\r\n";
   }
   std::vector<std::string_view> out;
   for (auto _ : state) {
@@ -89,7 +91,8 @@ BENCHMARK(BM_NdjsonSplitter);
 std::string manifestWith(int n) {
   std::string m = "lightshuttle: v0\nproject:\n  name: bench\nresources:\n";
   for (int i = 0; i < n; ++i) {
-    m += "  r" + std::to_string(i) + ":\n    container:\n      image: lightshuttle-test/busybox:1\n";
+    m +=
+        "  r" + std::to_string(i) + ":\n    container:\n      image: lightshuttle-test/busybox:1\n";
     m += "      command: [sleep, '3600']\n      env:\n        INDEX: '" + std::to_string(i) + "'\n";
     if (i > 0) {
       m += "        PREV: ${resources.r" + std::to_string(i - 1) + ".host}\n";
@@ -111,7 +114,11 @@ void BM_ManifestParseValidate(benchmark::State& state) {
   }
   state.SetComplexityN(state.range(0));
 }
-BENCHMARK(BM_ManifestParseValidate)->Arg(10)->Arg(100)->Arg(1000)->Complexity()
+BENCHMARK(BM_ManifestParseValidate)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Complexity()
     ->Unit(benchmark::kMillisecond);
 
 void BM_ResolveAndPlan(benchmark::State& state) {
@@ -135,7 +142,11 @@ void BM_ResolveAndPlan(benchmark::State& state) {
   }
   state.SetComplexityN(state.range(0));
 }
-BENCHMARK(BM_ResolveAndPlan)->Arg(10)->Arg(100)->Arg(1000)->Complexity()
+BENCHMARK(BM_ResolveAndPlan)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Complexity()
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

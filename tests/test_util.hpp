@@ -5,14 +5,14 @@
 #include <sys/wait.h>
 
 #include <boost/asio/awaitable.hpp>
-#include <cstdio>
-#include <string>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace ls::testing {

@@ -15,9 +15,7 @@ struct Rune {
   std::size_t width = 1;
 };
 
-bool isContinuation(unsigned char c) {
-  return c >= 0x80 && c <= 0xBF;
-}
+bool isContinuation(unsigned char c) { return c >= 0x80 && c <= 0xBF; }
 
 // Go's utf8.DecodeRuneInString: a malformed or truncated sequence decodes as U+FFFD of width 1.
 Rune decodeRune(std::string_view s, std::size_t pos) {
@@ -314,9 +312,7 @@ class Simulation {
           }
           break;
         }
-        case Kind::DeepTail:
-          set(k);
-          break;
+        case Kind::DeepTail: set(k); break;
         case Kind::DeepEntry:
           set(k + 1);
           if (slash) {

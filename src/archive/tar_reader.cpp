@@ -114,8 +114,7 @@ Result<void> TarReader::feed(std::string_view bytes) {
   }
   while (!bytes.empty()) {
     switch (state_) {
-      case State::End:
-        return ok();  // anything after the end marker is ignored, as tar does
+      case State::End: return ok();  // anything after the end marker is ignored, as tar does
       case State::Header: {
         const std::size_t take = std::min(kBlock - block_.size(), bytes.size());
         block_.append(bytes.substr(0, take));
@@ -133,8 +132,8 @@ Result<void> TarReader::feed(std::string_view bytes) {
         break;
       }
       case State::Data: {
-        const std::size_t take = static_cast<std::size_t>(
-            std::min<std::uint64_t>(remaining_, bytes.size()));
+        const std::size_t take =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, bytes.size()));
         if (take > 0) {
           if (Result<void> r = handler_.onData(bytes.substr(0, take)); !r) {
             failed_ = r.error();
@@ -153,8 +152,8 @@ Result<void> TarReader::feed(std::string_view bytes) {
         break;
       }
       case State::Extended: {
-        const std::size_t take = static_cast<std::size_t>(
-            std::min<std::uint64_t>(remaining_, bytes.size()));
+        const std::size_t take =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, bytes.size()));
         extended_.append(bytes.substr(0, take));
         bytes.remove_prefix(take);
         remaining_ -= take;
@@ -176,8 +175,8 @@ Result<void> TarReader::feed(std::string_view bytes) {
         break;
       }
       case State::Padding: {
-        const std::size_t take = static_cast<std::size_t>(
-            std::min<std::uint64_t>(padding_, bytes.size()));
+        const std::size_t take =
+            static_cast<std::size_t>(std::min<std::uint64_t>(padding_, bytes.size()));
         bytes.remove_prefix(take);
         padding_ -= take;
         if (padding_ == 0) {
@@ -259,17 +258,10 @@ Result<void> TarReader::onHeaderBlock() {
     case '7':  // contiguous file
       e.type = TarReadType::File;
       break;
-    case '1':
-      e.type = TarReadType::Hardlink;
-      break;
-    case '2':
-      e.type = TarReadType::Symlink;
-      break;
-    case '5':
-      e.type = TarReadType::Directory;
-      break;
-    default:
-      e.type = TarReadType::Other;
+    case '1': e.type = TarReadType::Hardlink; break;
+    case '2': e.type = TarReadType::Symlink; break;
+    case '5': e.type = TarReadType::Directory; break;
+    default: e.type = TarReadType::Other;
   }
   if (e.type == TarReadType::File && !name.empty() && name.back() == '/') {
     e.type = TarReadType::Directory;  // pre-POSIX archives mark directories by the name only

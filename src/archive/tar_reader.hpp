@@ -81,7 +81,7 @@ class TarReader {
 
   Handler& handler_;
   State state_ = State::Header;
-  std::string block_;          // the header block being assembled
+  std::string block_;            // the header block being assembled
   std::uint64_t remaining_ = 0;  // data (or extended header) bytes still to come
   std::uint64_t padding_ = 0;    // zero bytes after the data up to the block boundary
   char extendedType_ = 0;        // 'x', 'g', 'L' or 'K' while reading an extended header

@@ -1,10 +1,10 @@
 // `lightshuttle build [resource…]`: the Dockerfile resources' images built ahead of time, in
 // parallel (bounded), with the same progress view as `up`. Also the runner `pull` shares: the
 // lifecycle's prepare step (LifecycleManager::prepareImages) on a plan of the chosen resources.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio/this_coro.hpp>
 #include <cstdlib>
@@ -77,8 +77,8 @@ int runPrepareVerb(const PrepareVerbOptions& options, PrepareVerb verb) {
     copy.dependencies.clear();  // only its image matters here
     if (auto* pull = std::get_if<runtime::PullImage>(&copy.spec.image);
         pull && pull->policy != runtime::PullPolicy::Never) {
-      pull->policy = options.policy == "missing" ? runtime::PullPolicy::Missing
-                                                 : runtime::PullPolicy::Always;
+      pull->policy =
+          options.policy == "missing" ? runtime::PullPolicy::Missing : runtime::PullPolicy::Always;
     }
     nodes.push_back(std::move(copy));
   }
@@ -109,12 +109,14 @@ int runPrepareVerb(const PrepareVerbOptions& options, PrepareVerb verb) {
   ProgressConfig config;
   config.mode = options.progress;
   config.width = width;
-  config.color = !options.noColor && std::getenv("NO_COLOR") == nullptr &&
-                 ::isatty(STDERR_FILENO) == 1;
+  config.color =
+      !options.noColor && std::getenv("NO_COLOR") == nullptr && ::isatty(STDERR_FILENO) == 1;
   config.imagesOnly = true;
   config.busyLine = building ? "building" : "pulling";
   const std::string noun = building ? "built" : "pulled";
-  config.finalLine = [t0, noun] { return fmt::format(" images {} after {:.1f}s", noun, secondsSince(t0)); };
+  config.finalLine = [t0, noun] {
+    return fmt::format(" images {} after {:.1f}s", noun, secondsSince(t0));
+  };
   auto result = runSync(*session, prepareWithProgress(mgr, names, config));
   if (!result) {
     fmt::print(stderr, "error: {}\n", result.error().what());
@@ -174,7 +176,8 @@ CLI::App* registerPrepareVerb(Registrar& r, const char* name, const char* descri
 
 void registerBuild(Registrar& r) {
   CLI::App* cmd = registerPrepareVerb(
-      r, "build", "Build the Dockerfile resources' images now, in parallel, with up's progress view",
+      r, "build",
+      "Build the Dockerfile resources' images now, in parallel, with up's progress view",
       PrepareVerb::Build);
   cmd->footer(
       "Examples:\n"

@@ -36,8 +36,8 @@ int runDoctor(const DoctorOptions& options);
 /// (and its warnings unless `showWarnings` is false: commands that only act on a running stack
 /// stay quiet, `validate`, `config` and `up` show them) to stderr. Returns the report (check
 /// `ok()`), or nullopt with `exitCode` set when no manifest could be found. In validate.cpp.
-std::optional<manifest::ParseReport> loadManifestForCommand(const std::string& file,
-                                                            int& exitCode, bool showWarnings = true);
+std::optional<manifest::ParseReport> loadManifestForCommand(const std::string& file, int& exitCode,
+                                                            bool showWarnings = true);
 
 struct ValidateOptions {
   std::string file;     ///< -f; empty = discovery
@@ -47,7 +47,7 @@ struct ValidateOptions {
 int runValidate(const ValidateOptions& options);
 
 struct ConfigOptions {
-  std::string file;  ///< -f; empty = discovery
+  std::string file;       ///< -f; empty = discovery
   bool services = false;  ///< --services: only the resource names, one per line
 };
 /// `lightshuttle config`: the manifest with defaults materialised and secrets masked, as YAML
@@ -64,10 +64,10 @@ struct SecretsCheckOptions {
 int runSecretsCheck(const SecretsCheckOptions& options);
 
 struct PsOptions {
-  std::string file;     ///< -f; empty = discovery
-  std::string project;  ///< -p; overrides the manifest's
+  std::string file;              ///< -f; empty = discovery
+  std::string project;           ///< -p; overrides the manifest's
   std::string format = "table";  ///< table | json
-  bool all = false;     ///< -a: stopped containers too
+  bool all = false;              ///< -a: stopped containers too
 };
 /// `lightshuttle ps`: 0 ok, 1 engine failure, 2 no project.
 int runPs(const PsOptions& options);
@@ -106,7 +106,7 @@ struct ExecOptions {
   std::string workdir;
   std::string user;
   bool interactive = false;  ///< -i: our stdin feeds the command
-  bool tty = false;          ///< -t: the command gets a terminal (raw mode here with -i on a terminal)
+  bool tty = false;  ///< -t: the command gets a terminal (raw mode here with -i on a terminal)
 };
 /// `lightshuttle exec`: the command's exit code, or 1 when it could not run.
 int runExec(const ExecOptions& options);
@@ -147,14 +147,14 @@ struct WatchCommandOptions {
 int runWatch(const WatchCommandOptions& options);
 
 struct ExportOptions {
-  std::string target;    ///< compose | kubernetes | helm | swarm
-  std::string file;      ///< -f; empty = discovery
-  std::string envFile;   ///< --env-file; empty = .env next to the manifest
-  std::string output;    ///< -o; empty = export/<target>
-  bool force = false;    ///< replace a non-empty directory
+  std::string target;   ///< compose | kubernetes | helm | swarm
+  std::string file;     ///< -f; empty = discovery
+  std::string envFile;  ///< --env-file; empty = .env next to the manifest
+  std::string output;   ///< -o; empty = export/<target>
+  bool force = false;   ///< replace a non-empty directory
   bool allowLossy = false;
   std::string publishMode = "ingress";  ///< swarm: ingress | host
-  std::string registry;  ///< HOST[:PORT] for built images
+  std::string registry;                 ///< HOST[:PORT] for built images
 };
 struct PushOptions {
   std::string file;

@@ -3,10 +3,10 @@
 // ones); secrets are masked: literal passwords and `secrets:` values, and env values whose key
 // looks secret. `${...}` references are printed as written (never resolved here), and a
 // generated password shows as "<generated>".
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <yaml-cpp/yaml.h>
 
+#include <CLI/CLI.hpp>
 #include <array>
 #include <cstdio>
 #include <string_view>
@@ -52,8 +52,7 @@ void emitMap(YAML::Emitter& out, const char* key, const manifest::StringMap& m, 
   }
   out << YAML::Key << key << YAML::Value << YAML::BeginMap;
   for (const auto& [k, v] : m) {
-    out << YAML::Key << k << YAML::Value
-        << ((secret || looksSecret(k)) ? masked(v) : v);
+    out << YAML::Key << k << YAML::Value << ((secret || looksSecret(k)) ? masked(v) : v);
   }
   out << YAML::EndMap;
 }
@@ -123,19 +122,15 @@ void emitResource(YAML::Emitter& out, const manifest::Manifest& m, const Resourc
                        : std::string(r.kind == Kind::Postgres ? "<generated>" : ""));
     const int inside = r.kind == Kind::Postgres ? 5432 : 6379;
     out << YAML::Key << "port" << YAML::Value << static_cast<int>(r.port.value_or(inside));
-    out << YAML::Comment(fmt::format("host 127.0.0.1:{} -> container {}", r.port.value_or(inside),
-                                     inside));
+    out << YAML::Comment(
+        fmt::format("host 127.0.0.1:{} -> container {}", r.port.value_or(inside), inside));
     out << YAML::Key << "volume" << YAML::Value;
     switch (r.volume.mode) {
       case manifest::DataVolume::Mode::Default:
         out << spec::dataVolumeName(m.project.name, r.name);
         break;
-      case manifest::DataVolume::Mode::Named:
-        out << r.volume.name;
-        break;
-      case manifest::DataVolume::Mode::None:
-        out << false;
-        break;
+      case manifest::DataVolume::Mode::Named: out << r.volume.name; break;
+      case manifest::DataVolume::Mode::None: out << false; break;
     }
   } else {
     std::vector<std::string> ports;
@@ -249,11 +244,11 @@ int runConfig(const ConfigOptions& options) {
 void registerConfig(Registrar& r) {
   auto o = std::make_shared<ConfigOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("config", "Print the manifest as it will run: defaults filled in, secrets masked",
-                     [o, &g] {
-                       inherit(o->file, g.file);
-                       return runConfig(*o);
-                     });
+  auto* cmd = r.verb(
+      "config", "Print the manifest as it will run: defaults filled in, secrets masked", [o, &g] {
+        inherit(o->file, g.file);
+        return runConfig(*o);
+      });
   addFileFlag(*cmd, o->file,
               "Manifest to print (default: LIGHTSHUTTLE_FILE, else lightshuttle.yml "
               "or .yaml in this directory or a parent)");

@@ -117,9 +117,10 @@ Result<PortSpec> parsePortSpec(std::string_view text) {
     }
   }
   if (!okNumber || v < 1 || v > 65535) {
-    return Error(Errc::InvalidArgument,
-                 fmt::format("'{}' is not a container port; expected PORT[/PROTO], e.g. 5432 or 53/udp",
-                             text));
+    return Error(
+        Errc::InvalidArgument,
+        fmt::format("'{}' is not a container port; expected PORT[/PROTO], e.g. 5432 or 53/udp",
+                    text));
   }
   out.port = static_cast<std::uint16_t>(v);
   return out;

@@ -15,7 +15,7 @@ struct CopyEndpoint {
   enum class Kind { Container, Host, Stream };
   Kind kind = Kind::Host;
   std::string resource;  ///< Container
-  std::string path;      ///< Container: absolute (a relative one is taken from `/`); Host: as written
+  std::string path;  ///< Container: absolute (a relative one is taken from `/`); Host: as written
 };
 
 /// Reads `resource:/path`, a host path or `-` as docker cp does: a colon before any '/' marks a

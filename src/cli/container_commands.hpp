@@ -1,8 +1,9 @@
 // The commands that look into or copy out of a stack's containers: `cp`, `top`, `port`, `stats`.
 // Each is one file (cp.cpp, top.cpp, port.cpp, stats.cpp) that registers its subcommand
-// (registerX, listed in table.cpp); their options structs and run functions are here. They find containers by label (cli/container_lookup.hpp); data goes to stdout,
-// diagnostics to stderr. Exit codes: 0 ok, 1 failure (unknown or stopped resource, missing path,
-// engine error), 2 usage, 130 interrupted (Ctrl+C while streaming).
+// (registerX, listed in table.cpp); their options structs and run functions are here. They find
+// containers by label (cli/container_lookup.hpp); data goes to stdout, diagnostics to stderr. Exit
+// codes: 0 ok, 1 failure (unknown or stopped resource, missing path, engine error), 2 usage, 130
+// interrupted (Ctrl+C while streaming).
 #pragma once
 
 #include <string>
@@ -11,8 +12,8 @@
 namespace ls::cli {
 
 struct CpOptions {
-  std::string file;     ///< -f; empty = discovery
-  std::string project;  ///< -p; overrides the manifest's
+  std::string file;         ///< -f; empty = discovery
+  std::string project;      ///< -p; overrides the manifest's
   std::string source;       ///< `resource:/path`, a host path, or `-` (a tar on stdin)
   std::string destination;  ///< `resource:/path`, a host path, or `-` (a tar on stdout)
 };

@@ -8,8 +8,8 @@
 
 namespace ls::cli {
 
-std::optional<StackContainers> openStackContainers(const std::string& projectFlag, const std::string& file,
-                                        int& exitCode) {
+std::optional<StackContainers> openStackContainers(const std::string& projectFlag,
+                                                   const std::string& file, int& exitCode) {
   StackContainers out;
   std::string project = projectFlag;
   if (project.empty() || !file.empty()) {
@@ -39,13 +39,13 @@ std::optional<StackContainers> openStackContainers(const std::string& projectFla
 
 bool isUp(const runtime::ManagedContainer& c) {
   const auto s = c.status.state;
-  return !c.status.paused && (s == runtime::ContainerState::Running ||
-                              s == runtime::ContainerState::Healthy ||
-                              s == runtime::ContainerState::Unhealthy);
+  return !c.status.paused &&
+         (s == runtime::ContainerState::Running || s == runtime::ContainerState::Healthy ||
+          s == runtime::ContainerState::Unhealthy);
 }
 
-const runtime::ManagedContainer* findContainer(const StackContainers& targets, const std::string& resource,
-                                               bool mustRun) {
+const runtime::ManagedContainer* findContainer(const StackContainers& targets,
+                                               const std::string& resource, bool mustRun) {
   const std::string& project = targets.stack.project;
   const bool declared = std::find(targets.declared.begin(), targets.declared.end(), resource) !=
                         targets.declared.end();
@@ -60,8 +60,8 @@ const runtime::ManagedContainer* findContainer(const StackContainers& targets, c
     for (const auto& n : targets.declared) {
       names += names.empty() ? n : ", " + n;
     }
-    fmt::print(stderr, "error: unknown resource '{}' in project '{}' (its resources: {})\n", resource,
-               project, names);
+    fmt::print(stderr, "error: unknown resource '{}' in project '{}' (its resources: {})\n",
+               resource, project, names);
     return nullptr;
   }
   if (found == nullptr) {
@@ -72,9 +72,9 @@ const runtime::ManagedContainer* findContainer(const StackContainers& targets, c
     return nullptr;
   }
   if (mustRun && !isUp(*found)) {
-    const char* state = found->status.paused ? "paused"
+    const char* state = found->status.paused                                      ? "paused"
                         : found->status.state == runtime::ContainerState::Stopped ? "stopped"
-                                                                                   : "not started";
+                                                                                  : "not started";
     fmt::print(stderr,
                "error: resource '{}' of project '{}' is not running ({}); start it with "
                "`lightshuttle up`\n",
@@ -108,12 +108,14 @@ std::optional<std::vector<runtime::ManagedContainer>> runningContainers(
 }
 
 std::optional<RunningSelection> openRunning(const std::string& projectFlag, const std::string& file,
-                                            const std::vector<std::string>& resources, int& exitCode) {
+                                            const std::vector<std::string>& resources,
+                                            int& exitCode) {
   std::optional<StackContainers> stack = openStackContainers(projectFlag, file, exitCode);
   if (!stack) {
     return std::nullopt;
   }
-  std::optional<std::vector<runtime::ManagedContainer>> chosen = runningContainers(*stack, resources);
+  std::optional<std::vector<runtime::ManagedContainer>> chosen =
+      runningContainers(*stack, resources);
   if (!chosen) {
     exitCode = kExitFailure;
     return std::nullopt;

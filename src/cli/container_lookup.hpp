@@ -19,16 +19,16 @@ struct StackContainers {
 
 /// Resolves the project and lists its containers (see openProject). With a manifest (found or
 /// named by `-f`), its resource names are kept to tell "unknown" from "not running".
-std::optional<StackContainers> openStackContainers(const std::string& projectFlag, const std::string& file,
-                                        int& exitCode);
+std::optional<StackContainers> openStackContainers(const std::string& projectFlag,
+                                                   const std::string& file, int& exitCode);
 
 /// Whether a container is up (running, healthy or unhealthy; not created, paused or exited).
 bool isUp(const runtime::ManagedContainer& c);
 
 /// The container of `resource` (nullptr, with the message printed, when the resource is unknown
 /// or has none). With `mustRun`, a container that is not up is refused too.
-const runtime::ManagedContainer* findContainer(const StackContainers& targets, const std::string& resource,
-                                               bool mustRun);
+const runtime::ManagedContainer* findContainer(const StackContainers& targets,
+                                               const std::string& resource, bool mustRun);
 
 /// The up containers of `resources` (all the project's up containers when empty). nullopt, with
 /// the message printed, when a named one is unknown or not running.
@@ -43,6 +43,7 @@ struct RunningSelection {
   std::vector<runtime::ManagedContainer> chosen;
 };
 std::optional<RunningSelection> openRunning(const std::string& projectFlag, const std::string& file,
-                                            const std::vector<std::string>& resources, int& exitCode);
+                                            const std::vector<std::string>& resources,
+                                            int& exitCode);
 
 }  // namespace ls::cli

@@ -8,13 +8,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -59,9 +59,15 @@ std::optional<std::int64_t> integer(const json::object& o, std::string_view key)
   return std::nullopt;
 }
 
-fs::path recordPath(const fs::path& dir, const std::string& project) { return dir / (project + ".json"); }
-fs::path lockPath(const fs::path& dir, const std::string& project) { return dir / (project + ".lock"); }
-fs::path socketPathFor(const fs::path& dir, const std::string& project) { return dir / (project + ".sock"); }
+fs::path recordPath(const fs::path& dir, const std::string& project) {
+  return dir / (project + ".json");
+}
+fs::path lockPath(const fs::path& dir, const std::string& project) {
+  return dir / (project + ".lock");
+}
+fs::path socketPathFor(const fs::path& dir, const std::string& project) {
+  return dir / (project + ".sock");
+}
 
 /// Whether an open file description lock is held on `fd` by someone (F_OFD_GETLK tests without
 /// taking it, so a probe never makes a concurrent acquire fail).
@@ -136,7 +142,8 @@ std::string where(const SupervisorRecord& sup) {
 }
 
 /// An API answer that is not 2xx as an error naming the supervisor.
-Result<control::HttpResponse> expectOk(Result<control::HttpResponse> r, const SupervisorRecord& sup) {
+Result<control::HttpResponse> expectOk(Result<control::HttpResponse> r,
+                                       const SupervisorRecord& sup) {
   if (!r) {
     return std::move(r).error();
   }
@@ -163,10 +170,12 @@ Result<fs::path> controlDir() {
     dir = fs::path("/tmp") / ("lightshuttle-" + std::to_string(::getuid()));
   }
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Error(Errc::FailedPrecondition, sysError("cannot create the control directory " + dir.string(), errno));
+    return Error(Errc::FailedPrecondition,
+                 sysError("cannot create the control directory " + dir.string(), errno));
   }
   if (::lstat(dir.c_str(), &st) != 0) {
-    return Error(Errc::FailedPrecondition, sysError("cannot read the control directory " + dir.string(), errno));
+    return Error(Errc::FailedPrecondition,
+                 sysError("cannot read the control directory " + dir.string(), errno));
   }
   if (!S_ISDIR(st.st_mode) || st.st_uid != ::getuid() || (st.st_mode & 0077) != 0) {
     return Error(Errc::FailedPrecondition,
@@ -199,10 +208,11 @@ Result<SupervisorLock> SupervisorLock::acquire(const std::string& project) {
     }
     std::string who;
     if (auto rec = readRecord(dir, project)) {
-      who = " (pid " + std::to_string(rec->pid) + (rec->manifest.empty() ? "" : ", " + rec->manifest) + ")";
+      who = " (pid " + std::to_string(rec->pid) +
+            (rec->manifest.empty() ? "" : ", " + rec->manifest) + ")";
     }
-    return Error(Errc::Conflict, "project " + q(project) + " is already up: its supervisor runs" + who +
-                                     "; use `lightshuttle ps`, or `lightshuttle down` first");
+    return Error(Errc::Conflict, "project " + q(project) + " is already up: its supervisor runs" +
+                                     who + "; use `lightshuttle ps`, or `lightshuttle down` first");
   }
   SupervisorLock lock;
   lock.fd_ = fd;
@@ -296,10 +306,11 @@ bool waitSupervisorGone(const std::string& project, std::chrono::nanoseconds tim
 }
 
 Result<std::vector<SupervisedResource>> supervisorList(const SupervisorRecord& sup,
-                                                      std::chrono::nanoseconds timeout) {
+                                                       std::chrono::nanoseconds timeout) {
   const control::Client client = control::Client::unixSocket(sup.socket);
-  LS_ASSIGN_OR_RETURN(control::HttpResponse res,
-                      expectOk(runClient(client.request("GET", "/api/v1/resources", {}, timeout)), sup));
+  LS_ASSIGN_OR_RETURN(
+      control::HttpResponse res,
+      expectOk(runClient(client.request("GET", "/api/v1/resources", {}, timeout)), sup));
   LS_ASSIGN_OR_RETURN(std::vector<lifecycle::ResourceView> views, control::decodeViews(res.body));
   std::vector<SupervisedResource> out;
   for (auto& v : views) {
@@ -312,8 +323,9 @@ Result<std::vector<SupervisedResource>> supervisorList(const SupervisorRecord& s
 Result<lifecycle::StackView> supervisorStack(const SupervisorRecord& sup,
                                              std::chrono::nanoseconds timeout) {
   const control::Client client = control::Client::unixSocket(sup.socket);
-  LS_ASSIGN_OR_RETURN(control::HttpResponse res,
-                      expectOk(runClient(client.request("GET", "/api/v1/stack", {}, timeout)), sup));
+  LS_ASSIGN_OR_RETURN(
+      control::HttpResponse res,
+      expectOk(runClient(client.request("GET", "/api/v1/stack", {}, timeout)), sup));
   return control::decodeStack(res.body);
 }
 
@@ -336,15 +348,16 @@ asio::awaitable<Result<void>> operateAndFollow(
   if (!snapshot || !*snapshot) {
     co_return Error(Errc::Unavailable, where(sup) + " closed its events socket");
   }
-  auto accepted = expectOk(co_await client.request("POST", "/api/v1/resources/" + percentEncode(resource) +
-                                                               "/" + op,
-                                                   {}, kSupervisorTimeout),
-                           sup);
+  auto accepted = expectOk(
+      co_await client.request("POST", "/api/v1/resources/" + percentEncode(resource) + "/" + op, {},
+                              kSupervisorTimeout),
+      sup);
   if (!accepted) {
     co_await ws.close();
     co_return std::move(accepted).error();
   }
-  const auto deadline = timeout ? std::optional(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
+  const auto deadline =
+      timeout ? std::optional(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
   // Between two events of a restart (pulls and builds report progress) at most this long.
   constexpr std::chrono::nanoseconds kQuiet = std::chrono::minutes(5);
   bool sawRestart = false;
@@ -354,33 +367,37 @@ asio::awaitable<Result<void>> operateAndFollow(
       wait = std::min<std::chrono::nanoseconds>(wait, *deadline - std::chrono::steady_clock::now());
       if (wait <= std::chrono::nanoseconds::zero()) {
         co_await ws.close();
-        co_return Error(Errc::Timeout, "resource " + q(resource) + (op == "stop" ? " did not stop" : " was not ready") +
+        co_return Error(Errc::Timeout, "resource " + q(resource) +
+                                           (op == "stop" ? " did not stop" : " was not ready") +
                                            " within the timeout");
       }
     }
     auto msg = co_await ws.read(wait);
     if (!msg) {
       co_await ws.close();
-      co_return std::move(msg).error().context("waiting for resource " + q(resource) + " to be ready");
+      co_return std::move(msg).error().context("waiting for resource " + q(resource) +
+                                               " to be ready");
     }
     if (!*msg) {
-      co_return Error(Errc::Unavailable, where(sup) + " closed its events socket before " + q(resource) +
-                                             " was ready (did the stack stop?)");
+      co_return Error(Errc::Unavailable, where(sup) + " closed its events socket before " +
+                                             q(resource) + " was ready (did the stack stop?)");
     }
     auto m = control::decodeEventMessage(**msg);
-    if (!m || m->type != control::EventMessage::Type::Event || !m->event || m->event->resource != resource) {
+    if (!m || m->type != control::EventMessage::Type::Event || !m->event ||
+        m->event->resource != resource) {
       continue;
     }
     const lifecycle::LifecycleEvent& e = *m->event;
     if (onEvent) {
       onEvent(e);
     }
-    if (e.kind == K::ResourceRestarting || e.kind == K::ResourceStopped || e.kind == K::ResourceStarting) {
+    if (e.kind == K::ResourceRestarting || e.kind == K::ResourceStopped ||
+        e.kind == K::ResourceStarting) {
       sawRestart = true;
     }
-    const bool done = op == "restart"
-                          ? sawRestart && (e.kind == K::ResourceHealthy || e.kind == K::ResourceCompleted)
-                          : e.kind == K::OperationCompleted;
+    const bool done = op == "restart" ? sawRestart && (e.kind == K::ResourceHealthy ||
+                                                       e.kind == K::ResourceCompleted)
+                                      : e.kind == K::OperationCompleted;
     if (done) {
       co_await ws.close();
       co_return ok();
@@ -394,16 +411,19 @@ asio::awaitable<Result<void>> operateAndFollow(
 
 }  // namespace
 
-Result<void> supervisorRestart(const SupervisorRecord& sup, const std::string& resource,
-                               std::optional<std::chrono::nanoseconds> timeout,
-                               const std::function<void(const lifecycle::LifecycleEvent&)>& onEvent) {
-  return runClient(
-      operateAndFollow(control::Client::unixSocket(sup.socket), sup, resource, "restart", timeout, onEvent));
+Result<void> supervisorRestart(
+    const SupervisorRecord& sup, const std::string& resource,
+    std::optional<std::chrono::nanoseconds> timeout,
+    const std::function<void(const lifecycle::LifecycleEvent&)>& onEvent) {
+  return runClient(operateAndFollow(control::Client::unixSocket(sup.socket), sup, resource,
+                                    "restart", timeout, onEvent));
 }
 
-Result<void> supervisorOperate(const SupervisorRecord& sup, const std::string& resource, const std::string& op,
+Result<void> supervisorOperate(const SupervisorRecord& sup, const std::string& resource,
+                               const std::string& op,
                                std::optional<std::chrono::nanoseconds> timeout) {
-  return runClient(operateAndFollow(control::Client::unixSocket(sup.socket), sup, resource, op, timeout, {}));
+  return runClient(
+      operateAndFollow(control::Client::unixSocket(sup.socket), sup, resource, op, timeout, {}));
 }
 
 namespace {
@@ -416,7 +436,8 @@ asio::awaitable<Result<void>> follow(control::Client client, SupervisorRecord su
     co_return std::move(socket).error().context(where(sup));
   }
   auto& ws = **socket;
-  const auto deadline = timeout ? std::optional(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
+  const auto deadline =
+      timeout ? std::optional(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
   for (;;) {
     std::chrono::nanoseconds wait = std::chrono::hours(1);
     if (deadline) {
@@ -446,7 +467,8 @@ asio::awaitable<Result<void>> follow(control::Client client, SupervisorRecord su
 
 }  // namespace
 
-Result<void> supervisorFollow(const SupervisorRecord& sup, std::optional<std::chrono::nanoseconds> timeout,
+Result<void> supervisorFollow(const SupervisorRecord& sup,
+                              std::optional<std::chrono::nanoseconds> timeout,
                               const std::function<bool(std::string_view)>& onMessage) {
   return runClient(follow(control::Client::unixSocket(sup.socket), sup, timeout, onMessage));
 }
@@ -475,14 +497,16 @@ std::vector<SupervisorRecord> listSupervisors() {
 
 Result<void> supervisorStop(const SupervisorRecord& sup) {
   const control::Client client = control::Client::unixSocket(sup.socket);
-  LS_TRY(expectOk(runClient(client.request("POST", "/api/v1/stack/stop", {}, kSupervisorTimeout)), sup));
+  LS_TRY(expectOk(runClient(client.request("POST", "/api/v1/stack/stop", {}, kSupervisorTimeout)),
+                  sup));
   return {};
 }
 
 Result<DashboardInfo> supervisorDashboard(const SupervisorRecord& sup) {
   const control::Client client = control::Client::unixSocket(sup.socket);
-  LS_ASSIGN_OR_RETURN(control::HttpResponse res,
-                      expectOk(runClient(client.request("GET", "/api/v1/dashboard", {}, kSupervisorTimeout)), sup));
+  LS_ASSIGN_OR_RETURN(
+      control::HttpResponse res,
+      expectOk(runClient(client.request("GET", "/api/v1/dashboard", {}, kSupervisorTimeout)), sup));
   boost::system::error_code ec;
   json::value doc = json::parse(res.body, ec);
   if (ec || !doc.is_object()) {

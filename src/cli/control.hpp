@@ -31,7 +31,6 @@
 #include "lightshuttle/lifecycle/events.hpp"
 #include "lightshuttle/lifecycle/handle.hpp"
 
-
 namespace ls::cli {
 
 /// The per-user control directory (created 0700 when missing). FailedPrecondition when it is
@@ -90,24 +89,27 @@ struct SupervisedResource {
 inline constexpr std::chrono::seconds kSupervisorTimeout{10};
 
 /// Asks the supervisor for every resource of the stack, in plan order.
-Result<std::vector<SupervisedResource>> supervisorList(const SupervisorRecord& sup,
-                                                      std::chrono::nanoseconds timeout = kSupervisorTimeout);
+Result<std::vector<SupervisedResource>> supervisorList(
+    const SupervisorRecord& sup, std::chrono::nanoseconds timeout = kSupervisorTimeout);
 /// Asks the supervisor for the stack object (status, engine availability).
 Result<lifecycle::StackView> supervisorStack(const SupervisorRecord& sup,
                                              std::chrono::nanoseconds timeout = kSupervisorTimeout);
 /// Asks the supervisor to recreate `resource` and follows its events until it is ready again
 /// (ok), failed (the cause), or `timeout` passed. `onEvent` sees each event of the resource.
-Result<void> supervisorRestart(const SupervisorRecord& sup, const std::string& resource,
-                               std::optional<std::chrono::nanoseconds> timeout,
-                               const std::function<void(const lifecycle::LifecycleEvent&)>& onEvent);
+Result<void> supervisorRestart(
+    const SupervisorRecord& sup, const std::string& resource,
+    std::optional<std::chrono::nanoseconds> timeout,
+    const std::function<void(const lifecycle::LifecycleEvent&)>& onEvent);
 /// Asks the supervisor to `op` ("start" or "stop") `resource` and follows its events until the
 /// operation completed (ok) or failed (the cause), or `timeout` passed (Timeout).
-Result<void> supervisorOperate(const SupervisorRecord& sup, const std::string& resource, const std::string& op,
+Result<void> supervisorOperate(const SupervisorRecord& sup, const std::string& resource,
+                               const std::string& op,
                                std::optional<std::chrono::nanoseconds> timeout);
 /// Follows the supervisor's events socket: `onMessage` gets each message as sent (the snapshot
 /// first, see docs/control-api.md) and returns false to stop. Ok when it stopped or the
 /// supervisor closed the socket (its stack is gone); Timeout once `timeout` passed.
-Result<void> supervisorFollow(const SupervisorRecord& sup, std::optional<std::chrono::nanoseconds> timeout,
+Result<void> supervisorFollow(const SupervisorRecord& sup,
+                              std::optional<std::chrono::nanoseconds> timeout,
                               const std::function<bool(std::string_view)>& onMessage);
 /// Every live supervisor of this user (from the control dir), by project name.
 std::vector<SupervisorRecord> listSupervisors();
@@ -118,7 +120,7 @@ Result<void> supervisorStop(const SupervisorRecord& sup);
 /// The supervisor's dashboard: URLs and token (from its unix socket only).
 struct DashboardInfo {
   std::string project;
-  std::string url;       ///< empty when it serves no TCP listener
+  std::string url;  ///< empty when it serves no TCP listener
   std::string loginUrl;
   std::string token;
 };

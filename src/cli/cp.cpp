@@ -2,23 +2,22 @@
 // container through the engine's archive API, as `docker compose cp`: `web:/etc/app.conf .`,
 // `./seed web:/data`, `db:/var/log/. ./logs` (a directory's contents), and `-` for a tar stream
 // on stdin or stdout. Modes and mtimes are kept; a stopped container can be copied from and to.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/container_args.hpp"
 #include "cli/container_commands.hpp"
+#include "cli/container_lookup.hpp"
 #include "cli/flags.hpp"
 #include "cli/host_tar.hpp"
-#include "cli/container_lookup.hpp"
 
 namespace ls::cli {
 namespace {
@@ -52,7 +51,8 @@ std::optional<runtime::PathStat> headIn(Side& side, const std::string& path, boo
 
 Result<void> writeStdout(std::string_view bytes) {
   if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) {
-    return Error(Errc::Unavailable, std::string("writing the archive to stdout: ") + std::strerror(errno));
+    return Error(Errc::Unavailable,
+                 std::string("writing the archive to stdout: ") + std::strerror(errno));
   }
   return ok();
 }
@@ -88,7 +88,8 @@ int copyOut(Side& side, const std::string& source, const CopyEndpoint& destinati
   std::optional<runtime::PathStat> head = headIn(side, source, failed);
   if (!head) {
     if (!failed) {
-      fmt::print(stderr, "error: resource '{}' has no '{}' (no such file or directory in its container)\n",
+      fmt::print(stderr,
+                 "error: resource '{}' has no '{}' (no such file or directory in its container)\n",
                  side.container.resource, source);
     }
     return kExitFailure;
@@ -97,8 +98,8 @@ int copyOut(Side& side, const std::string& source, const CopyEndpoint& destinati
     Result<void> r = pullArchive(side, source, writeStdout);
     std::fflush(stdout);
     if (!r) {
-      fmt::print(stderr, "error: copying '{}' from resource '{}': {}\n", source, side.container.resource,
-                 r.error().what());
+      fmt::print(stderr, "error: copying '{}' from resource '{}': {}\n", source,
+                 side.container.resource, r.error().what());
       return kExitFailure;
     }
     return kExitOk;
@@ -117,7 +118,8 @@ int copyOut(Side& side, const std::string& source, const CopyEndpoint& destinati
   }
   HostExtractor extractor(place->directory, place->name, baseName(source) == ".");
   ls::archive::TarReader reader(extractor);
-  Result<void> r = pullArchive(side, source, [&reader](std::string_view bytes) { return reader.feed(bytes); });
+  Result<void> r =
+      pullArchive(side, source, [&reader](std::string_view bytes) { return reader.feed(bytes); });
   if (r) {
     r = reader.finish();
   }
@@ -142,7 +144,8 @@ Result<std::string> readStdin() {
       continue;
     }
     if (n < 0) {
-      return Error(Errc::Unavailable, std::string("reading the archive from stdin: ") + std::strerror(errno));
+      return Error(Errc::Unavailable,
+                   std::string("reading the archive from stdin: ") + std::strerror(errno));
     }
     if (n == 0) {
       return out;
@@ -163,7 +166,8 @@ int copyIn(Side& side, const CopyEndpoint& source, const std::string& destinatio
   if (source.kind == CopyEndpoint::Kind::Stream) {
     if (!head || !head->isDirectory()) {
       fmt::print(stderr,
-                 "error: '{}' in resource '{}' must be an existing directory to extract a tar from stdin\n",
+                 "error: '{}' in resource '{}' must be an existing directory to extract a tar from "
+                 "stdin\n",
                  destination, side.container.resource);
       return kExitFailure;
     }
@@ -177,7 +181,8 @@ int copyIn(Side& side, const CopyEndpoint& source, const std::string& destinatio
   } else {
     struct stat st {};
     if (::lstat(source.path.c_str(), &st) != 0) {
-      fmt::print(stderr, "error: '{}' does not exist on this machine ({})\n", source.path, std::strerror(errno));
+      fmt::print(stderr, "error: '{}' does not exist on this machine ({})\n", source.path,
+                 std::strerror(errno));
       return kExitFailure;
     }
     DestinationState state;
@@ -192,7 +197,8 @@ int copyIn(Side& side, const CopyEndpoint& source, const std::string& destinatio
     }
     Result<CopyPlacement> place = placeCopy(source.path, S_ISDIR(st.st_mode), destination, state);
     if (!place) {
-      fmt::print(stderr, "error: in resource '{}': {}\n", side.container.resource, place.error().message());
+      fmt::print(stderr, "error: in resource '{}': {}\n", side.container.resource,
+                 place.error().message());
       return kExitFailure;
     }
     ls::archive::TarWriter writer(tar);
@@ -207,7 +213,8 @@ int copyIn(Side& side, const CopyEndpoint& source, const std::string& destinatio
     directory = place->directory;
   }
   const runtime::ArchivePutOptions options;
-  auto put = runSync(side.session, side.session.runtime->archivePut(side.container.id, directory, tar, options));
+  auto put = runSync(side.session,
+                     side.session.runtime->archivePut(side.container.id, directory, tar, options));
   printSkipped(skipped);
   if (!put) {
     fmt::print(stderr, "error: copying to '{}' in resource '{}': {}\n", destination,
@@ -232,12 +239,14 @@ int runCp(const CpOptions& options) {
   const bool toContainer = destination->kind == CopyEndpoint::Kind::Container;
   if (fromContainer == toContainer) {
     fmt::print(stderr, "error: {}\n",
-               fromContainer ? "copying between two containers is not supported; copy to the host first"
-                             : "one side must be RESOURCE:/PATH (e.g. `lightshuttle cp web:/etc/hosts .`)");
+               fromContainer
+                   ? "copying between two containers is not supported; copy to the host first"
+                   : "one side must be RESOURCE:/PATH (e.g. `lightshuttle cp web:/etc/hosts .`)");
     return kExitUsage;
   }
   int exitCode = kExitOk;
-  std::optional<StackContainers> targets = openStackContainers(options.project, options.file, exitCode);
+  std::optional<StackContainers> targets =
+      openStackContainers(options.project, options.file, exitCode);
   if (!targets) {
     return exitCode;
   }
@@ -247,20 +256,23 @@ int runCp(const CpOptions& options) {
     return kExitFailure;
   }
   Side side{*targets->stack.session, *c};
-  return fromContainer ? copyOut(side, source->path, *destination) : copyIn(side, *source, destination->path);
+  return fromContainer ? copyOut(side, source->path, *destination)
+                       : copyIn(side, *source, destination->path);
 }
 
 void registerCp(Registrar& r) {
   auto o = std::make_shared<CpOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("cp", "Copy files or directories between a resource's container and this machine",
-                     [o, &g] {
-                       inherit(o->file, g.file);
-                       inherit(o->project, g.project);
-                       return runCp(*o);
-                     });
-  cmd->add_option("source", o->source, "RESOURCE:/PATH, a host path, or - (a tar on stdin)")->required();
-  cmd->add_option("destination", o->destination, "RESOURCE:/PATH, a host path, or - (a tar on stdout)")
+  auto* cmd = r.verb(
+      "cp", "Copy files or directories between a resource's container and this machine", [o, &g] {
+        inherit(o->file, g.file);
+        inherit(o->project, g.project);
+        return runCp(*o);
+      });
+  cmd->add_option("source", o->source, "RESOURCE:/PATH, a host path, or - (a tar on stdin)")
+      ->required();
+  cmd->add_option("destination", o->destination,
+                  "RESOURCE:/PATH, a host path, or - (a tar on stdout)")
       ->required();
   addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
   addProjectFlag(*cmd, o->project);

@@ -1,14 +1,14 @@
 // `lightshuttle dashboard`: the login URL of a running stack, asked of its supervisor over the
 // private unix socket (the token is never written to a file or a log).
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/flags.hpp"
 #include "cli/control.hpp"
+#include "cli/flags.hpp"
 #include "cli/session.hpp"
 
 namespace ls::cli {
@@ -21,8 +21,10 @@ int runDashboard(const DashboardOptions& options) {
   }
   std::optional<SupervisorRecord> sup = findSupervisor(*project);
   if (!sup) {
-    fmt::print(stderr, "error: project '{}' is not running under a supervisor; start it with "
-                       "`lightshuttle up -d` (or `lightshuttle up` in another terminal)\n", *project);
+    fmt::print(stderr,
+               "error: project '{}' is not running under a supervisor; start it with "
+               "`lightshuttle up -d` (or `lightshuttle up` in another terminal)\n",
+               *project);
     return kExitFailure;
   }
   Result<DashboardInfo> info = supervisorDashboard(*sup);
@@ -50,21 +52,23 @@ int runDashboard(const DashboardOptions& options) {
 void registerDashboard(Registrar& r) {
   auto o = std::make_shared<DashboardOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("dashboard", "Print the login URL of a running stack's dashboard and control API",
-                     [o, &g] {
+  auto* cmd = r.verb("dashboard",
+                     "Print the login URL of a running stack's dashboard and control API", [o, &g] {
                        inherit(o->file, g.file);
                        inherit(o->project, g.project);
                        return runDashboard(*o);
                      });
   addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
   addProjectFlag(*cmd, o->project);
-  cmd->add_flag("--json", o->json, "Print {\"url\", \"login_url\", \"token\", \"project\"} as JSON on stdout");
+  cmd->add_flag("--json", o->json,
+                "Print {\"url\", \"login_url\", \"token\", \"project\"} as JSON on stdout");
   cmd->footer(
       "Examples:\n"
       "  lightshuttle dashboard            # open the printed URL in a browser\n"
       "  lightshuttle dashboard -p basic --json\n"
       "The URL carries the stack's token; opening it logs the browser in (a cookie) and removes\n"
-      "the token from the address bar. Exit status: 0 ok, 1 no running supervisor, 2 no project.\n");
+      "the token from the address bar. Exit status: 0 ok, 1 no running supervisor, 2 no "
+      "project.\n");
 }
 
 }  // namespace ls::cli

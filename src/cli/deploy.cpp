@@ -3,15 +3,15 @@
 // against the engine DOCKER_HOST names), and wait until every service runs all its replicas
 // (healthy, where it has a healthcheck: swarm reports a task running only then). `undeploy`
 // removes the stack (services, its networks) and nothing else.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <sys/wait.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -326,27 +326,35 @@ void registerDeploy(Registrar& r) {
     inherit(f->deploy.envFile, g.envFile);
     return true;
   };
-  auto* deployCmd = r.verb("deploy", "Deploy the stack to a docker swarm (push, export, docker stack deploy, wait)",
-                           [f, prepare] { return prepare() ? runDeploy(f->deploy) : static_cast<int>(kExitUsage); });
-  auto* undeployCmd = r.verb("undeploy", "Remove the stack `deploy` created, and nothing else",
-                             [f, prepare] { return prepare() ? runUndeploy(f->deploy) : static_cast<int>(kExitUsage); });
+  auto* deployCmd = r.verb(
+      "deploy", "Deploy the stack to a docker swarm (push, export, docker stack deploy, wait)",
+      [f, prepare] { return prepare() ? runDeploy(f->deploy) : static_cast<int>(kExitUsage); });
+  auto* undeployCmd = r.verb(
+      "undeploy", "Remove the stack `deploy` created, and nothing else",
+      [f, prepare] { return prepare() ? runUndeploy(f->deploy) : static_cast<int>(kExitUsage); });
   for (auto* cmd : {deployCmd, undeployCmd}) {
-    cmd->add_option("target", f->deploy.target, "swarm")->required()->check(CLI::IsMember({"swarm"}));
+    cmd->add_option("target", f->deploy.target, "swarm")
+        ->required()
+        ->check(CLI::IsMember({"swarm"}));
     addFileFlag(*cmd, f->deploy.file);
     cmd->add_option("--timeout", f->timeout, "How long to wait (default 5m)");
   }
   addEnvFileFlag(*deployCmd, f->deploy.envFile);
-  deployCmd->add_option("--registry", f->deploy.registry, "HOST[:PORT]: push the built images there first");
+  deployCmd->add_option("--registry", f->deploy.registry,
+                        "HOST[:PORT]: push the built images there first");
   deployCmd->add_option("--publish-mode", f->deploy.publishMode, "ingress (routing mesh) or host")
       ->check(CLI::IsMember({"ingress", "host"}));
-  deployCmd->add_flag("--allow-lossy", f->deploy.allowLossy, "Deploy even when the export drops something");
+  deployCmd->add_flag("--allow-lossy", f->deploy.allowLossy,
+                      "Deploy even when the export drops something");
   deployCmd->footer(
       "Examples:\n"
       "  lightshuttle deploy swarm --registry 127.0.0.1:5000 --publish-mode host\n"
       "  DOCKER_HOST=unix:///run/other.sock lightshuttle deploy swarm --registry 127.0.0.1:5000\n"
       "  lightshuttle undeploy swarm\n"
-      "The engine DOCKER_HOST names must be a swarm manager (docker swarm init). Secrets come from\n"
-      "the environment and .env, never from a file. Exit status: 0 converged, 1 failed, 2 usage.\n");
+      "The engine DOCKER_HOST names must be a swarm manager (docker swarm init). Secrets come "
+      "from\n"
+      "the environment and .env, never from a file. Exit status: 0 converged, 1 failed, 2 "
+      "usage.\n");
 }
 
 }  // namespace ls::cli

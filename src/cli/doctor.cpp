@@ -1,9 +1,9 @@
 // `lightshuttle doctor`: which engine we talk to and why, what it is, and whether publishing a
 // port on 127.0.0.1 works end to end.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -63,12 +63,12 @@ asio::awaitable<Result<std::string>> readGreeting(std::uint16_t port) {
     asio::steady_timer t(ex, std::chrono::milliseconds(100));
     co_await t.async_wait(detail::kUseTuple);
   }
-  co_return Error(Errc::Unavailable, "nothing answered on 127.0.0.1:" + std::to_string(port) +
-                                         " (" + lastError + ")");
+  co_return Error(Errc::Unavailable,
+                  "nothing answered on 127.0.0.1:" + std::to_string(port) + " (" + lastError + ")");
 }
 
 asio::awaitable<Result<std::string>> probePublishedPort(engine::Api& api, const std::string& id,
-                                                         const std::string& token) {
+                                                        const std::string& token) {
   LS_CO_TRY(co_await api.startContainer(id));
   LS_CO_ASSIGN_OR_RETURN(auto info, co_await api.inspectContainer(id));
   std::uint16_t port = 0;
@@ -88,14 +88,16 @@ asio::awaitable<Result<std::string>> probePublishedPort(engine::Api& api, const 
   co_return "127.0.0.1:" + std::to_string(port) + " -> container 8080/tcp answered";
 }
 
-asio::awaitable<Result<std::string>> checkPortPublishing(engine::Api& api, const std::string& image) {
+asio::awaitable<Result<std::string>> checkPortPublishing(engine::Api& api,
+                                                         const std::string& image) {
   SystemRng rng;
   const std::string name = "lightshuttle-doctor-" + rng.hex(4);
   const std::string token = "lightshuttle-" + rng.hex(4);
   engine::ContainerCreate spec;
   spec.image = image;
   spec.cmd = {"sh", "-c", "while true; do echo " + token + " | nc -l -p 8080; done"};
-  spec.ports.push_back({.containerPort = 8080, .protocol = "tcp", .hostIp = "127.0.0.1", .hostPort = ""});
+  spec.ports.push_back(
+      {.containerPort = 8080, .protocol = "tcp", .hostIp = "127.0.0.1", .hostPort = ""});
   spec.labels["lightshuttle.doctor"] = "1";
   LS_CO_ASSIGN_OR_RETURN(auto created, co_await api.createContainer(name, spec));
   auto result = co_await probePublishedPort(api, created.id, token);
@@ -127,8 +129,9 @@ asio::awaitable<void> diagnose(Report& report, const DoctorOptions& options) {
   }
   std::string image = options.image.empty() ? kTestImage : options.image;
   if (auto img = co_await api.inspectImage(image); !img) {
-    report.portCheck = "skipped: image '" + image + "' is not present locally" +
-                       (options.image.empty() ? " (scripts/bootstrap builds it, or pass --image)" : "");
+    report.portCheck =
+        "skipped: image '" + image + "' is not present locally" +
+        (options.image.empty() ? " (scripts/bootstrap builds it, or pass --image)" : "");
     co_return;
   }
   auto r = co_await checkPortPublishing(api, image);
@@ -236,8 +239,9 @@ int runDoctor(const DoctorOptions& options) {
 
 void registerDoctor(Registrar& r) {
   auto o = std::make_shared<DoctorOptions>();
-  auto* cmd = r.verb("doctor", "Check the container engine: endpoint, versions, and port publishing",
-                     [o] { return runDoctor(*o); });
+  auto* cmd =
+      r.verb("doctor", "Check the container engine: endpoint, versions, and port publishing",
+             [o] { return runDoctor(*o); });
   cmd->add_option("--image", o->image,
                   "Image used for the port-publishing check (default: "
                   "lightshuttle-test/busybox when present)");

@@ -1,21 +1,21 @@
 // `lightshuttle down`: stops and removes everything labelled with the project, then its network
 // (and with --volumes its named volumes). Works from labels alone: no running `up` is needed,
 // and a killed one leaves nothing this cannot find.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <map>
 #include <set>
 #include <thread>
 
 #include "cli/commands.hpp"
-#include "cli/flags.hpp"
 #include "cli/control.hpp"
+#include "cli/flags.hpp"
 #include "cli/session.hpp"
-#include "lightshuttle/manifest/grammar.hpp"
 #include "lightshuttle/core/file.hpp"
+#include "lightshuttle/manifest/grammar.hpp"
 #include "lightshuttle/spec/resolve.hpp"
 
 namespace ls::cli {
@@ -65,12 +65,13 @@ bool stopSupervisor(const std::string& project, std::chrono::nanoseconds wait) {
 int runDown(const DownOptions& options) {
   int exitCode = kExitOk;
   std::optional<std::string> project;
-  std::set<std::string> manifestVolumes;  // named volumes the manifest declares
+  std::set<std::string> manifestVolumes;                   // named volumes the manifest declares
   std::map<std::string, std::chrono::nanoseconds> graces;  // resource -> stop_grace_period
   if (!options.project.empty()) {
     project = options.project;
   } else {
-    std::optional<manifest::ParseReport> report = loadManifestForCommand(options.file, exitCode, /*showWarnings=*/false);
+    std::optional<manifest::ParseReport> report =
+        loadManifestForCommand(options.file, exitCode, /*showWarnings=*/false);
     if (!report || !report->manifest) {
       return exitCode == kExitOk ? kExitUsage : exitCode;
     }
@@ -146,7 +147,8 @@ int runDown(const DownOptions& options) {
     std::vector<boost::asio::awaitable<Result<runtime::RemoveOutcome>>> removes;
     for (std::size_t i = 0; i < listed->size(); ++i) {
       if (!stopped[i] && stopped[i].error().code() != Errc::NotFound) {
-        fmt::print(stderr, "warning: stopping '{}': {}\n", (*listed)[i].name, stopped[i].error().what());
+        fmt::print(stderr, "warning: stopping '{}': {}\n", (*listed)[i].name,
+                   stopped[i].error().what());
       }
       removes.push_back(rt.remove((*listed)[i].id.value));
     }
@@ -197,18 +199,20 @@ void registerDown(Registrar& r) {
   };
   auto f = std::make_shared<Flags>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("down", "Stop and remove the project's containers and network (works from labels alone)",
-                     [f, &g] {
-                       if (!durationFlag("--timeout", f->timeout, f->down.timeout)) {
-                         return static_cast<int>(kExitUsage);
-                       }
-                       inherit(f->down.file, g.file);
-                       inherit(f->down.project, g.project);
-                       return runDown(f->down);
-                     });
+  auto* cmd = r.verb(
+      "down", "Stop and remove the project's containers and network (works from labels alone)",
+      [f, &g] {
+        if (!durationFlag("--timeout", f->timeout, f->down.timeout)) {
+          return static_cast<int>(kExitUsage);
+        }
+        inherit(f->down.file, g.file);
+        inherit(f->down.project, g.project);
+        return runDown(f->down);
+      });
   addFileFlag(*cmd, f->down.file, "Manifest naming the project (default: discovery)");
   addProjectFlag(*cmd, f->down.project);
-  cmd->add_flag("-v,--volumes", f->down.volumes, "Also remove the named volumes the containers used");
+  cmd->add_flag("-v,--volumes", f->down.volumes,
+                "Also remove the named volumes the containers used");
   cmd->add_option("-t,--timeout", f->timeout,
                   "Grace period before SIGKILL for every container (e.g. 10s, 500ms; default: "
                   "each resource's stop_grace_period, else 10s)");

@@ -1,8 +1,8 @@
 // `lightshuttle events [--json]`: the lifecycle events of a supervised stack as they happen,
 // one line each (or one JSON object per line), until the supervisor stops or Ctrl+C.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "cli/commands.hpp"
@@ -21,7 +21,8 @@ struct EventsOptions {
 };
 
 std::string plainLine(const lifecycle::LifecycleEvent& e) {
-  std::string line = control::formatTime(e.time) + "  " + (e.resource.empty() ? "stack" : e.resource) + "  " +
+  std::string line = control::formatTime(e.time) + "  " +
+                     (e.resource.empty() ? "stack" : e.resource) + "  " +
                      std::string(lifecycle::eventKindName(e.kind));
   if (e.exitCode) {
     line += "  exit_code=" + std::to_string(*e.exitCode);
@@ -84,20 +85,23 @@ int runEvents(const EventsOptions& o) {
 void registerEvents(Registrar& r) {
   auto o = std::make_shared<EventsOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("events", "Print the lifecycle events of a supervised stack as they happen", [o, &g] {
-    inherit(o->file, g.file);
-    inherit(o->project, g.project);
-    return runEvents(*o);
-  });
+  auto* cmd =
+      r.verb("events", "Print the lifecycle events of a supervised stack as they happen", [o, &g] {
+        inherit(o->file, g.file);
+        inherit(o->project, g.project);
+        return runEvents(*o);
+      });
   addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
   addProjectFlag(*cmd, o->project);
   cmd->add_flag("--json", o->json,
-                "One JSON object per line: {\"kind\", \"resource\", \"time\", \"message\", \"exit_code\", ...}");
+                "One JSON object per line: {\"kind\", \"resource\", \"time\", \"message\", "
+                "\"exit_code\", ...}");
   cmd->footer(
       "Examples:\n"
       "  lightshuttle events\n"
       "  lightshuttle events --json | jq -r 'select(.kind == \"resource_failed\") | .resource'\n"
-      "Lines: TIME  RESOURCE|stack  KIND  [exit_code=N]  [MESSAGE], on stdout, as they happen; the\n"
+      "Lines: TIME  RESOURCE|stack  KIND  [exit_code=N]  [MESSAGE], on stdout, as they happen; "
+      "the\n"
       "event kinds are those of docs/control-api.md. It ends when the supervisor stops.\n"
       "Exit status: 0 the stack stopped, 1 no running supervisor (or it failed), 2 no project,\n"
       "130 Ctrl+C.\n");

@@ -2,7 +2,6 @@
 // streaming its stdout and stderr to ours and exiting with its exit code. With -i our stdin
 // feeds the command; with -t it gets a terminal (ours goes raw while -i -t run on a terminal,
 // and follows its size).
-#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <poll.h>
@@ -12,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -34,7 +34,8 @@ namespace asio = boost::asio;
 namespace ls::cli {
 namespace {
 
-asio::awaitable<Result<int>> execIn(engine::Api& api, std::string containerId, engine::ExecCreate spec) {
+asio::awaitable<Result<int>> execIn(engine::Api& api, std::string containerId,
+                                    engine::ExecCreate spec) {
   LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await api.createExec(containerId, spec));
   LS_CO_ASSIGN_OR_RETURN(auto out, co_await api.startExec(execId));
   for (;;) {
@@ -159,7 +160,8 @@ bool stdinNeedsBlockingReads() {
 
 /// Suspends until cancelled (by the `||` that another pump won).
 asio::awaitable<void> park() {
-  asio::steady_timer forever(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+  asio::steady_timer forever(co_await asio::this_coro::executor,
+                             asio::steady_timer::time_point::max());
   auto [ec] = co_await forever.async_wait(detail::kUseTuple);
   (void)ec;
 }
@@ -171,7 +173,8 @@ asio::awaitable<Result<void>> pumpOutput(runtime::ExecSession& exec) {
     if (!chunk) {
       co_return ok();
     }
-    const int fd = chunk->stream == runtime::ExecChunk::Stream::Stderr ? STDERR_FILENO : STDOUT_FILENO;
+    const int fd =
+        chunk->stream == runtime::ExecChunk::Stream::Stderr ? STDERR_FILENO : STDOUT_FILENO;
     LS_CO_TRY(writeFully(fd, chunk->bytes));
   }
 }
@@ -198,7 +201,8 @@ asio::awaitable<Result<void>> feedStdin(runtime::ExecSession& exec, const Intera
   } else {
     const int fd = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) {
-      co_return Error(Errc::Internal, std::string("cannot duplicate stdin: ") + std::strerror(errno));
+      co_return Error(Errc::Internal,
+                      std::string("cannot duplicate stdin: ") + std::strerror(errno));
     }
     asio::posix::stream_descriptor in(co_await asio::this_coro::executor);
     boost::system::error_code assigned;
@@ -278,19 +282,15 @@ asio::awaitable<Result<SessionEnd>> pumpSession(runtime::ExecSession& exec, Inte
   auto input = pumpStdin(exec, io);
   auto resizes = pumpResizes(exec, io);
   auto signals = waitForSignal();
-  auto first = co_await (std::move(output) || std::move(input) || std::move(resizes) ||
-                         std::move(signals));
+  auto first =
+      co_await (std::move(output) || std::move(input) || std::move(resizes) || std::move(signals));
   switch (first.index()) {
     case 0: {
       LS_CO_TRY(std::get<0>(first));
       co_return SessionEnd{};
     }
-    case 1:
-      LS_CO_TRY(std::get<1>(first));
-      break;
-    case 2:
-      LS_CO_TRY(std::get<2>(first));
-      break;
+    case 1: LS_CO_TRY(std::get<1>(first)); break;
+    case 2: LS_CO_TRY(std::get<2>(first)); break;
     default: {
       LS_CO_ASSIGN_OR_RETURN(int sig, std::get<3>(std::move(first)));
       SessionEnd end;
@@ -307,12 +307,14 @@ InteractiveIo interactiveIo(bool feedStdin, bool tty) {
   io.blockingStdin = feedStdin && stdinNeedsBlockingReads();
   io.tty = tty;
   if (tty) {
-    io.resizeFd = ::isatty(STDIN_FILENO) == 1 ? STDIN_FILENO : (::isatty(STDOUT_FILENO) == 1 ? STDOUT_FILENO : -1);
+    io.resizeFd = ::isatty(STDIN_FILENO) == 1 ? STDIN_FILENO
+                                              : (::isatty(STDOUT_FILENO) == 1 ? STDOUT_FILENO : -1);
   }
   return io;
 }
 
-int execInteractive(EngineSession& session, const runtime::ContainerId& id, const ExecOptions& options) {
+int execInteractive(EngineSession& session, const runtime::ContainerId& id,
+                    const ExecOptions& options) {
   runtime::InteractiveExecRequest request;
   request.cmd = options.command;
   request.env = options.env;
@@ -390,7 +392,8 @@ int runExec(const ExecOptions& options) {
   }
   if (target == nullptr || target->status.state == runtime::ContainerState::Stopped ||
       target->status.state == runtime::ContainerState::Starting) {
-    fmt::print(stderr, "error: resource '{}' of project '{}' is not running (see `lightshuttle ps -a`)\n",
+    fmt::print(stderr,
+               "error: resource '{}' of project '{}' is not running (see `lightshuttle ps -a`)\n",
                options.resource, found->project);
     return kExitFailure;
   }
@@ -411,8 +414,10 @@ int runExec(const ExecOptions& options) {
   return *code;
 }
 
-void addProcessFlags(CLI::App& cmd, std::vector<std::string>& env, std::string& workdir, std::string& user) {
-  cmd.add_option("-e,--env", env, "Set an environment variable (KEY=value)")->allow_extra_args(false);
+void addProcessFlags(CLI::App& cmd, std::vector<std::string>& env, std::string& workdir,
+                     std::string& user) {
+  cmd.add_option("-e,--env", env, "Set an environment variable (KEY=value)")
+      ->allow_extra_args(false);
   cmd.add_option("-w,--workdir", workdir, "Working directory inside the container");
   cmd.add_option("-u,--user", user, "User to run as");
 }

@@ -1,11 +1,11 @@
 // `lightshuttle export compose|kubernetes|helm|swarm`: the library does the conversion; this
 // file finds the manifest and the variables, guards the output directory, writes the files and
 // prints them with the conversion report and the next steps.
-#include <CLI/CLI.hpp>
 #include "lightshuttle/export/export.hpp"
 
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <system_error>
 
 #include "cli/commands.hpp"
@@ -158,12 +158,13 @@ int runExport(const ExportOptions& options) {
 void registerExport(Registrar& r) {
   auto o = std::make_shared<ExportOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("export", "Write the stack for docker compose, Kubernetes, a Helm chart or a docker swarm",
-                     [o, &g] {
-                       inherit(o->file, g.file);
-                       inherit(o->envFile, g.envFile);
-                       return runExport(*o);
-                     });
+  auto* cmd = r.verb(
+      "export", "Write the stack for docker compose, Kubernetes, a Helm chart or a docker swarm",
+      [o, &g] {
+        inherit(o->file, g.file);
+        inherit(o->envFile, g.envFile);
+        return runExport(*o);
+      });
   cmd->add_option("target", o->target, "compose, kubernetes, helm or swarm")
       ->required()
       ->check(CLI::IsMember({"compose", "kubernetes", "helm", "swarm"}));
@@ -171,18 +172,23 @@ void registerExport(Registrar& r) {
   addEnvFileFlag(*cmd, o->envFile);
   cmd->add_option("-o,--output", o->output, "Directory to write (default: export/<target>)");
   cmd->add_flag("--force", o->force, "Replace the contents of a non-empty directory");
-  cmd->add_flag("--allow-lossy", o->allowLossy, "Write the export even when the report marks something DROPPED");
-  cmd->add_option("--publish-mode", o->publishMode, "swarm: publish ports through the ingress mesh or on each host")
+  cmd->add_flag("--allow-lossy", o->allowLossy,
+                "Write the export even when the report marks something DROPPED");
+  cmd->add_option("--publish-mode", o->publishMode,
+                  "swarm: publish ports through the ingress mesh or on each host")
       ->check(CLI::IsMember({"ingress", "host"}));
-  cmd->add_option("--registry", o->registry, "HOST[:PORT] the built images are pushed to (kubernetes, helm, swarm)");
+  cmd->add_option("--registry", o->registry,
+                  "HOST[:PORT] the built images are pushed to (kubernetes, helm, swarm)");
   cmd->footer(
       "Examples:\n"
-      "  lightshuttle export compose                 # export/compose/docker-compose.yml + .env.example\n"
+      "  lightshuttle export compose                 # export/compose/docker-compose.yml + "
+      ".env.example\n"
       "  lightshuttle export kubernetes -o k8s --force\n"
       "  lightshuttle export helm --registry 127.0.0.1:5000\n"
       "  lightshuttle export swarm --publish-mode host --registry 127.0.0.1:5000\n"
       "Secrets are never written: the export reads them from the target's configuration.\n"
-      "Exit status: 0 written, 1 failure or something DROPPED (without --allow-lossy), 2 invalid manifest.\n");
+      "Exit status: 0 written, 1 failure or something DROPPED (without --allow-lossy), 2 invalid "
+      "manifest.\n");
 }
 
 }  // namespace ls::cli

@@ -39,7 +39,8 @@ CLI::Option* addProjectFlag(CLI::App& cmd, std::string& project) {
 }
 
 CLI::Option* addEnvFileFlag(CLI::App& cmd, std::string& envFile) {
-  return cmd.add_option("--env-file", envFile, "Variables file (default: .env next to the manifest)");
+  return cmd.add_option("--env-file", envFile,
+                        "Variables file (default: .env next to the manifest)");
 }
 
 CLI::Option* addResourcesArg(CLI::App& cmd, std::vector<std::string>& resources, const char* help) {

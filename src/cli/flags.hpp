@@ -29,7 +29,7 @@ struct GlobalOptions {
   std::string envFile;           ///< --env-file
   std::string projectDirectory;  ///< --project-directory: the directory the verb runs in
   bool noColor = false;          ///< --no-color
-  std::string progress;          ///< --progress: auto | tty | plain | json; empty = the verb's default
+  std::string progress;  ///< --progress: auto | tty | plain | json; empty = the verb's default
 };
 
 /// What a verb's registration function gets. `global` is filled by parsing, so read it in the

@@ -23,20 +23,24 @@ std::string errnoText() { return std::strerror(errno); }
 Result<void> copyFileInto(const fs::path& path, std::uint64_t size, ls::archive::TarWriter& tar) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
-    return Error(Errc::Unavailable, fmt::format("cannot read '{}': {}", path.string(), errnoText()));
+    return Error(Errc::Unavailable,
+                 fmt::format("cannot read '{}': {}", path.string(), errnoText()));
   }
   std::string buf(256 * 1024, '\0');
   std::uint64_t left = size;
   Result<void> out = ok();
   while (left > 0 && out) {
-    const ssize_t n = ::read(fd, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size())));
+    const ssize_t n =
+        ::read(fd, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size())));
     if (n < 0 && errno == EINTR) {
       continue;
     }
     if (n < 0) {
-      out = Error(Errc::Unavailable, fmt::format("cannot read '{}': {}", path.string(), errnoText()));
+      out =
+          Error(Errc::Unavailable, fmt::format("cannot read '{}': {}", path.string(), errnoText()));
     } else if (n == 0) {
-      out = Error(Errc::Unavailable, fmt::format("'{}' shrank while it was being copied", path.string()));
+      out = Error(Errc::Unavailable,
+                  fmt::format("'{}' shrank while it was being copied", path.string()));
     } else {
       out = tar.write(std::string_view(buf.data(), static_cast<std::size_t>(n)));
       left -= static_cast<std::uint64_t>(n);
@@ -53,7 +57,8 @@ Result<void> addPath(const fs::path& path, const std::string& name, ls::archive:
     if (errno == ENOENT) {
       return Error(Errc::NotFound, fmt::format("'{}' does not exist", path.string()));
     }
-    return Error(Errc::Unavailable, fmt::format("cannot read '{}': {}", path.string(), errnoText()));
+    return Error(Errc::Unavailable,
+                 fmt::format("cannot read '{}': {}", path.string(), errnoText()));
   }
   TarHeader h;
   h.name = name;
@@ -70,7 +75,8 @@ Result<void> addPath(const fs::path& path, const std::string& name, ls::archive:
     std::string target(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 4096) + 1, '\0');
     const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
     if (n < 0) {
-      return Error(Errc::Unavailable, fmt::format("cannot read link '{}': {}", path.string(), errnoText()));
+      return Error(Errc::Unavailable,
+                   fmt::format("cannot read link '{}': {}", path.string(), errnoText()));
     }
     target.resize(static_cast<std::size_t>(n));
     h.type = TarEntryType::Symlink;
@@ -91,7 +97,8 @@ Result<void> addPath(const fs::path& path, const std::string& name, ls::archive:
     children.push_back(it->path().filename().string());
   }
   if (ec) {
-    return Error(Errc::Unavailable, fmt::format("cannot list '{}': {}", path.string(), ec.message()));
+    return Error(Errc::Unavailable,
+                 fmt::format("cannot list '{}': {}", path.string(), ec.message()));
   }
   std::sort(children.begin(), children.end());
   for (const std::string& child : children) {
@@ -143,9 +150,10 @@ Result<fs::path> HostExtractor::target(const std::string& entryName) const {
   bool first = !(contents_ && parts.front() != ".");
   for (const std::string& p : parts) {
     if (p == "..") {
-      return Error(Errc::InvalidArgument,
-                   fmt::format("the archive entry '{}' leaves the destination; nothing after it was copied",
-                               entryName));
+      return Error(
+          Errc::InvalidArgument,
+          fmt::format("the archive entry '{}' leaves the destination; nothing after it was copied",
+                      entryName));
     }
     if (first) {
       first = false;
@@ -172,10 +180,11 @@ Result<void> HostExtractor::checkParents(const fs::path& path) const {
     at /= part;
     struct stat st {};
     if (::lstat(at.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
-      return Error(Errc::InvalidArgument,
-                   fmt::format("'{}' is not a directory (a symlink or a file); refusing to write '{}' "
-                               "through it",
-                               at.string(), path.string()));
+      return Error(
+          Errc::InvalidArgument,
+          fmt::format("'{}' is not a directory (a symlink or a file); refusing to write '{}' "
+                      "through it",
+                      at.string(), path.string()));
     }
   }
   return ok();
@@ -202,7 +211,8 @@ Result<void> HostExtractor::onEntry(const ls::archive::TarEntry& entry) {
                      fmt::format("cannot replace file '{}' with a directory", path.string()));
       }
       if (!exists && ::mkdir(path.c_str(), 0700) != 0) {
-        return Error(Errc::Unavailable, fmt::format("cannot create '{}': {}", path.string(), errnoText()));
+        return Error(Errc::Unavailable,
+                     fmt::format("cannot create '{}': {}", path.string(), errnoText()));
       }
       if (!(name_.empty() && path == directory_)) {  // the destination itself keeps its mode
         directories_.push_back({path, entry.mode, entry.mtime});
@@ -218,7 +228,8 @@ Result<void> HostExtractor::onEntry(const ls::archive::TarEntry& entry) {
       }
       fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
       if (fd_ < 0) {
-        return Error(Errc::Unavailable, fmt::format("cannot write '{}': {}", path.string(), errnoText()));
+        return Error(Errc::Unavailable,
+                     fmt::format("cannot write '{}': {}", path.string(), errnoText()));
       }
       filePath_ = path;
       fileMode_ = entry.mode;
@@ -234,7 +245,8 @@ Result<void> HostExtractor::onEntry(const ls::archive::TarEntry& entry) {
         (void)::unlink(path.c_str());
       }
       if (::symlink(entry.linkTarget.c_str(), path.c_str()) != 0) {
-        return Error(Errc::Unavailable, fmt::format("cannot create link '{}': {}", path.string(), errnoText()));
+        return Error(Errc::Unavailable,
+                     fmt::format("cannot create link '{}': {}", path.string(), errnoText()));
       }
       setTimes(path, entry.mtime, /*followLink=*/false);
       return ok();
@@ -250,9 +262,7 @@ Result<void> HostExtractor::onEntry(const ls::archive::TarEntry& entry) {
       }
       return ok();
     }
-    case TarReadType::Other:
-      skipped_.push_back(entry.name);
-      return ok();
+    case TarReadType::Other: skipped_.push_back(entry.name); return ok();
   }
   return ok();
 }
@@ -264,7 +274,8 @@ Result<void> HostExtractor::onData(std::string_view bytes) {
       continue;
     }
     if (n < 0) {
-      return Error(Errc::Unavailable, fmt::format("cannot write '{}': {}", filePath_.string(), errnoText()));
+      return Error(Errc::Unavailable,
+                   fmt::format("cannot write '{}': {}", filePath_.string(), errnoText()));
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -284,7 +295,8 @@ Result<void> HostExtractor::onEntryEnd() {
   const int closed = ::close(fd_);
   fd_ = -1;
   if (!modeSet || closed != 0) {
-    return Error(Errc::Unavailable, fmt::format("cannot finish '{}': {}", filePath_.string(), errnoText()));
+    return Error(Errc::Unavailable,
+                 fmt::format("cannot finish '{}': {}", filePath_.string(), errnoText()));
   }
   return ok();
 }
@@ -292,7 +304,8 @@ Result<void> HostExtractor::onEntryEnd() {
 Result<void> HostExtractor::finish() {
   for (auto it = directories_.rbegin(); it != directories_.rend(); ++it) {
     if (::chmod(it->path.c_str(), it->mode) != 0) {
-      return Error(Errc::Unavailable, fmt::format("cannot set the mode of '{}': {}", it->path.string(), errnoText()));
+      return Error(Errc::Unavailable,
+                   fmt::format("cannot set the mode of '{}': {}", it->path.string(), errnoText()));
     }
     setTimes(it->path, it->mtime, /*followLink=*/true);
   }

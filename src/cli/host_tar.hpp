@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "lightshuttle/core/result.hpp"
 #include "archive/tar_reader.hpp"
 #include "archive/tar_writer.hpp"
+#include "lightshuttle/core/result.hpp"
 
 namespace ls::cli {
 
@@ -63,7 +63,7 @@ class HostExtractor final : public ls::archive::TarReader::Handler {
   std::string name_;
   bool contents_ = false;
   bool topSeen_ = false;  // the first entry of a contents archive has been placed
-  int fd_ = -1;  // the file being written
+  int fd_ = -1;           // the file being written
   std::filesystem::path filePath_;
   std::uint32_t fileMode_ = 0;
   std::int64_t fileMtime_ = 0;

@@ -1,9 +1,9 @@
 // `lightshuttle images [resource…] [--format table|json]`: the images the stack uses, as the
 // engine has them now: resource, image reference (pull reference or build tag), id, size, and
 // whether it is built from a Dockerfile or pulled. An image not present yet is listed as such.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -66,9 +66,8 @@ int runImages(const ImagesOptions& options) {
   }
   std::vector<Row> rows;
   for (const lifecycle::PlanNode& n : plan.nodes()) {
-    if (!options.resources.empty() &&
-        std::find(options.resources.begin(), options.resources.end(), n.name) ==
-            options.resources.end()) {
+    if (!options.resources.empty() && std::find(options.resources.begin(), options.resources.end(),
+                                                n.name) == options.resources.end()) {
       continue;
     }
     Row r;
@@ -134,11 +133,12 @@ int runImages(const ImagesOptions& options) {
 void registerImages(Registrar& r) {
   auto o = std::make_shared<ImagesOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("images", "List the images the stack uses: id, size, built or pulled", [o, &g] {
-    inherit(o->file, g.file);
-    inherit(o->envFile, g.envFile);
-    return runImages(*o);
-  });
+  auto* cmd =
+      r.verb("images", "List the images the stack uses: id, size, built or pulled", [o, &g] {
+        inherit(o->file, g.file);
+        inherit(o->envFile, g.envFile);
+        return runImages(*o);
+      });
   addResourcesArg(*cmd, o->resources, "Only these resources (default: all)");
   addFileFlag(*cmd, o->file);
   addEnvFileFlag(*cmd, o->envFile);

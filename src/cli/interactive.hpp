@@ -19,7 +19,8 @@ namespace ls::cli {
 
 /// The flags of a process `exec` and `run` start: -e/--env KEY=value (one per -e, so a
 /// positional after it is not taken for a value), -w/--workdir, -u/--user.
-void addProcessFlags(CLI::App& cmd, std::vector<std::string>& env, std::string& workdir, std::string& user);
+void addProcessFlags(CLI::App& cmd, std::vector<std::string>& env, std::string& workdir,
+                     std::string& user);
 
 /// Runs `process` until its output ends (then returns its exit code), or until SIGINT, SIGTERM,
 /// SIGHUP or SIGQUIT (then returns 128 + the signal, detached). With `feedStdin` our stdin goes

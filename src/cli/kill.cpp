@@ -1,8 +1,9 @@
 // `lightshuttle kill [-s SIGNAL] [resource…]`: sends a signal to the main process of running
 // resources (SIGKILL by default), on the engine, as docker compose does. A supervisor sees the
 // exit like any other and applies the resource's restart policy.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/flags.hpp"
@@ -22,7 +23,8 @@ struct KillOptions {
 int runKill(const KillOptions& o) {
   auto sig = runtime::validateSignal(o.signal);
   if (!sig) {
-    fmt::print(stderr, "error: -s: {} (a name such as SIGTERM, TERM or HUP, or a number such as 15)\n",
+    fmt::print(stderr,
+               "error: -s: {} (a name such as SIGTERM, TERM or HUP, or a number such as 15)\n",
                sig.error().what());
     return kExitUsage;
   }

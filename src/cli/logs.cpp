@@ -1,10 +1,10 @@
 // `lightshuttle logs`: the project's logs, found by label, prefixed `name | ` and interleaved in
 // the order they arrive (following with -f).
-#include <CLI/CLI.hpp>
 #include <fmt/color.h>
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
@@ -27,8 +27,8 @@ constexpr fmt::terminal_color kPalette[] = {
     fmt::terminal_color::magenta, fmt::terminal_color::blue,   fmt::terminal_color::bright_cyan,
 };
 
-asio::awaitable<Result<void>> follow(runtime::Runtime& rt, runtime::ContainerId id, std::string prefix,
-                                     runtime::LogOptions opts, bool timestamps,
+asio::awaitable<Result<void>> follow(runtime::Runtime& rt, runtime::ContainerId id,
+                                     std::string prefix, runtime::LogOptions opts, bool timestamps,
                                      std::optional<fmt::terminal_color> color) {
   LS_CO_ASSIGN_OR_RETURN(auto stream, co_await rt.logs(id, opts));
   for (;;) {
@@ -42,7 +42,9 @@ asio::awaitable<Result<void>> follow(runtime::Runtime& rt, runtime::ContainerId 
     }
     std::string ts;
     if (timestamps) {
-      ts = engine::formatRfc3339Nano(std::chrono::time_point_cast<std::chrono::nanoseconds>(chunk->timestamp)) + " ";
+      ts = engine::formatRfc3339Nano(
+               std::chrono::time_point_cast<std::chrono::nanoseconds>(chunk->timestamp)) +
+           " ";
     }
     if (color) {
       fmt::print(fg(*color), "{}", prefix);
@@ -72,14 +74,16 @@ int runLogs(const LogsOptions& options) {
       found = found || c.resource == name;
     }
     if (!found) {
-      fmt::print(stderr, "error: no container for resource '{}' in project '{}' (see `lightshuttle ps -a`)\n",
-                 name, project);
+      fmt::print(
+          stderr,
+          "error: no container for resource '{}' in project '{}' (see `lightshuttle ps -a`)\n",
+          name, project);
       return kExitFailure;
     }
   }
   for (const auto& c : *listed) {
-    if (options.resources.empty() ||
-        std::find(options.resources.begin(), options.resources.end(), c.resource) != options.resources.end()) {
+    if (options.resources.empty() || std::find(options.resources.begin(), options.resources.end(),
+                                               c.resource) != options.resources.end()) {
       chosen.push_back(c);
     }
   }
@@ -91,7 +95,8 @@ int runLogs(const LogsOptions& options) {
   for (const auto& c : chosen) {
     width = std::max(width, c.resource.size());
   }
-  const bool color = !options.noColor && std::getenv("NO_COLOR") == nullptr && ::isatty(STDOUT_FILENO) == 1;
+  const bool color =
+      !options.noColor && std::getenv("NO_COLOR") == nullptr && ::isatty(STDOUT_FILENO) == 1;
   runtime::LogOptions lo;
   lo.follow = options.follow;
   lo.tail = options.tail;
@@ -108,18 +113,18 @@ int runLogs(const LogsOptions& options) {
     ++i;
     const std::string prefix =
         options.noPrefix ? std::string() : fmt::format("{:<{}} | ", c.resource, width);
-    asio::co_spawn(session->ctx, follow(*session->runtime, c.id, prefix, lo, options.timestamps, col),
-                   [&failures, &pending, &signals, name = c.resource](std::exception_ptr e,
-                                                                       Result<void> r) {
-                     if (e || !r) {
-                       ++failures;
-                       fmt::print(stderr, "error: logs of '{}': {}\n", name,
-                                  e ? "unexpected exception" : r.error().what());
-                     }
-                     if (--pending == 0) {
-                       signals.cancel();  // every stream ended: stop waiting for Ctrl+C
-                     }
-                   });
+    asio::co_spawn(
+        session->ctx, follow(*session->runtime, c.id, prefix, lo, options.timestamps, col),
+        [&failures, &pending, &signals, name = c.resource](std::exception_ptr e, Result<void> r) {
+          if (e || !r) {
+            ++failures;
+            fmt::print(stderr, "error: logs of '{}': {}\n", name,
+                       e ? "unexpected exception" : r.error().what());
+          }
+          if (--pending == 0) {
+            signals.cancel();  // every stream ended: stop waiting for Ctrl+C
+          }
+        });
   }
   bool interrupted = false;
   signals.async_wait([&](const boost::system::error_code& ec, int) {
@@ -162,7 +167,8 @@ void registerLogs(Registrar& r) {
       } else if (auto t = engine::parseRfc3339(f->since)) {
         o.since = std::chrono::time_point_cast<std::chrono::system_clock::duration>(*t);
       } else {
-        std::fprintf(stderr, "error: --since: '%s' is neither a duration (10m) nor an RFC 3339 time\n",
+        std::fprintf(stderr,
+                     "error: --since: '%s' is neither a duration (10m) nor an RFC 3339 time\n",
                      f->since.c_str());
         return static_cast<int>(kExitUsage);
       }
@@ -178,7 +184,8 @@ void registerLogs(Registrar& r) {
   addProjectFlag(*cmd, o.project);
   cmd->add_flag("-f,--follow", o.follow, "Keep following new output");
   cmd->add_option("-n,--tail", f->tail, "Only the last N lines of each resource");
-  cmd->add_option("--since", f->since, "Only output newer than this: a duration (10m) or RFC 3339 time");
+  cmd->add_option("--since", f->since,
+                  "Only output newer than this: a duration (10m) or RFC 3339 time");
   cmd->add_flag("-t,--timestamps", o.timestamps, "Prefix each line with its time");
   cmd->add_flag("--no-color", o.noColor, "No colours");
   cmd->add_flag("--no-log-prefix", o.noPrefix, "Do not prefix lines with the resource name");
@@ -188,7 +195,8 @@ void registerLogs(Registrar& r) {
       "  lightshuttle logs -f --tail 20 web\n"
       "  lightshuttle logs --since 5m -t db\n"
       "  lightshuttle -f other.yml logs -f   # -f before the verb is the manifest\n"
-      "Note: after the verb -f means --follow (as in docker compose); name a manifest with --file.\n");
+      "Note: after the verb -f means --follow (as in docker compose); name a manifest with "
+      "--file.\n");
 }
 
 }  // namespace ls::cli

@@ -1,12 +1,12 @@
 // `lightshuttle ls [--format json]`: every stack of this user on this machine, supervised (a
 // live record in the control dir) or only present as labelled containers on the engine.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <algorithm>
 #include <map>
 
 #include "cli/commands.hpp"
@@ -38,7 +38,9 @@ struct StackRow {
 int runLs(const LsOptions& o) {
   std::map<std::string, StackRow> rows;
   for (const SupervisorRecord& sup : listSupervisors()) {
-    StackRow row{.project = sup.project, .manifest = sup.manifest, .dashboardUrl = sup.dashboardUrl,
+    StackRow row{.project = sup.project,
+                 .manifest = sup.manifest,
+                 .dashboardUrl = sup.dashboardUrl,
                  .supervised = true};
     if (auto stack = supervisorStack(sup)) {
       row.status = std::string(lifecycle::stackStatusName(stack->status));
@@ -92,17 +94,20 @@ int runLs(const LsOptions& o) {
       j["running"] = row.running;
       j["total"] = row.total;
       j["manifest"] = row.manifest.empty() ? json::value(nullptr) : json::value(row.manifest);
-      j["dashboard_url"] = row.dashboardUrl.empty() ? json::value(nullptr) : json::value(row.dashboardUrl);
+      j["dashboard_url"] =
+          row.dashboardUrl.empty() ? json::value(nullptr) : json::value(row.dashboardUrl);
       out.push_back(std::move(j));
     }
     fmt::print("{}\n", json::serialize(out));
     return result;
   }
-  fmt::print("{:<20} {:<12} {:<10} {:<40} {}\n", "PROJECT", "STATUS", "RESOURCES", "MANIFEST", "DASHBOARD");
+  fmt::print("{:<20} {:<12} {:<10} {:<40} {}\n", "PROJECT", "STATUS", "RESOURCES", "MANIFEST",
+             "DASHBOARD");
   for (const auto& [project, row] : rows) {
     fmt::print("{:<20} {:<12} {:<10} {:<40} {}\n", row.project, row.status,
                std::to_string(row.running) + "/" + std::to_string(row.total),
-               row.manifest.empty() ? "-" : row.manifest, row.dashboardUrl.empty() ? "-" : row.dashboardUrl);
+               row.manifest.empty() ? "-" : row.manifest,
+               row.dashboardUrl.empty() ? "-" : row.dashboardUrl);
   }
   return result;
 }
@@ -111,8 +116,9 @@ int runLs(const LsOptions& o) {
 
 void registerLs(Registrar& r) {
   auto o = std::make_shared<LsOptions>();
-  auto* cmd = r.verb("ls", "List the stacks on this machine: supervised ones and labelled containers",
-                     [o] { return runLs(*o); });
+  auto* cmd =
+      r.verb("ls", "List the stacks on this machine: supervised ones and labelled containers",
+             [o] { return runLs(*o); });
   cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"table", "json"}));
   cmd->footer(
       "Examples:\n"

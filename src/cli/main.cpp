@@ -1,8 +1,8 @@
 // The composition root of `lightshuttle`: the options before the verb, then every verb of the
 // command table (table.cpp), then the parsed verb's run callback.
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -21,10 +21,12 @@ namespace {
 constexpr const char* kVersion = LS_VERSION " (commit " LS_GIT_COMMIT ")";
 
 void addGlobalOptions(CLI::App& app, ls::cli::GlobalOptions& g) {
-  app.add_option("-f,--file", g.file, "Manifest (default: LIGHTSHUTTLE_FILE, else lightshuttle.yml "
-                                      "or .yaml in this directory or a parent)");
-  app.add_option("-p,--project-name", g.project,
-                 "Project name: acts on that project without a manifest, or renames the manifest's");
+  app.add_option("-f,--file", g.file,
+                 "Manifest (default: LIGHTSHUTTLE_FILE, else lightshuttle.yml "
+                 "or .yaml in this directory or a parent)");
+  app.add_option(
+      "-p,--project-name", g.project,
+      "Project name: acts on that project without a manifest, or renames the manifest's");
   app.add_option("--env-file", g.envFile, "Variables file (default: .env next to the manifest)");
   app.add_option("--project-directory", g.projectDirectory,
                  "Run as if started in this directory (manifest discovery starts there)");
@@ -68,8 +70,9 @@ int main(int argc, char** argv) {
   // A closed pipe on stdout/stderr (`up | head`) must not kill us with the stack still up:
   // writes fail with EPIPE instead and the teardown still runs.
   std::signal(SIGPIPE, SIG_IGN);
-  CLI::App app{"lightshuttle: declare a stack once in lightshuttle.yml and boot it against a real "
-               "container engine"};
+  CLI::App app{
+      "lightshuttle: declare a stack once in lightshuttle.yml and boot it against a real "
+      "container engine"};
   app.set_version_flag("--version", kVersion);
   app.require_subcommand(1);
   app.footer(

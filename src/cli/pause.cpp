@@ -1,8 +1,9 @@
 // `lightshuttle pause|unpause [resource…]`: freezes or thaws the processes of running
 // resources (the engine's cgroup freezer), as docker compose does. A paused resource keeps its
 // container, ports and state; its healthcheck does not run until it is unpaused.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/flags.hpp"
@@ -39,7 +40,8 @@ int runPause(const PauseOptions& o, bool pause) {
     }
     auto r2 = pause ? runSync(s, s.runtime->pause(c->id)) : runSync(s, s.runtime->unpause(c->id));
     if (!r2) {
-      fmt::print(stderr, "error: {} '{}': {}\n", pause ? "pausing" : "unpausing", r, r2.error().what());
+      fmt::print(stderr, "error: {} '{}': {}\n", pause ? "pausing" : "unpausing", r,
+                 r2.error().what());
       result = kExitFailure;
       continue;
     }
@@ -64,8 +66,9 @@ void registerOne(Registrar& r, bool pause) {
                        inherit(o->project, g.project);
                        return runPause(*o, pause);
                      });
-  addResourcesArg(*cmd, o->resources, pause ? "Resources to pause (default: every running one)"
-                                            : "Resources to unpause (default: every paused one)");
+  addResourcesArg(*cmd, o->resources,
+                  pause ? "Resources to pause (default: every running one)"
+                        : "Resources to unpause (default: every paused one)");
   addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
   addProjectFlag(*cmd, o->project);
   cmd->footer(pause ? "Examples:\n"
@@ -76,7 +79,8 @@ void registerOne(Registrar& r, bool pause) {
                     : "Examples:\n"
                       "  lightshuttle unpause worker\n"
                       "  lightshuttle unpause         # every paused resource\n"
-                      "Exit status: 0 unpaused, 1 a resource is not paused, 2 unknown resource or no project.\n");
+                      "Exit status: 0 unpaused, 1 a resource is not paused, 2 unknown resource or "
+                      "no project.\n");
 }
 
 }  // namespace

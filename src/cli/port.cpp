@@ -1,15 +1,15 @@
 // `lightshuttle port <resource> <container_port>[/proto]`: where a resource's container port is
 // published on this machine, printed as HOST:PORT (127.0.0.1:18080), as `docker compose port`.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/container_args.hpp"
 #include "cli/container_commands.hpp"
-#include "cli/flags.hpp"
 #include "cli/container_lookup.hpp"
+#include "cli/flags.hpp"
 
 namespace ls::cli {
 
@@ -20,7 +20,8 @@ int runPort(const PortOptions& options) {
     return kExitUsage;
   }
   int exitCode = kExitOk;
-  std::optional<StackContainers> targets = openStackContainers(options.project, options.file, exitCode);
+  std::optional<StackContainers> targets =
+      openStackContainers(options.project, options.file, exitCode);
   if (!targets) {
     return exitCode;
   }
@@ -31,7 +32,8 @@ int runPort(const PortOptions& options) {
   EngineSession& session = *targets->stack.session;
   auto mappings = runSync(session, session.runtime->portMappings(c->id));
   if (!mappings) {
-    fmt::print(stderr, "error: ports of resource '{}': {}\n", options.resource, mappings.error().what());
+    fmt::print(stderr, "error: ports of resource '{}': {}\n", options.resource,
+               mappings.error().what());
     return kExitFailure;
   }
   std::string published;
@@ -56,14 +58,15 @@ int runPort(const PortOptions& options) {
 void registerPort(Registrar& r) {
   auto o = std::make_shared<PortOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("port", "Print where a resource's container port is published (127.0.0.1:HOSTPORT)",
-                     [o, &g] {
-                       inherit(o->file, g.file);
-                       inherit(o->project, g.project);
-                       return runPort(*o);
-                     });
+  auto* cmd = r.verb(
+      "port", "Print where a resource's container port is published (127.0.0.1:HOSTPORT)", [o, &g] {
+        inherit(o->file, g.file);
+        inherit(o->project, g.project);
+        return runPort(*o);
+      });
   addResourceArg(*cmd, o->resource, "The resource")->required();
-  cmd->add_option("port", o->port, "The container port: PORT or PORT/PROTO (tcp, udp, sctp)")->required();
+  cmd->add_option("port", o->port, "The container port: PORT or PORT/PROTO (tcp, udp, sctp)")
+      ->required();
   addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
   addProjectFlag(*cmd, o->project);
   cmd->footer(

@@ -40,7 +40,8 @@ std::string renderStatus(const std::vector<StatusRow>& rows, const std::string& 
       line += "  " + r.detail;
     }
     if (color && (r.bad || r.good)) {
-      out += fmt::format(fg(r.bad ? fmt::terminal_color::red : fmt::terminal_color::green), "{}", line);
+      out += fmt::format(fg(r.bad ? fmt::terminal_color::red : fmt::terminal_color::green), "{}",
+                         line);
     } else {
       out += line;
     }
@@ -59,27 +60,67 @@ void applyEvent(std::vector<StatusRow>& rows, const lifecycle::LifecycleEvent& e
     }
     const std::string at = fmt::format("{:.1f}s", secondsSince(t0));
     switch (e.kind) {
-      case K::ResourceStarting: r.state = "starting"; r.detail.clear(); break;
-      case K::ImagePreparing: r.state = "preparing image"; r.detail = e.message.substr(0, 60); break;
-      case K::ResourceProgress: r.state = "preparing image"; r.detail = e.message.substr(0, 60); break;
+      case K::ResourceStarting:
+        r.state = "starting";
+        r.detail.clear();
+        break;
+      case K::ImagePreparing:
+        r.state = "preparing image";
+        r.detail = e.message.substr(0, 60);
+        break;
+      case K::ResourceProgress:
+        r.state = "preparing image";
+        r.detail = e.message.substr(0, 60);
+        break;
       case K::ImageReady:
         r.state = imagesOnly ? "ready" : "image ready";
         r.detail = e.message.substr(0, 60);
         r.good = imagesOnly;
         break;
-      case K::ImageFailed: r.state = "image failed"; r.detail = e.message; r.bad = true; break;
-      case K::ResourceStarted: r.state = "started"; r.detail = at; break;
-      case K::ResourceHealthy: r.state = "ready"; r.detail = at; r.good = true; break;
-      case K::ResourceCompleted: r.state = "completed"; r.detail = at; r.good = true; break;
-      case K::ResourceUnhealthy: r.state = "unhealthy"; r.bad = true; break;
+      case K::ImageFailed:
+        r.state = "image failed";
+        r.detail = e.message;
+        r.bad = true;
+        break;
+      case K::ResourceStarted:
+        r.state = "started";
+        r.detail = at;
+        break;
+      case K::ResourceHealthy:
+        r.state = "ready";
+        r.detail = at;
+        r.good = true;
+        break;
+      case K::ResourceCompleted:
+        r.state = "completed";
+        r.detail = at;
+        r.good = true;
+        break;
+      case K::ResourceUnhealthy:
+        r.state = "unhealthy";
+        r.bad = true;
+        break;
       case K::ResourceExited:
         r.state = e.exitCode ? fmt::format("exited ({})", *e.exitCode) : "exited";
         r.bad = true;
         break;
-      case K::ResourceRestarting: r.state = "restarting"; r.bad = false; r.good = false; break;
-      case K::ResourceFailed: r.state = "failed"; r.detail = e.message; r.bad = true; r.good = false; break;
+      case K::ResourceRestarting:
+        r.state = "restarting";
+        r.bad = false;
+        r.good = false;
+        break;
+      case K::ResourceFailed:
+        r.state = "failed";
+        r.detail = e.message;
+        r.bad = true;
+        r.good = false;
+        break;
       case K::ResourceStopped: r.state = "stopped"; break;
-      case K::ResourceAdopted: r.state = "adopted (still running)"; r.detail = at; r.good = true; break;
+      case K::ResourceAdopted:
+        r.state = "adopted (still running)";
+        r.detail = at;
+        r.good = true;
+        break;
       default: break;
     }
   }
@@ -91,8 +132,8 @@ std::string eventJson(const lifecycle::LifecycleEvent& e) { return control::enco
 
 std::string eventLine(std::string_view resource, std::string_view kind, std::string_view message,
                       std::optional<int> exitCode, std::size_t width) {
-  std::string line = fmt::format("{:<{}}  {}", resource.empty() ? std::string_view("stack") : resource,
-                                 width, kind);
+  std::string line = fmt::format(
+      "{:<{}}  {}", resource.empty() ? std::string_view("stack") : resource, width, kind);
   if (exitCode) {
     line += fmt::format(" (exit code {})", *exitCode);
   }
@@ -166,7 +207,8 @@ asio::awaitable<void> printProgress(lifecycle::EventSubscription& sub, ProgressC
       }
       continue;
     }
-    const std::string line = eventLine(e.resource, lifecycle::eventKindName(e.kind), e.message, e.exitCode, width);
+    const std::string line =
+        eventLine(e.resource, lifecycle::eventKindName(e.kind), e.message, e.exitCode, width);
     const bool bad = e.kind == lifecycle::LifecycleEvent::Kind::ResourceFailed ||
                      e.kind == lifecycle::LifecycleEvent::Kind::StackFailed;
     if (color && bad) {

@@ -1,14 +1,14 @@
 // `lightshuttle ps`: the project's resources. With a live supervisor, its view (status as
 // supervision sees it, restarts, last error); otherwise the containers the engine has with the
 // project's label.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 
 #include "cli/commands.hpp"
-#include "cli/flags.hpp"
 #include "cli/control.hpp"
+#include "cli/flags.hpp"
 #include "cli/session.hpp"
 #include "lightshuttle/control/codec.hpp"
 
@@ -20,10 +20,8 @@ std::string stateText(const runtime::ContainerStatus& st) {
     case runtime::ContainerState::Stopped:
       return st.exitCode ? fmt::format("exited ({})", *st.exitCode) : "exited";
     case runtime::ContainerState::Healthy:
-    case runtime::ContainerState::Unhealthy:
-      return "running";
-    default:
-      return std::string(runtime::containerStateName(st.state));
+    case runtime::ContainerState::Unhealthy: return "running";
+    default: return std::string(runtime::containerStateName(st.state));
   }
 }
 
@@ -100,11 +98,13 @@ int printSupervised(const std::vector<SupervisedResource>& all, const PsOptions&
     }
   }
   auto health = [](const lifecycle::ResourceView& v) {
-    return v.health == lifecycle::Health::None ? std::string() : std::string(lifecycle::healthName(v.health));
+    return v.health == lifecycle::Health::None ? std::string()
+                                               : std::string(lifecycle::healthName(v.health));
   };
   auto status = [](const lifecycle::ResourceView& v) {
     std::string text(lifecycle::statusName(v.status));
-    if ((v.status == lifecycle::ResourceStatus::Exited || v.status == lifecycle::ResourceStatus::Failed) &&
+    if ((v.status == lifecycle::ResourceStatus::Exited ||
+         v.status == lifecycle::ResourceStatus::Failed) &&
         v.exitCode) {
       text += fmt::format(" ({})", *v.exitCode);
     }
@@ -130,12 +130,12 @@ int printSupervised(const std::vector<SupervisedResource>& all, const PsOptions&
     wState = std::max(wState, status(r->view).size());
     wImage = std::max(wImage, r->view.image.size());
   }
-  fmt::print("{:<{}}  {:<{}}  {:<9}  {:<8}  {:<{}}  {}\n", "RESOURCE", wRes, "STATE", wState, "HEALTH",
-             "RESTARTS", "IMAGE", wImage, "PORTS");
+  fmt::print("{:<{}}  {:<{}}  {:<9}  {:<8}  {:<{}}  {}\n", "RESOURCE", wRes, "STATE", wState,
+             "HEALTH", "RESTARTS", "IMAGE", wImage, "PORTS");
   for (const auto* r : rows) {
     const auto& v = r->view;
-    fmt::print("{:<{}}  {:<{}}  {:<9}  {:<8}  {:<{}}  {}\n", v.name, wRes, status(v), wState, health(v),
-               v.restarts, v.image, wImage, portsText(v.ports));
+    fmt::print("{:<{}}  {:<{}}  {:<9}  {:<8}  {:<{}}  {}\n", v.name, wRes, status(v), wState,
+               health(v), v.restarts, v.image, wImage, portsText(v.ports));
   }
   for (const auto* r : rows) {
     if (r->view.lastError && (r->view.status == lifecycle::ResourceStatus::Failed ||
@@ -190,7 +190,8 @@ int runPs(const PsOptions& options) {
     return kExitOk;
   }
   if (rows.empty()) {
-    fmt::print(stderr, "no {}containers for project '{}'\n", options.all ? "" : "running ", project);
+    fmt::print(stderr, "no {}containers for project '{}'\n", options.all ? "" : "running ",
+               project);
     return kExitOk;
   }
   std::size_t wRes = 8;
@@ -213,11 +214,12 @@ int runPs(const PsOptions& options) {
 void registerPs(Registrar& r) {
   auto o = std::make_shared<PsOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("ps", "List the project's resources (the supervisor's view, else the engine's)", [o, &g] {
-    inherit(o->file, g.file);
-    inherit(o->project, g.project);
-    return runPs(*o);
-  });
+  auto* cmd = r.verb(
+      "ps", "List the project's resources (the supervisor's view, else the engine's)", [o, &g] {
+        inherit(o->file, g.file);
+        inherit(o->project, g.project);
+        return runPs(*o);
+      });
   addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
   addProjectFlag(*cmd, o->project);
   cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"table", "json"}));

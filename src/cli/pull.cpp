@@ -13,7 +13,8 @@ int runPull(const PrepareVerbOptions& options) {
 
 void registerPull(Registrar& r) {
   CLI::App* cmd = registerPrepareVerb(
-      r, "pull", "Pull the images of the stack's resources now, in parallel, with up's progress view",
+      r, "pull",
+      "Pull the images of the stack's resources now, in parallel, with up's progress view",
       PrepareVerb::Pull);
   cmd->footer(
       "Examples:\n"

@@ -5,9 +5,9 @@
 //
 //   {"version": 1, "registries": {"127.0.0.1:5000": {"web": {"image": "...", "digest":
 //   "sha256:..."}}}}
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -196,12 +196,13 @@ int runPush(const PushOptions& options) {
 void registerPush(Registrar& r) {
   auto o = std::make_shared<PushOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("push", "Build the Dockerfile resources, push them to a registry and record their digests",
-                     [o, &g] {
-                       inherit(o->file, g.file);
-                       inherit(o->envFile, g.envFile);
-                       return runPush(*o);
-                     });
+  auto* cmd = r.verb(
+      "push", "Build the Dockerfile resources, push them to a registry and record their digests",
+      [o, &g] {
+        inherit(o->file, g.file);
+        inherit(o->envFile, g.envFile);
+        return runPush(*o);
+      });
   addResourcesArg(*cmd, o->resources, "Only these dockerfile resources");
   cmd->add_option("--registry", o->registry, "HOST[:PORT] of the registry")->required();
   addFileFlag(*cmd, o->file);
@@ -210,8 +211,10 @@ void registerPush(Registrar& r) {
       "Examples:\n"
       "  lightshuttle push --registry 127.0.0.1:5000\n"
       "  lightshuttle push --registry 127.0.0.1:5000 web\n"
-      "Prints <registry>/lightshuttle/<project>_<resource>:dev@<digest> for each and records it in\n"
-      ".lightshuttle/pushed.json: `export kubernetes|helm|swarm --registry` then pins that digest.\n"
+      "Prints <registry>/lightshuttle/<project>_<resource>:dev@<digest> for each and records it "
+      "in\n"
+      ".lightshuttle/pushed.json: `export kubernetes|helm|swarm --registry` then pins that "
+      "digest.\n"
       "Exit status: 0 pushed, 1 a build or push failed, 2 usage or invalid manifest.\n");
 }
 

@@ -17,7 +17,8 @@ std::vector<std::string> endpointLines(const std::vector<lifecycle::ResourceView
       if (!p.hostPort) {
         continue;
       }
-      std::string host = p.hostAddress.empty() || p.hostAddress == "0.0.0.0" ? "127.0.0.1" : p.hostAddress;
+      std::string host =
+          p.hostAddress.empty() || p.hostAddress == "0.0.0.0" ? "127.0.0.1" : p.hostAddress;
       std::optional<std::string> url = control::portUrl(v, p);
       rows.emplace_back(v.name, url ? *url : fmt::format("{}:{}", host, *p.hostPort));
       width = std::max(width, v.name.size());

@@ -2,14 +2,14 @@
 // start, wait until ready); dependents keep running. When the stack has a live supervisor, it
 // does the work (so supervision does not mistake the restart for a crash); otherwise the
 // containers are recreated here from the manifest.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 
 #include "cli/commands.hpp"
-#include "cli/flags.hpp"
 #include "cli/control.hpp"
+#include "cli/flags.hpp"
 #include "cli/session.hpp"
 #include "cli/stack.hpp"
 #include "lightshuttle/lifecycle/policy.hpp"
@@ -77,7 +77,8 @@ int runRestart(const RestartOptions& options) {
   for (const auto& name : options.resources) {
     const runtime::ContainerSpec& spec = plan.find(name)->spec;
     const auto t0 = std::chrono::steady_clock::now();
-    auto r = runSync(*session, recreate(*session->runtime, spec, lifecycle::startTimeout(spec, options.timeout)));
+    auto r = runSync(*session, recreate(*session->runtime, spec,
+                                        lifecycle::startTimeout(spec, options.timeout)));
     if (!r) {
       fmt::print(stderr, "error: restarting '{}': {}\n", name, r.error().what());
       result = kExitFailure;

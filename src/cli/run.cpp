@@ -4,10 +4,10 @@
 // code. Its dependencies come up first unless --no-deps: with a supervisor running they must be
 // ready already; without one, `up -d <dependencies>` boots them and leaves them supervised.
 // As in docker compose the container is kept unless --rm.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <random>
 
@@ -41,14 +41,15 @@ struct RunOptions {
   std::string user;
   bool rm = false;
   bool noDeps = false;
-  bool noTty = false;      ///< -T
+  bool noTty = false;        ///< -T
   bool interactive = false;  ///< -i without a TTY: feed our stdin
 };
 
 /// The one-off container as a session (the process is the container's main process).
 class AttachedContainer final : public runtime::ExecSession {
  public:
-  AttachedContainer(engine::Api& api, std::string id, std::unique_ptr<engine::ExecStream> stream, bool tty)
+  AttachedContainer(engine::Api& api, std::string id, std::unique_ptr<engine::ExecStream> stream,
+                    bool tty)
       : api_(api), id_(std::move(id)), stream_(std::move(stream)), tty_(tty) {}
   ~AttachedContainer() override { stream_->close(); }
 
@@ -98,7 +99,8 @@ std::string randomSuffix() {
 }
 
 /// Dependencies first: ready under the running supervisor, or booted by `up -d`.
-int bringUpDependencies(const RunOptions& o, const lifecycle::Plan& plan, const lifecycle::PlanNode& node) {
+int bringUpDependencies(const RunOptions& o, const lifecycle::Plan& plan,
+                        const lifecycle::PlanNode& node) {
   auto closure = plan.closureOf({node.name});
   std::vector<std::string> deps;
   for (const auto& n : closure ? *closure : std::vector<std::string>{}) {
@@ -120,7 +122,8 @@ int bringUpDependencies(const RunOptions& o, const lifecycle::Plan& plan, const 
         if (v.view.name == d && v.view.status != lifecycle::ResourceStatus::Running &&
             v.view.status != lifecycle::ResourceStatus::Completed) {
           fmt::print(stderr,
-                     "error: '{}' needs '{}', which is {} under the running supervisor: `lightshuttle start {}` "
+                     "error: '{}' needs '{}', which is {} under the running supervisor: "
+                     "`lightshuttle start {}` "
                      "first, or pass --no-deps\n",
                      node.name, d, lifecycle::statusName(v.view.status), d);
           return kExitFailure;
@@ -144,7 +147,8 @@ int bringUpDependencies(const RunOptions& o, const lifecycle::Plan& plan, const 
 }
 
 /// The resource's image, present locally: pulled when missing, or built from its Dockerfile.
-asio::awaitable<Result<void>> ensureImage(runtime::Runtime& rt, const runtime::ContainerSpec& spec) {
+asio::awaitable<Result<void>> ensureImage(runtime::Runtime& rt,
+                                          const runtime::ContainerSpec& spec) {
   if (const auto* pull = std::get_if<runtime::PullImage>(&spec.image)) {
     co_return co_await rt.pullImage(pull->reference, runtime::PullPolicy::Missing, {});
   }
@@ -171,7 +175,8 @@ int startFailureCode(const Error& e) {
 }
 
 /// The one-off container: created, attached, started, driven until it exits; removed with --rm.
-int runContainer(const RunOptions& o, const lifecycle::Plan& plan, const lifecycle::PlanNode& node) {
+int runContainer(const RunOptions& o, const lifecycle::Plan& plan,
+                 const lifecycle::PlanNode& node) {
   auto session = openEngine();
   if (!session) {
     return kExitFailure;
@@ -223,15 +228,16 @@ int runContainer(const RunOptions& o, const lifecycle::Plan& plan, const lifecyc
   const std::string id = created->id;
   auto removeIfAsked = [&] {
     if (o.rm) {
-      if (auto gone = runSync(s, api.removeContainer(id, /*force=*/true, /*volumes=*/true)); !gone) {
+      if (auto gone = runSync(s, api.removeContainer(id, /*force=*/true, /*volumes=*/true));
+          !gone) {
         fmt::print(stderr, "warning: removing {}: {}\n", name, gone.error().what());
       }
     }
   };
   auto startFailed = [&](const Error& e) {
     fmt::print(stderr, "error: running {} in '{}': {}\n",
-               o.command.empty() ? std::string("its command") : "'" + o.command.front() + "'", node.name,
-               e.what());
+               o.command.empty() ? std::string("its command") : "'" + o.command.front() + "'",
+               node.name, e.what());
     removeIfAsked();
     return startFailureCode(e);
   };
@@ -258,7 +264,8 @@ int runContainer(const RunOptions& o, const lifecycle::Plan& plan, const lifecyc
   }
   if (tty) {
     if (auto size = terminalRowsCols()) {
-      (void)runSync(s, api.resizeContainer(id, engine::TtySize{.height = size->first, .width = size->second}));
+      (void)runSync(s, api.resizeContainer(
+                           id, engine::TtySize{.height = size->first, .width = size->second}));
     }
   }
   const int code = driveSession(s, process, feed, tty);
@@ -285,8 +292,8 @@ int runRun(const RunOptions& o) {
     for (const auto& n : plan.nodes()) {
       known.push_back(n.name);
     }
-    fmt::print(stderr, "error: no resource '{}' in project '{}' (resources: {})\n", o.resource, plan.project(),
-               listNames(known));
+    fmt::print(stderr, "error: no resource '{}' in project '{}' (resources: {})\n", o.resource,
+               plan.project(), listNames(known));
     return kExitUsage;
   }
   if (!o.noDeps) {
@@ -307,15 +314,19 @@ void registerRun(Registrar& r) {
     inherit(o->envFile, g.envFile);
     return runRun(*o);
   });
-  addResourceArg(*cmd, o->resource, "The resource whose image, environment and volumes it uses")->required();
-  cmd->add_option("command", o->command, "The command and its arguments (after --; default: the resource's)");
+  addResourceArg(*cmd, o->resource, "The resource whose image, environment and volumes it uses")
+      ->required();
+  cmd->add_option("command", o->command,
+                  "The command and its arguments (after --; default: the resource's)");
   addFileFlag(*cmd, o->file);
   addEnvFileFlag(*cmd, o->envFile);
   addProcessFlags(*cmd, o->env, o->workdir, o->user);  // -e over the resource's environment
-  cmd->add_flag("--rm", o->rm, "Remove the container when the command ends (kept otherwise, as in compose)");
+  cmd->add_flag("--rm", o->rm,
+                "Remove the container when the command ends (kept otherwise, as in compose)");
   cmd->add_flag("--no-deps", o->noDeps, "Do not start the resources it depends on");
   cmd->add_flag("-T,--no-tty", o->noTty, "No terminal, even when ours is one");
-  cmd->add_flag("-i,--interactive", o->interactive, "Feed our stdin to the command without a terminal too");
+  cmd->add_flag("-i,--interactive", o->interactive,
+                "Feed our stdin to the command without a terminal too");
   cmd->footer(
       "Examples:\n"
       "  lightshuttle run --rm app -- ./migrate          # against the running postgres\n"
@@ -324,7 +335,8 @@ void registerRun(Registrar& r) {
       "Dependencies come up first (unless --no-deps): under a running supervisor they must be\n"
       "ready; otherwise `up -d <dependencies>` starts them, supervised, and leaves them running.\n"
       "With our stdin and stdout on a terminal the command gets one (keys, Ctrl+C included, go to\n"
-      "it) unless -T. No ports are published. The container is named <project>_<resource>_run_<id>.\n"
+      "it) unless -T. No ports are published. The container is named "
+      "<project>_<resource>_run_<id>.\n"
       "Exit status: the command's own; 125 the container could not be started, 126 the command\n"
       "cannot be executed, 127 it does not exist in the image, 1 other failures, 2 usage or\n"
       "unknown resource.\n");

@@ -1,12 +1,12 @@
 // `lightshuttle secrets check`: every `${env.X}` the manifest uses, and whether it is set (in
 // `.env` or the environment), defaulted, or missing. Values are never printed.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <algorithm>
 #include <map>
 #include <set>
 #include <vector>
@@ -94,7 +94,8 @@ int runSecretsCheck(const SecretsCheckOptions& options) {
     if (inDotenv != dotenv.end() && !inDotenv->second.empty()) {
       v.status = VarStatus::Set;
       v.source = ".env";
-    } else if (inDotenv == dotenv.end() && inProcess != process.end() && !inProcess->second.empty()) {
+    } else if (inDotenv == dotenv.end() && inProcess != process.end() &&
+               !inProcess->second.empty()) {
       v.status = VarStatus::Set;
       v.source = "environment";
     } else if (!v.everWithoutDefault) {
@@ -140,8 +141,9 @@ int runSecretsCheck(const SecretsCheckOptions& options) {
     }
   }
   if (missing > 0) {
-    fmt::print(stderr, "error: {} variable(s) missing: set them in {} or the environment, or give "
-                       "a default with ${{env.NAME:-default}}\n",
+    fmt::print(stderr,
+               "error: {} variable(s) missing: set them in {} or the environment, or give "
+               "a default with ${{env.NAME:-default}}\n",
                missing, envPath.string());
     return kExitFailure;
   }
@@ -151,10 +153,12 @@ int runSecretsCheck(const SecretsCheckOptions& options) {
 void registerSecrets(Registrar& r) {
   auto o = std::make_shared<SecretsCheckOptions>();
   const GlobalOptions& g = r.global();
-  auto* secrets = r.app().add_subcommand("secrets", "Inspect the variables and secrets a manifest needs");
+  auto* secrets =
+      r.app().add_subcommand("secrets", "Inspect the variables and secrets a manifest needs");
   secrets->require_subcommand(1);
   auto* cmd = secrets->add_subcommand(
-      "check", "List every ${env.X} the manifest uses: set, defaulted or missing (values are never shown)");
+      "check",
+      "List every ${env.X} the manifest uses: set, defaulted or missing (values are never shown)");
   r.bind(cmd, [o, &g] {
     inherit(o->file, g.file);
     inherit(o->envFile, g.envFile);

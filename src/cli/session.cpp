@@ -25,7 +25,8 @@ std::optional<std::string> resolveProject(const std::string& projectFlag, const 
   if (!projectFlag.empty()) {
     return projectFlag;
   }
-  std::optional<manifest::ParseReport> report = loadManifestForCommand(file, exitCode, /*showWarnings=*/false);
+  std::optional<manifest::ParseReport> report =
+      loadManifestForCommand(file, exitCode, /*showWarnings=*/false);
   if (!report) {
     return std::nullopt;
   }

@@ -56,7 +56,8 @@ Result<T> runSync(EngineSession& s, boost::asio::awaitable<Result<T>> aw) {
 
 /// Runs coroutines concurrently to completion; results in the same order.
 template <typename T>
-std::vector<Result<T>> runAllSync(EngineSession& s, std::vector<boost::asio::awaitable<Result<T>>> aws) {
+std::vector<Result<T>> runAllSync(EngineSession& s,
+                                  std::vector<boost::asio::awaitable<Result<T>>> aws) {
   std::vector<std::optional<Result<T>>> slots(aws.size());
   for (std::size_t i = 0; i < aws.size(); ++i) {
     boost::asio::co_spawn(s.ctx, std::move(aws[i]), [&slots, i](std::exception_ptr e, Result<T> r) {
@@ -72,7 +73,8 @@ std::vector<Result<T>> runAllSync(EngineSession& s, std::vector<boost::asio::awa
   std::vector<Result<T>> out;
   out.reserve(slots.size());
   for (auto& slot : slots) {
-    out.push_back(slot ? std::move(*slot) : Result<T>(Error(Errc::Internal, "operation did not complete")));
+    out.push_back(slot ? std::move(*slot)
+                       : Result<T>(Error(Errc::Internal, "operation did not complete")));
   }
   return out;
 }

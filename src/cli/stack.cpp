@@ -13,12 +13,14 @@ namespace ls::cli {
 
 Result<Prepared> prepareStack(const std::string& file, const std::string& envFile, int& exitCode,
                               bool showWarnings) {
-  std::optional<manifest::ParseReport> report = loadManifestForCommand(file, exitCode, showWarnings);
+  std::optional<manifest::ParseReport> report =
+      loadManifestForCommand(file, exitCode, showWarnings);
   if (!report || !report->manifest || !report->ok()) {
     if (exitCode == kExitOk) {
       exitCode = kExitUsage;
     }
-    return Error(Errc::InvalidArgument, "the manifest is not valid").withReason(kManifestInvalidReason);
+    return Error(Errc::InvalidArgument, "the manifest is not valid")
+        .withReason(kManifestInvalidReason);
   }
   manifest::Manifest m = *report->manifest;
   manifest::EnvMap dotenv;

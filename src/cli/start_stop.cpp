@@ -2,9 +2,9 @@
 // starts or stops the resource and keeps supervising the rest), else on the engine, as docker
 // compose does: the labelled containers are started or stopped where they are. Stopping a
 // resource that others depend on says which of them keep running without it.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 
 #include "cli/commands.hpp"
@@ -28,8 +28,9 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
 }
 
 /// Warns about the running dependents of what is stopped that are not stopped with it.
-void warnDependents(const std::vector<std::string>& stopped,
-                    const std::function<std::vector<std::string>(const std::string&)>& runningDependents) {
+void warnDependents(
+    const std::vector<std::string>& stopped,
+    const std::function<std::vector<std::string>(const std::string&)>& runningDependents) {
   for (const auto& r : stopped) {
     std::vector<std::string> left;
     for (const auto& d : runningDependents(r)) {
@@ -52,7 +53,8 @@ int supervised(const SupervisorRecord& sup, const std::vector<std::string>& orde
       warnDependents(order, [&](const std::string& r) {
         std::vector<std::string> out;
         for (const auto& v : *views) {
-          if (contains(v.view.dependsOn, r) && v.view.status != lifecycle::ResourceStatus::Stopped &&
+          if (contains(v.view.dependsOn, r) &&
+              v.view.status != lifecycle::ResourceStatus::Stopped &&
               v.view.status != lifecycle::ResourceStatus::Pending) {
             out.push_back(v.view.name);
           }
@@ -64,7 +66,8 @@ int supervised(const SupervisorRecord& sup, const std::vector<std::string>& orde
   int result = kExitOk;
   for (const auto& r : order) {
     if (auto done = supervisorOperate(sup, r, start ? "start" : "stop", timeout); !done) {
-      fmt::print(stderr, "error: {} '{}': {}\n", start ? "starting" : "stopping", r, done.error().what());
+      fmt::print(stderr, "error: {} '{}': {}\n", start ? "starting" : "stopping", r,
+                 done.error().what());
       result = kExitFailure;
       continue;
     }
@@ -92,7 +95,8 @@ int onEngine(Targets& t, const std::vector<std::string>& order, bool start,
   for (const auto& r : order) {
     const runtime::ManagedContainer* c = t.container(r);
     if (c == nullptr) {
-      fmt::print(stderr, "error: resource '{}' has no container (`lightshuttle up {}` creates it)\n", r, r);
+      fmt::print(stderr,
+                 "error: resource '{}' has no container (`lightshuttle up {}` creates it)\n", r, r);
       result = kExitFailure;
       continue;
     }
@@ -105,7 +109,8 @@ int onEngine(Targets& t, const std::vector<std::string>& order, bool start,
       done = stopped ? ok() : Result<void>(std::move(stopped).error());
     }
     if (!done) {
-      fmt::print(stderr, "error: {} '{}': {}\n", start ? "starting" : "stopping", r, done.error().what());
+      fmt::print(stderr, "error: {} '{}': {}\n", start ? "starting" : "stopping", r,
+                 done.error().what());
       result = kExitFailure;
       continue;
     }
@@ -137,14 +142,15 @@ int runStartStop(const StartStopOptions& o, bool start) {
 void registerOne(Registrar& r, bool start) {
   auto o = std::make_shared<StartStopOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb(start ? "start" : "stop",
-                     start ? "Start resources that were stopped (all when none is named)"
-                           : "Stop resources without removing the rest of the stack (all when none is named)",
-                     [o, &g, start] {
-                       inherit(o->file, g.file);
-                       inherit(o->project, g.project);
-                       return runStartStop(*o, start);
-                     });
+  auto* cmd = r.verb(
+      start ? "start" : "stop",
+      start ? "Start resources that were stopped (all when none is named)"
+            : "Stop resources without removing the rest of the stack (all when none is named)",
+      [o, &g, start] {
+        inherit(o->file, g.file);
+        inherit(o->project, g.project);
+        return runStartStop(*o, start);
+      });
   addResourcesArg(*cmd, o->resources, start ? "Resources to start" : "Resources to stop");
   addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
   addProjectFlag(*cmd, o->project);
@@ -152,19 +158,23 @@ void registerOne(Registrar& r, bool start) {
                   start ? "How long to wait for each to be ready (supervised stacks)"
                         : "Grace period before SIGKILL (default 10s without a supervisor; the "
                           "resource's stop_grace_period with one)");
-  cmd->footer(start ? "Examples:\n"
-                      "  lightshuttle start db\n"
-                      "  lightshuttle start          # everything that is stopped\n"
-                      "With a supervisor (`up`, `up -d`) it recreates the resource and waits until it is\n"
-                      "ready; without one, the stopped containers are started as they are.\n"
-                      "Exit status: 0 started, 1 a resource could not be started, 2 usage or unknown resource.\n"
-                    : "Examples:\n"
-                      "  lightshuttle stop web\n"
-                      "  lightshuttle stop -t 2s     # everything, dependents first\n"
-                      "A resource others depend on is stopped all the same; a warning names the dependents\n"
-                      "that keep running without it. With a supervisor the resource stays stopped (and is\n"
-                      "removed) until `lightshuttle start`; without one, its container is stopped in place.\n"
-                      "Exit status: 0 stopped, 1 a resource could not be stopped, 2 usage or unknown resource.\n");
+  cmd->footer(
+      start
+          ? "Examples:\n"
+            "  lightshuttle start db\n"
+            "  lightshuttle start          # everything that is stopped\n"
+            "With a supervisor (`up`, `up -d`) it recreates the resource and waits until it is\n"
+            "ready; without one, the stopped containers are started as they are.\n"
+            "Exit status: 0 started, 1 a resource could not be started, 2 usage or unknown "
+            "resource.\n"
+          : "Examples:\n"
+            "  lightshuttle stop web\n"
+            "  lightshuttle stop -t 2s     # everything, dependents first\n"
+            "A resource others depend on is stopped all the same; a warning names the dependents\n"
+            "that keep running without it. With a supervisor the resource stays stopped (and is\n"
+            "removed) until `lightshuttle start`; without one, its container is stopped in place.\n"
+            "Exit status: 0 stopped, 1 a resource could not be stopped, 2 usage or unknown "
+            "resource.\n");
 }
 
 }  // namespace

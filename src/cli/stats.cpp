@@ -2,28 +2,27 @@
 // stack's running containers from the engine's stats streams, as `docker stats`: a table redrawn
 // in place on a terminal (a new table per tick when piped), or one JSON object per line per
 // sample. --no-stream reads two samples of each (CPU % needs a pair) and prints once.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <csignal>
 #include <cstdio>
-#include <variant>
-
 #include <memory>
+#include <variant>
 
 #include "cli/commands.hpp"
 #include "cli/container_commands.hpp"
+#include "cli/container_lookup.hpp"
 #include "cli/flags.hpp"
 #include "cli/stats_view.hpp"
-#include "cli/container_lookup.hpp"
 #include "cli/text_table.hpp"
-#include "core/async.hpp"
 #include "core/asio_fwd.hpp"
+#include "core/async.hpp"
 
 namespace asio = boost::asio;
 
@@ -46,7 +45,8 @@ struct View {
 };
 
 void printJson(const Row& row) {
-  fmt::print("{}\n", statsJsonLine(row.container.resource, row.container.name, *row.previous, *row.current));
+  fmt::print("{}\n", statsJsonLine(row.container.resource, row.container.name, *row.previous,
+                                   *row.current));
   std::fflush(stdout);
 }
 
@@ -135,7 +135,8 @@ asio::awaitable<int> signalled() {
   co_return ec ? 0 : number;
 }
 
-asio::awaitable<Result<int>> collect(runtime::Runtime& rt, std::vector<Row>& rows, View view, bool tty) {
+asio::awaitable<Result<int>> collect(runtime::Runtime& rt, std::vector<Row>& rows, View view,
+                                     bool tty) {
   using namespace asio::experimental::awaitable_operators;
   auto ex = co_await asio::this_coro::executor;
   detail::TaskGroup samplers;
@@ -184,7 +185,8 @@ int runStats(const StatsOptions& options) {
   for (const Row& r : rows) {
     if (r.error) {
       ++failures;
-      fmt::print(stderr, "error: stats of resource '{}': {}\n", r.container.resource, r.error->what());
+      fmt::print(stderr, "error: stats of resource '{}': {}\n", r.container.resource,
+                 r.error->what());
     }
   }
   if (*received != 0) {
@@ -214,11 +216,12 @@ int runStats(const StatsOptions& options) {
 void registerStats(Registrar& r) {
   auto o = std::make_shared<StatsOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("stats", "Live CPU, memory, network and disk use of the stack's containers", [o, &g] {
-    inherit(o->file, g.file);
-    inherit(o->project, g.project);
-    return runStats(*o);
-  });
+  auto* cmd =
+      r.verb("stats", "Live CPU, memory, network and disk use of the stack's containers", [o, &g] {
+        inherit(o->file, g.file);
+        inherit(o->project, g.project);
+        return runStats(*o);
+      });
   addResourcesArg(*cmd, o->resources, "Only these resources (default: every running one)");
   addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
   addProjectFlag(*cmd, o->project);

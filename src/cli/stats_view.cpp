@@ -55,7 +55,8 @@ std::vector<std::string> statsRow(const std::string& name,
                                   const runtime::StatsSample& current) {
   const std::string cpu =
       previous ? fmt::format("{:.2f}%", runtime::cpuPercent(*previous, current)) : "--";
-  const std::string limit = current.memoryLimitBytes == 0 ? "--" : binaryBytes(current.memoryLimitBytes);
+  const std::string limit =
+      current.memoryLimitBytes == 0 ? "--" : binaryBytes(current.memoryLimitBytes);
   return {name,
           cpu,
           binaryBytes(current.memoryUsedBytes) + " / " + limit,
@@ -66,7 +67,8 @@ std::vector<std::string> statsRow(const std::string& name,
 }
 
 std::string statsJsonLine(const std::string& resource, const std::string& container,
-                          const runtime::StatsSample& previous, const runtime::StatsSample& current) {
+                          const runtime::StatsSample& previous,
+                          const runtime::StatsSample& current) {
   boost::json::object o;
   o["resource"] = resource;
   o["container"] = container;

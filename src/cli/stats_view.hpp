@@ -33,6 +33,7 @@ std::vector<std::string> statsRow(const std::string& name,
 /// memory_limit_bytes, memory_percent, net_rx_bytes, net_tx_bytes, block_read_bytes,
 /// block_write_bytes, pids; the byte counts as numbers.
 std::string statsJsonLine(const std::string& resource, const std::string& container,
-                          const runtime::StatsSample& previous, const runtime::StatsSample& current);
+                          const runtime::StatsSample& previous,
+                          const runtime::StatsSample& current);
 
 }  // namespace ls::cli

@@ -38,17 +38,19 @@ void registerVersion(Registrar& r);
 void registerCompletion(Registrar& r);
 
 const std::vector<RegisterFn>& commandTable() {
-  static const std::vector<RegisterFn> table{
-      registerDoctor,  registerValidate, registerConfig,    registerSecrets, registerUp,
-      registerLogs,    registerExec,     registerRestart,   registerWatch,   registerPs,
-      registerDown,
-      registerDashboard, registerExport, registerPush,      registerDeploy,
-      registerCp,      registerTop,      registerPort,      registerStats,  // container_commands.hpp
-      registerBuild,   registerPull,     registerImages,
-      registerStartStop, registerKill,   registerPause,     registerRun,     registerEvents,
-      registerWait,      registerLs,     registerVersion,
-      registerCompletion,  // keep last: it lists the verbs above
-  };
+  static const std::
+      vector<RegisterFn>
+          table{
+              registerDoctor,     registerValidate, registerConfig,  registerSecrets,
+              registerUp,         registerLogs,     registerExec,    registerRestart,
+              registerWatch,      registerPs,       registerDown,    registerDashboard,
+              registerExport,     registerPush,     registerDeploy,  registerCp,
+              registerTop,        registerPort,     registerStats,  // container_commands.hpp
+              registerBuild,      registerPull,     registerImages,  registerStartStop,
+              registerKill,       registerPause,    registerRun,     registerEvents,
+              registerWait,       registerLs,       registerVersion,
+              registerCompletion,  // keep last: it lists the verbs above
+          };
   return table;
 }
 

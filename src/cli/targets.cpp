@@ -26,7 +26,8 @@ std::vector<std::string> Targets::dependents(const std::string& resource) const 
   std::vector<std::string> out;
   for (const auto& r : resources) {
     auto it = dependsOn.find(r);
-    if (it != dependsOn.end() && std::find(it->second.begin(), it->second.end(), resource) != it->second.end()) {
+    if (it != dependsOn.end() &&
+        std::find(it->second.begin(), it->second.end(), resource) != it->second.end()) {
       out.push_back(r);
     }
   }
@@ -46,7 +47,8 @@ std::optional<Targets> openTargets(const std::string& projectFlag, const std::st
   Targets t;
   if (projectFlag.empty()) {
     // The manifest names the project, its resources and their dependencies.
-    std::optional<manifest::ParseReport> report = loadManifestForCommand(file, exitCode, /*showWarnings=*/false);
+    std::optional<manifest::ParseReport> report =
+        loadManifestForCommand(file, exitCode, /*showWarnings=*/false);
     if (!report) {
       return std::nullopt;
     }
@@ -75,14 +77,16 @@ std::optional<Targets> openTargets(const std::string& projectFlag, const std::st
     }
     t.project = std::move(*opened);
     for (const auto& c : t.project.containers) {
-      if (!c.resource.empty() && std::find(t.resources.begin(), t.resources.end(), c.resource) == t.resources.end()) {
+      if (!c.resource.empty() &&
+          std::find(t.resources.begin(), t.resources.end(), c.resource) == t.resources.end()) {
         t.resources.push_back(c.resource);
       }
     }
   }
   for (const auto& n : names) {
     if (std::find(t.resources.begin(), t.resources.end(), n) == t.resources.end()) {
-      fmt::print(stderr, "error: no resource '{}' in project '{}' (resources: {})\n", n, t.project.project,
+      fmt::print(stderr, "error: no resource '{}' in project '{}' (resources: {})\n", n,
+                 t.project.project,
                  t.resources.empty() ? std::string("none") : listNames(t.resources));
       exitCode = kExitUsage;
       return std::nullopt;

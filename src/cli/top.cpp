@@ -1,16 +1,15 @@
 // `lightshuttle top [resource…]`: the processes running in each resource's container, one table
 // per resource under its name, as `docker compose top`.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
-
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/container_commands.hpp"
-#include "cli/flags.hpp"
 #include "cli/container_lookup.hpp"
+#include "cli/flags.hpp"
 #include "cli/text_table.hpp"
 
 namespace ls::cli {

@@ -2,7 +2,6 @@
 // down. Attached: progress, then every resource's logs prefixed `name | `. Detached (`-d`): a
 // supervisor process keeps running in the background (recorded in .lightshuttle/) and this
 // command returns once the stack is ready.
-#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <fmt/color.h>
 #include <fmt/core.h>
@@ -10,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,8 +20,8 @@
 #include <cstring>
 
 #include "cli/commands.hpp"
-#include "cli/flags.hpp"
 #include "cli/control.hpp"
+#include "cli/flags.hpp"
 #include "cli/progress.hpp"
 #include "cli/session.hpp"
 #include "cli/stack.hpp"
@@ -50,9 +50,9 @@ bool useColor(const UpOptions& o, int fd) {
 }
 
 constexpr fmt::terminal_color kPalette[] = {
-    fmt::terminal_color::cyan,         fmt::terminal_color::yellow,
-    fmt::terminal_color::green,        fmt::terminal_color::magenta,
-    fmt::terminal_color::blue,         fmt::terminal_color::bright_cyan,
+    fmt::terminal_color::cyan,          fmt::terminal_color::yellow,
+    fmt::terminal_color::green,         fmt::terminal_color::magenta,
+    fmt::terminal_color::blue,          fmt::terminal_color::bright_cyan,
     fmt::terminal_color::bright_yellow, fmt::terminal_color::bright_green,
 };
 
@@ -212,7 +212,8 @@ asio::awaitable<int> upBody(lifecycle::LifecycleManager& mgr, const UpOptions& o
   const auto t0 = std::chrono::steady_clock::now();
   const auto wallStart = std::chrono::system_clock::now();
   auto ex = co_await asio::this_coro::executor;
-  st.stopRequested = std::make_unique<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+  st.stopRequested =
+      std::make_unique<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
   st.killDone = std::make_unique<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
 
   auto sub = mgr.subscribe();
@@ -220,9 +221,11 @@ asio::awaitable<int> upBody(lifecycle::LifecycleManager& mgr, const UpOptions& o
   for (const auto& node : mgr.plan().nodes()) {
     names.push_back(node.name);
   }
-  st.tasks.spawn(ex, printProgress(*sub, ProgressConfig{.mode = o.progress, .width = width,
-                                                        .color = useColor(o, STDERR_FILENO)},
-                                    std::move(names)));
+  st.tasks.spawn(ex, printProgress(*sub,
+                                   ProgressConfig{.mode = o.progress,
+                                                  .width = width,
+                                                  .color = useColor(o, STDERR_FILENO)},
+                                   std::move(names)));
   lifecycle::EventSubscriptionPtr forwarded;
   if (readyFd >= 0) {
     forwarded = mgr.subscribe();
@@ -237,7 +240,8 @@ asio::awaitable<int> upBody(lifecycle::LifecycleManager& mgr, const UpOptions& o
   std::vector<std::string> selection = o.resources;
   auto booting = mgr.start(std::move(selection));
   auto booted = co_await asio::co_spawn(
-      ex, std::move(booting), asio::bind_cancellation_slot(st.cancelBoot.slot(), asio::use_awaitable));
+      ex, std::move(booting),
+      asio::bind_cancellation_slot(st.cancelBoot.slot(), asio::use_awaitable));
   if (!booted) {
     const std::string msg = booted.error().what();
     fmt::print(stderr, "error: {}\n", msg);
@@ -357,7 +361,8 @@ int runAttached(const UpOptions& o, int readyFd) {
   for (const auto& n : prepared->plan.nodes()) {
     width = std::max(width, n.name.size());
   }
-  lifecycle::LifecycleManager mgr(*session->runtime, *session->clock, rng, std::move(prepared->plan), lo);
+  lifecycle::LifecycleManager mgr(*session->runtime, *session->clock, rng,
+                                  std::move(prepared->plan), lo);
   SupervisorWatch watch(prepared->manifest, mgr, *session->runtime, *session->clock);
   cp.watch = &watch;
 
@@ -475,7 +480,7 @@ int runDetached(const UpOptions& o) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
   bool forwarded = false;
-  std::string reply;   // the final line: "ready" or "failed: …"
+  std::string reply;    // the final line: "ready" or "failed: …"
   std::string pending;  // bytes of an incomplete line
   std::size_t width = 5;
   for (const auto& r : report->manifest->resources) {
@@ -506,7 +511,8 @@ int runDetached(const UpOptions& o) {
       return;
     }
     fmt::print(stderr, "{}\n",
-               eventLine(ev->resource, lifecycle::eventKindName(ev->kind), ev->message, ev->exitCode, width));
+               eventLine(ev->resource, lifecycle::eventKindName(ev->kind), ev->message,
+                         ev->exitCode, width));
   };
   char buf[4096];
   for (;;) {
@@ -534,7 +540,8 @@ int runDetached(const UpOptions& o) {
     return kExitInterrupted;
   }
   if (reply.rfind("ready", 0) == 0) {
-    fmt::print(stderr, "stack '{}' is up; supervisor pid {} (log: {}); `lightshuttle down` stops it\n",
+    fmt::print(stderr,
+               "stack '{}' is up; supervisor pid {} (log: {}); `lightshuttle down` stops it\n",
                report->manifest->project.name, pid, logPath.string());
     if (!loginUrl.empty()) {
       fmt::print(stderr, "dashboard: {}\n", loginUrl);
@@ -571,28 +578,30 @@ void registerUp(Registrar& r) {
   };
   auto f = std::make_shared<Flags>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("up", "Boot the stack in dependency order, supervise it, and tear it down on Ctrl+C",
-                     [f, &g] {
-                       UpOptions& o = f->up;
-                       if (!durationFlag("--timeout", f->timeout, o.timeout)) {
-                         return static_cast<int>(kExitUsage);
-                       }
-                       inherit(o.file, g.file);
-                       inherit(o.envFile, g.envFile);
-                       inherit(f->progress, g.progress);
-                       if (!f->progress.empty()) {
-                         o.progress = f->progress;
-                       }
-                       o.noColor = o.noColor || g.noColor;
-                       o.detach = o.detach || f->wait;
-                       return runUp(o);
-                     });
+  auto* cmd =
+      r.verb("up", "Boot the stack in dependency order, supervise it, and tear it down on Ctrl+C",
+             [f, &g] {
+               UpOptions& o = f->up;
+               if (!durationFlag("--timeout", f->timeout, o.timeout)) {
+                 return static_cast<int>(kExitUsage);
+               }
+               inherit(o.file, g.file);
+               inherit(o.envFile, g.envFile);
+               inherit(f->progress, g.progress);
+               if (!f->progress.empty()) {
+                 o.progress = f->progress;
+               }
+               o.noColor = o.noColor || g.noColor;
+               o.detach = o.detach || f->wait;
+               return runUp(o);
+             });
   UpOptions& o = f->up;
   addResourcesArg(*cmd, o.resources, "Only these resources (and what they depend on)");
   addFileFlag(*cmd, o.file);
   addEnvFileFlag(*cmd, o.envFile);
-  cmd->add_flag("-d,--detach", o.detach,
-                "Return once every resource is ready; a supervisor keeps running in the background");
+  cmd->add_flag(
+      "-d,--detach", o.detach,
+      "Return once every resource is ready; a supervisor keeps running in the background");
   cmd->add_flag("--wait", f->wait, "Same as --detach: wait until ready, then return");
   cmd->add_option("--timeout", f->timeout,
                   "Start timeout per resource (default: from its healthcheck, at least 30s)");
@@ -606,8 +615,9 @@ void registerUp(Registrar& r) {
   cmd->add_option("--progress", f->progress,
                   "Progress on stderr: auto (live view on a terminal), tty, plain, json")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json"}));
-  cmd->add_flag("--watch", o.watch,
-                "Once ready, sync / restart / rebuild on file changes per the manifest's watch: rules");
+  cmd->add_flag(
+      "--watch", o.watch,
+      "Once ready, sync / restart / rebuild on file changes per the manifest's watch: rules");
   cmd->footer(
       "Examples:\n"
       "  lightshuttle up                      # attached: progress, then logs; Ctrl+C stops all\n"
@@ -618,7 +628,8 @@ void registerUp(Registrar& r) {
       "  lightshuttle up --watch              # and apply the watch: rules on every save\n"
       "A second Ctrl+C kills everything at once. The dashboard's login URL is printed once the\n"
       "control API listens (`lightshuttle dashboard` prints it again).\n"
-      "Exit status: 0 ok, 1 boot failed, 2 invalid manifest, 130 after Ctrl+C, 143 after SIGTERM.\n");
+      "Exit status: 0 ok, 1 boot failed, 2 invalid manifest, 130 after Ctrl+C, 143 after "
+      "SIGTERM.\n");
 }
 
 }  // namespace ls::cli

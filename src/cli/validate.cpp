@@ -1,9 +1,9 @@
 // `lightshuttle validate [--strict] [-f FILE]`: every problem of the manifest, rendered like a
 // compiler's diagnostics on stderr.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 
@@ -22,8 +22,8 @@ bool stderrColor() { return ::isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLO
 
 }  // namespace
 
-std::optional<manifest::ParseReport> loadManifestForCommand(const std::string& file,
-                                                            int& exitCode, bool showWarnings) {
+std::optional<manifest::ParseReport> loadManifestForCommand(const std::string& file, int& exitCode,
+                                                            bool showWarnings) {
   manifest::DiscoveryOptions discovery;
   if (!file.empty()) {
     discovery.file = file;
@@ -73,11 +73,12 @@ int runValidate(const ValidateOptions& options) {
   if (!report) {
     return exitCode;
   }
-  const std::size_t errors = manifest::countSeverity(report->diagnostics, manifest::Severity::Error);
+  const std::size_t errors =
+      manifest::countSeverity(report->diagnostics, manifest::Severity::Error);
   const std::size_t warnings =
       manifest::countSeverity(report->diagnostics, manifest::Severity::Warning);
-  const std::string file = report->manifest ? report->manifest->file
-                                            : report->diagnostics.front().location.file;
+  const std::string file =
+      report->manifest ? report->manifest->file : report->diagnostics.front().location.file;
   if (errors > 0) {
     fmt::print(stderr, "{}: {} error(s), {} warning(s)\n", file, errors, warnings);
     return kExitUsage;
@@ -95,11 +96,11 @@ int runValidate(const ValidateOptions& options) {
 void registerValidate(Registrar& r) {
   auto o = std::make_shared<ValidateOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("validate", "Check lightshuttle.yml and report every problem with file:line:column",
-                     [o, &g] {
-                       inherit(o->file, g.file);
-                       return runValidate(*o);
-                     });
+  auto* cmd = r.verb(
+      "validate", "Check lightshuttle.yml and report every problem with file:line:column", [o, &g] {
+        inherit(o->file, g.file);
+        return runValidate(*o);
+      });
   addFileFlag(*cmd, o->file,
               "Manifest to check (default: LIGHTSHUTTLE_FILE, else lightshuttle.yml "
               "or .yaml in this directory or a parent)");

@@ -1,8 +1,8 @@
 // `lightshuttle version [--format json]`: our version (and commit when the build knows it),
 // the engine's version and the API version we negotiated with it.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -41,7 +41,8 @@ int runVersion(const VersionOptions& o) {
     endpoint = s->endpoint.uri();
     engine::Api api(*s->client);
     auto negotiated = runSync(*s, s->client->negotiate());
-    auto info = negotiated ? runSync(*s, api.version()) : Result<engine::VersionInfo>(negotiated.error());
+    auto info =
+        negotiated ? runSync(*s, api.version()) : Result<engine::VersionInfo>(negotiated.error());
     if (info) {
       ev = EngineVersion{std::move(info).value(), s->client->apiVersion()};
     } else {
@@ -73,13 +74,14 @@ int runVersion(const VersionOptions& o) {
   } else {
     fmt::print("lightshuttle  {}{}\n", ours, commit().empty() ? "" : " (" + commit() + ")");
     if (ev) {
-      fmt::print("engine        {} ({}/{}, API {} to {})\n", ev->info.version, ev->info.os, ev->info.arch,
-                 ev->info.minApiVersion, ev->info.apiVersion);
+      fmt::print("engine        {} ({}/{}, API {} to {})\n", ev->info.version, ev->info.os,
+                 ev->info.arch, ev->info.minApiVersion, ev->info.apiVersion);
       fmt::print("api           {} (negotiated)\n", ev->negotiated);
     }
   }
   if (!ev) {
-    fmt::print(stderr, "error: engine unreachable{}: {}\n", endpoint.empty() ? "" : " at " + endpoint, failure);
+    fmt::print(stderr, "error: engine unreachable{}: {}\n",
+               endpoint.empty() ? "" : " at " + endpoint, failure);
     return kExitFailure;
   }
   return kExitOk;

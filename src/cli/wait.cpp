@@ -2,9 +2,9 @@
 // or running without a healthcheck) or, for one-shot resources (a dependent waits for them to
 // complete), once they exited 0. From the supervisor's events when one runs, else from the
 // engine. Exit: 0 all ready, 1 one failed (named), 124 timeout, 2 usage.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -39,17 +39,17 @@ struct WaitOptions {
 std::optional<Result<void>> verdict(const lifecycle::ResourceView& v) {
   switch (v.status) {
     case ResourceStatus::Running:
-    case ResourceStatus::Completed:
-      return Result<void>(ok());
+    case ResourceStatus::Completed: return Result<void>(ok());
     case ResourceStatus::Failed:
-      return Result<void>(Error(Errc::FailedPrecondition, "failed" + (v.lastError ? ": " + *v.lastError : "")));
+      return Result<void>(
+          Error(Errc::FailedPrecondition, "failed" + (v.lastError ? ": " + *v.lastError : "")));
     case ResourceStatus::Exited:
-      return Result<void>(Error(Errc::FailedPrecondition,
-                                "exited" + (v.exitCode ? " with code " + std::to_string(*v.exitCode) : "")));
+      return Result<void>(
+          Error(Errc::FailedPrecondition,
+                "exited" + (v.exitCode ? " with code " + std::to_string(*v.exitCode) : "")));
     case ResourceStatus::Stopped:
       return Result<void>(Error(Errc::FailedPrecondition, "is stopped"));
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
 }
 
@@ -99,7 +99,8 @@ int supervised(const SupervisorRecord& sup, const std::vector<std::string>& name
       views.push_back(*m->resource);
     }
     for (const auto& v : views) {
-      if (std::find(targets.begin(), targets.end(), v.name) == targets.end() || outcomes.contains(v.name)) {
+      if (std::find(targets.begin(), targets.end(), v.name) == targets.end() ||
+          outcomes.contains(v.name)) {
         continue;
       }
       if (auto done = verdict(v)) {
@@ -124,15 +125,16 @@ int supervised(const SupervisorRecord& sup, const std::vector<std::string>& name
     return kExitFailure;
   }
   if (outcomes.size() < targets.size()) {
-    fmt::print(stderr, "error: the supervisor of '{}' stopped before every resource was ready\n", sup.project);
+    fmt::print(stderr, "error: the supervisor of '{}' stopped before every resource was ready\n",
+               sup.project);
     return kExitFailure;
   }
   return report(outcomes);
 }
 
 /// One resource on the engine: healthy (or running) for a service, exited 0 for a one-shot.
-asio::awaitable<Result<void>> waitContainer(runtime::Runtime& rt, runtime::ManagedContainer c, bool oneShot,
-                                            std::chrono::nanoseconds timeout) {
+asio::awaitable<Result<void>> waitContainer(runtime::Runtime& rt, runtime::ManagedContainer c,
+                                            bool oneShot, std::chrono::nanoseconds timeout) {
   if (c.status.state == runtime::ContainerState::Stopped || oneShot) {
     if (c.status.state != runtime::ContainerState::Stopped) {
       using namespace asio::experimental::awaitable_operators;
@@ -148,8 +150,9 @@ asio::awaitable<Result<void>> waitContainer(runtime::Runtime& rt, runtime::Manag
     if (c.status.exitCode.value_or(-1) == 0) {
       co_return ok();
     }
-    co_return Error(Errc::FailedPrecondition,
-                    "exited with code " + (c.status.exitCode ? std::to_string(*c.status.exitCode) : "unknown"));
+    co_return Error(
+        Errc::FailedPrecondition,
+        "exited with code " + (c.status.exitCode ? std::to_string(*c.status.exitCode) : "unknown"));
   }
   co_return co_await rt.waitHealthy(c.id, timeout);
 }
@@ -204,13 +207,15 @@ int runWait(const WaitOptions& o) {
 void registerWait(Registrar& r) {
   auto o = std::make_shared<WaitOptions>();
   const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("wait", "Wait until resources are ready (or, for one-shot jobs, completed)", [o, &g] {
-    inherit(o->file, g.file);
-    inherit(o->project, g.project);
-    return runWait(*o);
-  });
+  auto* cmd =
+      r.verb("wait", "Wait until resources are ready (or, for one-shot jobs, completed)", [o, &g] {
+        inherit(o->file, g.file);
+        inherit(o->project, g.project);
+        return runWait(*o);
+      });
   addResourcesArg(*cmd, o->resources, "Resources to wait for (default: all)");
-  cmd->add_option("--timeout", o->timeout, "Give up after this long (e.g. 30s, 2m; default: no limit)");
+  cmd->add_option("--timeout", o->timeout,
+                  "Give up after this long (e.g. 30s, 2m; default: no limit)");
   addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
   addProjectFlag(*cmd, o->project);
   cmd->footer(

@@ -5,10 +5,10 @@
 // Also the supervisor's side: SupervisorWatch (cli/watch.hpp).
 #include "cli/watch.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -156,7 +156,8 @@ asio::awaitable<Result<void>> follow(control::Client client, std::size_t width, 
       co_return std::move(msg).error();
     }
     if (!*msg) {
-      co_return Error(Errc::Unavailable, "the supervisor closed its events socket (did the stack stop?)");
+      co_return Error(Errc::Unavailable,
+                      "the supervisor closed its events socket (did the stack stop?)");
     }
     auto m = control::decodeEventMessage(**msg);
     if (!m || m->type != control::EventMessage::Type::Event || !m->event) {
@@ -214,15 +215,15 @@ int runWatch(const WatchCommandOptions& options) {
   asio::io_context ctx;
   WatchRun run;
   std::optional<Result<void>> out;
-  asio::co_spawn(ctx, follow(client, width, options.json, run),
-                 [&](std::exception_ptr e, Result<void> r) {
-                   if (e) {
-                     out.emplace(Error(Errc::Internal, "unexpected exception following the supervisor"));
-                   } else {
-                     out.emplace(std::move(r));
-                   }
-                   ctx.stop();
-                 });
+  asio::co_spawn(
+      ctx, follow(client, width, options.json, run), [&](std::exception_ptr e, Result<void> r) {
+        if (e) {
+          out.emplace(Error(Errc::Internal, "unexpected exception following the supervisor"));
+        } else {
+          out.emplace(std::move(r));
+        }
+        ctx.stop();
+      });
   // Ctrl+C: the follower is abandoned (its socket closes with the loop), then the watching we
   // started is stopped with a call of its own.
   asio::signal_set signals(ctx, SIGINT, SIGTERM);
@@ -265,7 +266,8 @@ void registerWatch(Registrar& r) {
       "synced into the container (sync), restarts it in place (restart, sync+restart), or\n"
       "rebuilds the image while the old container serves and then recreates only that\n"
       "resource (rebuild). Ctrl+C stops the watching this command started.\n"
-      "Exit status: 0 the stack stopped, 1 no supervisor / failure, 2 no watch rules, 130 Ctrl+C.\n");
+      "Exit status: 0 the stack stopped, 1 no supervisor / failure, 2 no watch rules, 130 "
+      "Ctrl+C.\n");
 }
 
 }  // namespace ls::cli

@@ -52,18 +52,23 @@ class WsClient final : public WebSocketClient {
 
   websocket::stream<Stream>& ws() { return ws_; }
 
-  asio::awaitable<Result<std::optional<std::string>>> read(std::chrono::nanoseconds timeout) override {
+  asio::awaitable<Result<std::optional<std::string>>> read(
+      std::chrono::nanoseconds timeout) override {
     using namespace asio::experimental::awaitable_operators;
     if (closed_) {
       co_return std::optional<std::string>();
     }
     buffer_.clear();
     asio::steady_timer timer(co_await asio::this_coro::executor, asDuration(timeout));
-    auto r = co_await (ws_.async_read(buffer_, ls::detail::kUseTuple) || timer.async_wait(ls::detail::kUseTuple));
+    auto r = co_await (ws_.async_read(buffer_, ls::detail::kUseTuple) ||
+                       timer.async_wait(ls::detail::kUseTuple));
     if (r.index() == 1) {
-      co_return Error(Errc::Timeout, "no message from the supervisor within " +
-                                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
-                                         " ms");
+      co_return Error(
+          Errc::Timeout,
+          "no message from the supervisor within " +
+              std::to_string(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
+              " ms");
     }
     auto [ec, n] = std::get<0>(r);
     (void)n;
@@ -123,8 +128,10 @@ Client Client::tcp(std::string host, std::uint16_t port, std::string token) {
 namespace {
 
 template <class Stream>
-asio::awaitable<Result<HttpResponse>> exchange(Stream& stream, http::request<http::string_body>& req,
-                                               std::chrono::nanoseconds timeout, const std::string& where) {
+asio::awaitable<Result<HttpResponse>> exchange(Stream& stream,
+                                               http::request<http::string_body>& req,
+                                               std::chrono::nanoseconds timeout,
+                                               const std::string& where) {
   stream.expires_after(asDuration(timeout));
   auto [wec, wn] = co_await http::async_write(stream, req, ls::detail::kUseTuple);
   (void)wn;
@@ -138,9 +145,11 @@ asio::awaitable<Result<HttpResponse>> exchange(Stream& stream, http::request<htt
   auto [rec, rn] = co_await http::async_read(stream, buf, parser, ls::detail::kUseTuple);
   (void)rn;
   if (rec == beast::error::timeout) {
-    co_return Error(Errc::Timeout, where + " did not answer within " +
-                                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
-                                       " ms (is it wedged? its log may say why)");
+    co_return Error(
+        Errc::Timeout,
+        where + " did not answer within " +
+            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
+            " ms (is it wedged? its log may say why)");
   }
   if (rec) {
     co_return Error(Errc::Unavailable, "reading the answer of " + where + ": " + rec.message());
@@ -157,7 +166,8 @@ asio::awaitable<Result<HttpResponse>> exchange(Stream& stream, http::request<htt
 
 }  // namespace
 
-asio::awaitable<Result<HttpResponse>> Client::request(std::string method, std::string target, std::string body,
+asio::awaitable<Result<HttpResponse>> Client::request(std::string method, std::string target,
+                                                      std::string body,
                                                       std::chrono::nanoseconds timeout) const {
   auto ex = co_await asio::this_coro::executor;
   http::request<http::string_body> req;
@@ -182,7 +192,8 @@ asio::awaitable<Result<HttpResponse>> Client::request(std::string method, std::s
     req.set(http::field::host, "localhost");
     UnixStream stream(ex);
     stream.expires_after(asDuration(timeout));
-    auto [cec] = co_await stream.async_connect(local::endpoint(socket_.string()), ls::detail::kUseTuple);
+    auto [cec] =
+        co_await stream.async_connect(local::endpoint(socket_.string()), ls::detail::kUseTuple);
     if (cec) {
       co_return Error(cec == beast::error::timeout ? Errc::Timeout : Errc::Unavailable,
                       "cannot reach " + where + ": " + cec.message());
@@ -211,12 +222,10 @@ asio::awaitable<Result<HttpResponse>> Client::request(std::string method, std::s
 namespace {
 
 template <class Stream>
-asio::awaitable<Result<std::unique_ptr<WebSocketClient>>> handshake(Stream stream, const std::string& host,
-                                                                    const std::string& target,
-                                                                    const std::map<std::string, std::string>& headers,
-                                                                    const std::string& token,
-                                                                    std::chrono::nanoseconds timeout,
-                                                                    const std::string& where) {
+asio::awaitable<Result<std::unique_ptr<WebSocketClient>>> handshake(
+    Stream stream, const std::string& host, const std::string& target,
+    const std::map<std::string, std::string>& headers, const std::string& token,
+    std::chrono::nanoseconds timeout, const std::string& where) {
   auto client = std::make_unique<WsClient<Stream>>(std::move(stream));
   auto& ws = client->ws();
   ws.set_option(websocket::stream_base::decorator([headers, token](websocket::request_type& req) {
@@ -236,7 +245,8 @@ asio::awaitable<Result<std::unique_ptr<WebSocketClient>>> handshake(Stream strea
     std::string text = res.body();
     boost::system::error_code jec;
     auto v = boost::json::parse(text, jec);
-    if (!jec && v.is_object() && v.as_object().contains("error") && v.as_object().at("error").is_string()) {
+    if (!jec && v.is_object() && v.as_object().contains("error") &&
+        v.as_object().at("error").is_string()) {
       text = std::string(v.as_object().at("error").as_string());
     }
     co_return Error(Errc::FailedPrecondition, where + " refused the socket (HTTP " +
@@ -252,18 +262,20 @@ asio::awaitable<Result<std::unique_ptr<WebSocketClient>>> handshake(Stream strea
 
 }  // namespace
 
-asio::awaitable<Result<std::unique_ptr<WebSocketClient>>> Client::webSocket(std::string target,
-                                                                            std::chrono::nanoseconds timeout) const {
+asio::awaitable<Result<std::unique_ptr<WebSocketClient>>> Client::webSocket(
+    std::string target, std::chrono::nanoseconds timeout) const {
   auto ex = co_await asio::this_coro::executor;
   if (!socket_.empty()) {
     const std::string where = "the supervisor at " + socket_.string();
     UnixStream stream(ex);
     stream.expires_after(asDuration(timeout));
-    auto [cec] = co_await stream.async_connect(local::endpoint(socket_.string()), ls::detail::kUseTuple);
+    auto [cec] =
+        co_await stream.async_connect(local::endpoint(socket_.string()), ls::detail::kUseTuple);
     if (cec) {
       co_return Error(Errc::Unavailable, "cannot reach " + where + ": " + cec.message());
     }
-    co_return co_await handshake(std::move(stream), "localhost", target, headers, token_, timeout, where);
+    co_return co_await handshake(std::move(stream), "localhost", target, headers, token_, timeout,
+                                 where);
   }
   const std::string where = "the control API at " + host_ + ":" + std::to_string(port_);
   boost::system::error_code aec;

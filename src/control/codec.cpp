@@ -111,9 +111,11 @@ Result<lifecycle::ResourceView> viewFrom(const json::object& o) {
       v.kind = k;
     }
   }
-  auto status = enumFromName<ResourceStatus, kStatusCount>(str(o, "status"), &lifecycle::statusName);
+  auto status =
+      enumFromName<ResourceStatus, kStatusCount>(str(o, "status"), &lifecycle::statusName);
   if (!status) {
-    return Error(Errc::InvalidArgument, "resource " + v.name + ": unknown status '" + str(o, "status") + "'");
+    return Error(Errc::InvalidArgument,
+                 "resource " + v.name + ": unknown status '" + str(o, "status") + "'");
   }
   v.status = *status;
   v.health = enumFromName<Health, kHealthCount>(str(o, "health"), &lifecycle::healthName)
@@ -167,7 +169,8 @@ Result<lifecycle::ResourceView> viewFrom(const json::object& o) {
 Result<lifecycle::StackView> stackFrom(const json::object& o) {
   lifecycle::StackView s;
   s.project = str(o, "project");
-  auto status = enumFromName<StackStatus, kStackStatusCount>(str(o, "status"), &lifecycle::stackStatusName);
+  auto status =
+      enumFromName<StackStatus, kStackStatusCount>(str(o, "status"), &lifecycle::stackStatusName);
   if (!status) {
     return Error(Errc::InvalidArgument, "unknown stack status '" + str(o, "status") + "'");
   }
@@ -183,7 +186,8 @@ Result<lifecycle::StackView> stackFrom(const json::object& o) {
 
 Result<LifecycleEvent> eventFrom(const json::object& o) {
   LifecycleEvent e;
-  auto kind = enumFromName<LifecycleEvent::Kind, kEventKindCount>(str(o, "kind"), &lifecycle::eventKindName);
+  auto kind = enumFromName<LifecycleEvent::Kind, kEventKindCount>(str(o, "kind"),
+                                                                  &lifecycle::eventKindName);
   if (!kind) {
     return Error(Errc::InvalidArgument, "unknown event kind '" + str(o, "kind") + "'");
   }
@@ -247,14 +251,14 @@ std::optional<std::chrono::system_clock::time_point> parseTime(std::string_view 
     }
     return v;
   };
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-      text[13] != ':' || text[16] != ':') {
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') {
     return std::nullopt;
   }
   auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2), mi = digits(14, 2),
        s = digits(17, 2);
-  if (!y || !mo || !d || !h || !mi || !s || *mo < 1 || *mo > 12 || *d < 1 || *h > 23 ||
-      *mi > 59 || *s > 60) {
+  if (!y || !mo || !d || !h || !mi || !s || *mo < 1 || *mo > 12 || *d < 1 || *h > 23 || *mi > 59 ||
+      *s > 60) {
     return std::nullopt;
   }
   // A day the month does not have is refused, not carried into the next month.
@@ -302,9 +306,11 @@ std::optional<std::chrono::system_clock::time_point> parseTime(std::string_view 
   const int yy = *y - (*mo <= 2 ? 1 : 0);
   const int era = (yy >= 0 ? yy : yy - 399) / 400;
   const unsigned yoe = static_cast<unsigned>(yy - era * 400);
-  const unsigned doy = (153 * static_cast<unsigned>(*mo + (*mo > 2 ? -3 : 9)) + 2) / 5 + static_cast<unsigned>(*d) - 1;
+  const unsigned doy = (153 * static_cast<unsigned>(*mo + (*mo > 2 ? -3 : 9)) + 2) / 5 +
+                       static_cast<unsigned>(*d) - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  const std::int64_t days =
+      static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
   const std::int64_t secs = days * 86400 + *h * 3600 + *mi * 60 + *s - offset;
   // Past what system_clock counts in nanoseconds (years before 1678 or after 2261): the
   // conversion below would overflow.
@@ -314,19 +320,23 @@ std::optional<std::chrono::system_clock::time_point> parseTime(std::string_view 
   if (secs > kMaxSecs || secs < -kMaxSecs) {
     return std::nullopt;
   }
-  return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-      std::chrono::seconds(secs) + std::chrono::nanoseconds(nanos)));
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(secs) + std::chrono::nanoseconds(nanos)));
 }
 
-std::optional<std::string> portUrl(const lifecycle::ResourceView& view, const runtime::PortBinding& port) {
+std::optional<std::string> portUrl(const lifecycle::ResourceView& view,
+                                   const runtime::PortBinding& port) {
   if (!port.hostPort || port.protocol != runtime::Protocol::Tcp) {
     return std::nullopt;
   }
-  const bool appKind = view.kind == manifest::Kind::Container || view.kind == manifest::Kind::Dockerfile;
+  const bool appKind =
+      view.kind == manifest::Kind::Container || view.kind == manifest::Kind::Dockerfile;
   if (!appKind && !httpLooking(port.containerPort)) {
     return std::nullopt;
   }
-  std::string host = port.hostAddress.empty() || port.hostAddress == "0.0.0.0" ? "127.0.0.1" : port.hostAddress;
+  std::string host =
+      port.hostAddress.empty() || port.hostAddress == "0.0.0.0" ? "127.0.0.1" : port.hostAddress;
   if (host.find(':') != std::string::npos) {
     host = "[" + host + "]";
   }
@@ -365,8 +375,8 @@ std::string sanitizeUtf8(std::string_view in) {
       cp = (cp << 6) | (cc & 0x3F);
     }
     // Overlong forms, surrogates and values past U+10FFFF are invalid too.
-    ok = ok && !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && cp < 0x10000) &&
-         !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
+    ok = ok && !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) &&
+         !(len == 4 && cp < 0x10000) && !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
     if (ok) {
       out.append(in.substr(i, len));
       i += len;
@@ -409,8 +419,10 @@ json::object viewJson(const lifecycle::ResourceView& v) {
   o["started_at"] = timeOrNull(v.startedAt);
   o["ready_at"] = timeOrNull(v.readyAt);
   o["time_to_ready_ms"] =
-      v.timeToReady ? json::value(std::chrono::duration_cast<std::chrono::milliseconds>(*v.timeToReady).count())
-                    : json::value(nullptr);
+      v.timeToReady
+          ? json::value(
+                std::chrono::duration_cast<std::chrono::milliseconds>(*v.timeToReady).count())
+          : json::value(nullptr);
   o["exit_code"] = orNull(v.exitCode);
   o["last_error"] = orNull(v.lastError);
   o["operation"] = orNull(v.operation);
@@ -481,8 +493,9 @@ json::object eventJson(const LifecycleEvent& e) {
   o["exit_code"] = orNull(e.exitCode);
   o["container_id"] = e.containerId;
   o["restarts"] = e.restarts;
-  o["delay_ms"] = e.delay ? json::value(std::chrono::duration_cast<std::chrono::milliseconds>(*e.delay).count())
-                          : json::value(nullptr);
+  o["delay_ms"] =
+      e.delay ? json::value(std::chrono::duration_cast<std::chrono::milliseconds>(*e.delay).count())
+              : json::value(nullptr);
   if (e.kind == LifecycleEvent::Kind::Lagged) {
     o["missed"] = e.missed;
   }
@@ -495,7 +508,8 @@ json::object eventJson(const LifecycleEvent& e) {
   return o;
 }
 
-json::object logLineJson(std::chrono::system_clock::time_point ts, bool stderrStream, std::string_view line) {
+json::object logLineJson(std::chrono::system_clock::time_point ts, bool stderrStream,
+                         std::string_view line) {
   json::object o;
   o["ts"] = formatTime(ts);
   o["stream"] = stderrStream ? "stderr" : "stdout";
@@ -528,7 +542,9 @@ std::string errorBody(std::string_view message, std::string_view resource) {
 
 }  // namespace detail
 
-std::string encodeView(const lifecycle::ResourceView& view) { return json::serialize(detail::viewJson(view)); }
+std::string encodeView(const lifecycle::ResourceView& view) {
+  return json::serialize(detail::viewJson(view));
+}
 
 std::string encodeViews(const std::vector<lifecycle::ResourceView>& views) {
   json::array a;
@@ -538,8 +554,8 @@ std::string encodeViews(const std::vector<lifecycle::ResourceView>& views) {
   return json::serialize(a);
 }
 
-std::string encodeViewsTagged(const std::vector<lifecycle::ResourceView>& views, std::string_view key,
-                              bool value) {
+std::string encodeViewsTagged(const std::vector<lifecycle::ResourceView>& views,
+                              std::string_view key, bool value) {
   json::array a;
   for (const auto& v : views) {
     json::object o = detail::viewJson(v);
@@ -554,7 +570,9 @@ std::string encodeStack(const lifecycle::StackView& stack, const std::string& ve
   return json::serialize(detail::stackJson(stack, version, pid, dashboardUrl));
 }
 
-std::string encodeDetail(const lifecycle::ResourceDetail& d) { return json::serialize(detail::detailJson(d)); }
+std::string encodeDetail(const lifecycle::ResourceDetail& d) {
+  return json::serialize(detail::detailJson(d));
+}
 
 std::string encodeEvent(const LifecycleEvent& e) { return json::serialize(detail::eventJson(e)); }
 

@@ -65,7 +65,8 @@ std::optional<std::string_view> header(const Request& req, std::string_view name
 
 /// Two Host or Origin headers are ambiguous (which one would a proxy have checked?): refused.
 bool repeatedSecurityHeader(const Request& req) {
-  for (http::field f : {http::field::host, http::field::origin, http::field::authorization, http::field::cookie}) {
+  for (http::field f :
+       {http::field::host, http::field::origin, http::field::authorization, http::field::cookie}) {
     if (req.count(f) > 1) {
       return true;
     }
@@ -156,7 +157,8 @@ Reply assetReply(const Request& req, const Route& route) {
     }
     return jsonError(req, http::status::not_found, "no such file");
   }
-  if (auto inm = header(req, http::field::if_none_match); inm && !a->etag.empty() && *inm == a->etag) {
+  if (auto inm = header(req, http::field::if_none_match);
+      inm && !a->etag.empty() && *inm == a->etag) {
     Reply r = reply(req, http::status::not_modified, {}, a->contentType, false);
     r.res.set(http::field::etag, beast::string_view(a->etag.data(), a->etag.size()));
     return r;
@@ -186,7 +188,8 @@ asio::awaitable<void> refreshSamples(Server::State& s) {
       continue;
     }
     auto one = [](lifecycle::LifecycleHandle& h, std::string name,
-                  std::shared_ptr<std::map<std::string, runtime::StatsSample>> out) -> asio::awaitable<void> {
+                  std::shared_ptr<std::map<std::string, runtime::StatsSample>> out)
+        -> asio::awaitable<void> {
       Result<runtime::StatsSample> sample = co_await h.statsSample(name);
       if (sample) {
         (*out)[name] = *sample;
@@ -207,7 +210,8 @@ asio::awaitable<void> refreshSamples(Server::State& s) {
   s.samplesAt = s.clock.steady();
 }
 
-asio::awaitable<void> runOperation(std::shared_ptr<Server::State> s, std::string op, std::string name) {
+asio::awaitable<void> runOperation(std::shared_ptr<Server::State> s, std::string op,
+                                   std::string name) {
   co_await asio::this_coro::throw_if_cancelled(false);
   // The lifecycle reports the outcome as events (OperationFailed on failure).
   if (op == "restart") {
@@ -220,12 +224,11 @@ asio::awaitable<void> runOperation(std::shared_ptr<Server::State> s, std::string
   s->operationsInFlight.erase(name);
 }
 
-asio::awaitable<Reply> handle(std::shared_ptr<Server::State> s, const Request& req, const Route& route,
-                              Transport transport) {
+asio::awaitable<Reply> handle(std::shared_ptr<Server::State> s, const Request& req,
+                              const Route& route, Transport transport) {
   lifecycle::LifecycleHandle& h = s->handle;
   switch (route.kind) {
-    case RouteKind::Healthz:
-      co_return json(req, http::status::ok, R"({"status":"ok"})");
+    case RouteKind::Healthz: co_return json(req, http::status::ok, R"({"status":"ok"})");
     case RouteKind::Login: {
       auto it = route.query.find("token");
       if (transport == Transport::Tcp && it != route.query.end() &&
@@ -241,7 +244,8 @@ asio::awaitable<Reply> handle(std::shared_ptr<Server::State> s, const Request& r
     }
     case RouteKind::Stack:
       co_return json(req, http::status::ok,
-                     json::serialize(stackJson(h.stack(), s->options.version, s->options.supervisorPid, s->url())));
+                     json::serialize(stackJson(h.stack(), s->options.version,
+                                               s->options.supervisorPid, s->url())));
     case RouteKind::Resources: {
       json::array a;
       for (const auto& v : h.list()) {
@@ -315,8 +319,7 @@ asio::awaitable<Reply> handle(std::shared_ptr<Server::State> s, const Request& r
                       renderMetrics(h.stack(), h.list(), s->samples, s->options.version),
                       "text/plain; version=0.0.4; charset=utf-8", true);
     }
-    case RouteKind::Asset:
-      co_return assetReply(req, route);
+    case RouteKind::Asset: co_return assetReply(req, route);
     case RouteKind::MethodNotAllowed: {
       Reply r = jsonError(req, http::status::method_not_allowed, "method not allowed");
       r.res.set(http::field::allow, route.allow);
@@ -330,8 +333,7 @@ asio::awaitable<Reply> handle(std::shared_ptr<Server::State> s, const Request& r
     case RouteKind::ExecSocket:
     case RouteKind::EventsSocket:
       co_return jsonError(req, http::status::upgrade_required, "this route is a WebSocket");
-    case RouteKind::NotFound:
-      break;
+    case RouteKind::NotFound: break;
   }
   co_return jsonError(req, http::status::not_found, "no such route");
 }
@@ -356,7 +358,8 @@ asio::awaitable<void> pumpLogs(Stream& stream, runtime::LogChunkStream& logs) {
   for (;;) {
     Result<std::optional<runtime::LogChunk>> chunk = co_await logs.next();
     std::string text;
-    auto add = [&](std::chrono::system_clock::time_point ts, bool isErr, std::vector<std::string> lines) {
+    auto add = [&](std::chrono::system_clock::time_point ts, bool isErr,
+                   std::vector<std::string> lines) {
       for (const std::string& l : lines) {
         text += json::serialize(logLineJson(ts, isErr, l));
         text += '\n';
@@ -372,14 +375,16 @@ asio::awaitable<void> pumpLogs(Stream& stream, runtime::LogChunkStream& logs) {
       add((*chunk)->timestamp, isErr, (isErr ? err : out).feed((*chunk)->bytes));
     }
     if (!text.empty()) {
-      auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(text)), ls::detail::kUseTuple);
+      auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(text)),
+                                                ls::detail::kUseTuple);
       (void)n;
       if (ec) {
         co_return;
       }
     }
     if (end) {
-      auto [ec, n] = co_await asio::async_write(stream, http::make_chunk_last(), ls::detail::kUseTuple);
+      auto [ec, n] =
+          co_await asio::async_write(stream, http::make_chunk_last(), ls::detail::kUseTuple);
       (void)ec;
       (void)n;
       co_return;
@@ -389,7 +394,8 @@ asio::awaitable<void> pumpLogs(Stream& stream, runtime::LogChunkStream& logs) {
 
 /// GET .../logs: NDJSON, chunked; open while following. The connection ends with it.
 template <class Stream>
-asio::awaitable<void> serveLogs(Server::State& s, Stream& stream, const Request& req, const Route& route) {
+asio::awaitable<void> serveLogs(Server::State& s, Stream& stream, const Request& req,
+                                const Route& route) {
   const bool follow = route.query.contains("follow") && route.query.at("follow") != "0" &&
                       route.query.at("follow") != "false";
   Result<runtime::LogOptions> options = logOptions(route, follow);
@@ -398,7 +404,8 @@ asio::awaitable<void> serveLogs(Server::State& s, Stream& stream, const Request&
   if (!options) {
     failure = jsonError(req, http::status::bad_request, options.error().message(), route.resource);
   } else {
-    Result<std::unique_ptr<runtime::LogChunkStream>> opened = co_await s.handle.logs(route.resource, *options);
+    Result<std::unique_ptr<runtime::LogChunkStream>> opened =
+        co_await s.handle.logs(route.resource, *options);
     if (!opened) {
       failure = errorReply(req, opened.error(), route.resource);
     } else {
@@ -459,8 +466,9 @@ asio::awaitable<void> serve(std::shared_ptr<Server::State> s, Stream stream, Tra
         Request dummy;
         dummy.version(11);
         dummy.keep_alive(false);
-        Reply r = jsonError(dummy, *answer,
-                            *answer == http::status::bad_request ? "malformed HTTP request" : "request too large");
+        Reply r = jsonError(
+            dummy, *answer,
+            *answer == http::status::bad_request ? "malformed HTTP request" : "request too large");
         r.res.keep_alive(false);
         stream.expires_after(std::chrono::seconds(2));
         auto [wec, wn] = co_await http::async_write(stream, r.res, ls::detail::kUseTuple);
@@ -471,22 +479,26 @@ asio::awaitable<void> serve(std::shared_ptr<Server::State> s, Stream stream, Tra
     }
     Request req = parser.release();
     const RequestMeta meta = metaOf(req);
-    const Route route = detail::route(meta.method, std::string_view(req.target().data(), req.target().size()));
+    const Route route =
+        detail::route(meta.method, std::string_view(req.target().data(), req.target().size()));
     std::optional<Reply> early;
     Decision boundary = checkBoundary(meta, transport, s->port);
     if (repeatedSecurityHeader(req)) {
-      early = jsonError(req, http::status::bad_request, "a security header (Host, Origin, Authorization, Cookie, "
-                                                        "Sec-Fetch-*) is repeated");
+      early = jsonError(req, http::status::bad_request,
+                        "a security header (Host, Origin, Authorization, Cookie, "
+                        "Sec-Fetch-*) is repeated");
       early->res.keep_alive(false);
     } else if (boundary.verdict != Verdict::Allow) {
       early = jsonError(req, http::status::forbidden, boundary.reason);
     } else if (route.kind != RouteKind::Healthz && route.kind != RouteKind::Login) {
-      Decision auth = checkAuth(meta, transport, s->options.token, s->sessionKey, sessionCookieName(s->port));
+      Decision auth =
+          checkAuth(meta, transport, s->options.token, s->sessionKey, sessionCookieName(s->port));
       if (auth.verdict == Verdict::Forbidden) {
         early = jsonError(req, http::status::forbidden, auth.reason);
       } else if (auth.verdict == Verdict::Unauthorized) {
-        early = route.kind == RouteKind::Asset ? loginPage(req, http::status::unauthorized)
-                                               : jsonError(req, http::status::unauthorized, "unauthorized");
+        early = route.kind == RouteKind::Asset
+                    ? loginPage(req, http::status::unauthorized)
+                    : jsonError(req, http::status::unauthorized, "unauthorized");
         early->res.set(http::field::www_authenticate, "Bearer");
       }
     }
@@ -563,7 +575,8 @@ Result<runtime::LogOptions> logOptions(const Route& route, bool follow) {
   }
   if (auto it = route.query.find("since"); it != route.query.end() && !it->second.empty()) {
     std::optional<std::chrono::system_clock::time_point> t = parseTime(it->second);
-    if (!t && it->second.find_first_not_of("0123456789") == std::string::npos && it->second.size() <= 12) {
+    if (!t && it->second.find_first_not_of("0123456789") == std::string::npos &&
+        it->second.size() <= 12) {
       t = std::chrono::system_clock::time_point(std::chrono::seconds(std::stoll(it->second)));
     }
     if (!t) {
@@ -584,7 +597,8 @@ asio::awaitable<void> serveTcp(std::shared_ptr<Server::State> s, asio::ip::tcp::
   co_await serve(s, TcpStream(std::move(socket)), Transport::Tcp);
 }
 
-asio::awaitable<void> serveUnix(std::shared_ptr<Server::State> s, asio::local::stream_protocol::socket socket) {
+asio::awaitable<void> serveUnix(std::shared_ptr<Server::State> s,
+                                asio::local::stream_protocol::socket socket) {
   co_await serve(s, UnixStream(std::move(socket)), Transport::Unix);
 }
 

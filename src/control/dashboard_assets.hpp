@@ -11,4 +11,4 @@ struct Asset {
 };
 /// Every embedded file of the dashboard; "/" is index.html.
 std::span<const Asset> dashboardAssets();
-}
+}  // namespace ls::control

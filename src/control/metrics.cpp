@@ -37,7 +37,8 @@ std::string escapeLabel(std::string_view value) {
   return out;
 }
 
-std::string renderMetrics(const lifecycle::StackView& stack, const std::vector<lifecycle::ResourceView>& views,
+std::string renderMetrics(const lifecycle::StackView& stack,
+                          const std::vector<lifecycle::ResourceView>& views,
                           const std::map<std::string, runtime::StatsSample>& samples,
                           const std::string& version) {
   std::string out;
@@ -49,15 +50,19 @@ std::string renderMetrics(const lifecycle::StackView& stack, const std::vector<l
     }
     out += fmt::format("lightshuttle_resources{{status=\"{}\"}} {}\n", lifecycle::statusName(s), n);
   }
-  family(out, "lightshuttle_resource_up", "gauge", "1 when the resource is running and ready, else 0.");
+  family(out, "lightshuttle_resource_up", "gauge",
+         "1 when the resource is running and ready, else 0.");
   for (const auto& v : views) {
-    const bool up = v.status == lifecycle::ResourceStatus::Running && v.health != lifecycle::Health::Unhealthy;
-    out += fmt::format("lightshuttle_resource_up{{resource=\"{}\"}} {}\n", escapeLabel(v.name), up ? 1 : 0);
+    const bool up =
+        v.status == lifecycle::ResourceStatus::Running && v.health != lifecycle::Health::Unhealthy;
+    out += fmt::format("lightshuttle_resource_up{{resource=\"{}\"}} {}\n", escapeLabel(v.name),
+                       up ? 1 : 0);
   }
-  family(out, "lightshuttle_resource_restarts_total", "counter", "Restarts of the resource since the stack started.");
+  family(out, "lightshuttle_resource_restarts_total", "counter",
+         "Restarts of the resource since the stack started.");
   for (const auto& v : views) {
-    out += fmt::format("lightshuttle_resource_restarts_total{{resource=\"{}\"}} {}\n", escapeLabel(v.name),
-                       v.restarts);
+    out += fmt::format("lightshuttle_resource_restarts_total{{resource=\"{}\"}} {}\n",
+                       escapeLabel(v.name), v.restarts);
   }
   family(out, "lightshuttle_resource_time_to_ready_seconds", "gauge",
          "From the last launch of the resource to ready.");
@@ -68,23 +73,28 @@ std::string renderMetrics(const lifecycle::StackView& stack, const std::vector<l
                          number(std::chrono::duration<double>(*v.timeToReady).count()));
     }
   }
-  family(out, "lightshuttle_stack_boot_duration_seconds", "gauge", "From the start of the boot to the stack ready.");
+  family(out, "lightshuttle_stack_boot_duration_seconds", "gauge",
+         "From the start of the boot to the stack ready.");
   if (stack.startedAt && stack.readyAt) {
-    out += fmt::format("lightshuttle_stack_boot_duration_seconds {}\n",
-                       number(std::chrono::duration<double>(*stack.readyAt - *stack.startedAt).count()));
+    out += fmt::format(
+        "lightshuttle_stack_boot_duration_seconds {}\n",
+        number(std::chrono::duration<double>(*stack.readyAt - *stack.startedAt).count()));
   }
-  family(out, "lightshuttle_container_cpu_seconds_total", "counter", "CPU time used by the resource's container.");
+  family(out, "lightshuttle_container_cpu_seconds_total", "counter",
+         "CPU time used by the resource's container.");
   for (const auto& v : views) {
     if (auto it = samples.find(v.name); it != samples.end()) {
-      out += fmt::format("lightshuttle_container_cpu_seconds_total{{resource=\"{}\"}} {}\n", escapeLabel(v.name),
+      out += fmt::format("lightshuttle_container_cpu_seconds_total{{resource=\"{}\"}} {}\n",
+                         escapeLabel(v.name),
                          number(static_cast<double>(it->second.cpuTotalNs) / 1e9));
     }
   }
-  family(out, "lightshuttle_container_memory_bytes", "gauge", "Memory used by the resource's container.");
+  family(out, "lightshuttle_container_memory_bytes", "gauge",
+         "Memory used by the resource's container.");
   for (const auto& v : views) {
     if (auto it = samples.find(v.name); it != samples.end()) {
-      out += fmt::format("lightshuttle_container_memory_bytes{{resource=\"{}\"}} {}\n", escapeLabel(v.name),
-                         it->second.memoryUsedBytes);
+      out += fmt::format("lightshuttle_container_memory_bytes{{resource=\"{}\"}} {}\n",
+                         escapeLabel(v.name), it->second.memoryUsedBytes);
     }
   }
   family(out, "lightshuttle_build_info", "gauge", "The version of the supervisor.");

@@ -28,16 +28,16 @@ enum class RouteKind {
   Asset,          ///< GET / and /assets/... (the dashboard)
   NotFound,
   MethodNotAllowed,
-  BadRequest,     ///< an unparsable target
+  BadRequest,  ///< an unparsable target
 };
 
 struct Route {
   RouteKind kind = RouteKind::NotFound;
-  std::string path;      ///< decoded path
-  std::string resource;  ///< decoded {name}
-  std::string op;        ///< restart | stop | start
+  std::string path;                          ///< decoded path
+  std::string resource;                      ///< decoded {name}
+  std::string op;                            ///< restart | stop | start
   std::map<std::string, std::string> query;  ///< decoded; the last of repeated keys wins
-  std::string allow;     ///< for MethodNotAllowed: the Allow header
+  std::string allow;                         ///< for MethodNotAllowed: the Allow header
 };
 
 /// True for the API routes (JSON answers, Cache-Control: no-store).

@@ -3,8 +3,8 @@
 #include <sys/random.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 namespace ls::control::detail {
@@ -61,8 +61,8 @@ Decision checkBoundary(const RequestMeta& r, Transport transport, std::uint16_t 
   }
   if (!r.host || !hostAllowed(trim(*r.host), port)) {
     return {Verdict::Forbidden, "the Host header must be 127.0.0.1:" + std::to_string(port) +
-                                    ", localhost:" + std::to_string(port) + " or [::1]:" +
-                                    std::to_string(port)};
+                                    ", localhost:" + std::to_string(port) +
+                                    " or [::1]:" + std::to_string(port)};
   }
   if (r.secFetchSite && iequals(trim(*r.secFetchSite), "cross-site")) {
     return {Verdict::Forbidden, "cross-site requests are refused"};
@@ -98,14 +98,16 @@ Decision checkAuth(const RequestMeta& r, Transport transport, std::string_view t
     std::optional<std::string_view> session = cookieValue(*r.cookie, cookieName);
     if (session && !sessionKey.empty() && constantTimeEquals(*session, sessionKey)) {
       // Another port of this host is "same-site": its pages get our SameSite=Strict cookie.
-      const bool navigation = r.method == "GET" && r.secFetchMode && iequals(trim(*r.secFetchMode), "navigate");
+      const bool navigation =
+          r.method == "GET" && r.secFetchMode && iequals(trim(*r.secFetchMode), "navigate");
       if (r.secFetchSite && iequals(trim(*r.secFetchSite), "same-site") && !navigation) {
         return {Verdict::Forbidden, "requests from another site of this host are refused"};
       }
       // A cookie rides along with any request the browser makes: one that changes state or
       // opens a socket must prove it comes from our own page.
       if ((stateChanging(r.method) || r.webSocket) && !r.origin) {
-        return {Verdict::Forbidden, "a request authenticated by cookie must carry a same-origin Origin"};
+        return {Verdict::Forbidden,
+                "a request authenticated by cookie must carry a same-origin Origin"};
       }
       return {};
     }

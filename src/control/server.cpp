@@ -99,7 +99,8 @@ Result<void> openTcp(Server::State& s, std::uint16_t port) {
     acc.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    return Error(Errc::Unavailable, "cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + ec.message());
+    return Error(Errc::Unavailable,
+                 "cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + ec.message());
   }
   s.port = acc.local_endpoint(ec).port();
   s.tcp.emplace(std::move(acc));
@@ -123,7 +124,8 @@ Result<void> openUnix(Server::State& s, const fs::path& path) {
     acc.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    return Error(Errc::Unavailable, "cannot serve the control socket " + path.string() + ": " + ec.message());
+    return Error(Errc::Unavailable,
+                 "cannot serve the control socket " + path.string() + ": " + ec.message());
   }
   s.unix.emplace(std::move(acc));
   return ok();
@@ -139,8 +141,8 @@ std::string Server::State::loginUrl() const {
   return tcp ? url() + "login?token=" + options.token : std::string();
 }
 
-asio::awaitable<Result<std::unique_ptr<Server>>> Server::open(lifecycle::LifecycleHandle& handle, Clock& clock,
-                                                              ServerOptions options,
+asio::awaitable<Result<std::unique_ptr<Server>>> Server::open(lifecycle::LifecycleHandle& handle,
+                                                              Clock& clock, ServerOptions options,
                                                               std::function<void()> stopStack) {
   auto ex = co_await asio::this_coro::executor;
   if (options.token.empty()) {

@@ -88,7 +88,8 @@ std::string eventText(Server::State& s, const lifecycle::LifecycleEvent& e, std:
 }
 
 template <class Stream>
-asio::awaitable<void> pumpEvents(Server::State& s, Ws<Stream>& ws, lifecycle::EventSubscription& sub) {
+asio::awaitable<void> pumpEvents(Server::State& s, Ws<Stream>& ws,
+                                 lifecycle::EventSubscription& sub) {
   std::uint64_t seq = 0;
   for (;;) {
     Result<lifecycle::LifecycleEvent> ev = co_await sub.next();
@@ -144,7 +145,8 @@ asio::awaitable<void> pumpLogLines(Ws<Stream>& ws, runtime::LogChunkStream& logs
       }
       // NOTE: the reason is computed outside the co_await: GCC 12 destroys temporaries of a
       // conditional expression inside a co_await statement twice.
-      std::string reason = chunk ? std::string("the container's log ended") : chunk.error().message();
+      std::string reason =
+          chunk ? std::string("the container's log ended") : chunk.error().message();
       co_await closeWith(ws, websocket::close_code::normal, std::move(reason));
       co_return;
     }
@@ -158,13 +160,15 @@ asio::awaitable<void> pumpLogLines(Ws<Stream>& ws, runtime::LogChunkStream& logs
 }
 
 template <class Stream>
-asio::awaitable<void> logsSocket(std::shared_ptr<Server::State> s, Ws<Stream>& ws, const Route& route) {
+asio::awaitable<void> logsSocket(std::shared_ptr<Server::State> s, Ws<Stream>& ws,
+                                 const Route& route) {
   Result<runtime::LogOptions> options = logOptions(route, true);
   if (!options) {
     co_await closeWith(ws, websocket::close_code::policy_error, options.error().message());
     co_return;
   }
-  Result<std::unique_ptr<runtime::LogChunkStream>> logs = co_await s->handle.logs(route.resource, *options);
+  Result<std::unique_ptr<runtime::LogChunkStream>> logs =
+      co_await s->handle.logs(route.resource, *options);
   if (!logs) {
     const websocket::close_code code = logs.error().code() == Errc::NotFound
                                            ? websocket::close_code::policy_error
@@ -196,7 +200,8 @@ asio::awaitable<void> pumpStats(Ws<Stream>& ws, runtime::StatsStream& stats) {
 }
 
 template <class Stream>
-asio::awaitable<void> statsSocket(std::shared_ptr<Server::State> s, Ws<Stream>& ws, const Route& route) {
+asio::awaitable<void> statsSocket(std::shared_ptr<Server::State> s, Ws<Stream>& ws,
+                                  const Route& route) {
   Result<std::unique_ptr<runtime::StatsStream>> stats = co_await s->handle.stats(route.resource);
   if (!stats) {
     co_await closeWith(ws, websocket::close_code::internal_error, stats.error().message());
@@ -218,7 +223,8 @@ std::optional<std::uint16_t> dimension(const Route& route, const char* key) {
     return std::nullopt;
   }
   const int v = std::stoi(it->second);
-  return v > 0 && v < 1000 ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(v)) : std::nullopt;
+  return v > 0 && v < 1000 ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(v))
+                           : std::nullopt;
 }
 
 /// Terminal input: binary frames are keystrokes, text frames control messages (resize).
@@ -249,8 +255,9 @@ asio::awaitable<void> terminalInput(Ws<Stream>& ws, runtime::ExecSession& sessio
     if (type != nullptr && type->is_string() && type->as_string() == "resize") {
       const json::value* cols = o.if_contains("cols");
       const json::value* rows = o.if_contains("rows");
-      if (cols != nullptr && rows != nullptr && cols->is_int64() && rows->is_int64() && cols->as_int64() > 0 &&
-          rows->as_int64() > 0 && cols->as_int64() < 1000 && rows->as_int64() < 1000) {
+      if (cols != nullptr && rows != nullptr && cols->is_int64() && rows->is_int64() &&
+          cols->as_int64() > 0 && rows->as_int64() > 0 && cols->as_int64() < 1000 &&
+          rows->as_int64() < 1000) {
         (void)co_await session.resize(static_cast<std::uint16_t>(rows->as_int64()),
                                       static_cast<std::uint16_t>(cols->as_int64()));
       }
@@ -284,7 +291,8 @@ asio::awaitable<void> terminalOutput(Ws<Stream>& ws, runtime::ExecSession& sessi
 }
 
 template <class Stream>
-asio::awaitable<void> execSocket(std::shared_ptr<Server::State> s, Ws<Stream>& ws, const Route& route) {
+asio::awaitable<void> execSocket(std::shared_ptr<Server::State> s, Ws<Stream>& ws,
+                                 const Route& route) {
   std::string cmd = route.query.contains("cmd") ? route.query.at("cmd") : std::string("sh");
   runtime::InteractiveExecRequest req;
   if (cmd.empty()) {
@@ -317,14 +325,15 @@ asio::awaitable<void> execSocket(std::shared_ptr<Server::State> s, Ws<Stream>& w
 }  // namespace
 
 template <class Stream>
-asio::awaitable<void> runSocket(std::shared_ptr<Server::State> s, Stream stream, Request req, Route route) {
+asio::awaitable<void> runSocket(std::shared_ptr<Server::State> s, Stream stream, Request req,
+                                Route route) {
   Ws<Stream> ws(std::move(stream));
-  websocket::stream_base::timeout t = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  websocket::stream_base::timeout t =
+      websocket::stream_base::timeout::suggested(beast::role_type::server);
   t.handshake_timeout = s->options.requestTimeout;
   ws.set_option(t);
-  ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    secureHeaders(res, true);
-  }));
+  ws.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { secureHeaders(res, true); }));
   ws.read_message_max(s->options.maxBodyBytes);
   auto [ec] = co_await ws.async_accept(req, ls::detail::kUseTuple);
   if (ec) {
@@ -335,11 +344,15 @@ asio::awaitable<void> runSocket(std::shared_ptr<Server::State> s, Stream stream,
     case RouteKind::LogsSocket: co_await logsSocket(s, ws, route); break;
     case RouteKind::StatsSocket: co_await statsSocket(s, ws, route); break;
     case RouteKind::ExecSocket: co_await execSocket(s, ws, route); break;
-    default: co_await closeWith(ws, websocket::close_code::policy_error, "not a WebSocket route"); break;
+    default:
+      co_await closeWith(ws, websocket::close_code::policy_error, "not a WebSocket route");
+      break;
   }
 }
 
-template asio::awaitable<void> runSocket<TcpStream>(std::shared_ptr<Server::State>, TcpStream, Request, Route);
-template asio::awaitable<void> runSocket<UnixStream>(std::shared_ptr<Server::State>, UnixStream, Request, Route);
+template asio::awaitable<void> runSocket<TcpStream>(std::shared_ptr<Server::State>, TcpStream,
+                                                    Request, Route);
+template asio::awaitable<void> runSocket<UnixStream>(std::shared_ptr<Server::State>, UnixStream,
+                                                     Request, Route);
 
 }  // namespace ls::control::detail

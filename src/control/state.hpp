@@ -34,8 +34,8 @@ struct Server::State {
   std::uint16_t port = 0;
   std::string sessionKey;  ///< the value of the session cookie (never the token itself)
 
-  ls::detail::TaskGroup connections;  ///< accept loops and one task per connection
-  ls::detail::TaskGroup operations;   ///< restart/stop/start requested through the API
+  ls::detail::TaskGroup connections;         ///< accept loops and one task per connection
+  ls::detail::TaskGroup operations;          ///< restart/stop/start requested through the API
   std::set<std::string> operationsInFlight;  ///< resources with an API operation running
   ServerStats counters;
   std::size_t rejecting = 0;  ///< 503 answers in flight

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -52,8 +52,8 @@ struct ManualClock::State {
     asio::any_completion_handler<void(boost::system::error_code)> fn;
 
     template <typename H>
-      requires(!std::is_same_v<std::decay_t<H>, Handler>)
-    explicit Handler(H&& h) : fn(std::forward<H>(h)) {}
+    requires(!std::is_same_v<std::decay_t<H>, Handler>) explicit Handler(H&& h)
+        : fn(std::forward<H>(h)) {}
     Handler(Handler&& other) noexcept = default;
     Handler& operator=(Handler&& other) noexcept {
       auto taken = std::move(other.fn);
@@ -104,8 +104,9 @@ void ManualClock::advance(Duration d) {
   state_->now += d;
   state_->wall += std::chrono::duration_cast<SystemTime::duration>(d);
   auto& ws = state_->waiters;
-  auto due = std::stable_partition(ws.begin(), ws.end(),
-                                   [now = state_->now](const State::Waiter& w) { return w.deadline > now; });
+  auto due = std::stable_partition(
+      ws.begin(), ws.end(),
+      [now = state_->now](const State::Waiter& w) { return w.deadline > now; });
   std::vector<State::Waiter> fire(std::make_move_iterator(due), std::make_move_iterator(ws.end()));
   ws.erase(due, ws.end());
   std::stable_sort(fire.begin(), fire.end(),
@@ -144,8 +145,7 @@ asio::awaitable<Result<void>> ManualClock::sleepUntil(SteadyTime deadline) {
         if (it != s->waiters.end()) {
           State::Waiter w = std::move(*it);
           s->waiters.erase(it);
-          State::complete(std::move(w),
-                          boost::system::error_code(asio::error::operation_aborted));
+          State::complete(std::move(w), boost::system::error_code(asio::error::operation_aborted));
         }
       });
     }

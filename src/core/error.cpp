@@ -72,13 +72,17 @@ Error& Error::withLocation(SourceLocation loc) & {
   location_ = std::move(loc);
   return *this;
 }
-Error&& Error::withLocation(SourceLocation loc) && { return std::move(withLocation(std::move(loc))); }
+Error&& Error::withLocation(SourceLocation loc) && {
+  return std::move(withLocation(std::move(loc)));
+}
 
 Error& Error::withReason(std::string reason) & {
   reason_ = std::move(reason);
   return *this;
 }
-Error&& Error::withReason(std::string reason) && { return std::move(withReason(std::move(reason))); }
+Error&& Error::withReason(std::string reason) && {
+  return std::move(withReason(std::move(reason)));
+}
 
 std::string Error::what() const {
   std::string out;
@@ -87,7 +91,8 @@ std::string Error::what() const {
     out += ": ";
   }
   out += message_;
-  if (engine_ && !engine_->message.empty() && message_.find(engine_->message) == std::string::npos) {
+  if (engine_ && !engine_->message.empty() &&
+      message_.find(engine_->message) == std::string::npos) {
     out += " (engine ";
     out += std::to_string(engine_->status);
     out += ": ";
@@ -100,7 +105,8 @@ std::string Error::what() const {
 namespace detail {
 void resultAccessFailed(const Error* err) noexcept {
   if (err != nullptr) {
-    std::fprintf(stderr, "lightshuttle: fatal: value() of a failed Result: %s\n", err->what().c_str());
+    std::fprintf(stderr, "lightshuttle: fatal: value() of a failed Result: %s\n",
+                 err->what().c_str());
   } else {
     std::fprintf(stderr, "lightshuttle: fatal: error() of a successful Result\n");
   }

@@ -38,7 +38,8 @@ Result<void> writeAll(int fd, std::string_view data, const std::filesystem::path
 
 }  // namespace
 
-Result<void> writeFileAtomic(const std::filesystem::path& path, std::string_view data, mode_t mode) {
+Result<void> writeFileAtomic(const std::filesystem::path& path, std::string_view data,
+                             mode_t mode) {
   std::filesystem::path dir = path.parent_path();
   if (dir.empty()) {
     dir = ".";

@@ -5,8 +5,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "engine/frame_decoder.hpp"
-#include "engine/mapping.hpp"
 #include "engine/json_messages.hpp"
+#include "engine/mapping.hpp"
 #include "engine/ndjson.hpp"
 
 namespace asio = boost::asio;
@@ -72,8 +72,8 @@ Result<void> decodeChunks(FrameDecoder& decoder, std::optional<std::string> piec
   }
   for (auto& f : frames) {
     if (f.stream == StreamKind::System) {
-      return Error(Errc::Internal,
-                   "the engine reported an error in the " + std::string(what) + " stream: " + f.bytes);
+      return Error(Errc::Internal, "the engine reported an error in the " + std::string(what) +
+                                       " stream: " + f.bytes);
     }
     if (!ready.empty() && ready.back().stream == f.stream) {
       ready.back().bytes += f.bytes;
@@ -192,7 +192,9 @@ asio::awaitable<Result<CreatedContainer>> Api::createContainer(const std::string
 }
 
 asio::awaitable<Result<StartOutcome>> Api::startContainer(const std::string& id) {
-  Request req{.method = "POST", .path = "/containers/" + id + "/start", .operation = quoted("start container", id)};
+  Request req{.method = "POST",
+              .path = "/containers/" + id + "/start",
+              .operation = quoted("start container", id)};
   Result<Response> res = co_await client_.request(std::move(req));
   if (!res) {
     // The engine says only in its (OCI runtime) message that the command could not be
@@ -201,7 +203,8 @@ asio::awaitable<Result<StartOutcome>> Api::startContainer(const std::string& id)
     const std::string& m = err.message();
     constexpr auto npos = std::string::npos;
     const bool exec = m.find("exec:") != npos || m.find("exec ") != npos;
-    if (m.find("executable file not found") != npos || (exec && m.find("no such file or directory") != npos)) {
+    if (m.find("executable file not found") != npos ||
+        (exec && m.find("no such file or directory") != npos)) {
       err.withReason("command_not_found");
     } else if (exec && m.find("permission denied") != npos) {
       err.withReason("command_not_executable");
@@ -213,8 +216,8 @@ asio::awaitable<Result<StartOutcome>> Api::startContainer(const std::string& id)
 
 asio::awaitable<Result<StopOutcome>> Api::stopContainer(const std::string& id,
                                                         std::chrono::seconds timeout) {
-  const auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(timeout) +
-                      std::chrono::seconds(30);
+  const auto budget =
+      std::chrono::duration_cast<std::chrono::milliseconds>(timeout) + std::chrono::seconds(30);
   // NOTE: requests with a braced query are built outside co_await (GCC 12 coroutine bug with
   // initializer lists in a co_await operand: "array used as initializer").
   Request req{.method = "POST",
@@ -237,9 +240,8 @@ asio::awaitable<Result<void>> Api::killContainer(const std::string& id, const st
 
 asio::awaitable<Result<RemoveOutcome>> Api::removeContainer(const std::string& id, bool force,
                                                             bool volumes) {
-  Request req{.method = "DELETE",
-              .path = "/containers/" + id,
-              .operation = quoted("remove container", id)};
+  Request req{
+      .method = "DELETE", .path = "/containers/" + id, .operation = quoted("remove container", id)};
   req.query.emplace_back("force", force ? "1" : "0");
   req.query.emplace_back("v", volumes ? "1" : "0");
   auto res = co_await client_.request(std::move(req));
@@ -286,9 +288,10 @@ asio::awaitable<Result<int>> Api::waitContainer(const std::string& id, const std
     co_return Error(Errc::InvalidArgument, "wait for container: unexpected answer");
   }
   if (auto* e = v.as_object().if_contains("Error"); e && e->is_object()) {
-    if (auto* m = e->as_object().if_contains("Message"); m && m->is_string() && !m->as_string().empty()) {
-      co_return Error(Errc::Internal, quoted("wait for container", id) + ": " +
-                                          std::string(m->as_string()));
+    if (auto* m = e->as_object().if_contains("Message");
+        m && m->is_string() && !m->as_string().empty()) {
+      co_return Error(Errc::Internal,
+                      quoted("wait for container", id) + ": " + std::string(m->as_string()));
     }
   }
   auto* code = v.as_object().if_contains("StatusCode");
@@ -301,7 +304,8 @@ asio::awaitable<Result<int>> Api::waitContainer(const std::string& id, const std
 asio::awaitable<Result<std::unique_ptr<LogStream>>> Api::logs(const std::string& id,
                                                               const LogsOptions& o,
                                                               std::optional<bool> tty) {
-  Request req{.path = "/containers/" + id + "/logs", .operation = quoted("read logs of container", id)};
+  Request req{.path = "/containers/" + id + "/logs",
+              .operation = quoted("read logs of container", id)};
   req.query = {{"follow", o.follow ? "1" : "0"},
                {"stdout", o.stdoutStream ? "1" : "0"},
                {"stderr", o.stderrStream ? "1" : "0"},
@@ -328,9 +332,9 @@ asio::awaitable<Result<std::unique_ptr<LogStream>>> Api::logs(const std::string&
   co_return std::make_unique<LogStream>(std::move(body), std::make_unique<FrameDecoder>(mode));
 }
 
-asio::awaitable<Result<void>> Api::pullImage(const std::string& reference,
-                                             const std::function<void(const PullProgress&)>& onProgress,
-                                             const std::string& registryAuth) {
+asio::awaitable<Result<void>> Api::pullImage(
+    const std::string& reference, const std::function<void(const PullProgress&)>& onProgress,
+    const std::string& registryAuth) {
   const ImageRef ref = splitImageRef(reference);
   Request req{.method = "POST",
               .path = "/images/create",
@@ -365,7 +369,8 @@ asio::awaitable<Result<void>> Api::pullImage(const std::string& reference,
 }
 
 asio::awaitable<Result<ImageInfo>> Api::inspectImage(const std::string& reference) {
-  Request req{.path = "/images/" + reference + "/json", .operation = quoted("inspect image", reference)};
+  Request req{.path = "/images/" + reference + "/json",
+              .operation = quoted("inspect image", reference)};
   LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
   LS_CO_ASSIGN_OR_RETURN(auto v, parseBody(res.body, "inspect image"));
   co_return decodeImageInfo(v);
@@ -496,7 +501,7 @@ asio::awaitable<Result<RemoveOutcome>> Api::removeNetwork(const std::string& nam
 }
 
 asio::awaitable<Result<std::string>> Api::createExec(const std::string& containerId,
-                                                    const ExecCreate& spec) {
+                                                     const ExecCreate& spec) {
   if (client_.apiVersion().empty()) {
     LS_CO_TRY(co_await client_.negotiate());  // ConsoleSize depends on the version
   }
@@ -527,8 +532,8 @@ asio::awaitable<Result<std::unique_ptr<LogStream>>> Api::startExec(const std::st
               .operation = quoted("start exec", execId)};
   LS_CO_ASSIGN_OR_RETURN(auto body, co_await client_.stream(std::move(req)));
   // Without a TTY the output is multiplexed whatever Content-Type the engine announces.
-  co_return std::make_unique<LogStream>(std::move(body),
-                                        std::make_unique<FrameDecoder>(FrameDecoder::Mode::Multiplexed));
+  co_return std::make_unique<LogStream>(
+      std::move(body), std::make_unique<FrameDecoder>(FrameDecoder::Mode::Multiplexed));
 }
 
 asio::awaitable<Result<std::unique_ptr<ExecStream>>> Api::startExecAttached(
@@ -562,23 +567,29 @@ asio::awaitable<Result<void>> Api::resizeExec(const std::string& execId, const T
 }
 
 asio::awaitable<Result<std::unique_ptr<ExecStream>>> Api::attachContainer(const std::string& id,
-                                                                         bool attachStdin, bool tty) {
+                                                                          bool attachStdin,
+                                                                          bool tty) {
   if (client_.apiVersion().empty()) {
     LS_CO_TRY(co_await client_.negotiate());
   }
-  Request req{.method = "POST", .path = "/containers/" + id + "/attach", .operation = quoted("attach container", id)};
+  Request req{.method = "POST",
+              .path = "/containers/" + id + "/attach",
+              .operation = quoted("attach container", id)};
   req.query.emplace_back("stream", "1");
   req.query.emplace_back("stdout", "1");
   req.query.emplace_back("stderr", "1");
   if (attachStdin) {
     req.query.emplace_back("stdin", "1");
   }
-  LS_CO_ASSIGN_OR_RETURN(std::unique_ptr<UpgradedConnection> conn, co_await client_.upgrade(std::move(req)));
+  LS_CO_ASSIGN_OR_RETURN(std::unique_ptr<UpgradedConnection> conn,
+                         co_await client_.upgrade(std::move(req)));
   co_return std::make_unique<ExecStream>(std::move(conn), tty);
 }
 
 asio::awaitable<Result<void>> Api::resizeContainer(const std::string& id, const TtySize& size) {
-  Request req{.method = "POST", .path = "/containers/" + id + "/resize", .operation = quoted("resize container", id)};
+  Request req{.method = "POST",
+              .path = "/containers/" + id + "/resize",
+              .operation = quoted("resize container", id)};
   req.query.emplace_back("h", std::to_string(size.height));
   req.query.emplace_back("w", std::to_string(size.width));
   LS_CO_TRY(co_await client_.request(std::move(req)));
@@ -593,7 +604,8 @@ asio::awaitable<Result<int>> Api::execExitCode(const std::string& execId) {
     co_return Error(Errc::InvalidArgument, "inspect exec: unexpected answer");
   }
   const auto& o = v.as_object();
-  if (auto* running = o.if_contains("Running"); running && running->is_bool() && running->as_bool()) {
+  if (auto* running = o.if_contains("Running");
+      running && running->is_bool() && running->as_bool()) {
     co_return Error(Errc::FailedPrecondition, "exec " + execId + " is still running");
   }
   auto* code = o.if_contains("ExitCode");
@@ -604,7 +616,8 @@ asio::awaitable<Result<int>> Api::execExitCode(const std::string& execId) {
 }
 
 asio::awaitable<Result<RemoveOutcome>> Api::removeVolume(const std::string& name) {
-  Request req{.method = "DELETE", .path = "/volumes/" + name, .operation = quoted("remove volume", name)};
+  Request req{
+      .method = "DELETE", .path = "/volumes/" + name, .operation = quoted("remove volume", name)};
   auto res = co_await client_.request(std::move(req));
   if (!res) {
     if (res.error().code() == Errc::NotFound) {

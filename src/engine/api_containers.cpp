@@ -12,9 +12,9 @@
 #include <charconv>
 #include <tuple>
 
+#include "engine/json_messages.hpp"
 #include "engine/json_reader.hpp"
 #include "engine/mapping.hpp"
-#include "engine/json_messages.hpp"
 #include "engine/ndjson.hpp"
 #include "engine/timestamp.hpp"
 

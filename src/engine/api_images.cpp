@@ -7,9 +7,9 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 
+#include "engine/json_messages.hpp"
 #include "engine/json_reader.hpp"
 #include "engine/mapping.hpp"
-#include "engine/json_messages.hpp"
 #include "engine/ndjson.hpp"
 #include "lightshuttle/engine/api.hpp"
 
@@ -555,10 +555,10 @@ asio::awaitable<Result<std::string>> ImagesApi::importImage(
   if (rootfsTar.empty()) {
     co_return Error(Errc::InvalidArgument, "import image: empty archive");
   }
-  const std::string what =
-      !target               ? std::string("import image")
-      : target->tag.empty() ? "import image '" + target->repo + "'"
-                            : "import image '" + target->repo + ":" + target->tag + "'";
+  const std::string what = !target ? std::string("import image")
+                           : target->tag.empty()
+                               ? "import image '" + target->repo + "'"
+                               : "import image '" + target->repo + ":" + target->tag + "'";
   Request req{.method = "POST",
               .path = "/images/create",
               .query = {{"fromSrc", "-"}},

@@ -52,7 +52,8 @@ asio::awaitable<Result<T>> withTimeout(asio::awaitable<Result<T>> op,
   if (r.index() == 0) {
     co_return std::get<0>(std::move(r));
   }
-  co_return Error(Errc::Timeout, what + " timed out after " + std::to_string(timeout.count()) + " ms");
+  co_return Error(Errc::Timeout,
+                  what + " timed out after " + std::to_string(timeout.count()) + " ms");
 }
 
 std::string describeOp(const Request& req) {
@@ -83,8 +84,9 @@ asio::awaitable<Result<void>> readUpgradeHeader(Connection& conn, const std::str
     head.append(buf.data(), n);
     end = head.find("\r\n\r\n", searchFrom);
     if (end == std::string::npos && head.size() > kMaxUpgradeHeader) {
-      co_return Error(Errc::InvalidArgument, "malformed http response from the engine: header "
-                                             "larger than 64 KiB");
+      co_return Error(Errc::InvalidArgument,
+                      "malformed http response from the engine: header "
+                      "larger than 64 KiB");
     }
   }
   end += 4;
@@ -94,7 +96,8 @@ asio::awaitable<Result<void>> readUpgradeHeader(Connection& conn, const std::str
   // the raw stream parsed as an EOF-delimited body.
   LS_CO_TRY(reader.feed(head));
   if (!reader.headerDone()) {
-    co_return Error(Errc::InvalidArgument, "malformed http response from the engine: incomplete header");
+    co_return Error(Errc::InvalidArgument,
+                    "malformed http response from the engine: incomplete header");
   }
   const int status = reader.head().status;
   if (status >= 400) {
@@ -178,8 +181,8 @@ asio::awaitable<Result<std::optional<std::string>>> ResponseStream::next() {
       eof_ = true;
       auto r = reader_->feedEof();
       if (!r) {
-        failed_ = Error(Errc::Unavailable,
-                        "stream from the engine at " + where_ + " ended in the middle of the response");
+        failed_ = Error(Errc::Unavailable, "stream from the engine at " + where_ +
+                                               " ended in the middle of the response");
       }
       continue;
     }
@@ -215,7 +218,8 @@ asio::awaitable<Result<std::optional<std::string>>> UpgradedConnection::read() {
     co_return std::optional<std::string>();
   }
   if (closed_) {
-    co_return Error(Errc::Unavailable, "reading from a closed connection to the engine at " + where_);
+    co_return Error(Errc::Unavailable,
+                    "reading from a closed connection to the engine at " + where_);
   }
   std::string buf(kReadChunk, '\0');
   LS_CO_ASSIGN_OR_RETURN(std::size_t n, co_await conn_->readSome(buf.data(), buf.size()));
@@ -392,11 +396,12 @@ asio::awaitable<Result<Response>> Client::request(Request req) {
     bool wrote = false;
     bool sawBytes = false;
     bool reusable = true;
-    auto res = co_await withTimeout(exchange(*conn, bytes, head, wrote, sawBytes, reusable), timeout,
-                                    what + " (engine at " + connector_->describe() + ")");
+    auto res = co_await withTimeout(exchange(*conn, bytes, head, wrote, sawBytes, reusable),
+                                    timeout, what + " (engine at " + connector_->describe() + ")");
     if (!res) {
       conn->close();
-      if (reused && !sawBytes && res.error().code() == Errc::Unavailable && (idempotent || !wrote)) {
+      if (reused && !sawBytes && res.error().code() == Errc::Unavailable &&
+          (idempotent || !wrote)) {
         // One stale keep-alive connection usually means all are (the engine restarted): drop
         // the pool so the retry opens a fresh connection.
         for (auto& c : idle_) {
@@ -502,7 +507,8 @@ asio::awaitable<Result<std::unique_ptr<UpgradedConnection>>> Client::upgrade(Req
                                 what + " (engine at " + connector_->describe() + ")");
   if (!r) {
     conn->close();
-    if (r.error().engine() || r.error().code() == Errc::Timeout || r.error().code() == Errc::Internal) {
+    if (r.error().engine() || r.error().code() == Errc::Timeout ||
+        r.error().code() == Errc::Internal) {
       co_return std::move(r).error();
     }
     co_return std::move(r).error().context(what);
@@ -513,13 +519,17 @@ asio::awaitable<Result<std::unique_ptr<UpgradedConnection>>> Client::upgrade(Req
 }
 
 asio::awaitable<Result<PingInfo>> Client::negotiate() {
-  Request ping{.method = "HEAD", .path = "/_ping", .timeout = options_.connectTimeout,
-               .versioned = false, .operation = "ping the engine"};
+  Request ping{.method = "HEAD",
+               .path = "/_ping",
+               .timeout = options_.connectTimeout,
+               .versioned = false,
+               .operation = "ping the engine"};
   auto res = co_await request(Request(ping));
   if (!res || res->header("Api-Version").empty()) {
     // HEAD /_ping exists since API 1.40; older engines and some proxies only answer GET.
-    if (!res && (res.error().code() == Errc::Unavailable || res.error().code() == Errc::Timeout ||
-                 res.error().code() == Errc::Cancelled || res.error().code() == Errc::PermissionDenied)) {
+    if (!res &&
+        (res.error().code() == Errc::Unavailable || res.error().code() == Errc::Timeout ||
+         res.error().code() == Errc::Cancelled || res.error().code() == Errc::PermissionDenied)) {
       co_return std::move(res).error();
     }
     ping.method = "GET";

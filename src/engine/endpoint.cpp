@@ -63,9 +63,12 @@ EndpointEnv EndpointEnv::fromProcess() {
 Result<Endpoint> parseHostUri(std::string_view uri, std::string_view source) {
   const std::string where = std::string(source);
   auto bad = [&](std::string_view why) {
-    return Error(Errc::InvalidArgument, where + " '" + std::string(uri) + "' is not a valid engine "
-                                            "address: " + std::string(why) +
-                                            " (expected unix:///path/to/docker.sock or tcp://host:port)");
+    return Error(Errc::InvalidArgument,
+                 where + " '" + std::string(uri) +
+                     "' is not a valid engine "
+                     "address: " +
+                     std::string(why) +
+                     " (expected unix:///path/to/docker.sock or tcp://host:port)");
   };
   Endpoint ep;
   ep.source = where;
@@ -130,7 +133,8 @@ std::string configDir(const EndpointEnv& env) {
   return env.home.value_or("/root") + "/.docker";
 }
 
-Result<Endpoint> fromContext(const EndpointEnv& env, const std::string& name, const std::string& via) {
+Result<Endpoint> fromContext(const EndpointEnv& env, const std::string& name,
+                             const std::string& via) {
   const std::string dir = configDir(env);
   const std::string metaPath = dir + "/contexts/meta/" + sha256Hex(name) + "/meta.json";
   auto text = env.readFile ? env.readFile(metaPath) : std::nullopt;
@@ -152,8 +156,8 @@ Result<Endpoint> fromContext(const EndpointEnv& env, const std::string& name, co
     return Error(Errc::InvalidArgument,
                  "docker context '" + name + "' has no docker endpoint in " + metaPath);
   }
-  LS_ASSIGN_OR_RETURN(Endpoint ep, parseHostUri(std::string(host->as_string()),
-                                                "docker context '" + name + "'"));
+  LS_ASSIGN_OR_RETURN(
+      Endpoint ep, parseHostUri(std::string(host->as_string()), "docker context '" + name + "'"));
   ep.reason = "the docker context '" + name + "' is selected (" + via + ")";
   return ep;
 }
@@ -200,12 +204,12 @@ Result<Endpoint> resolveEndpoint(const EndpointEnv& env) {
     return ep;
   }
   if (auto ctx = currentContext(env); ctx && *ctx != "default") {
-    const std::string via = env.dockerContext ? "from DOCKER_CONTEXT" : "currentContext in config.json";
+    const std::string via =
+        env.dockerContext ? "from DOCKER_CONTEXT" : "currentContext in config.json";
     return fromContext(env, *ctx, via);
   }
   auto exists = [&](const std::string& p) { return env.socketExists && env.socketExists(p); };
-  const std::string runtimeDir =
-      env.xdgRuntimeDir.value_or("/run/user/" + std::to_string(env.uid));
+  const std::string runtimeDir = env.xdgRuntimeDir.value_or("/run/user/" + std::to_string(env.uid));
   struct Candidate {
     std::string path;
     const char* source;
@@ -222,7 +226,8 @@ Result<Endpoint> resolveEndpoint(const EndpointEnv& env) {
       ep.transport = Endpoint::Transport::Unix;
       ep.path = c.path;
       ep.source = c.source;
-      ep.reason = "DOCKER_HOST is not set, no docker context is selected, and " + c.path + " exists";
+      ep.reason =
+          "DOCKER_HOST is not set, no docker context is selected, and " + c.path + " exists";
       return ep;
     }
   }
@@ -230,9 +235,10 @@ Result<Endpoint> resolveEndpoint(const EndpointEnv& env) {
   ep.transport = Endpoint::Transport::Unix;
   ep.path = "/var/run/docker.sock";
   ep.source = "default socket";
-  ep.reason = "DOCKER_HOST is not set, no docker context is selected, and no engine socket exists "
-              "(looked for /var/run/docker.sock, " + runtimeDir + "/docker.sock, " + runtimeDir +
-              "/podman/podman.sock, /run/podman/podman.sock)";
+  ep.reason =
+      "DOCKER_HOST is not set, no docker context is selected, and no engine socket exists "
+      "(looked for /var/run/docker.sock, " +
+      runtimeDir + "/docker.sock, " + runtimeDir + "/podman/podman.sock, /run/podman/podman.sock)";
   return ep;
 }
 

@@ -31,10 +31,12 @@ Errc errcForStatus(int status) noexcept {
 
 namespace {
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
     s.remove_suffix(1);
   }
   return s;
@@ -45,7 +47,8 @@ std::string engineMessage(std::string_view body, int status) {
   boost::system::error_code ec;
   auto doc = boost::json::parse(body, ec);
   if (!ec && doc.is_object()) {
-    if (auto* m = doc.as_object().if_contains("message"); m && m->is_string() && !m->as_string().empty()) {
+    if (auto* m = doc.as_object().if_contains("message");
+        m && m->is_string() && !m->as_string().empty()) {
       return std::string(m->as_string());
     }
   }

@@ -41,7 +41,7 @@ class FrameDecoder {
 
  private:
   Mode mode_;
-  std::string header_;        // partial header bytes (or undecided Auto prefix)
+  std::string header_;  // partial header bytes (or undecided Auto prefix)
   StreamKind current_ = StreamKind::Stdout;
   std::uint64_t remaining_ = 0;  // payload bytes left in the current frame
   std::uint64_t offset_ = 0;     // bytes consumed so far, for error messages

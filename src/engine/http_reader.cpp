@@ -1,8 +1,9 @@
 #include "engine/http_reader.hpp"
 
+#include <strings.h>
+
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
-#include <strings.h>
 
 namespace http = boost::beast::http;
 
@@ -44,12 +45,14 @@ class Parser final : public http::basic_parser<false> {
       head.contentLength = *len;
     }
   }
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, boost::beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&,
+                         boost::beast::error_code&) override {}
   std::size_t on_body_impl(boost::beast::string_view s, boost::beast::error_code&) override {
     body.append(s.data(), s.size());
     return s.size();
   }
-  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::beast::error_code&) override {}
+  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view,
+                            boost::beast::error_code&) override {}
   std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view s,
                                  boost::beast::error_code&) override {
     body.append(s.data(), s.size());
@@ -92,14 +95,15 @@ Result<std::size_t> HttpResponseReader::feed(std::string_view bytes) {
   std::size_t used = 0;
   while (used < impl_->pending.size() && !p.is_done()) {
     boost::beast::error_code ec;
-    const std::size_t n = p.put(
-        boost::asio::buffer(impl_->pending.data() + used, impl_->pending.size() - used), ec);
+    const std::size_t n =
+        p.put(boost::asio::buffer(impl_->pending.data() + used, impl_->pending.size() - used), ec);
     used += n;
     if (ec == http::error::need_more) {
       break;
     }
     if (ec) {
-      return Error(Errc::InvalidArgument, "malformed http response from the engine: " + ec.message());
+      return Error(Errc::InvalidArgument,
+                   "malformed http response from the engine: " + ec.message());
     }
     if (n == 0) {
       break;
@@ -127,9 +131,10 @@ Result<void> HttpResponseReader::feedEof() {
   if (!p.got_some()) {
     // Beast asserts that put_eof follows some input; nothing (or only a partial header that the
     // parser has not consumed yet) means the engine hung up before its answer was complete.
-    return Error(Errc::Unavailable, impl_->pending.empty()
-                                        ? "the engine closed the connection before sending a response"
-                                        : "the engine closed the connection in the middle of the response header");
+    return Error(Errc::Unavailable,
+                 impl_->pending.empty()
+                     ? "the engine closed the connection before sending a response"
+                     : "the engine closed the connection in the middle of the response header");
   }
   boost::beast::error_code ec;
   p.put_eof(ec);
@@ -137,7 +142,8 @@ Result<void> HttpResponseReader::feedEof() {
     if (!p.is_header_done()) {
       return Error(Errc::Unavailable, "the engine closed the connection before sending a response");
     }
-    return Error(Errc::Unavailable, "the engine closed the connection in the middle of the response");
+    return Error(Errc::Unavailable,
+                 "the engine closed the connection in the middle of the response");
   }
   return ok();
 }

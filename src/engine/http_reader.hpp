@@ -29,8 +29,8 @@ struct HttpHead {
 class HttpResponseReader {
  public:
   struct Options {
-    bool headRequest = false;                  ///< response to HEAD: no body follows
-    std::optional<std::uint64_t> bodyLimit;    ///< none for streams
+    bool headRequest = false;                ///< response to HEAD: no body follows
+    std::optional<std::uint64_t> bodyLimit;  ///< none for streams
     std::uint32_t headerLimit = 64 * 1024;
   };
   HttpResponseReader();

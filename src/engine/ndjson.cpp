@@ -1,19 +1,17 @@
 #include "engine/ndjson.hpp"
 
-#include "engine/errors.hpp"
-
 #include <algorithm>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
 #include <string>
 
+#include "engine/errors.hpp"
+
 namespace ls::engine {
 
 namespace {
 
-bool isJsonSpace(char c) {
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
+bool isJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 std::string_view trimEnd(std::string_view s) {
   while (!s.empty() && isJsonSpace(s.back())) {
@@ -25,7 +23,6 @@ std::string_view trimEnd(std::string_view s) {
 Error alreadyFailed() {
   return Error(Errc::InvalidArgument, "json stream decoder already failed on a malformed message");
 }
-
 
 std::string_view stringField(const boost::json::object& obj, std::string_view key) {
   const auto* v = obj.if_contains(key);

@@ -29,9 +29,7 @@ Error invalid(std::string_view text, std::string_view why) {
                "invalid rfc 3339 timestamp " + quoted(text) + ": " + std::string(why));
 }
 
-bool isDigit(char c) {
-  return c >= '0' && c <= '9';
-}
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Reads exactly `n` digits at `pos`.
 bool readDigits(std::string_view s, std::size_t pos, std::size_t n, int& out) {

@@ -2,14 +2,13 @@
 
 #include <sys/socket.h>
 
-#include <cerrno>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 
 #include "core/asio_fwd.hpp"
 
@@ -86,7 +85,8 @@ class SocketConnection final : public Connection {
 };
 
 std::string unreachableHint(const boost::system::error_code& ec) {
-  if (ec == boost::system::errc::no_such_file_or_directory || ec == asio::error::connection_refused) {
+  if (ec == boost::system::errc::no_such_file_or_directory ||
+      ec == asio::error::connection_refused) {
     return "; is the docker engine running? start it (sudo systemctl start docker, or "
            "scripts/bootstrap in this repository) or point DOCKER_HOST at a running engine";
   }
@@ -105,7 +105,8 @@ class UnixConnector final : public Connector {
                                               detail::kUseTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted) {
-        co_return Error(Errc::Cancelled, "connecting to the engine at " + describe() + " cancelled");
+        co_return Error(Errc::Cancelled,
+                        "connecting to the engine at " + describe() + " cancelled");
       }
       Errc code = ec == asio::error::access_denied ? Errc::PermissionDenied : Errc::Unavailable;
       co_return Error(code, "cannot reach the docker engine at " + describe() + ": " +
@@ -129,15 +130,16 @@ class TcpConnector final : public Connector {
     auto [rec, results] =
         co_await resolver.async_resolve(host_, std::to_string(port_), detail::kUseTuple);
     if (rec) {
-      co_return Error(Errc::Unavailable,
-                      "cannot resolve the docker engine host in " + describe() + ": " + rec.message());
+      co_return Error(Errc::Unavailable, "cannot resolve the docker engine host in " + describe() +
+                                             ": " + rec.message());
     }
     asio::ip::tcp::socket socket(ex);
     auto [ec, ep] = co_await asio::async_connect(socket, results, detail::kUseTuple);
     (void)ep;
     if (ec) {
       if (ec == asio::error::operation_aborted) {
-        co_return Error(Errc::Cancelled, "connecting to the engine at " + describe() + " cancelled");
+        co_return Error(Errc::Cancelled,
+                        "connecting to the engine at " + describe() + " cancelled");
       }
       co_return Error(Errc::Unavailable, "cannot reach the docker engine at " + describe() + ": " +
                                              ec.message() + unreachableHint(ec));

@@ -34,9 +34,7 @@ class ComposeEmitter {
             out += c == '$' ? std::string("$$") : std::string(1, c);
           }
           break;
-        case Part::Kind::Host:
-          out += m_.services[p.index].name;
-          break;
+        case Part::Kind::Host: out += m_.services[p.index].name; break;
         case Part::Kind::Variable: {
           const Variable& var = m_.variables[p.index];
           used_.insert(p.index);
@@ -125,9 +123,7 @@ void ComposeEmitter::volumes(const Service& s, Node& svc) {
         namedVolumes_[v.source.string()] = v.source.string();
         list.push(Node::str(fmt::format("{}:{}{}", v.source.string(), v.target, ro)));
         break;
-      case Volume::Kind::Anonymous:
-        list.push(Node::str(v.target));
-        break;
+      case Volume::Kind::Anonymous: list.push(Node::str(v.target)); break;
       case Volume::Kind::HostFile:
       case Volume::Kind::HostDirectory:
         bind = true;
@@ -252,9 +248,7 @@ Node ComposeEmitter::service(const Service& s) {
     }
     Node& rp = deploy["restart_policy"];
     switch (s.restart.mode) {
-      case manifest::RestartPolicy::Mode::Always:
-        rp["condition"] = Node::str("any");
-        break;
+      case manifest::RestartPolicy::Mode::Always: rp["condition"] = Node::str("any"); break;
       case manifest::RestartPolicy::Mode::OnFailure:
         rp["condition"] = Node::str("on-failure");
         if (s.restart.maxRetries) {

@@ -20,15 +20,9 @@ Result<Artifacts> exportStack(const manifest::Manifest& manifest, const ExportOp
   Result<Emitted> emitted = Error(Errc::Internal, "no emitter");
   switch (options.target) {
     case Target::Compose:
-    case Target::Swarm:
-      emitted = emitCompose(model, options);
-      break;
-    case Target::Kubernetes:
-      emitted = emitKubernetes(model, options);
-      break;
-    case Target::Helm:
-      emitted = emitHelm(model, options);
-      break;
+    case Target::Swarm: emitted = emitCompose(model, options); break;
+    case Target::Kubernetes: emitted = emitKubernetes(model, options); break;
+    case Target::Helm: emitted = emitHelm(model, options); break;
   }
   if (!emitted) {
     return std::move(emitted).error().context(fmt::format("export {}", targetName(options.target)));

@@ -121,9 +121,7 @@ class KubeBuilder {
             out += p.text[i];
           }
           break;
-        case Part::Kind::Host:
-          out += m_.services[p.index].dnsName;
-          break;
+        case Part::Kind::Host: out += m_.services[p.index].dnsName; break;
         case Part::Kind::Variable:
           helpers.insert(p.index);
           out += "$(" + helperName(p.index) + ")";

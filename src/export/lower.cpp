@@ -25,12 +25,8 @@ using manifest::Resource;
 constexpr std::string_view kVarToken = "~lsx7v";
 constexpr std::string_view kHostToken = "~lsx7h";
 
-std::string varToken(std::size_t i) {
-  return fmt::format("{}{}~", kVarToken, i);
-}
-std::string hostToken(std::size_t i) {
-  return fmt::format("{}{}~", kHostToken, i);
-}
+std::string varToken(std::size_t i) { return fmt::format("{}{}~", kVarToken, i); }
+std::string hostToken(std::size_t i) { return fmt::format("{}{}~", kHostToken, i); }
 
 std::string upperVar(std::string_view s) {
   std::string out;
@@ -88,11 +84,9 @@ class Lowerer {
   const manifest::ExportTarget& settings() const {
     switch (o_.target) {
       case Target::Kubernetes:
-      case Target::Helm:
-        return m_.exports.kubernetes;
+      case Target::Helm: return m_.exports.kubernetes;
       case Target::Compose:
-      case Target::Swarm:
-        return m_.exports.compose;
+      case Target::Swarm: return m_.exports.compose;
     }
     return m_.exports.compose;
   }
@@ -448,9 +442,7 @@ Result<Service> Lowerer::convert(const Resource& r, const spec::Resolved& resolv
         v.source = name;
         break;
       }
-      case runtime::VolumeBinding::Kind::Anonymous:
-        v.kind = Volume::Kind::Anonymous;
-        break;
+      case runtime::VolumeBinding::Kind::Anonymous: v.kind = Volume::Kind::Anonymous; break;
     }
     s.volumes.push_back(std::move(v));
   }
@@ -613,14 +605,10 @@ Result<Model> Lowerer::run() {
 
 std::string_view targetName(Target t) noexcept {
   switch (t) {
-    case Target::Compose:
-      return "compose";
-    case Target::Kubernetes:
-      return "kubernetes";
-    case Target::Helm:
-      return "helm";
-    case Target::Swarm:
-      return "swarm";
+    case Target::Compose: return "compose";
+    case Target::Kubernetes: return "kubernetes";
+    case Target::Helm: return "helm";
+    case Target::Swarm: return "swarm";
   }
   return "compose";
 }
@@ -631,9 +619,7 @@ bool isSecretValue(const Model& m, const Value& v) {
   });
 }
 
-Value splitResolved(std::string_view s) {
-  return split(s);
-}
+Value splitResolved(std::string_view s) { return split(s); }
 
 Result<Model> lower(const Manifest& manifest, const LowerOptions& options) {
   Lowerer l(manifest, options);

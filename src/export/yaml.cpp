@@ -74,22 +74,14 @@ void writeScalar(std::string& out, const Node& n, const WriteOptions& o) {
     return;
   }
   switch (n.type) {
-    case Node::Type::Null:
-      out += "null";
-      break;
+    case Node::Type::Null: out += "null"; break;
     case Node::Type::String:
       out += o.helm ? escapeTemplate(quote(n.scalar)) : quote(n.scalar);
       break;
     case Node::Type::Int:
-    case Node::Type::Bool:
-      out += n.scalar;
-      break;
-    case Node::Type::Map:
-      out += "{}";
-      break;
-    case Node::Type::Seq:
-      out += "[]";
-      break;
+    case Node::Type::Bool: out += n.scalar; break;
+    case Node::Type::Map: out += "{}"; break;
+    case Node::Type::Seq: out += "[]"; break;
   }
 }
 
@@ -226,21 +218,11 @@ std::string quote(std::string_view s) {
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += fmt::format("\\x{:02x}", c);

@@ -22,9 +22,9 @@ asio::awaitable<std::vector<bool>> LifecycleManager::Impl::adoptRunning() {
       if (c.name != n.spec.name) {
         continue;
       }
-      const bool alive = !c.status.paused && (c.status.state == CS::Running ||
-                                              c.status.state == CS::Healthy ||
-                                              c.status.state == CS::Unhealthy);
+      const bool alive =
+          !c.status.paused && (c.status.state == CS::Running || c.status.state == CS::Healthy ||
+                               c.status.state == CS::Unhealthy);
       // A healthcheck not yet passed (Running) is not ready: the launch path recreates it.
       const bool ready = !n.spec.healthcheck || c.status.state != CS::Running;
       if (!alive || !ready || c.configHash != runtime::configHash(n.spec)) {
@@ -33,7 +33,7 @@ asio::awaitable<std::vector<bool>> LifecycleManager::Impl::adoptRunning() {
       r.id = c.id;
       r.ports = c.status.ports;
       r.status = ResourceStatus::Running;
-      r.health = !n.spec.healthcheck ? Health::None
+      r.health = !n.spec.healthcheck               ? Health::None
                  : c.status.state == CS::Unhealthy ? Health::Unhealthy
                                                    : Health::Healthy;
       r.attempted = true;

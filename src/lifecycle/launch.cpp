@@ -1,5 +1,6 @@
 // Bringing one resource's container up: its image (prepared by the caller, or here first:
-// prepare.cpp), stale-container removal, create + start, then readiness (probe.cpp) and the bookkeeping of a ready resource.
+// prepare.cpp), stale-container removal, create + start, then readiness (probe.cpp) and the
+// bookkeeping of a ready resource.
 #include "lifecycle/manager_impl.hpp"
 
 namespace ls::lifecycle {
@@ -82,8 +83,8 @@ asio::awaitable<Result<runtime::ContainerId>> LifecycleManager::Impl::startConta
 // Starts a new container for resource `i` (see startContainer for `replacing`) and waits
 // until it is ready (or, for a one-shot resource, completed). Emits the resource's progress
 // events.
-asio::awaitable<Result<void>> LifecycleManager::Impl::launch(
-    std::size_t i, bool replacing, const runtime::PreparedImage* image) {
+asio::awaitable<Result<void>> LifecycleManager::Impl::launch(std::size_t i, bool replacing,
+                                                             const runtime::PreparedImage* image) {
   const PlanNode& n = node(i);
   Resource& r = res[i];
   if (image == nullptr) {

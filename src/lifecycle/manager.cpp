@@ -6,54 +6,36 @@ namespace ls::lifecycle {
 
 std::string_view statusName(ResourceStatus s) noexcept {
   switch (s) {
-    case ResourceStatus::Pending:
-      return "pending";
-    case ResourceStatus::Starting:
-      return "starting";
-    case ResourceStatus::Running:
-      return "running";
-    case ResourceStatus::Completed:
-      return "completed";
-    case ResourceStatus::Restarting:
-      return "restarting";
-    case ResourceStatus::Exited:
-      return "exited";
-    case ResourceStatus::Failed:
-      return "failed";
-    case ResourceStatus::Stopped:
-      return "stopped";
+    case ResourceStatus::Pending: return "pending";
+    case ResourceStatus::Starting: return "starting";
+    case ResourceStatus::Running: return "running";
+    case ResourceStatus::Completed: return "completed";
+    case ResourceStatus::Restarting: return "restarting";
+    case ResourceStatus::Exited: return "exited";
+    case ResourceStatus::Failed: return "failed";
+    case ResourceStatus::Stopped: return "stopped";
   }
   return "unknown";
 }
 
 std::string_view stackStatusName(StackStatus s) noexcept {
   switch (s) {
-    case StackStatus::Starting:
-      return "starting";
-    case StackStatus::Ready:
-      return "ready";
-    case StackStatus::Degraded:
-      return "degraded";
-    case StackStatus::Stopping:
-      return "stopping";
-    case StackStatus::Stopped:
-      return "stopped";
-    case StackStatus::Failed:
-      return "failed";
+    case StackStatus::Starting: return "starting";
+    case StackStatus::Ready: return "ready";
+    case StackStatus::Degraded: return "degraded";
+    case StackStatus::Stopping: return "stopping";
+    case StackStatus::Stopped: return "stopped";
+    case StackStatus::Failed: return "failed";
   }
   return "unknown";
 }
 
 std::string_view healthName(Health h) noexcept {
   switch (h) {
-    case Health::None:
-      return "none";
-    case Health::Starting:
-      return "starting";
-    case Health::Healthy:
-      return "healthy";
-    case Health::Unhealthy:
-      return "unhealthy";
+    case Health::None: return "none";
+    case Health::Starting: return "starting";
+    case Health::Healthy: return "healthy";
+    case Health::Unhealthy: return "unhealthy";
   }
   return "unknown";
 }
@@ -85,9 +67,7 @@ asio::awaitable<Result<void>> LifecycleManager::kill() {
   co_return done;
 }
 
-const Plan& LifecycleManager::plan() const {
-  return impl_->plan;
-}
+const Plan& LifecycleManager::plan() const { return impl_->plan; }
 
 asio::awaitable<Result<std::vector<ImageOutcome>>> LifecycleManager::prepareImages(
     std::vector<std::string> names) {
@@ -157,9 +137,7 @@ asio::awaitable<Result<void>> LifecycleManager::stop(std::string name) {
   co_return done;
 }
 
-StackView LifecycleManager::stack() const {
-  return impl_->stackView();
-}
+StackView LifecycleManager::stack() const { return impl_->stackView(); }
 
 Result<ResourceDetail> LifecycleManager::detail(std::string_view name) const {
   LS_ASSIGN_OR_RETURN(std::size_t i, impl_->lookup(name));
@@ -214,8 +192,6 @@ asio::awaitable<Result<std::unique_ptr<runtime::LogChunkStream>>> LifecycleManag
   co_return stream;
 }
 
-EventSubscriptionPtr LifecycleManager::subscribe() {
-  return impl_->bus.subscribe();
-}
+EventSubscriptionPtr LifecycleManager::subscribe() { return impl_->bus.subscribe(); }
 
 }  // namespace ls::lifecycle

@@ -39,9 +39,7 @@ constexpr std::chrono::nanoseconds kProbeDeferMax = std::chrono::seconds(2);
 // The engine's default probe timeout, for a healthcheck that leaves it unset.
 constexpr std::chrono::nanoseconds kProbeDefaultTimeout = std::chrono::seconds(30);
 
-inline std::string quote(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
+inline std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 inline std::string imageOf(const runtime::ContainerSpec& spec) {
   if (const auto* pull = std::get_if<runtime::PullImage>(&spec.image)) {
@@ -112,7 +110,7 @@ struct Resource {
   bool restartPending = false;  // the supervisor waits out a backoff before recreating it
   bool stoppedOutside = false;
   bool removedOutside = false;
-  bool down = false;  // shutdown: its container is stopped (or absent) in this pass
+  bool down = false;    // shutdown: its container is stopped (or absent) in this pass
   std::string imageId;  // of the image last prepared for it
   // Boot: its image, prepared in parallel with its dependencies' boot (prepare.cpp).
   std::optional<Result<runtime::PreparedImage>> bootImage;
@@ -264,7 +262,8 @@ struct LifecycleManager::Impl {
   asio::awaitable<void> prepareForBoot(std::size_t i);
 
   asio::awaitable<void> prepareInto(
-      std::size_t i, std::shared_ptr<std::vector<std::optional<Result<runtime::PreparedImage>>>> out,
+      std::size_t i,
+      std::shared_ptr<std::vector<std::optional<Result<runtime::PreparedImage>>>> out,
       std::size_t slot);
 
   asio::awaitable<Result<std::vector<ImageOutcome>>> prepareMany(std::vector<std::string> names);

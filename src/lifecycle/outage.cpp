@@ -43,8 +43,7 @@ void LifecycleManager::Impl::enterOutage(const std::string& why) {
     }
   }
   emit(Kind::EngineUnavailable, std::nullopt,
-       "the engine does not answer: " + why +
-           "; no restart is attempted until it is back");
+       "the engine does not answer: " + why + "; no restart is attempted until it is back");
   changed.notifyAll();
 }
 
@@ -113,8 +112,7 @@ asio::awaitable<void> LifecycleManager::Impl::recover() {
         break;
       }
     }
-    Result<std::vector<runtime::ManagedContainer>> listed =
-        co_await rt.listManaged(plan.project());
+    Result<std::vector<runtime::ManagedContainer>> listed = co_await rt.listManaged(plan.project());
     if (!listed) {
       if (!co_await engineAnswers() || co_await ls::detail::cancelled()) {
         continue;  // gone again: wait for it
@@ -150,8 +148,8 @@ asio::awaitable<void> LifecycleManager::Impl::recover() {
       if (outageSince) {
         ev.delay = clock.steady() - *outageSince;
       }
-      ev.message = std::to_string(recoveredCount) + " resource" +
-                   (recoveredCount == 1 ? "" : "s") + " brought back after the engine outage" +
+      ev.message = std::to_string(recoveredCount) + " resource" + (recoveredCount == 1 ? "" : "s") +
+                   " brought back after the engine outage" +
                    (ev.delay ? " in " + formatSeconds(*ev.delay) : "");
       bus.publish(ev);
       outageSince.reset();
@@ -220,8 +218,7 @@ asio::awaitable<void> LifecycleManager::Impl::recoverOne(
     ++r.backoffStep;
   }
   r.status = ResourceStatus::Restarting;
-  emitRestarting(i, std::chrono::nanoseconds::zero(),
-                 "bringing it back after the engine outage");
+  emitRestarting(i, std::chrono::nanoseconds::zero(), "bringing it back after the engine outage");
   Result<void> launched = co_await launch(i, /*replacing=*/true);
   if (launched) {
     r.victim = false;

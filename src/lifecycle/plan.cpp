@@ -81,12 +81,12 @@ Result<Plan> Plan::create(std::vector<PlanNode> nodes) {
         return Error(Errc::InvalidArgument, "resource " + quote(n.name) + " depends on itself");
       }
       if (!index.contains(d.name)) {
-        return Error(Errc::InvalidArgument, "resource " + quote(n.name) +
-                                                " depends on unknown resource " + quote(d.name));
+        return Error(Errc::InvalidArgument,
+                     "resource " + quote(n.name) + " depends on unknown resource " + quote(d.name));
       }
       if (!seen.insert(d.name).second) {
-        return Error(Errc::InvalidArgument, "resource " + quote(n.name) + " depends on " +
-                                                quote(d.name) + " twice");
+        return Error(Errc::InvalidArgument,
+                     "resource " + quote(n.name) + " depends on " + quote(d.name) + " twice");
       }
     }
   }
@@ -100,9 +100,8 @@ Result<Plan> Plan::create(std::vector<PlanNode> nodes) {
       if (placed[i]) {
         continue;
       }
-      const bool ready = std::all_of(
-          nodes[i].dependencies.begin(), nodes[i].dependencies.end(),
-          [&](const Dependency& d) { return placed[index.at(d.name)]; });
+      const bool ready = std::all_of(nodes[i].dependencies.begin(), nodes[i].dependencies.end(),
+                                     [&](const Dependency& d) { return placed[index.at(d.name)]; });
       if (ready) {
         placed[i] = true;
         order.push_back(i);

@@ -9,8 +9,7 @@ RestartDecision decideRestart(const runtime::RestartPolicy& policy, int exitCode
                               int backoffStep, Rng& rng, const Backoff& backoff) {
   using Mode = runtime::RestartPolicy::Mode;
   switch (policy.mode) {
-    case Mode::No:
-      return GiveUp{};
+    case Mode::No: return GiveUp{};
     case Mode::OnFailure:
       if (exitCode == 0) {
         return GiveUp{};
@@ -19,8 +18,7 @@ RestartDecision decideRestart(const runtime::RestartPolicy& policy, int exitCode
         return GiveUp{};
       }
       break;
-    case Mode::Always:
-      break;
+    case Mode::Always: break;
   }
   const std::int64_t cap = std::max<std::int64_t>(backoff.max.count(), 0);
   std::int64_t delay = std::clamp<std::int64_t>(backoff.initial.count(), 0, cap);

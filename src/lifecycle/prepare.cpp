@@ -57,7 +57,7 @@ asio::awaitable<Result<runtime::PreparedImage>> LifecycleManager::Impl::prepareI
   const std::string image = imageOf(spec);
   std::string what = build ? "building image " + quote(image) : "image " + quote(image);
   if (const auto* pull = std::get_if<runtime::PullImage>(&spec.image)) {
-    what += pull->policy == runtime::PullPolicy::Always ? " (pull policy always)"
+    what += pull->policy == runtime::PullPolicy::Always  ? " (pull policy always)"
             : pull->policy == runtime::PullPolicy::Never ? " (pull policy never)"
                                                          : " (pulled if missing)";
   }

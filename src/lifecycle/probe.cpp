@@ -92,8 +92,7 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::fastProbe(runtime::Contain
       lastExit = ran->exitCode;
     } else {
       switch (ran.error().code()) {
-        case Errc::Cancelled:
-          co_return std::move(ran).error();
+        case Errc::Cancelled: co_return std::move(ran).error();
         case Errc::Unsupported:  // no exec in this runtime
         case Errc::Conflict:     // not running (yet, or any more)
         case Errc::NotFound:     // gone: waitHealthy reports it

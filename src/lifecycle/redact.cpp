@@ -15,8 +15,8 @@ LifecycleManager::Impl::Impl(runtime::Runtime& rt, Clock& clock, Rng& rng, Plan 
       res(this->plan.size()) {
   buildBound = this->options.concurrentBuilds > 0 ? this->options.concurrentBuilds
                                                   : defaultConcurrentBuilds();
-  pullBound = this->options.concurrentPulls > 0 ? this->options.concurrentPulls
-                                                : kDefaultConcurrentPulls;
+  pullBound =
+      this->options.concurrentPulls > 0 ? this->options.concurrentPulls : kDefaultConcurrentPulls;
   for (const PlanNode& n : this->plan.nodes()) {
     for (const std::string& key : n.spec.secretEnvKeys) {
       auto it = n.spec.env.find(key);
@@ -151,8 +151,8 @@ ResourceView LifecycleManager::Impl::view(std::size_t i) const {
   v.kind = n.kind;
   v.status = r.status;
   // A health is only shown for a container that runs (never a stale one of a stopped one).
-  const bool runs = r.id && (r.status == ResourceStatus::Running ||
-                             r.status == ResourceStatus::Starting);
+  const bool runs =
+      r.id && (r.status == ResourceStatus::Running || r.status == ResourceStatus::Starting);
   v.health = runs ? r.health : Health::None;
   v.image = imageOf(n.spec);
   v.imageId = r.imageId;
@@ -189,21 +189,11 @@ StackView LifecycleManager::Impl::stackView() const {
   }
   switch (phase) {
     case Phase::Idle:
-    case Phase::Booting:
-      s.status = StackStatus::Starting;
-      break;
-    case Phase::Running:
-      s.status = degraded ? StackStatus::Degraded : StackStatus::Ready;
-      break;
-    case Phase::Failed:
-      s.status = StackStatus::Failed;
-      break;
-    case Phase::Stopping:
-      s.status = StackStatus::Stopping;
-      break;
-    case Phase::Stopped:
-      s.status = StackStatus::Stopped;
-      break;
+    case Phase::Booting: s.status = StackStatus::Starting; break;
+    case Phase::Running: s.status = degraded ? StackStatus::Degraded : StackStatus::Ready; break;
+    case Phase::Failed: s.status = StackStatus::Failed; break;
+    case Phase::Stopping: s.status = StackStatus::Stopping; break;
+    case Phase::Stopped: s.status = StackStatus::Stopped; break;
   }
   return s;
 }
@@ -223,12 +213,8 @@ ResourceDetail LifecycleManager::Impl::detailOf(std::size_t i) const {
     }
   }
   switch (n.spec.restart.mode) {
-    case runtime::RestartPolicy::Mode::No:
-      d.restartPolicy = "no";
-      break;
-    case runtime::RestartPolicy::Mode::Always:
-      d.restartPolicy = "always";
-      break;
+    case runtime::RestartPolicy::Mode::No: d.restartPolicy = "no"; break;
+    case runtime::RestartPolicy::Mode::Always: d.restartPolicy = "always"; break;
     case runtime::RestartPolicy::Mode::OnFailure:
       d.restartPolicy = n.spec.restart.maxRetries
                             ? "on-failure:" + std::to_string(*n.spec.restart.maxRetries)
@@ -285,7 +271,8 @@ void LifecycleManager::Impl::reportOperation(std::string_view op, std::string_vi
   ev.kind = r ? Kind::OperationCompleted : Kind::OperationFailed;
   ev.time = clock.system();
   ev.resource = std::string(name);
-  ev.message = r ? std::string(op) + " completed" : std::string(op) + " failed: " + redact(r.error().what());
+  ev.message =
+      r ? std::string(op) + " completed" : std::string(op) + " failed: " + redact(r.error().what());
   if (i) {
     ev.restarts = res[*i].restarts;
   }

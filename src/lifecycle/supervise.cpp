@@ -97,11 +97,8 @@ void LifecycleManager::Impl::onRuntimeEvent(const runtime::RuntimeEvent& ev) {
         changed.notifyAll();
       }
       break;
-    case RK::Destroy:
-      onRemovedOutside(i);
-      break;
-    default:
-      break;
+    case RK::Destroy: onRemovedOutside(i); break;
+    default: break;
   }
 }
 

@@ -94,7 +94,7 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::restartInPlace(std::string
 }
 
 asio::awaitable<Result<void>> LifecycleManager::Impl::recreateWithImage(std::string name,
-                                                                       std::string image) {
+                                                                        std::string image) {
   Result<std::size_t> found = lookup(name);
   if (!found) {
     co_return std::move(found).error();
@@ -109,8 +109,8 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::recreateWithImage(std::str
     }
   }
   runtime::ContainerSpec spec = node(i).spec;
-  spec.image = runtime::PullImage{.reference = std::move(image),
-                                  .policy = runtime::PullPolicy::Never};
+  spec.image =
+      runtime::PullImage{.reference = std::move(image), .policy = runtime::PullPolicy::Never};
   specOverride[i] = std::move(spec);
   for (std::size_t j : set) {
     emitRestarting(j, std::chrono::nanoseconds::zero(), "recreating with the rebuilt image");

@@ -13,8 +13,8 @@ Result<std::filesystem::path> discoverManifest(const DiscoveryOptions& options) 
   const auto explicitFile = [](const fs::path& p, std::string_view how) -> Result<fs::path> {
     std::error_code ec;
     if (!fs::is_regular_file(p, ec)) {
-      return Error(Errc::NotFound, fmt::format("manifest '{}' ({}) is not a readable file",
-                                               p.string(), how));
+      return Error(Errc::NotFound,
+                   fmt::format("manifest '{}' ({}) is not a readable file", p.string(), how));
     }
     return p;
   };

@@ -1,14 +1,14 @@
 // The manifest's grammars: durations, image references, port and volume mappings, DNS labels.
 #include "lightshuttle/manifest/grammar.hpp"
 
-#include "lightshuttle/core/text.hpp"
-
 #include <arpa/inet.h>
 #include <fmt/core.h>
 
 #include <array>
 #include <cstdint>
 #include <limits>
+
+#include "lightshuttle/core/text.hpp"
 
 namespace ls::manifest {
 namespace {
@@ -36,8 +36,9 @@ Error invalid(std::string message) { return Error(Errc::InvalidArgument, std::mo
 // ---------------------------------------------------------------------------------------------
 // durations
 
-constexpr const char* kDurationHint = "expected a value like 5s, 200ms, 1.5m or 1m30s (units ns, us, "
-                                      "ms, s, m, h)";
+constexpr const char* kDurationHint =
+    "expected a value like 5s, 200ms, 1.5m or 1m30s (units ns, us, "
+    "ms, s, m, h)";
 
 struct Unit {
   std::string_view name;
@@ -373,8 +374,9 @@ Result<ImageReference> parseImageReference(std::string_view raw) {
 
 namespace {
 
-constexpr const char* kPortHint = "expected PORT, HOST:CONTAINER, ADDR:HOST:CONTAINER or "
-                                  "[IPV6]:HOST:CONTAINER, optionally followed by /tcp or /udp";
+constexpr const char* kPortHint =
+    "expected PORT, HOST:CONTAINER, ADDR:HOST:CONTAINER or "
+    "[IPV6]:HOST:CONTAINER, optionally followed by /tcp or /udp";
 
 Error badPort(std::string_view text, std::string_view why) {
   return invalid(fmt::format("invalid port mapping '{}': {}; {}", text, why, kPortHint));
@@ -502,9 +504,10 @@ Result<PortMapping> parsePortMapping(std::string_view raw) {
 
 namespace {
 
-constexpr const char* kVolumeHint = "expected SOURCE:TARGET[:ro|:rw] where SOURCE is a host path "
-                                    "(./data, /srv/data) or a volume name, and TARGET an absolute "
-                                    "path, or a bare absolute TARGET";
+constexpr const char* kVolumeHint =
+    "expected SOURCE:TARGET[:ro|:rw] where SOURCE is a host path "
+    "(./data, /srv/data) or a volume name, and TARGET an absolute "
+    "path, or a bare absolute TARGET";
 
 Error badVolume(std::string_view text, std::string_view why) {
   return invalid(fmt::format("invalid volume mapping '{}': {}; {}", text, why, kVolumeHint));
@@ -565,8 +568,8 @@ Result<VolumeMapping> parseVolumeMapping(std::string_view raw) {
     return badVolume(text, "empty target");
   }
   if (target.find(':') != std::string_view::npos) {
-    return badVolume(text, fmt::format("unknown mode '{}' (ro or rw)",
-                                       target.substr(target.find(':') + 1)));
+    return badVolume(
+        text, fmt::format("unknown mode '{}' (ro or rw)", target.substr(target.find(':') + 1)));
   }
   if (target.front() != '/') {
     return badVolume(text, fmt::format("target '{}' is not an absolute path", target));

@@ -38,8 +38,8 @@ class Parser {
       if (pos_ + 2 < end && text_[pos_ + 2] == '{') {
         const std::size_t close = text_.find("}}", pos_ + 3);
         if (close == std::string_view::npos || close + 2 > end) {
-          return invalid(fmt::format("unterminated '${{{{' escape in '{}' (close it with '}}}}')",
-                                     text_));
+          return invalid(
+              fmt::format("unterminated '${{{{' escape in '{}' (close it with '}}}}')", text_));
         }
         literal += "${";
         literal += text_.substr(pos_ + 3, close - pos_ - 3);
@@ -92,8 +92,8 @@ class Parser {
     if (body.starts_with("env.")) {
       const std::size_t sep = body.find(":-");
       EnvReference ref;
-      ref.name = std::string(body.substr(4, sep == std::string_view::npos ? std::string_view::npos
-                                                                          : sep - 4));
+      ref.name = std::string(
+          body.substr(4, sep == std::string_view::npos ? std::string_view::npos : sep - 4));
       if (ref.name.empty()) {
         return invalid(fmt::format("empty variable name in '${{{}}}'", body));
       }
@@ -115,18 +115,20 @@ class Parser {
         return invalid(fmt::format("a resource reference cannot nest '${{' (in '${{{}}}')", body));
       }
       if (dot == std::string_view::npos || dot == 0 || dot + 1 >= rest.size()) {
-        return invalid(fmt::format("malformed reference '${{{}}}'; expected "
-                                   "${{resources.<name>.<property>}}",
-                                   body));
+        return invalid(
+            fmt::format("malformed reference '${{{}}}'; expected "
+                        "${{resources.<name>.<property>}}",
+                        body));
       }
       pos_ = closePos + 1;
-      return TemplatePart(ResourceReference{std::string(rest.substr(0, dot)),
-                                            std::string(rest.substr(dot + 1))});
+      return TemplatePart(
+          ResourceReference{std::string(rest.substr(0, dot)), std::string(rest.substr(dot + 1))});
     }
-    return invalid(fmt::format("unknown reference '${{{}}}'; expected ${{env.NAME}}, "
-                               "${{env.NAME:-default}} or ${{resources.<name>.<property>}} "
-                               "(write $${{ for a literal '${{')",
-                               body));
+    return invalid(
+        fmt::format("unknown reference '${{{}}}'; expected ${{env.NAME}}, "
+                    "${{env.NAME:-default}} or ${{resources.<name>.<property>}} "
+                    "(write $${{ for a literal '${{')",
+                    body));
   }
 
   std::string_view text_;

@@ -13,27 +13,42 @@ constexpr std::array<std::string_view, 3> kProject{"name", "version", "descripti
 constexpr std::array<std::string_view, 1> kDashboard{"port"};
 constexpr std::array<std::string_view, 1> kObservability{"otel"};
 constexpr std::array<std::string_view, 1> kOtel{"enabled"};
-constexpr std::array<std::string_view, 4> kResource{"postgres", "redis", "container",
-                                                    "dockerfile"};
-constexpr std::array<std::string_view, 13> kPostgres{
-    "version",     "image",      "database",           "user",    "password",
-    "port",        "volume",     "healthcheck",        "depends_on",
-    "restart_dependents",        "restart",            "stop_grace_period", "labels"};
+constexpr std::array<std::string_view, 4> kResource{"postgres", "redis", "container", "dockerfile"};
+constexpr std::array<std::string_view, 13> kPostgres{"version",    "image",
+                                                     "database",   "user",
+                                                     "password",   "port",
+                                                     "volume",     "healthcheck",
+                                                     "depends_on", "restart_dependents",
+                                                     "restart",    "stop_grace_period",
+                                                     "labels"};
 constexpr std::array<std::string_view, 11> kRedis{
     "version",     "image",      "password",           "port",    "volume",
     "healthcheck", "depends_on", "restart_dependents", "restart", "stop_grace_period",
     "labels"};
-constexpr std::array<std::string_view, 15> kContainer{
-    "image",       "ports",      "env",                "secrets", "volumes",
-    "entrypoint",  "command",    "working_dir",        "healthcheck",
-    "depends_on",  "restart_dependents",               "restart", "stop_grace_period",
-    "labels",      "watch"};
-constexpr std::array<std::string_view, 18> kDockerfile{
-    "context",     "dockerfile", "build_args",         "target",  "ports",
-    "env",         "secrets",    "volumes",            "entrypoint",
-    "command",     "working_dir", "healthcheck",       "depends_on",
-    "restart_dependents",        "restart",            "stop_grace_period", "labels",
-    "watch"};
+constexpr std::array<std::string_view, 15> kContainer{"image",
+                                                      "ports",
+                                                      "env",
+                                                      "secrets",
+                                                      "volumes",
+                                                      "entrypoint",
+                                                      "command",
+                                                      "working_dir",
+                                                      "healthcheck",
+                                                      "depends_on",
+                                                      "restart_dependents",
+                                                      "restart",
+                                                      "stop_grace_period",
+                                                      "labels",
+                                                      "watch"};
+constexpr std::array<std::string_view, 18> kDockerfile{"context",     "dockerfile",
+                                                       "build_args",  "target",
+                                                       "ports",       "env",
+                                                       "secrets",     "volumes",
+                                                       "entrypoint",  "command",
+                                                       "working_dir", "healthcheck",
+                                                       "depends_on",  "restart_dependents",
+                                                       "restart",     "stop_grace_period",
+                                                       "labels",      "watch"};
 constexpr std::array<std::string_view, 4> kWatchRule{"path", "action", "target", "ignore"};
 constexpr std::array<std::string_view, 5> kHealthcheck{"test", "interval", "timeout", "retries",
                                                        "start_period"};

@@ -48,8 +48,9 @@ ParseReport Loader::run() {
   if (diags_.empty()) {
     try {
       if (root.IsNull()) {
-        error(Loc{1, 1}, "", "the manifest is empty; expected a mapping with 'project' and "
-                             "'resources'");
+        error(Loc{1, 1}, "",
+              "the manifest is empty; expected a mapping with 'project' and "
+              "'resources'");
       } else if (!root.IsMap()) {
         error(markOf(root, Loc{1, 1}), "",
               fmt::format("expected the manifest to be a mapping with 'project' and 'resources', "
@@ -57,8 +58,7 @@ ParseReport Loader::run() {
                           typeName(root)));
       } else if (scan(root, "", 0)) {
         // An unterminated quote swallowed the rest of the file: nothing after it is meaningful.
-        const bool swallowed = !diags_.empty() &&
-                               diags_.back().message.starts_with("unterminated");
+        const bool swallowed = !diags_.empty() && diags_.back().message.starts_with("unterminated");
         if (!swallowed) {
           walkTop(root);
           detail::validateManifest(manifest_, diags_);

@@ -89,8 +89,8 @@ class Loader {
   std::optional<long long> readInt(const YAML::Node& n, const std::string& path, Loc loc,
                                    long long min, long long max);
   std::optional<bool> readBool(const YAML::Node& n, const std::string& path, Loc loc);
-  std::optional<std::chrono::nanoseconds> readDuration(const YAML::Node& n,
-                                                       const std::string& path, Loc loc);
+  std::optional<std::chrono::nanoseconds> readDuration(const YAML::Node& n, const std::string& path,
+                                                       Loc loc);
   std::vector<std::string> readStringList(const YAML::Node& n, const std::string& path, Loc loc);
   StringMap readStringMap(const YAML::Node& n, const std::string& path, Loc loc, bool envKeys);
   std::optional<std::vector<std::string>> readCommand(const YAML::Node& n, const std::string& path,
@@ -104,8 +104,7 @@ class Loader {
   void walkResource(const std::string& name, Loc nameLoc, const YAML::Node& n);
   void walkResourceField(Resource& r, const std::string& key, const std::string& path, Loc keyLoc,
                          const YAML::Node& value);
-  std::optional<Healthcheck> walkHealthcheck(const YAML::Node& n, const std::string& path,
-                                             Loc loc);
+  std::optional<Healthcheck> walkHealthcheck(const YAML::Node& n, const std::string& path, Loc loc);
   std::vector<WatchRule> walkWatch(Kind kind, const YAML::Node& n, const std::string& path,
                                    Loc loc);
   bool checkWatchRule(Kind kind, WatchRule& rule, const YAML::Node& item, const std::string& path,

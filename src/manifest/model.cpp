@@ -1,15 +1,16 @@
 #include "lightshuttle/manifest/model.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <array>
-#include <fmt/core.h>
 
 #include "lightshuttle/manifest/interpolation.hpp"
 
 namespace ls::manifest {
 namespace {
 
-constexpr std::array<std::string_view, 6> kPostgresOutputs{"host", "port",     "user",
+constexpr std::array<std::string_view, 6> kPostgresOutputs{"host",     "port",     "user",
                                                            "password", "database", "url"};
 constexpr std::array<std::string_view, 4> kRedisOutputs{"host", "port", "password", "url"};
 constexpr std::array<std::string_view, 2> kContainerOutputs{"host", "ports"};
@@ -18,51 +19,38 @@ constexpr std::array<std::string_view, 2> kContainerOutputs{"host", "ports"};
 
 std::string_view watchActionName(WatchRule::Action action) noexcept {
   switch (action) {
-    case WatchRule::Action::Sync:
-      return "sync";
-    case WatchRule::Action::Rebuild:
-      return "rebuild";
-    case WatchRule::Action::Restart:
-      return "restart";
-    case WatchRule::Action::SyncRestart:
-      return "sync+restart";
+    case WatchRule::Action::Sync: return "sync";
+    case WatchRule::Action::Rebuild: return "rebuild";
+    case WatchRule::Action::Restart: return "restart";
+    case WatchRule::Action::SyncRestart: return "sync+restart";
   }
   return "sync";
 }
 
 std::string_view kindName(Kind kind) noexcept {
   switch (kind) {
-    case Kind::Postgres:
-      return "postgres";
-    case Kind::Redis:
-      return "redis";
-    case Kind::Container:
-      return "container";
-    case Kind::Dockerfile:
-      return "dockerfile";
+    case Kind::Postgres: return "postgres";
+    case Kind::Redis: return "redis";
+    case Kind::Container: return "container";
+    case Kind::Dockerfile: return "dockerfile";
   }
   return "container";
 }
 
 std::span<const std::string_view> outputNames(Kind kind) noexcept {
   switch (kind) {
-    case Kind::Postgres:
-      return kPostgresOutputs;
-    case Kind::Redis:
-      return kRedisOutputs;
+    case Kind::Postgres: return kPostgresOutputs;
+    case Kind::Redis: return kRedisOutputs;
     case Kind::Container:
-    case Kind::Dockerfile:
-      return kContainerOutputs;
+    case Kind::Dockerfile: return kContainerOutputs;
   }
   return kContainerOutputs;
 }
 
 std::string RestartPolicy::str() const {
   switch (mode) {
-    case Mode::No:
-      return "no";
-    case Mode::Always:
-      return "always";
+    case Mode::No: return "no";
+    case Mode::Always: return "always";
     case Mode::OnFailure:
       return maxRetries ? fmt::format("on-failure:{}", *maxRetries) : "on-failure";
   }

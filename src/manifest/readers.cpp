@@ -28,16 +28,11 @@ constexpr std::array<std::string_view, 3> kConditionNames{"healthy", "started", 
 
 std::string typeName(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Null:
-      return "nothing";
-    case YAML::NodeType::Scalar:
-      return fmt::format("the value '{}'", n.Scalar().substr(0, 40));
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    default:
-      return "nothing";
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Scalar: return fmt::format("the value '{}'", n.Scalar().substr(0, 40));
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    default: return "nothing";
   }
 }
 
@@ -73,8 +68,8 @@ bool Loader::expectMap(const YAML::Node& n, const std::string& path, Loc loc,
   return false;
 }
 
-void Loader::unknownKey(const YAML::Node& key, const std::string& parent,
-                        std::string_view context, std::string_view what) {
+void Loader::unknownKey(const YAML::Node& key, const std::string& parent, std::string_view context,
+                        std::string_view what) {
   unknownKey(key, parent, detail::keysFor(context), what);
 }
 
@@ -202,8 +197,7 @@ StringMap Loader::readStringMap(const YAML::Node& n, const std::string& path, Lo
       continue;
     }
     if (value.IsNull()) {
-      error(keyLoc, childPath,
-            fmt::format("'{}' has no value; write '' for an empty string", k));
+      error(keyLoc, childPath, fmt::format("'{}' has no value; write '' for an empty string", k));
       continue;
     }
     if (!value.IsScalar()) {
@@ -271,13 +265,11 @@ void Loader::readDependsOn(Resource& r, const YAML::Node& n, const std::string& 
     record(childPath, keyLoc);
     r.dependsOn.push_back(name);
     if (value.IsNull()) {
-      error(keyLoc, childPath,
-            fmt::format("dependency '{}' has no condition; {}", name, expected));
+      error(keyLoc, childPath, fmt::format("dependency '{}' has no condition; {}", name, expected));
       continue;
     }
     if (!value.IsScalar()) {
-      error(markOf(value, keyLoc), childPath,
-            fmt::format("{}, got {}", expected, typeName(value)));
+      error(markOf(value, keyLoc), childPath, fmt::format("{}, got {}", expected, typeName(value)));
       continue;
     }
     const std::string& text = value.Scalar();
@@ -290,8 +282,8 @@ void Loader::readDependsOn(Resource& r, const YAML::Node& n, const std::string& 
     } else {
       const std::string_view guess = detail::closestKey(text, kConditionNames);
       error(markOf(value, keyLoc), childPath,
-            fmt::format("invalid dependency condition '{}' for '{}'; {}", text.substr(0, 40),
-                        name, expected),
+            fmt::format("invalid dependency condition '{}' for '{}'; {}", text.substr(0, 40), name,
+                        expected),
             guess.empty() ? std::string() : fmt::format("did you mean '{}'?", guess));
     }
   }

@@ -201,8 +201,8 @@ void Loader::walkResource(const std::string& name, Loc nameLoc, const YAML::Node
       walkResourceField(r, k, fieldPath, keyLoc, value);
     }
   }
-  if (r.kind == Kind::Container && (!r.image || r.image->find_first_not_of(" \t") ==
-                                                    std::string::npos)) {
+  if (r.kind == Kind::Container &&
+      (!r.image || r.image->find_first_not_of(" \t") == std::string::npos)) {
     if (!manifest_.locations.contains(path + ".image")) {
       error(kindLoc, path + ".image",
             fmt::format("container resource '{}' needs an 'image' (e.g. "
@@ -489,8 +489,10 @@ void Loader::walkExportTarget(ExportTarget& t, std::string_view name, const YAML
       }
       // compose: enabled; helm: enabled, replicas; kubernetes: all three.
       const auto allKeys = detail::keysFor("export_resource");
-      const std::vector<std::string_view> resourceKeys(
-          allKeys.begin(), allKeys.begin() + (name == "compose" ? 1 : name == "helm" ? 2 : 3));
+      const std::vector<std::string_view> resourceKeys(allKeys.begin(),
+                                                       allKeys.begin() + (name == "compose" ? 1
+                                                                          : name == "helm"  ? 2
+                                                                                            : 3));
       for (const auto& [rk, rv] : entries(value)) {
         const std::string rPath = fieldPath + "." + rk.Scalar();
         const Loc rLoc = markOf(rk, keyLoc);

@@ -84,13 +84,14 @@ class Validator {
       return;
     }
     if (ref->digest.empty() && ref->tag.empty()) {
-      warn(path, fmt::format("image '{}' has no tag, so each pull may bring a different image",
-                             text),
+      warn(path,
+           fmt::format("image '{}' has no tag, so each pull may bring a different image", text),
            "pin a version, e.g. " + ref->qualifiedRepository() + ":1.2");
     } else if (ref->digest.empty() && ref->tag == "latest") {
-      warn(path, fmt::format("image '{}' uses the 'latest' tag, so each pull may bring a "
-                             "different image",
-                             text),
+      warn(path,
+           fmt::format("image '{}' uses the 'latest' tag, so each pull may bring a "
+                       "different image",
+                       text),
            "pin a version instead of latest");
     }
   }
@@ -122,8 +123,8 @@ class Validator {
     }
     for (const auto& secret : r.secrets) {
       const std::string& key = secret.first;
-      const bool inEnv = std::any_of(r.env.begin(), r.env.end(),
-                                     [&key](const auto& e) { return e.first == key; });
+      const bool inEnv =
+          std::any_of(r.env.begin(), r.env.end(), [&key](const auto& e) { return e.first == key; });
       if (inEnv) {
         error(base + ".secrets." + key,
               fmt::format("'{}' is declared in both 'env' and 'secrets'; keep it in one", key));
@@ -164,8 +165,9 @@ class Validator {
       if (d == r.name) {
         error(path, fmt::format("resource '{}' depends on itself", r.name));
       } else if (m_.find(d) == nullptr) {
-        error(path, fmt::format("unknown resource '{}' in depends_on; declared resources: {}", d,
-                                declared()),
+        error(path,
+              fmt::format("unknown resource '{}' in depends_on; declared resources: {}", d,
+                          declared()),
               suggestName(d));
       } else if (!seenDeps.insert(d).second) {
         error(path, fmt::format("'{}' is listed twice in depends_on", d));
@@ -200,8 +202,7 @@ class Validator {
           error(path,
                 fmt::format("'${{resources.{}.{}}}': a {} resource has no output '{}'; it "
                             "offers {}",
-                            ref.resource, ref.property, kindName(target->kind), ref.property,
-                            list),
+                            ref.resource, ref.property, kindName(target->kind), ref.property, list),
                 g.empty() ? std::string() : fmt::format("did you mean '{}'?", g));
         }
       }

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "manifest/loader_impl.hpp"
 #include "archive/dockerignore.hpp"
+#include "manifest/loader_impl.hpp"
 
 namespace ls::manifest::detail {
 
@@ -150,7 +150,7 @@ bool Loader::checkWatchRule(Kind kind, WatchRule& rule, const YAML::Node& item,
       const std::string itemPath = fmt::format("{}.ignore[{}]", path, i);
       const auto at = manifest_.locations.find(itemPath);
       const Loc l = at == manifest_.locations.end() ? where("ignore")
-                                                     : Loc{at->second.first, at->second.second};
+                                                    : Loc{at->second.first, at->second.second};
       std::string msg = parsed.error().message();
       if (msg.starts_with("line 1: ")) {
         msg = msg.substr(8);

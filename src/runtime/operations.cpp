@@ -32,16 +32,18 @@ struct NamedSignal {
   int number;
 };
 constexpr NamedSignal kSignals[] = {
-    {"SIGHUP", SIGHUP},       {"SIGINT", SIGINT},     {"SIGQUIT", SIGQUIT},   {"SIGILL", SIGILL},
-    {"SIGTRAP", SIGTRAP},     {"SIGABRT", SIGABRT},   {"SIGBUS", SIGBUS},     {"SIGFPE", SIGFPE},
-    {"SIGKILL", SIGKILL},     {"SIGUSR1", SIGUSR1},   {"SIGSEGV", SIGSEGV},   {"SIGUSR2", SIGUSR2},
-    {"SIGPIPE", SIGPIPE},     {"SIGALRM", SIGALRM},   {"SIGTERM", SIGTERM},
+    {"SIGHUP", SIGHUP},       {"SIGINT", SIGINT},   {"SIGQUIT", SIGQUIT},
+    {"SIGILL", SIGILL},       {"SIGTRAP", SIGTRAP}, {"SIGABRT", SIGABRT},
+    {"SIGBUS", SIGBUS},       {"SIGFPE", SIGFPE},   {"SIGKILL", SIGKILL},
+    {"SIGUSR1", SIGUSR1},     {"SIGSEGV", SIGSEGV}, {"SIGUSR2", SIGUSR2},
+    {"SIGPIPE", SIGPIPE},     {"SIGALRM", SIGALRM}, {"SIGTERM", SIGTERM},
 #ifdef SIGSTKFLT
     {"SIGSTKFLT", SIGSTKFLT},
 #endif
-    {"SIGCHLD", SIGCHLD},     {"SIGCONT", SIGCONT},   {"SIGSTOP", SIGSTOP},   {"SIGTSTP", SIGTSTP},
-    {"SIGTTIN", SIGTTIN},     {"SIGTTOU", SIGTTOU},   {"SIGURG", SIGURG},     {"SIGXCPU", SIGXCPU},
-    {"SIGXFSZ", SIGXFSZ},     {"SIGVTALRM", SIGVTALRM}, {"SIGPROF", SIGPROF}, {"SIGWINCH", SIGWINCH},
+    {"SIGCHLD", SIGCHLD},     {"SIGCONT", SIGCONT}, {"SIGSTOP", SIGSTOP},
+    {"SIGTSTP", SIGTSTP},     {"SIGTTIN", SIGTTIN}, {"SIGTTOU", SIGTTOU},
+    {"SIGURG", SIGURG},       {"SIGXCPU", SIGXCPU}, {"SIGXFSZ", SIGXFSZ},
+    {"SIGVTALRM", SIGVTALRM}, {"SIGPROF", SIGPROF}, {"SIGWINCH", SIGWINCH},
     {"SIGIO", SIGIO},
 #ifdef SIGPWR
     {"SIGPWR", SIGPWR},
@@ -50,7 +52,9 @@ constexpr NamedSignal kSignals[] = {
 };
 // Aliases accepted on input, reported under their canonical name.
 constexpr NamedSignal kAliases[] = {
-    {"SIGIOT", SIGABRT}, {"SIGCLD", SIGCHLD}, {"SIGPOLL", SIGIO},
+    {"SIGIOT", SIGABRT},
+    {"SIGCLD", SIGCHLD},
+    {"SIGPOLL", SIGIO},
 };
 
 std::string trim(std::string_view s) {
@@ -93,11 +97,16 @@ std::optional<std::string> realtimeName(int n) {
 // Base64 (standard alphabet, padding optional).
 std::optional<std::string> base64Decode(std::string_view in) {
   auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
+    if (c >= 'A' && c <= 'Z')
+      return c - 'A';
+    if (c >= 'a' && c <= 'z')
+      return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+      return c - '0' + 52;
+    if (c == '+' || c == '-')
+      return 62;
+    if (c == '/' || c == '_')
+      return 63;
     return -1;
   };
   while (!in.empty() && in.back() == '=') {
@@ -128,7 +137,8 @@ std::optional<std::string> base64Decode(std::string_view in) {
 Result<Signal> validateSignal(std::string_view text) {
   const std::string t = trim(text);
   if (t.empty()) {
-    return Error(Errc::InvalidArgument, "empty signal; expected a name like SIGTERM or a number like 15");
+    return Error(Errc::InvalidArgument,
+                 "empty signal; expected a name like SIGTERM or a number like 15");
   }
   if (auto n = parseInt(t)) {
     if (auto name = signalName(*n)) {
@@ -174,7 +184,9 @@ Result<Signal> validateSignal(std::string_view text) {
     }
     break;
   }
-  return Error(Errc::InvalidArgument, "unknown signal '" + t + "'; expected a name like SIGTERM, TERM, SIGRTMIN+3 or a number");
+  return Error(
+      Errc::InvalidArgument,
+      "unknown signal '" + t + "'; expected a name like SIGTERM, TERM, SIGRTMIN+3 or a number");
 }
 
 std::optional<std::string> signalName(int number) {
@@ -239,7 +251,8 @@ double cpuPercent(const StatsSample& previous, const StatsSample& current) noexc
 
 bool ResourceUpdate::empty() const noexcept {
   return !cpuShares && !cpuPeriod && !cpuQuota && !cpusetCpus && !cpusetMems && !memoryBytes &&
-         !memorySwapBytes && !memoryReservationBytes && !pidsLimit && !blkioWeight && !restartPolicy;
+         !memorySwapBytes && !memoryReservationBytes && !pidsLimit && !blkioWeight &&
+         !restartPolicy;
 }
 
 Result<PathStat> decodePathStat(std::string_view headerValue) {
@@ -277,32 +290,41 @@ Result<PathStat> decodePathStat(std::string_view headerValue) {
 
 // --- Unsupported defaults ----------------------------------------------------------------------
 
-Aw Runtime::kill(const ContainerId& id, const std::string&) { co_return unsupported("kill", containerOf(id)); }
+Aw Runtime::kill(const ContainerId& id, const std::string&) {
+  co_return unsupported("kill", containerOf(id));
+}
 Aw Runtime::restart(const ContainerId& id, std::chrono::nanoseconds) {
   co_return unsupported("restart", containerOf(id));
 }
 boost::asio::awaitable<Result<WaitOutcome>> Runtime::wait(const ContainerId& id, WaitCondition) {
   co_return unsupported("wait", containerOf(id));
 }
-Aw Runtime::rename(const ContainerId& id, const std::string&) { co_return unsupported("rename", containerOf(id)); }
+Aw Runtime::rename(const ContainerId& id, const std::string&) {
+  co_return unsupported("rename", containerOf(id));
+}
 Aw Runtime::pause(const ContainerId& id) { co_return unsupported("pause", containerOf(id)); }
 Aw Runtime::unpause(const ContainerId& id) { co_return unsupported("unpause", containerOf(id)); }
 boost::asio::awaitable<Result<StatsSample>> Runtime::stats(const ContainerId& id) {
   co_return unsupported("stats", containerOf(id));
 }
-boost::asio::awaitable<Result<std::unique_ptr<StatsStream>>> Runtime::statsStream(const ContainerId& id) {
+boost::asio::awaitable<Result<std::unique_ptr<StatsStream>>> Runtime::statsStream(
+    const ContainerId& id) {
   co_return unsupported("stats streams", containerOf(id));
 }
-boost::asio::awaitable<Result<UpdateOutcome>> Runtime::update(const ContainerId& id, const ResourceUpdate&) {
+boost::asio::awaitable<Result<UpdateOutcome>> Runtime::update(const ContainerId& id,
+                                                              const ResourceUpdate&) {
   co_return unsupported("resource updates", containerOf(id));
 }
-boost::asio::awaitable<Result<TopOutput>> Runtime::top(const ContainerId& id, const std::vector<std::string>&) {
+boost::asio::awaitable<Result<TopOutput>> Runtime::top(const ContainerId& id,
+                                                       const std::vector<std::string>&) {
   co_return unsupported("listing processes", containerOf(id));
 }
-boost::asio::awaitable<Result<std::vector<FilesystemChange>>> Runtime::changes(const ContainerId& id) {
+boost::asio::awaitable<Result<std::vector<FilesystemChange>>> Runtime::changes(
+    const ContainerId& id) {
   co_return unsupported("filesystem changes", containerOf(id));
 }
-boost::asio::awaitable<Result<std::vector<PortMapping>>> Runtime::portMappings(const ContainerId& id) {
+boost::asio::awaitable<Result<std::vector<PortMapping>>> Runtime::portMappings(
+    const ContainerId& id) {
   co_return unsupported("port mappings", containerOf(id));
 }
 boost::asio::awaitable<Result<ContainerDetails>> Runtime::inspectDetailed(const ContainerId& id) {
@@ -311,25 +333,28 @@ boost::asio::awaitable<Result<ContainerDetails>> Runtime::inspectDetailed(const 
 boost::asio::awaitable<Result<PruneReport>> Runtime::pruneContainers() {
   co_return unsupported("pruning containers");
 }
-boost::asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> Runtime::execStream(const ContainerId& id,
-                                                                                   const ExecRequest&) {
+boost::asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> Runtime::execStream(
+    const ContainerId& id, const ExecRequest&) {
   co_return unsupported("streamed exec", containerOf(id));
 }
-boost::asio::awaitable<Result<PathStat>> Runtime::archiveHead(const ContainerId& id, const std::string& path) {
+boost::asio::awaitable<Result<PathStat>> Runtime::archiveHead(const ContainerId& id,
+                                                              const std::string& path) {
   co_return unsupported("archives", containerOf(id) + " path '" + path + "'");
 }
-boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> Runtime::archiveGet(const ContainerId& id,
-                                                                             const std::string& path) {
+boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> Runtime::archiveGet(
+    const ContainerId& id, const std::string& path) {
   co_return unsupported("archives", containerOf(id) + " path '" + path + "'");
 }
 Aw Runtime::archivePut(const ContainerId& id, const std::string& path, const std::string&,
                        const ArchivePutOptions&) {
   co_return unsupported("archives", containerOf(id) + " path '" + path + "'");
 }
-boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> Runtime::exportContainer(const ContainerId& id) {
+boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> Runtime::exportContainer(
+    const ContainerId& id) {
   co_return unsupported("exporting containers", containerOf(id));
 }
-boost::asio::awaitable<Result<std::string>> Runtime::commit(const ContainerId& id, const CommitOptions&) {
+boost::asio::awaitable<Result<std::string>> Runtime::commit(const ContainerId& id,
+                                                            const CommitOptions&) {
   co_return unsupported("commit", containerOf(id));
 }
 boost::asio::awaitable<Result<std::vector<ImageSummary>>> Runtime::listImages() {
@@ -338,27 +363,34 @@ boost::asio::awaitable<Result<std::vector<ImageSummary>>> Runtime::listImages() 
 boost::asio::awaitable<Result<ImageDetails>> Runtime::inspectImage(const std::string& reference) {
   co_return unsupported("inspecting images", imageOf(reference));
 }
-boost::asio::awaitable<Result<std::vector<ImageHistoryEntry>>> Runtime::imageHistory(const std::string& reference) {
+boost::asio::awaitable<Result<std::vector<ImageHistoryEntry>>> Runtime::imageHistory(
+    const std::string& reference) {
   co_return unsupported("image history", imageOf(reference));
 }
 Aw Runtime::tagImage(const std::string& source, const std::string&) {
   co_return unsupported("tagging images", imageOf(source));
 }
-boost::asio::awaitable<Result<std::vector<std::string>>> Runtime::removeImage(const std::string& reference, bool) {
+boost::asio::awaitable<Result<std::vector<std::string>>> Runtime::removeImage(
+    const std::string& reference, bool) {
   co_return unsupported("removing images", imageOf(reference));
 }
-boost::asio::awaitable<Result<PruneReport>> Runtime::pruneImages() { co_return unsupported("pruning images"); }
-boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> Runtime::saveImages(const std::vector<std::string>&) {
+boost::asio::awaitable<Result<PruneReport>> Runtime::pruneImages() {
+  co_return unsupported("pruning images");
+}
+boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> Runtime::saveImages(
+    const std::vector<std::string>&) {
   co_return unsupported("saving images");
 }
-boost::asio::awaitable<Result<std::vector<std::string>>> Runtime::loadImages(const std::string&,
-                                                                            const ProgressCallback&) {
+boost::asio::awaitable<Result<std::vector<std::string>>> Runtime::loadImages(
+    const std::string&, const ProgressCallback&) {
   co_return unsupported("loading images");
 }
-boost::asio::awaitable<Result<std::string>> Runtime::importImage(const std::string&, const std::string& reference) {
+boost::asio::awaitable<Result<std::string>> Runtime::importImage(const std::string&,
+                                                                 const std::string& reference) {
   co_return unsupported("importing images", imageOf(reference));
 }
-boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> Runtime::pullStream(const std::string& reference) {
+boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> Runtime::pullStream(
+    const std::string& reference) {
   co_return unsupported("pull streams", imageOf(reference));
 }
 boost::asio::awaitable<Result<std::string>> Runtime::pushImage(const std::string& reference,

@@ -113,16 +113,16 @@ boost::asio::awaitable<Result<RemoveOutcome>> Runtime::removeVolume(const std::s
 boost::asio::awaitable<Result<ExecResult>> Runtime::exec(const ContainerId& id,
                                                          const ExecRequest& request) {
   (void)request;  // never echoed: a command may hold a secret
-  co_return Error(Errc::Unsupported, "this runtime cannot run commands in containers (container " +
-                                         id.value + ")");
+  co_return Error(Errc::Unsupported,
+                  "this runtime cannot run commands in containers (container " + id.value + ")");
 }
 
 boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> Runtime::execInteractive(
     const ContainerId& id, const InteractiveExecRequest& request) {
   (void)request;  // never echoed: a command may hold a secret
-  co_return Error(Errc::Unsupported,
-                  "this runtime cannot run interactive commands in containers (container " +
-                      id.value + ")");
+  co_return Error(
+      Errc::Unsupported,
+      "this runtime cannot run interactive commands in containers (container " + id.value + ")");
 }
 
 std::string projectNetworkName(const std::string& project) { return "lightshuttle-" + project; }

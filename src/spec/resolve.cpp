@@ -106,10 +106,8 @@ class Resolver {
     std::filesystem::path p;
     if (source.starts_with("~")) {
       const char* home = std::getenv("HOME");
-      p = std::filesystem::path(home != nullptr ? home : "/") / source.substr(source.size() > 1 &&
-                                                                                  source[1] == '/'
-                                                                              ? 2
-                                                                              : 1);
+      p = std::filesystem::path(home != nullptr ? home : "/") /
+          source.substr(source.size() > 1 && source[1] == '/' ? 2 : 1);
     } else {
       p = source;
       if (p.is_relative()) {
@@ -142,11 +140,10 @@ class Resolver {
                                   .target = target});
         break;
       case manifest::DataVolume::Mode::Named:
-        spec.volumes.push_back(VB{.kind = VB::Kind::Named, .source = r_.volume.name,
-                                  .target = target});
+        spec.volumes.push_back(
+            VB{.kind = VB::Kind::Named, .source = r_.volume.name, .target = target});
         break;
-      case manifest::DataVolume::Mode::None:
-        break;
+      case manifest::DataVolume::Mode::None: break;
     }
   }
 
@@ -170,13 +167,13 @@ Result<void> Resolver::postgres(Resolved& out) {
   LS_ASSIGN_OR_RETURN(std::optional<std::string> pw, subOpt(r_.password, "password"));
   const std::string database = db.value_or(r_.name);
   const std::string userName = user.value_or("postgres");
-  const std::string password = pw ? *pw : ctx_.secrets->getOrCreate(r_.name, "password",
-                                                                    *ctx_.rng);
+  const std::string password = pw ? *pw : ctx_.secrets->getOrCreate(r_.name, "password", *ctx_.rng);
   spec.env["POSTGRES_DB"] = database;
   spec.env["POSTGRES_USER"] = userName;
   spec.env["POSTGRES_PASSWORD"] = password;
   spec.secretEnvKeys.insert("POSTGRES_PASSWORD");
-  spec.ports.push_back({.containerPort = kPostgresPort, .hostPort = r_.port.value_or(kPostgresPort)});
+  spec.ports.push_back(
+      {.containerPort = kPostgresPort, .hostPort = r_.port.value_or(kPostgresPort)});
   dataVolume(spec, kPostgresDataDir);
   LS_TRY(healthcheck(spec));
   if (!spec.healthcheck) {
@@ -214,13 +211,13 @@ Result<void> Resolver::redis(Resolved& out) {
     spec.healthcheck = builtinHealthcheck(Kind::Redis, "", !password.empty());
   }
   const std::string host = r_.name;
-  out.outputs = {{"host", host},
-                 {"port", std::to_string(kRedisPort)},
-                 {"password", password},
-                 {"url", password.empty()
-                             ? fmt::format("redis://{}:{}", host, kRedisPort)
-                             : fmt::format("redis://:{}@{}:{}", manifest::percentEncode(password),
-                                           host, kRedisPort)}};
+  out.outputs = {
+      {"host", host},
+      {"port", std::to_string(kRedisPort)},
+      {"password", password},
+      {"url", password.empty() ? fmt::format("redis://{}:{}", host, kRedisPort)
+                               : fmt::format("redis://:{}@{}:{}", manifest::percentEncode(password),
+                                             host, kRedisPort)}};
   return ok();
 }
 
@@ -236,8 +233,7 @@ Result<void> Resolver::container(Resolved& out) {
     runtime::BuildImage build;
     LS_ASSIGN_OR_RETURN(std::string context, sub(r_.context, base_ + ".context"));
     build.context = hostPath(context);
-    LS_ASSIGN_OR_RETURN(std::optional<std::string> dockerfile,
-                        subOpt(r_.dockerfile, "dockerfile"));
+    LS_ASSIGN_OR_RETURN(std::optional<std::string> dockerfile, subOpt(r_.dockerfile, "dockerfile"));
     build.dockerfile = dockerfile.value_or("Dockerfile");
     LS_TRY(subMap(r_.buildArgs, "build_args", build.buildArgs));
     LS_ASSIGN_OR_RETURN(std::optional<std::string> target, subOpt(r_.target, "target"));
@@ -286,9 +282,7 @@ Result<void> Resolver::container(Resolved& out) {
         binding.kind = VB::Kind::Named;
         binding.source = v->source;
         break;
-      case manifest::VolumeMapping::Kind::Anonymous:
-        binding.kind = VB::Kind::Anonymous;
-        break;
+      case manifest::VolumeMapping::Kind::Anonymous: binding.kind = VB::Kind::Anonymous; break;
     }
     spec.volumes.push_back(std::move(binding));
   }
@@ -307,22 +301,16 @@ Result<Resolved> Resolver::run() {
   out.dependencies = manifest::dependenciesOf(r_);
   for (const std::string& dep : out.dependencies) {
     if (outputsOf(dep) == nullptr) {
-      return located(Error(Errc::NotFound,
-                           fmt::format("dependency '{}' has not been resolved yet", dep)),
-                     base_);
+      return located(
+          Error(Errc::NotFound, fmt::format("dependency '{}' has not been resolved yet", dep)),
+          base_);
     }
   }
   switch (r_.kind) {
-    case Kind::Postgres:
-      LS_TRY(postgres(out));
-      break;
-    case Kind::Redis:
-      LS_TRY(redis(out));
-      break;
+    case Kind::Postgres: LS_TRY(postgres(out)); break;
+    case Kind::Redis: LS_TRY(redis(out)); break;
     case Kind::Container:
-    case Kind::Dockerfile:
-      LS_TRY(container(out));
-      break;
+    case Kind::Dockerfile: LS_TRY(container(out)); break;
   }
   for (const auto& [k, v] : r_.labels) {
     LS_ASSIGN_OR_RETURN(spec.labels[k], sub(v, base_ + ".labels." + k));
@@ -361,10 +349,8 @@ std::string effectiveImage(std::string_view project, const manifest::Resource& r
       return r.image.value_or(fmt::format("postgres:{}-alpine", r.version.value_or("16")));
     case Kind::Redis:
       return r.image.value_or(fmt::format("redis:{}-alpine", r.version.value_or("7")));
-    case Kind::Container:
-      return r.image.value_or("");
-    case Kind::Dockerfile:
-      return fmt::format("lightshuttle/{}_{}:dev", project, r.name);
+    case Kind::Container: return r.image.value_or("");
+    case Kind::Dockerfile: return fmt::format("lightshuttle/{}_{}:dev", project, r.name);
   }
   return "";
 }

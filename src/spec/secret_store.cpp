@@ -46,8 +46,8 @@ Result<SecretStore> SecretStore::open(const std::filesystem::path& manifestDirec
     }
     for (const auto& [key, value] : entry.as_object()) {
       if (!value.is_string()) {
-        return corrupt(fmt::format("'{}.{}' is not a string", std::string_view(name),
-                                   std::string_view(key)));
+        return corrupt(
+            fmt::format("'{}.{}' is not a string", std::string_view(name), std::string_view(key)));
       }
       store.values_[std::string(name)][std::string(key)] = std::string(value.as_string());
     }
@@ -57,8 +57,7 @@ Result<SecretStore> SecretStore::open(const std::filesystem::path& manifestDirec
 
 SecretStore SecretStore::inMemory() { return SecretStore(); }
 
-std::optional<std::string> SecretStore::get(std::string_view resource,
-                                            std::string_view key) const {
+std::optional<std::string> SecretStore::get(std::string_view resource, std::string_view key) const {
   const auto r = values_.find(std::string(resource));
   if (r == values_.end()) {
     return std::nullopt;

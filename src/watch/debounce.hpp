@@ -26,7 +26,7 @@ struct DebounceOptions {
 
 struct Batch {
   std::vector<std::filesystem::path> paths;  ///< distinct, sorted
-  bool overflow = false;  ///< events were lost: the roots were walked again
+  bool overflow = false;                     ///< events were lost: the roots were walked again
 };
 
 class Debouncer {

@@ -3,9 +3,9 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cerrno>
-#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -32,7 +32,7 @@ struct TreeWatcher::Impl {
   asio::posix::stream_descriptor stream;
   std::vector<fs::path> roots;
   DirFilter wantDir;
-  std::map<int, fs::path> dirs;          // wd -> directory
+  std::map<int, fs::path> dirs;                         // wd -> directory
   std::map<fs::path, std::set<std::string>> fileRoots;  // watched dir -> file names wanted
   std::string buffer = std::string(kReadBuffer, '\0');
 
@@ -62,7 +62,8 @@ struct TreeWatcher::Impl {
                          "the watch rules");
       }
       if (err == EACCES) {
-        return Error(Errc::PermissionDenied, "cannot watch " + dir.string() + ": permission denied");
+        return Error(Errc::PermissionDenied,
+                     "cannot watch " + dir.string() + ": permission denied");
       }
       return Error(Errc::Internal, "cannot watch " + dir.string() + ": " + std::strerror(err));
     }
@@ -167,8 +168,8 @@ TreeWatcher::TreeWatcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TreeWatcher::~TreeWatcher() = default;
 
 Result<std::unique_ptr<TreeWatcher>> TreeWatcher::open(const asio::any_io_executor& ex,
-                                                      std::vector<fs::path> roots,
-                                                      DirFilter wantDir) {
+                                                       std::vector<fs::path> roots,
+                                                       DirFilter wantDir) {
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) {
     const int err = errno;

@@ -49,8 +49,8 @@ std::string joinTarget(const std::string& target, const std::string& rel) {
 Result<RuleSet> RuleSet::compile(const manifest::Manifest& m) {
   std::vector<Rule> rules;
   std::error_code ec;
-  const fs::path base =
-      (m.directory.empty() ? fs::current_path(ec) : fs::absolute(m.directory, ec)).lexically_normal();
+  const fs::path base = (m.directory.empty() ? fs::current_path(ec) : fs::absolute(m.directory, ec))
+                            .lexically_normal();
   for (const manifest::Resource& r : m.resources) {
     std::optional<ls::archive::DockerIgnore> contextIgnore;
     std::optional<fs::path> context;
@@ -63,9 +63,9 @@ Result<RuleSet> RuleSet::compile(const manifest::Manifest& m) {
       }
       auto parsed = ls::archive::DockerIgnore::parse(text.str());
       if (!parsed) {
-        return Error(Errc::InvalidArgument, "resource '" + r.name + "': " +
-                                                (*context / ".dockerignore").string() + ": " +
-                                                parsed.error().message());
+        return Error(Errc::InvalidArgument, "resource '" + r.name +
+                                                "': " + (*context / ".dockerignore").string() +
+                                                ": " + parsed.error().message());
       }
       contextIgnore = std::move(*parsed);
     }

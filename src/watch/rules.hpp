@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "archive/dockerignore.hpp"
 #include "lightshuttle/core/result.hpp"
 #include "lightshuttle/manifest/model.hpp"
-#include "archive/dockerignore.hpp"
 
 namespace ls::watch::detail {
 
@@ -24,9 +24,9 @@ using Action = manifest::WatchRule::Action;
 struct Rule {
   std::string resource;
   Action action = Action::Sync;
-  std::filesystem::path root;  ///< absolute and lexically normal
-  bool file = false;           ///< `root` named a file when compiled
-  std::string target;          ///< container path (sync actions), without a trailing '/'
+  std::filesystem::path root;        ///< absolute and lexically normal
+  bool file = false;                 ///< `root` named a file when compiled
+  std::string target;                ///< container path (sync actions), without a trailing '/'
   ls::archive::DockerIgnore ignore;  ///< the rule's `ignore`, relative to `root`
   /// Rebuild rules: the build context and its `.dockerignore` (a change the build would not
   /// see triggers nothing).

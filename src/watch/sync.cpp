@@ -40,7 +40,8 @@ Result<SyncTar> tarOfCopies(const std::vector<SyncCopy>& copies) {
       if (errno == ENOENT || errno == ENOTDIR) {
         continue;
       }
-      return Error(Errc::Internal, "cannot read " + c.source.string() + ": " + std::strerror(errno));
+      return Error(Errc::Internal,
+                   "cannot read " + c.source.string() + ": " + std::strerror(errno));
     }
     TarHeader h;
     h.name = name;

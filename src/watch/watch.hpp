@@ -44,9 +44,9 @@ class Actions {
   virtual ~Actions() = default;
   /// Copies `copies` into `resource`'s running container (one archive) after removing
   /// `deletions` (one exec). Returns the entries written.
-  virtual boost::asio::awaitable<Result<std::size_t>> sync(const std::string& resource,
-                                                           const std::vector<Copy>& copies,
-                                                           const std::vector<std::string>& deletions) = 0;
+  virtual boost::asio::awaitable<Result<std::size_t>> sync(
+      const std::string& resource, const std::vector<Copy>& copies,
+      const std::vector<std::string>& deletions) = 0;
   /// Restarts `resource`'s container in place and waits until it is ready.
   virtual boost::asio::awaitable<Result<void>> restart(const std::string& resource) = 0;
   /// Builds `resource`'s image again (the old container keeps running); returns its id.

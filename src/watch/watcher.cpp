@@ -56,7 +56,10 @@ std::string plural(std::size_t n, const char* one, const char* many) {
 
 struct Watcher::Impl {
   Impl(Actions& a, Clock& c, WatchOptions o, detail::RuleSet r)
-      : actions(a), clock(c), options(o), rules(std::move(r)),
+      : actions(a),
+        clock(c),
+        options(o),
+        rules(std::move(r)),
         debouncer({.quiet = o.quiet, .maxDelay = o.maxDelay}) {}
 
   Actions& actions;
@@ -68,8 +71,8 @@ struct Watcher::Impl {
   WatchStats stats;
   detail::TreeWatcher* tree = nullptr;
 
-  void publish(EvKind kind, const std::string& resource, std::string message,
-               std::size_t files = 0, std::optional<std::chrono::nanoseconds> took = {}) {
+  void publish(EvKind kind, const std::string& resource, std::string message, std::size_t files = 0,
+               std::optional<std::chrono::nanoseconds> took = {}) {
     LifecycleEvent ev;
     ev.kind = kind;
     ev.resource = resource;
@@ -150,8 +153,8 @@ struct Watcher::Impl {
         Result<std::size_t> synced = co_await actions.sync(w.resource, copies, w.deletions);
         const auto took = clock.steady() - t0;
         if (!synced) {
-          publish(EvKind::WatchFailed, w.resource, "sync failed: " + synced.error().what(),
-                  w.files, took);
+          publish(EvKind::WatchFailed, w.resource, "sync failed: " + synced.error().what(), w.files,
+                  took);
           continue;  // no restart on files that did not arrive
         }
         std::string msg = "synced " + plural(w.files, "file", "files");
@@ -168,8 +171,8 @@ struct Watcher::Impl {
           publish(EvKind::WatchFailed, w.resource, "restart failed: " + restarted.error().what(),
                   w.files, took);
         } else {
-          publish(EvKind::WatchRestarted, w.resource, "restarted in " + formatTook(took) + ", ready",
-                  w.files, took);
+          publish(EvKind::WatchRestarted, w.resource,
+                  "restarted in " + formatTook(took) + ", ready", w.files, took);
         }
       }
     }
@@ -194,8 +197,8 @@ struct Watcher::Impl {
               w.files, took);
       co_return;
     }
-    publish(EvKind::WatchRebuilt, w.resource, "rebuilt in " + formatTook(took) + ", ready",
-            w.files, took);
+    publish(EvKind::WatchRebuilt, w.resource, "rebuilt in " + formatTook(took) + ", ready", w.files,
+            took);
   }
 };
 
@@ -221,9 +224,8 @@ asio::awaitable<Result<void>> Watcher::run() {
   Impl& d = *impl_;
   auto ex = co_await asio::this_coro::executor;
   const detail::RuleSet* rules = &d.rules;
-  auto tree = detail::TreeWatcher::open(ex, d.rules.roots(), [rules](const fs::path& dir) {
-    return rules->wantsDirectory(dir);
-  });
+  auto tree = detail::TreeWatcher::open(
+      ex, d.rules.roots(), [rules](const fs::path& dir) { return rules->wantsDirectory(dir); });
   if (!tree) {
     co_return std::move(tree).error().context("starting the watcher");
   }
@@ -239,8 +241,10 @@ asio::awaitable<Result<void>> Watcher::run() {
                 plural(d.stats.watchedDirectories, "directory", "directories") + ") for " + who);
   std::variant<Result<void>, Result<void>> first = co_await (d.readLoop() || d.flushLoop());
   d.tree = nullptr;
-  Result<void> result = first.index() == 0 ? std::get<0>(std::move(first)) : std::get<1>(std::move(first));
-  d.publish(EvKind::WatchStopped, "", result ? "watching stopped" : "watching stopped: " + result.error().what());
+  Result<void> result =
+      first.index() == 0 ? std::get<0>(std::move(first)) : std::get<1>(std::move(first));
+  d.publish(EvKind::WatchStopped, "",
+            result ? "watching stopped" : "watching stopped: " + result.error().what());
   co_return result;
 }
 

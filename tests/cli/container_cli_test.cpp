@@ -47,8 +47,9 @@ class ContainerCli : public RuntimeEngineTest {
     dir = tmpl;
     // A manifest naming the same project, for the "unknown resource" message.
     std::ofstream(dir / "lightshuttle.yml")
-        << "project:\n  name: " << project << "\nresources:\n  app:\n    container:\n      image: "
-        << kBusybox << "\n  done:\n    container:\n      image: " << kBusybox << "\n";
+        << "project:\n  name: " << project
+        << "\nresources:\n  app:\n    container:\n      image: " << kBusybox
+        << "\n  done:\n    container:\n      image: " << kBusybox << "\n";
     // Wait until the container's own setup has run (the file exists).
     for (int i = 0; i < 100; ++i) {
       runtime::ExecRequest probe{.cmd = {"test", "-f", "/data/sub/f"}};
@@ -74,11 +75,12 @@ class ContainerCli : public RuntimeEngineTest {
   }
   /// The same with the manifest (`-f`) instead of `-p`.
   ShellRun cliWithManifest(const std::string& verb, const std::string& args) {
-    return runShell("'" + std::string(LS_CLI_PATH) + "' " + verb + " -f '" + (dir / "lightshuttle.yml").string() +
-                    "' " + args);
+    return runShell("'" + std::string(LS_CLI_PATH) + "' " + verb + " -f '" +
+                    (dir / "lightshuttle.yml").string() + "' " + args);
   }
   ShellRun inApp(const std::string& script) {
-    return runShell("'" + std::string(LS_CLI_PATH) + "' exec -p " + project + " app -- sh -c '" + script + "'");
+    return runShell("'" + std::string(LS_CLI_PATH) + "' exec -p " + project + " app -- sh -c '" +
+                    script + "'");
   }
   static std::uint32_t modeOf(const fs::path& p) { return fileModeOf(p.string()); }
   static std::string slurp(const fs::path& p) { return readWholeFile(p.string()); }
@@ -105,7 +107,9 @@ TEST_F(ContainerCli, CpCopiesDirectoriesBothWaysKeepingModes) {
   fs::create_symlink("bin/run.sh", tree / "run");
   ShellRun put = cli("cp", "'" + tree.string() + "' app:/tmp");
   ASSERT_EQ(put.exitCode, 0) << put.output;
-  ShellRun check = inApp("stat -c \"%a %n\" /tmp/tree/bin/run.sh /tmp/tree/notes.txt; readlink /tmp/tree/run; /tmp/tree/run");
+  ShellRun check = inApp(
+      "stat -c \"%a %n\" /tmp/tree/bin/run.sh /tmp/tree/notes.txt; readlink /tmp/tree/run; "
+      "/tmp/tree/run");
   EXPECT_EQ(check.exitCode, 0) << check.output;
   EXPECT_NE(check.output.find("750 /tmp/tree/bin/run.sh"), std::string::npos) << check.output;
   EXPECT_NE(check.output.find("604 /tmp/tree/notes.txt"), std::string::npos) << check.output;
@@ -129,12 +133,13 @@ TEST_F(ContainerCli, CpCopiesDirectoriesBothWaysKeepingModes) {
 TEST_F(ContainerCli, CpStreamsATarOnStdoutAndStdin) {
   // Ensures `cp app:/data -` writes a tar that tar(1) lists, and `cp - app:/tmp` extracts one
   // from stdin.
-  ShellRun list = runShell("'" + std::string(LS_CLI_PATH) + "' cp -p " + project + " app:/data - | tar -tf -");
+  ShellRun list =
+      runShell("'" + std::string(LS_CLI_PATH) + "' cp -p " + project + " app:/data - | tar -tf -");
   EXPECT_EQ(list.exitCode, 0) << list.output;
   EXPECT_NE(list.output.find("data/sub/f"), std::string::npos) << list.output;
   std::ofstream(dir / "streamed.txt") << "via stdin";
-  ShellRun in = runShell("tar -cf - -C '" + dir.string() + "' streamed.txt | '" + std::string(LS_CLI_PATH) +
-                         "' cp -p " + project + " - app:/tmp");
+  ShellRun in = runShell("tar -cf - -C '" + dir.string() + "' streamed.txt | '" +
+                         std::string(LS_CLI_PATH) + "' cp -p " + project + " - app:/tmp");
   ASSERT_EQ(in.exitCode, 0) << in.output;
   ShellRun cat = inApp("cat /tmp/streamed.txt");
   EXPECT_EQ(cat.output, "via stdin");
@@ -210,8 +215,10 @@ TEST_F(ContainerCli, PortPrintsTheLoopbackAddressAndNamesPublishedPortsOtherwise
 
   ShellRun unknownPort = cli("port", "app 9999");
   EXPECT_EQ(unknownPort.exitCode, 1) << unknownPort.output;
-  EXPECT_NE(unknownPort.output.find("'app' does not publish 9999/tcp"), std::string::npos) << unknownPort.output;
-  EXPECT_NE(unknownPort.output.find("80/tcp -> 127.0.0.1:"), std::string::npos) << unknownPort.output;
+  EXPECT_NE(unknownPort.output.find("'app' does not publish 9999/tcp"), std::string::npos)
+      << unknownPort.output;
+  EXPECT_NE(unknownPort.output.find("80/tcp -> 127.0.0.1:"), std::string::npos)
+      << unknownPort.output;
 
   EXPECT_EQ(cli("port", "app http").exitCode, 2);
   ShellRun stopped = cli("port", "done 80");
@@ -234,7 +241,8 @@ TEST_F(ContainerCli, StatsSnapshotAsTableAndJson) {
   EXPECT_EQ(json.exitCode, 0) << json.output;
   EXPECT_EQ(json.output.rfind("{\"resource\":\"app\"", 0), 0U) << json.output;
   EXPECT_EQ(std::count(json.output.begin(), json.output.end(), '\n'), 1) << json.output;
-  for (const char* field : {"\"cpu_percent\":", "\"memory_bytes\":", "\"pids\":", "\"net_rx_bytes\":"}) {
+  for (const char* field :
+       {"\"cpu_percent\":", "\"memory_bytes\":", "\"pids\":", "\"net_rx_bytes\":"}) {
     EXPECT_NE(json.output.find(field), std::string::npos) << field << json.output;
   }
 
@@ -249,7 +257,9 @@ TEST_F(ContainerCli, StatsStreamsJsonLinesUntilInterrupted) {
   const std::string script = "'" + std::string(LS_CLI_PATH) + "' stats -p " + project +
                              " --format json app > '" + (dir / "lines").string() +
                              "' 2>&1 & pid=$!; for i in $(seq 1 150); do "
-                             "[ \"$(wc -l < '" + (dir / "lines").string() + "')\" -ge 2 ] && break; sleep 0.1; done; "
+                             "[ \"$(wc -l < '" +
+                             (dir / "lines").string() +
+                             "')\" -ge 2 ] && break; sleep 0.1; done; "
                              "kill -INT $pid; wait $pid; echo \"exit=$?\"";
   ShellRun r = runShell(script);
   EXPECT_NE(r.output.find("exit=130"), std::string::npos) << r.output;

@@ -46,7 +46,8 @@ TEST(DoctorCli, JsonOutputAndUsageErrors) {
   // Ensures --json prints one JSON object and an unknown flag is a usage error (exit 2).
   CliRun j = runCli("DOCKER_HOST=unix:///nonexistent/docker.sock", "doctor --json");
   EXPECT_EQ(j.exitCode, 1);
-  EXPECT_NE(j.output.find("{\"endpoint\":\"unix:///nonexistent/docker.sock\""), std::string::npos) << j.output;
+  EXPECT_NE(j.output.find("{\"endpoint\":\"unix:///nonexistent/docker.sock\""), std::string::npos)
+      << j.output;
   EXPECT_NE(j.output.find("\"reachable\":false"), std::string::npos) << j.output;
   CliRun u = runCli("", "doctor --no-such-flag");
   EXPECT_EQ(u.exitCode, 2) << u.output;
@@ -68,7 +69,8 @@ TEST(CompletionCli, BashScriptIsValidAndCompletesCommandsAndFlags) {
   CliRun r = ls::testing::runShell(
       "bash -c 'source " + script +
       "; COMP_WORDS=(lightshuttle d); COMP_CWORD=1; _lightshuttle; echo \"${COMPREPLY[*]}\";"
-      " COMP_WORDS=(lightshuttle secrets \"\"); COMP_CWORD=2; _lightshuttle; echo \"${COMPREPLY[*]}\";"
+      " COMP_WORDS=(lightshuttle secrets \"\"); COMP_CWORD=2; _lightshuttle; echo "
+      "\"${COMPREPLY[*]}\";"
       " COMP_WORDS=(lightshuttle up --de); COMP_CWORD=2; _lightshuttle; echo \"${COMPREPLY[*]}\"'");
   std::remove(script.c_str());
   EXPECT_EQ(r.output, "doctor down dashboard deploy\n--help -h check\n--detach\n");
@@ -82,8 +84,8 @@ TEST(CompletionCli, ZshAndFishScriptsNameEveryCommand) {
   EXPECT_NE(zsh.output.find("#compdef lightshuttle"), std::string::npos);
   CliRun fish = runCli("", "completion fish");
   EXPECT_EQ(fish.exitCode, 0);
-  for (const char* cmd : {"up", "down", "ps", "logs", "exec", "restart", "validate", "config", "doctor",
-                          "export", "push", "deploy", "undeploy"}) {
+  for (const char* cmd : {"up", "down", "ps", "logs", "exec", "restart", "validate", "config",
+                          "doctor", "export", "push", "deploy", "undeploy"}) {
     EXPECT_NE(fish.output.find(std::string("-a ") + cmd + " "), std::string::npos) << cmd;
   }
   EXPECT_NE(fish.output.find("-l detach"), std::string::npos);

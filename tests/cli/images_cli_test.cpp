@@ -39,10 +39,11 @@ class ImagesCli : public EngineTest {
                                   "\nresources:\n"
                                   "  web:\n    dockerfile:\n      context: ./web\n"
                                   "  bad:\n    dockerfile:\n      context: ./bad\n"
-                                  "  db:\n    container:\n      image: " + registryAddr() +
+                                  "  db:\n    container:\n      image: " +
+                                  registryAddr() +
                                   "/lightshuttle-test/busybox:latest\n"
-                                  "  ghost:\n    container:\n      image: " + registryAddr() +
-                                  "/lightshuttle-test/absent-" + project + ":1\n");
+                                  "  ghost:\n    container:\n      image: " +
+                                  registryAddr() + "/lightshuttle-test/absent-" + project + ":1\n");
   }
 
   void TearDown() override {

@@ -84,9 +84,10 @@ TEST_F(ManifestCli, ValidateFindsTheManifestUpwardAndReportsOk) {
 
 TEST_F(ManifestCli, ValidateRendersEveryErrorWithLocationAndExitsTwo) {
   // Ensures all errors of a file are printed compiler-style (file:line:column, field, caret).
-  write("lightshuttle.yml", "lightshuttle: v0\nproject:\n  name: x\nresources:\n  a:\n    container:\n"
-                            "      image: busybox:1\n      portz: [1]\n  b:\n    container:\n"
-                            "      image: busybox:1\n      stop_grace_period: soon\n");
+  write("lightshuttle.yml",
+        "lightshuttle: v0\nproject:\n  name: x\nresources:\n  a:\n    container:\n"
+        "      image: busybox:1\n      portz: [1]\n  b:\n    container:\n"
+        "      image: busybox:1\n      stop_grace_period: soon\n");
   CliRun r = runCli(dir, "", "validate");
   EXPECT_EQ(r.exitCode, 2) << r.err;
   EXPECT_NE(r.err.find("lightshuttle.yml:8:7"), std::string::npos) << r.err;
@@ -97,8 +98,9 @@ TEST_F(ManifestCli, ValidateRendersEveryErrorWithLocationAndExitsTwo) {
 
 TEST_F(ManifestCli, StrictFailsOnWarnings) {
   // Ensures an untagged image is a warning that --strict turns into exit 2.
-  write("m.yml", "lightshuttle: v0\nproject:\n  name: x\nresources:\n  a:\n    container:\n"
-                 "      image: busybox\n");
+  write("m.yml",
+        "lightshuttle: v0\nproject:\n  name: x\nresources:\n  a:\n    container:\n"
+        "      image: busybox\n");
   EXPECT_EQ(runCli(dir, "", "validate -f m.yml").exitCode, 0);
   CliRun strict = runCli(dir, "", "validate --strict -f m.yml");
   EXPECT_EQ(strict.exitCode, 2) << strict.err;
@@ -141,9 +143,11 @@ TEST_F(ManifestCli, SecretsCheckReportsSetDefaultedMissingWithoutValues) {
   CliRun ok = runCli(dir, "DB_PASSWORD=x", "secrets check --json");
   EXPECT_EQ(ok.exitCode, 0) << ok.err;
   EXPECT_NE(ok.out.find(R"({"name":"DB_PASSWORD","status":"set","source":"environment")"),
-            std::string::npos) << ok.out;
+            std::string::npos)
+      << ok.out;
   EXPECT_NE(ok.out.find(R"({"name":"LOG_LEVEL","status":"defaulted","source":"default")"),
-            std::string::npos) << ok.out;
+            std::string::npos)
+      << ok.out;
 }
 
 TEST_F(ManifestCli, ExampleManifestsValidate) {

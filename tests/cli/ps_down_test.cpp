@@ -34,8 +34,8 @@ TEST_F(PsDownCli, PsListsAndDownRemovesEverythingLabelled) {
   runtime::StartOptions none;
   runtime::ContainerSpec web = projectSpec("web", {"sleep", "3600"});
   web.ports = {runtime::PortBinding{.containerPort = 80}};
-  web.volumes = {runtime::VolumeBinding{.kind = runtime::VolumeBinding::Kind::Named,
-                                        .source = project + "_data", .target = "/data"}};
+  web.volumes = {runtime::VolumeBinding{
+      .kind = runtime::VolumeBinding::Kind::Named, .source = project + "_data", .target = "/data"}};
   ASSERT_TRUE(run(rt->start(web, none)));
   auto job = run(rt->start(projectSpec("job", {"sh", "-c", "exit 2"}), none));
   ASSERT_TRUE(job);
@@ -56,8 +56,10 @@ TEST_F(PsDownCli, PsListsAndDownRemovesEverythingLabelled) {
 
   CliRun down = runCli("down --volumes --timeout 1s -p " + project);
   EXPECT_EQ(down.exitCode, 0) << down.output;
-  EXPECT_NE(down.output.find("removed network lightshuttle-" + project), std::string::npos) << down.output;
-  EXPECT_NE(down.output.find("removed volume " + project + "_data"), std::string::npos) << down.output;
+  EXPECT_NE(down.output.find("removed network lightshuttle-" + project), std::string::npos)
+      << down.output;
+  EXPECT_NE(down.output.find("removed volume " + project + "_data"), std::string::npos)
+      << down.output;
   auto left = run(rt->listManaged(project));
   ASSERT_TRUE(left);
   EXPECT_TRUE(left->empty());

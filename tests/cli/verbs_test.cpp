@@ -16,7 +16,9 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-ShellRun cli(const std::string& args) { return runShell("cd / && '" + std::string(LS_CLI_PATH) + "' " + args); }
+ShellRun cli(const std::string& args) {
+  return runShell("cd / && '" + std::string(LS_CLI_PATH) + "' " + args);
+}
 
 class VerbsCli : public RuntimeEngineTest {
  protected:
@@ -47,7 +49,8 @@ TEST_F(VerbsCli, StopAndStartWithoutASupervisorActOnTheLabelledContainers) {
   ShellRun unknown = cli("stop -p " + project + " nosuch");
   EXPECT_EQ(unknown.exitCode, 2) << unknown.output;
   EXPECT_NE(unknown.output.find("no resource 'nosuch'"), std::string::npos) << unknown.output;
-  EXPECT_NE(unknown.output.find("web"), std::string::npos) << "names the known resources: " << unknown.output;
+  EXPECT_NE(unknown.output.find("web"), std::string::npos)
+      << "names the known resources: " << unknown.output;
 
   ShellRun noProject = cli("stop");  // from / there is no manifest, and no -p
   EXPECT_EQ(noProject.exitCode, 2) << noProject.output;
@@ -84,7 +87,8 @@ TEST_F(VerbsCli, PauseAndUnpause) {
   EXPECT_EQ(state("web"), "running\n");
   ShellRun notPaused = cli("unpause -p " + project + " web");
   EXPECT_EQ(notPaused.exitCode, 1) << notPaused.output;
-  EXPECT_NE(notPaused.output.find("resource 'web' is not paused"), std::string::npos) << notPaused.output;
+  EXPECT_NE(notPaused.output.find("resource 'web' is not paused"), std::string::npos)
+      << notPaused.output;
 }
 
 TEST_F(VerbsCli, WaitReportsReadyFailedAndTimeout) {
@@ -96,15 +100,16 @@ TEST_F(VerbsCli, WaitReportsReadyFailedAndTimeout) {
   ASSERT_TRUE(job);
   ASSERT_TRUE(run(api->waitContainer(job->value, "not-running", 30s)));
   runtime::ContainerSpec sick = projectSpec("sick", {"sleep", "3600"});
-  sick.healthcheck = runtime::HealthcheckSpec{.test = {"CMD", "false"}, .interval = 1s, .timeout = 1s,
-                                              .retries = 1000, .startPeriod = 0s};
+  sick.healthcheck = runtime::HealthcheckSpec{
+      .test = {"CMD", "false"}, .interval = 1s, .timeout = 1s, .retries = 1000, .startPeriod = 0s};
   ASSERT_TRUE(run(rt->start(sick, none)));
 
   ShellRun ready = cli("wait --timeout 30s -p " + project + " web");
   EXPECT_EQ(ready.exitCode, 0) << ready.output;
   ShellRun failed = cli("wait --timeout 30s -p " + project + " job");
   EXPECT_EQ(failed.exitCode, 1) << failed.output;
-  EXPECT_NE(failed.output.find("resource 'job' exited with code 3"), std::string::npos) << failed.output;
+  EXPECT_NE(failed.output.find("resource 'job' exited with code 3"), std::string::npos)
+      << failed.output;
   ShellRun timedOut = cli("wait --timeout 1s -p " + project + " sick");
   EXPECT_EQ(timedOut.exitCode, 124) << timedOut.output;
   EXPECT_NE(timedOut.output.find("'sick'"), std::string::npos) << timedOut.output;
@@ -138,11 +143,12 @@ TEST_F(VerbsCli, LsListsLabelledStacksAndVersionTheEngine) {
 
   ShellRun version = cli("version --format json");
   EXPECT_EQ(version.exitCode, 0) << version.output;
-  EXPECT_NE(version.output.find(R"("version":")" + std::string(LS_VERSION_TEXT) + "\""), std::string::npos)
+  EXPECT_NE(version.output.find(R"("version":")" + std::string(LS_VERSION_TEXT) + "\""),
+            std::string::npos)
       << version.output;
   EXPECT_NE(version.output.find(R"("api_version":"1.)"), std::string::npos) << version.output;
-  ShellRun unreachable = runShell("cd / && DOCKER_HOST=unix:///nonexistent.sock '" + std::string(LS_CLI_PATH) +
-                                  "' version");
+  ShellRun unreachable = runShell("cd / && DOCKER_HOST=unix:///nonexistent.sock '" +
+                                  std::string(LS_CLI_PATH) + "' version");
   EXPECT_EQ(unreachable.exitCode, 1) << unreachable.output;
   EXPECT_NE(unreachable.output.find(LS_VERSION_TEXT), std::string::npos) << unreachable.output;
   EXPECT_NE(unreachable.output.find("engine unreachable"), std::string::npos) << unreachable.output;
@@ -159,9 +165,10 @@ class GlobalOptionsCli : public RuntimeEngineTest {
     std::string tmpl = (fs::temp_directory_path() / "lsglobal-XXXXXX").string();
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir = tmpl;
-    std::ofstream(dir / "other.yml") << "lightshuttle: v0\nproject:\n  name: " << project << "\nresources:\n"
-                                     << "  web:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
-                                     << "      command: [sleep, '3600']\n";
+    std::ofstream(dir / "other.yml")
+        << "lightshuttle: v0\nproject:\n  name: " << project << "\nresources:\n"
+        << "  web:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
+        << "      command: [sleep, '3600']\n";
   }
   void TearDown() override {
     RuntimeEngineTest::TearDown();
@@ -198,8 +205,12 @@ TEST_F(GlobalOptionsCli, FileBeforeAndAfterTheVerbAndProjectWithoutAManifest) {
   EXPECT_EQ(moved.output, "web\n");
 
   runtime::StartOptions none;
-  ASSERT_TRUE(run(rt->start(projectSpec("web", {"sh", "-c",
-                                  "echo first; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo second; sleep 3600"}), none)));
+  ASSERT_TRUE(run(rt->start(
+      projectSpec(
+          "web",
+          {"sh", "-c",
+           "echo first; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo second; sleep 3600"}),
+      none)));
   ShellRun ps = cli("-p " + project + " ps --format json");  // from /, no manifest anywhere
   EXPECT_EQ(ps.exitCode, 0) << ps.output;
   EXPECT_NE(ps.output.find(R"("name":"web")"), std::string::npos) << ps.output;
@@ -224,9 +235,12 @@ TEST_F(GlobalOptionsCli, FileBeforeAndAfterTheVerbAndProjectWithoutAManifest) {
 
   ShellRun completion = cli("completion bash");
   EXPECT_EQ(completion.exitCode, 0);
-  EXPECT_NE(completion.output.find("--project-directory"), std::string::npos) << "global options complete";
-  EXPECT_NE(completion.output.find("config --services"), std::string::npos) << "resource names complete";
-  for (const char* verb : {"start", "stop", "kill", "pause", "unpause", "run", "events", "wait", "ls", "version"}) {
+  EXPECT_NE(completion.output.find("--project-directory"), std::string::npos)
+      << "global options complete";
+  EXPECT_NE(completion.output.find("config --services"), std::string::npos)
+      << "resource names complete";
+  for (const char* verb :
+       {"start", "stop", "kill", "pause", "unpause", "run", "events", "wait", "ls", "version"}) {
     EXPECT_NE(completion.output.find(std::string("'") + verb + "')"), std::string::npos) << verb;
     ShellRun help = cli(std::string(verb) + " --help");
     EXPECT_EQ(help.exitCode, 0) << verb;

@@ -4,14 +4,6 @@
 //   2. talks to the real engine through DockerRuntime: ping, then one busybox container
 //      started, inspected, stopped and removed.
 // Exit 0 when every check holds; 1 with the failed check on stderr otherwise.
-#include <lightshuttle/core/clock.hpp>
-#include <lightshuttle/core/rng.hpp>
-#include <lightshuttle/engine/client.hpp>
-#include <lightshuttle/engine/endpoint.hpp>
-#include <lightshuttle/lifecycle/manager.hpp>
-#include <lightshuttle/runtime/docker_runtime.hpp>
-#include <lightshuttle/runtime/memory_runtime.hpp>
-
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -20,6 +12,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <lightshuttle/core/clock.hpp>
+#include <lightshuttle/core/rng.hpp>
+#include <lightshuttle/engine/client.hpp>
+#include <lightshuttle/engine/endpoint.hpp>
+#include <lightshuttle/lifecycle/manager.hpp>
+#include <lightshuttle/runtime/docker_runtime.hpp>
+#include <lightshuttle/runtime/memory_runtime.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -151,7 +150,8 @@ asio::awaitable<ls::Result<void>> dockerContainer(ls::engine::Client& client, bo
     result = started.error();
   } else {
     auto status = co_await rt.inspect(*started);
-    check(status.has_value() && status->state == ls::runtime::ContainerState::Running, "the busybox container runs");
+    check(status.has_value() && status->state == ls::runtime::ContainerState::Running,
+          "the busybox container runs");
     auto stopped = co_await rt.stop(*started, spec.stopGracePeriod);
     check(stopped.has_value(), "stop() of the container");
   }

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <optional>
 #include <set>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include "lightshuttle/control/client.hpp"
 #include "lightshuttle/control/codec.hpp"
@@ -62,13 +62,16 @@ class ControlApiTest : public ::testing::Test {
     std::ofstream(dir / "lightshuttle.yml")
         << "lightshuttle: v0\nproject:\n  name: " << project << "\nresources:\n"
         << "  ticker:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
-        << "      command: [\"sh\", \"-c\", \"i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done\"]\n"
+        << "      command: [\"sh\", \"-c\", \"i=0; while true; do echo tick $i; i=$((i+1)); sleep "
+           "0.1; done\"]\n"
         << "      env:\n        API_TOKEN: " << kSecret << "\n"
         << "      stop_grace_period: 1s\n"
         << "  web:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
-        << "      command: [\"sh\", \"-c\", \"mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 8080 -h /www\"]\n"
+        << "      command: [\"sh\", \"-c\", \"mkdir -p /www && echo hello > /www/index.html && "
+           "exec httpd -f -p 8080 -h /www\"]\n"
         << "      depends_on: [ticker]\n"
-        << "      healthcheck:\n        test: [\"CMD-SHELL\", \"wget -qO- http://127.0.0.1:8080/ | grep -q hello\"]\n"
+        << "      healthcheck:\n        test: [\"CMD-SHELL\", \"wget -qO- http://127.0.0.1:8080/ | "
+           "grep -q hello\"]\n"
         << "        interval: 1s\n        retries: 20\n        start_period: 0s\n"
         << "      stop_grace_period: 1s\n";
     ls::testing::ShellRun up = cli("up -d");
@@ -117,7 +120,8 @@ class ControlApiTest : public ::testing::Test {
 TEST_F(ControlApiTest, ARestartThroughTheApiIsSeenAsEventsUntilReady) {
   // Ensures POST restart on a real stack answers 202 and the events socket shows the snapshot,
   // then the resource restarting, started and healthy again with a new container.
-  const std::string before = ls::control::decodeView(request("GET", "/api/v1/resources/web").body)->containerId;
+  const std::string before =
+      ls::control::decodeView(request("GET", "/api/v1/resources/web").body)->containerId;
   auto flow = [&]() -> asio::awaitable<std::vector<EventMessage>> {
     std::vector<EventMessage> seen;
     auto ws = co_await api().webSocket("/api/v1/events/ws");
@@ -261,7 +265,9 @@ TEST_F(ControlApiTest, StatsStreamHasSamplesAndMetricsPassPromtool) {
 
   HttpResponse m = request("GET", "/metrics");
   ASSERT_EQ(m.status, 200);
-  EXPECT_NE(m.body.find("lightshuttle_container_memory_bytes{resource=\"ticker\"}"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("lightshuttle_container_memory_bytes{resource=\"ticker\"}"),
+            std::string::npos)
+      << m.body;
   EXPECT_NE(m.body.find("lightshuttle_stack_boot_duration_seconds "), std::string::npos);
   EXPECT_EQ(m.body.find(kSecret), std::string::npos);
   EXPECT_EQ(m.body.find(token), std::string::npos);
@@ -348,7 +354,8 @@ TEST_F(ControlApiTest, ATakenDashboardPortFailsBeforeAnythingStarts) {
   ls::testing::ShellRun up = sh("cd '" + other.string() + "' && '" + std::string(LS_CLI_PATH) +
                                 "' up -d --dashboard-port " + std::to_string(port));
   EXPECT_EQ(up.exitCode, 1) << up.output;
-  EXPECT_NE(up.output.find("port " + std::to_string(port) + " on 127.0.0.1 is already in use"), std::string::npos)
+  EXPECT_NE(up.output.find("port " + std::to_string(port) + " on 127.0.0.1 is already in use"),
+            std::string::npos)
       << up.output;
   EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + second).output, "");
 }

@@ -2,10 +2,10 @@
 // quickstart stack (postgres, redis, an app built from a Dockerfile) and checking what a user
 // would check.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
@@ -131,7 +131,8 @@ TEST_F(StackTest, QuickstartComesUpAndEveryCommandWorks) {
   ShRun ps = cli("ps --format json");
   ASSERT_EQ(ps.exitCode, 0) << ps.output;
   for (const char* r : {"db", "cache", "web"}) {
-    EXPECT_NE(ps.output.find(std::string(R"("name":")") + r + R"(")"), std::string::npos) << ps.output;
+    EXPECT_NE(ps.output.find(std::string(R"("name":")") + r + R"(")"), std::string::npos)
+        << ps.output;
   }
   // Ready by lifecycle's own probe may come before the engine's first health check, so the
   // engine's health may still read "starting": every container must run, none may have exited.
@@ -149,9 +150,11 @@ TEST_F(StackTest, QuickstartComesUpAndEveryCommandWorks) {
   // No `docker run --rm`: podman 4.3 answers its wait?condition=removed with exit code 0
   // whatever the container exited with (containers/podman#18889, fixed in 4.6), so the client is
   // removed explicitly and keeps psql's exit code.
-  const std::string psql = "docker run --name " + project + "_psql --network lightshuttle-" + project +
-                           " -e PGPASSWORD=%s lightshuttle-test/postgres:15 psql -h db -U app -d app -tAc 'select 40+2';"
-                           " rc=$?; docker rm " + project + "_psql >/dev/null; exit $rc";
+  const std::string psql =
+      "docker run --name " + project + "_psql --network lightshuttle-" + project +
+      " -e PGPASSWORD=%s lightshuttle-test/postgres:15 psql -h db -U app -d app -tAc 'select 40+2';"
+      " rc=$?; docker rm " +
+      project + "_psql >/dev/null; exit $rc";
   ShRun good = sh(std::regex_replace(psql, std::regex("%s"), pw));
   EXPECT_EQ(good.exitCode, 0) << good.output;
   EXPECT_NE(good.output.find("42"), std::string::npos) << good.output;
@@ -176,11 +179,14 @@ TEST_F(StackTest, QuickstartComesUpAndEveryCommandWorks) {
   const std::string dbBefore = sh("docker inspect -f '{{.Id}}' " + project + "_db").output;
   ShRun restart = cli("restart db");
   EXPECT_EQ(restart.exitCode, 0) << restart.output;
-  EXPECT_NE(sh("docker inspect -f '{{.Id}}' " + project + "_db").output, dbBefore) << "db was recreated";
-  EXPECT_EQ(sh("docker inspect -f '{{.Id}}' " + project + "_web").output, webBefore) << "web kept running";
+  EXPECT_NE(sh("docker inspect -f '{{.Id}}' " + project + "_db").output, dbBefore)
+      << "db was recreated";
+  EXPECT_EQ(sh("docker inspect -f '{{.Id}}' " + project + "_web").output, webBefore)
+      << "web kept running";
   EXPECT_EQ(sh("docker inspect -f '{{.State.Running}}' " + project + "_web").output, "true\n");
   ShRun again = sh(std::regex_replace(psql, std::regex("%s"), pw));
-  EXPECT_EQ(again.exitCode, 0) << "the stored password still works after a restart: " << again.output;
+  EXPECT_EQ(again.exitCode, 0) << "the stored password still works after a restart: "
+                               << again.output;
 
   ShRun down = cli("down --volumes");
   EXPECT_EQ(down.exitCode, 0) << down.output;
@@ -209,10 +215,10 @@ TEST_F(StackTest, CtrlCStopsEverythingAndExits130) {
   EXPECT_TRUE(ready);
   std::this_thread::sleep_for(500ms);  // let `up` report ready and attach to the logs
   // The anonymous volumes of this stack (redis declares VOLUME /data and keeps none here).
-  const std::string anonymous =
-      sh("docker ps -q --filter label=lightshuttle.project=" + project +
-         " | xargs -r docker inspect -f '{{range .Mounts}}{{if eq .Type \"volume\"}}{{.Name}} {{end}}{{end}}'")
-          .output;
+  const std::string anonymous = sh("docker ps -q --filter label=lightshuttle.project=" + project +
+                                   " | xargs -r docker inspect -f '{{range .Mounts}}{{if eq .Type "
+                                   "\"volume\"}}{{.Name}} {{end}}{{end}}'")
+                                    .output;
   ::kill(pid, SIGINT);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -230,7 +236,8 @@ TEST_F(StackTest, CtrlCStopsEverythingAndExits130) {
       continue;
     }
     ++anonymousCount;
-    EXPECT_NE(sh("docker volume inspect " + name).exitCode, 0) << "anonymous volume " << name << " left";
+    EXPECT_NE(sh("docker volume inspect " + name).exitCode, 0)
+        << "anonymous volume " << name << " left";
   }
   EXPECT_GT(anonymousCount, 0) << "redis's VOLUME /data gives the stack an anonymous volume";
 }
@@ -298,7 +305,9 @@ TEST_F(StackTest, UpAdoptsWhatAKilledSupervisorLeftRunning) {
   std::smatch m;
   ASSERT_TRUE(std::regex_search(up.output, m, std::regex("supervisor pid ([0-9]+)"))) << up.output;
   const auto pid = static_cast<pid_t>(std::stoll(m[1].str()));
-  auto idOf = [&](const std::string& r) { return sh("docker inspect -f '{{.Id}}' " + project + "_" + r).output; };
+  auto idOf = [&](const std::string& r) {
+    return sh("docker inspect -f '{{.Id}}' " + project + "_" + r).output;
+  };
   const std::string db = idOf("db");
   const std::string api = idOf("api");
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
@@ -322,21 +331,25 @@ TEST_F(StackTest, UpAdoptsWhatAKilledSupervisorLeftRunning) {
 TEST_F(StackTest, RestartAlwaysBringsBackAContainerKilledOutside) {
   // Ensures the supervisor restarts a `restart: always` resource killed from outside.
   std::ofstream(dir / "lightshuttle.yml")
-      << "lightshuttle: v0\nproject:\n  name: " << project << "\nresources:\n  svc:\n    container:\n"
+      << "lightshuttle: v0\nproject:\n  name: " << project
+      << "\nresources:\n  svc:\n    container:\n"
       << "      image: lightshuttle-test/busybox:latest\n      command: [sleep, '3600']\n"
       << "      restart: always\n      stop_grace_period: 1s\n";
   ShRun up = cli("up -d");
   ASSERT_EQ(up.exitCode, 0) << up.output;
-  const std::string before = sh("docker inspect -f '{{.State.StartedAt}}' " + project + "_svc").output;
+  const std::string before =
+      sh("docker inspect -f '{{.State.StartedAt}}' " + project + "_svc").output;
   ASSERT_EQ(sh("docker kill " + project + "_svc").exitCode, 0);
   bool back = false;
   for (int i = 0; i < 120 && !back; ++i) {
     std::this_thread::sleep_for(250ms);
-    ShRun st = sh("docker inspect -f '{{.State.Running}} {{.State.StartedAt}}' " + project + "_svc");
+    ShRun st =
+        sh("docker inspect -f '{{.State.Running}} {{.State.StartedAt}}' " + project + "_svc");
     // StartedAt has nanoseconds: a different value means a new start, even within a second.
     back = st.exitCode == 0 && st.output.rfind("true ", 0) == 0 && st.output != "true " + before;
   }
-  EXPECT_TRUE(back) << sh("cat '" + (dir / ".lightshuttle" / "supervisor.log").string() + "'").output;
+  EXPECT_TRUE(back)
+      << sh("cat '" + (dir / ".lightshuttle" / "supervisor.log").string() + "'").output;
   ShRun down = cli("down");
   EXPECT_EQ(down.exitCode, 0) << down.output;
   EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
@@ -380,7 +393,8 @@ TEST_F(StackTest, CommandsGoThroughTheSupervisorFoundByProject) {
     }
     for (const auto& row : rows.as_array()) {
       const auto& o = row.as_object();
-      counted = counted || (o.at("name") == "svc" && o.at("restarts") == 1 && o.at("status") == "running");
+      counted = counted ||
+                (o.at("name") == "svc" && o.at("restarts") == 1 && o.at("status") == "running");
     }
   }
   EXPECT_TRUE(counted) << cli("ps --format json").output;
@@ -416,7 +430,8 @@ TEST_F(StackTest, PortInUseIsAClearErrorWithCleanRollback) {
   ShRun up = cli("up -d");
   ::close(fd);
   EXPECT_EQ(up.exitCode, 1) << up.output;
-  EXPECT_NE(up.output.find("127.0.0.1:" + std::to_string(cachePort)), std::string::npos) << up.output;
+  EXPECT_NE(up.output.find("127.0.0.1:" + std::to_string(cachePort)), std::string::npos)
+      << up.output;
   EXPECT_NE(up.output.find("cache"), std::string::npos) << up.output;
   EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
   EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);

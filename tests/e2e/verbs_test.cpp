@@ -83,7 +83,9 @@ TEST_F(VerbsE2e, SupervisedStopStartWaitEventsAndLs) {
   // lists the supervised stack with its manifest and dashboard.
   ShRun up = cli("up -d");
   ASSERT_EQ(up.exitCode, 0) << up.output;
-  EXPECT_NE(up.output.find("web  http://127.0.0.1:" + std::to_string(port) + "/"), std::string::npos) << up.output;
+  EXPECT_NE(up.output.find("web  http://127.0.0.1:" + std::to_string(port) + "/"),
+            std::string::npos)
+      << up.output;
 
   ShRun waited = cli("wait --timeout 1m");
   EXPECT_EQ(waited.exitCode, 0) << waited.output;
@@ -92,22 +94,29 @@ TEST_F(VerbsE2e, SupervisedStopStartWaitEventsAndLs) {
 
   ShRun ls = cli("ls --format json");
   EXPECT_EQ(ls.exitCode, 0) << ls.output;
-  EXPECT_NE(ls.output.find(R"("project":")" + project + R"(","status":"ready","supervised":true,"running":2,"total":2)"),
+  EXPECT_NE(ls.output.find(R"("project":")" + project +
+                           R"(","status":"ready","supervised":true,"running":2,"total":2)"),
             std::string::npos)
       << ls.output;
   EXPECT_NE(ls.output.find((dir / "lightshuttle.yml").string()), std::string::npos) << ls.output;
-  EXPECT_NE(ls.output.find(R"("dashboard_url":"http://127.0.0.1:)"), std::string::npos) << ls.output;
+  EXPECT_NE(ls.output.find(R"("dashboard_url":"http://127.0.0.1:)"), std::string::npos)
+      << ls.output;
 
   // Follow the events; the first line (stderr) says the subscription is in place.
-  FILE* events = ::popen(("cd '" + dir.string() + "' && '" + std::string(LS_CLI_PATH) + "' events --json 2>&1").c_str(), "r");
+  FILE* events =
+      ::popen(("cd '" + dir.string() + "' && '" + std::string(LS_CLI_PATH) + "' events --json 2>&1")
+                  .c_str(),
+              "r");
   ASSERT_NE(events, nullptr);
   char line[4096] = {};
   ASSERT_NE(std::fgets(line, sizeof(line), events), nullptr);
-  EXPECT_NE(std::string(line).find("following the events of '" + project + "'"), std::string::npos) << line;
+  EXPECT_NE(std::string(line).find("following the events of '" + project + "'"), std::string::npos)
+      << line;
 
   ShRun stop = cli("stop db");
   EXPECT_EQ(stop.exitCode, 0) << stop.output;
-  EXPECT_NE(stop.output.find("warning: web depends on db and keeps running without it"), std::string::npos)
+  EXPECT_NE(stop.output.find("warning: web depends on db and keeps running without it"),
+            std::string::npos)
       << stop.output;
   ShRun ps = cli("ps -a --format json");
   EXPECT_NE(ps.output.find(R"("name":"db")"), std::string::npos) << ps.output;
@@ -144,9 +153,11 @@ TEST_F(VerbsE2e, RunBringsUpDependenciesPassesTheExitCodeAndRemovesWithRm) {
   EXPECT_NE(ran.output.find("hello-from-db-env given"), std::string::npos) << ran.output;
 
   ShRun withDeps = cli("run --rm -T web -- ping -c1 -W5 db");
-  EXPECT_EQ(withDeps.exitCode, 0) << "db is up and reachable by name on the project network: " << withDeps.output;
+  EXPECT_EQ(withDeps.exitCode, 0) << "db is up and reachable by name on the project network: "
+                                  << withDeps.output;
   ShRun ps = cli("ps --format json");
-  EXPECT_NE(ps.output.find(R"("name":"db")"), std::string::npos) << "the dependency was started: " << ps.output;
+  EXPECT_NE(ps.output.find(R"("name":"db")"), std::string::npos)
+      << "the dependency was started: " << ps.output;
   EXPECT_NE(ps.output.find(R"("supervised":true)"), std::string::npos) << ps.output;
 
   ShRun missing = cli("run --rm --no-deps db -- definitely-not-a-command");
@@ -157,13 +168,19 @@ TEST_F(VerbsE2e, RunBringsUpDependenciesPassesTheExitCodeAndRemovesWithRm) {
   EXPECT_EQ(unknown.exitCode, 2) << unknown.output;
   EXPECT_NE(unknown.output.find("no resource 'nosuch'"), std::string::npos) << unknown.output;
 
-  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.oneoff --filter label=lightshuttle.project=" + project).output,
-            "")
+  EXPECT_EQ(
+      sh("docker ps -aq --filter label=lightshuttle.oneoff --filter label=lightshuttle.project=" +
+         project)
+          .output,
+      "")
       << "--rm removed every one-off container";
 
   ShRun kept = cli("run --no-deps db -- true");
   EXPECT_EQ(kept.exitCode, 0) << kept.output;
-  EXPECT_NE(sh("docker ps -aq --filter label=lightshuttle.oneoff=db --filter label=lightshuttle.project=" + project).output,
+  EXPECT_NE(sh("docker ps -aq --filter label=lightshuttle.oneoff=db --filter "
+               "label=lightshuttle.project=" +
+               project)
+                .output,
             "")
       << "without --rm the container is kept, as in compose";
 }

@@ -50,7 +50,8 @@ TEST_F(ContainerTest, CreateStartInspectStopRemove) {
   EXPECT_EQ(after->state.exitCode, 0) << "the TERM trap exits 0";
 
   EXPECT_EQ(*run(api->removeContainer(created->id, false, true)), engine::RemoveOutcome::Removed);
-  EXPECT_EQ(*run(api->removeContainer(created->id, false, true)), engine::RemoveOutcome::AlreadyRemoved);
+  EXPECT_EQ(*run(api->removeContainer(created->id, false, true)),
+            engine::RemoveOutcome::AlreadyRemoved);
   auto gone = run(api->inspectContainer(created->id));
   ASSERT_FALSE(gone);
   EXPECT_EQ(gone.error().code(), Errc::NotFound);
@@ -80,7 +81,8 @@ TEST_F(ContainerTest, PublishesOnLoopbackWithARandomPort) {
   spec.image = kBusybox;
   spec.cmd = {"sleep", "60"};
   spec.labels = labels();
-  spec.ports.push_back({.containerPort = 8080, .protocol = "tcp", .hostIp = "127.0.0.1", .hostPort = ""});
+  spec.ports.push_back(
+      {.containerPort = 8080, .protocol = "tcp", .hostIp = "127.0.0.1", .hostPort = ""});
   auto created = run(api->createContainer(project + "_ports", spec));
   ASSERT_TRUE(created) << created.error().what();
   ASSERT_TRUE(run(api->startContainer(created->id)));

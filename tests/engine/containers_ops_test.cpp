@@ -542,12 +542,8 @@ TEST_F(ContainersOpsTest, ExecStreamEndsWithExactlyOneExit) {
         break;
       }
       switch ((*e)->kind) {
-        case runtime::ExecEvent::Kind::Stdout:
-          out += (*e)->bytes;
-          break;
-        case runtime::ExecEvent::Kind::Stderr:
-          err += (*e)->bytes;
-          break;
+        case runtime::ExecEvent::Kind::Stdout: out += (*e)->bytes; break;
+        case runtime::ExecEvent::Kind::Stderr: err += (*e)->bytes; break;
         case runtime::ExecEvent::Kind::Exit:
           EXPECT_TRUE(exits.empty()) << "an event after Exit";
           exits.push_back((*e)->exitCode);

@@ -4,13 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/core/rng.hpp"

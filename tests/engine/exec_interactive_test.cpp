@@ -33,7 +33,8 @@ class ExecInteractiveTest : public RuntimeEngineTest {
     return id ? *id : runtime::ContainerId{};
   }
 
-  std::unique_ptr<ExecSession> open(const runtime::ContainerId& id, const InteractiveExecRequest& r) {
+  std::unique_ptr<ExecSession> open(const runtime::ContainerId& id,
+                                    const InteractiveExecRequest& r) {
     auto s = run(rt->execInteractive(id, r));
     EXPECT_TRUE(s) << s.error().what();
     return s ? std::move(*s) : nullptr;

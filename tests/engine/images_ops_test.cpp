@@ -9,10 +9,10 @@
 #include <cstring>
 #include <map>
 
+#include "archive/tar_writer.hpp"
 #include "engine/engine_env.hpp"
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
-#include "archive/tar_writer.hpp"
 
 namespace ls::testing {
 namespace {

@@ -42,7 +42,9 @@ TEST_F(LogsTest, FollowKeepsExactBytesAndOrderAcrossStreams) {
       {engine::StreamKind::Stdout, "out one\n"},
       {engine::StreamKind::Stderr, "err one\n"},
       {engine::StreamKind::Stdout, "out two\n"},
-      {engine::StreamKind::Stderr, "\x01\x02" "binary\n"},
+      {engine::StreamKind::Stderr,
+       "\x01\x02"
+       "binary\n"},
   };
   // Docker 20.10 may end a followed stream at exit before its log driver flushes an unterminated
   // last line, so the follow stream is checked up to the last newline and the tail afterwards.

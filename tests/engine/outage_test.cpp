@@ -1,11 +1,10 @@
 // A supervised stack across an engine restart, on a private dockerd this test starts and
 // restarts (never the shared one): with `restart: no` and with `on-failure:1`, both resources
 // come back once the engine answers, no restart counted.
+#include <boost/asio/co_spawn.hpp>
 #include <filesystem>
 #include <future>
 #include <set>
-
-#include <boost/asio/co_spawn.hpp>
 
 #include "engine/engine_env.hpp"
 #include "engine/private_dockerd.hpp"
@@ -107,8 +106,8 @@ TEST_F(EngineOutageTest, AStackComesBackAfterTheEngineRestartsWhateverItsPolicy)
     auto clock = makeSystemClock();
     runtime::DockerRuntime rt(*priv, *clock);
     SystemRng srng;
-    auto plan = lifecycle::Plan::create(
-        {node(proj, "db", {}, policy), node(proj, "api", {"db"}, policy)});
+    auto plan =
+        lifecycle::Plan::create({node(proj, "db", {}, policy), node(proj, "api", {"db"}, policy)});
     ASSERT_TRUE(plan.has_value()) << plan.error().what();
     lifecycle::Options options;
     options.resubscribeDelay = 200ms;
@@ -116,7 +115,8 @@ TEST_F(EngineOutageTest, AStackComesBackAfterTheEngineRestartsWhateverItsPolicy)
     seen.clear();
     sub = mgr.subscribe();
     std::optional<Result<void>> up;
-    asio::co_spawn(ctx, mgr.start(), [&](std::exception_ptr, Result<void> r) { up = std::move(r); });
+    asio::co_spawn(ctx, mgr.start(),
+                   [&](std::exception_ptr, Result<void> r) { up = std::move(r); });
     runUntil([&] { return up.has_value(); });
     ASSERT_TRUE(up.has_value() && up->has_value()) << (up ? up->error().what() : "start hung");
     std::set<std::string> before;
@@ -141,14 +141,17 @@ TEST_F(EngineOutageTest, AStackComesBackAfterTheEngineRestartsWhateverItsPolicy)
     for (const auto& v : mgr.list()) {
       EXPECT_EQ(v.status, lifecycle::ResourceStatus::Running) << v.name;
       EXPECT_EQ(v.restarts, 0) << v.name;
-      EXPECT_FALSE(before.contains(v.containerId)) << v.name << ": its container was stopped by the engine, so a new one runs";
+      EXPECT_FALSE(before.contains(v.containerId))
+          << v.name << ": its container was stopped by the engine, so a new one runs";
     }
     EXPECT_TRUE(mgr.stack().engineAvailable);
 
     std::optional<Result<void>> down;
-    asio::co_spawn(ctx, mgr.stop(), [&](std::exception_ptr, Result<void> r) { down = std::move(r); });
+    asio::co_spawn(ctx, mgr.stop(),
+                   [&](std::exception_ptr, Result<void> r) { down = std::move(r); });
     runUntil([&] { return down.has_value(); });
-    ASSERT_TRUE(down.has_value() && down->has_value()) << (down ? down->error().what() : "stop hung");
+    ASSERT_TRUE(down.has_value() && down->has_value())
+        << (down ? down->error().what() : "stop hung");
     auto left = run(rt.listManaged(proj));
     ASSERT_TRUE(left.has_value());
     EXPECT_TRUE(left->empty());

@@ -29,8 +29,9 @@ class PrivateDockerd {
 
   /// Creates the bridge interface the daemon uses (link-local address, no traffic leaves it).
   bool createBridge() {
-    const std::string cmd = "ip link add " + bridge_ + " type bridge && ip addr add 169.254.213.1/24 dev " +
-                            bridge_ + " && ip link set " + bridge_ + " up";
+    const std::string cmd = "ip link add " + bridge_ +
+                            " type bridge && ip addr add 169.254.213.1/24 dev " + bridge_ +
+                            " && ip link set " + bridge_ + " up";
     return std::system(cmd.c_str()) == 0;
   }
   void deleteBridge() {

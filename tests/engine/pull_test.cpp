@@ -11,12 +11,14 @@ TEST_F(PullTest, PullsFromTheLoopbackRegistryWithProgress) {
   const std::string ref = registryAddr() + "/lightshuttle-test/busybox:latest";
   (void)run(api->removeImage(ref, true));
   std::vector<engine::PullProgress> progress;
-  auto pulled = run(api->pullImage(ref, [&](const engine::PullProgress& p) { progress.push_back(p); }));
+  auto pulled =
+      run(api->pullImage(ref, [&](const engine::PullProgress& p) { progress.push_back(p); }));
   ASSERT_TRUE(pulled) << pulled.error().what();
   EXPECT_FALSE(progress.empty());
   bool sawStatus = false;
   for (const auto& p : progress) {
-    if (p.status.find("Status") != std::string::npos || p.status.find("Pull") != std::string::npos ||
+    if (p.status.find("Status") != std::string::npos ||
+        p.status.find("Pull") != std::string::npos ||
         p.status.find("Digest") != std::string::npos) {
       sawStatus = true;
     }

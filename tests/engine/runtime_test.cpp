@@ -1,7 +1,6 @@
+#include <boost/asio/co_spawn.hpp>
 #include <filesystem>
 #include <fstream>
-
-#include <boost/asio/co_spawn.hpp>
 
 #include "engine/engine_env.hpp"
 #include "lightshuttle/core/clock.hpp"
@@ -72,7 +71,8 @@ TEST_F(RuntimeTest, StartsOnTheProjectNetworkWithLabelsAndAlias) {
   // Ensures start creates the network, names the container, labels it and makes the resource
   // name a DNS alias that a sibling container resolves.
   runtime::StartOptions none;
-  auto server = run(rt->start(spec("web", {"sh", "-c", "while true; do echo hi | nc -l -p 80; done"}), none));
+  auto server =
+      run(rt->start(spec("web", {"sh", "-c", "while true; do echo hi | nc -l -p 80; done"}), none));
   ASSERT_TRUE(server) << server.error().what();
   auto client = run(rt->start(spec("probe", {"sh", "-c", "sleep 0.5; nc web 80"}), none));
   ASSERT_TRUE(client) << client.error().what();
@@ -104,7 +104,8 @@ TEST_F(RuntimeTest, ATakenNameIsAConflictWithTheNameInUseReason) {
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().code(), Errc::Conflict);
   EXPECT_EQ(second.error().reason(), "name_in_use");
-  EXPECT_NE(second.error().what().find(project + "_dup"), std::string::npos) << second.error().what();
+  EXPECT_NE(second.error().what().find(project + "_dup"), std::string::npos)
+      << second.error().what();
   auto info = run(api->inspectContainer(first->value));
   ASSERT_TRUE(info) << info.error().what();
   EXPECT_TRUE(info->state.running);
@@ -114,7 +115,9 @@ TEST_F(RuntimeTest, WaitHealthyFollowsTheHealthcheck) {
   // Ensures waitHealthy returns only once the healthcheck passes (not when merely running).
   ContainerSpec s = spec("svc", {"sh", "-c", "sleep 1.5; touch /tmp/ready; exec sleep 3600"});
   s.healthcheck = runtime::HealthcheckSpec{.test = {"CMD-SHELL", "test -f /tmp/ready"},
-                                           .interval = 200ms, .timeout = 1s, .retries = 3,
+                                           .interval = 200ms,
+                                           .timeout = 1s,
+                                           .retries = 3,
                                            .startPeriod = 0s};
   runtime::StartOptions none;
   auto id = run(rt->start(s, none));
@@ -132,9 +135,10 @@ TEST_F(RuntimeTest, WaitHealthyFollowsTheHealthcheck) {
 TEST_F(RuntimeTest, ExitBeforeHealthyNamesCodeAndLastLines) {
   // Ensures a container that exits before its healthcheck passes fails waitHealthy with the exit
   // code and its last log lines.
-  ContainerSpec s = spec("bad", {"sh", "-c", "echo booting; sleep 0.5; echo 'cannot bind port' >&2; exit 3"});
-  s.healthcheck = runtime::HealthcheckSpec{.test = {"CMD", "false"}, .interval = 1s, .timeout = 1s,
-                                           .retries = 3, .startPeriod = 0s};
+  ContainerSpec s =
+      spec("bad", {"sh", "-c", "echo booting; sleep 0.5; echo 'cannot bind port' >&2; exit 3"});
+  s.healthcheck = runtime::HealthcheckSpec{
+      .test = {"CMD", "false"}, .interval = 1s, .timeout = 1s, .retries = 3, .startPeriod = 0s};
   runtime::StartOptions none;
   auto id = run(rt->start(s, none));
   ASSERT_TRUE(id) << id.error().what();
@@ -143,7 +147,8 @@ TEST_F(RuntimeTest, ExitBeforeHealthyNamesCodeAndLastLines) {
   EXPECT_EQ(ready.error().code(), Errc::FailedPrecondition);
   EXPECT_EQ(ready.error().reason(), "exited_before_ready");
   EXPECT_NE(ready.error().what().find("code 3"), std::string::npos) << ready.error().what();
-  EXPECT_NE(ready.error().what().find("cannot bind port"), std::string::npos) << ready.error().what();
+  EXPECT_NE(ready.error().what().find("cannot bind port"), std::string::npos)
+      << ready.error().what();
 }
 
 TEST_F(RuntimeTest, WaitHealthyWithoutHealthcheckMeansRunning) {
@@ -219,7 +224,8 @@ TEST_F(RuntimeTest, AllocatedHostPortIsAClearConflict) {
   // running alongside could hold the port and fail the first start instead.
   const int port = 20000 + static_cast<int>(rng.below(12000));
   ContainerSpec a = spec("first", {"sleep", "3600"});
-  a.ports = {runtime::PortBinding{.containerPort = 80, .hostPort = static_cast<std::uint16_t>(port)}};
+  a.ports = {
+      runtime::PortBinding{.containerPort = 80, .hostPort = static_cast<std::uint16_t>(port)}};
   ContainerSpec b = spec("second", {"sleep", "3600"});
   b.ports = a.ports;
   runtime::StartOptions none;
@@ -280,7 +286,9 @@ TEST_F(RuntimeTest, ForeignNetworkIsLeftUntouched) {
 TEST_F(RuntimeTest, LogsCarryEngineTimestampsPerLine) {
   // Ensures runtime logs split lines with the engine's emission timestamps, in order.
   runtime::StartOptions none;
-  auto id = run(rt->start(spec("talker", {"sh", "-c", "echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three"}), none));
+  auto id = run(rt->start(
+      spec("talker", {"sh", "-c", "echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three"}),
+      none));
   ASSERT_TRUE(id) << id.error().what();
   ASSERT_TRUE(run(api->waitContainer(id->value, "not-running", 30s)));
   runtime::LogOptions o;
@@ -324,7 +332,8 @@ TEST_F(RuntimeTest, StartPullsAMissingImageAndRecreatesAVanishedNetwork) {
   ContainerSpec second = spec("second", {"sleep", "60"});
   auto id2 = run(rt->start(second, none));
   ASSERT_TRUE(id2) << id2.error().what();
-  EXPECT_TRUE(run(api->inspectNetwork(runtime::projectNetworkName(project)))) << "network ensured again";
+  EXPECT_TRUE(run(api->inspectNetwork(runtime::projectNetworkName(project))))
+      << "network ensured again";
 
   ContainerSpec never = spec("never", {"true"});
   never.image = runtime::PullImage{.reference = "lightshuttle-test/absent:" + rng.hex(3),
@@ -337,7 +346,8 @@ TEST_F(RuntimeTest, StartPullsAMissingImageAndRecreatesAVanishedNetwork) {
 
 TEST_F(RuntimeTest, PullPolicies) {
   // Ensures policy never refuses a missing image, missing pulls only when absent, always pulls.
-  auto never = run(rt->pullImage("lightshuttle-test/absent:" + rng.hex(3), runtime::PullPolicy::Never, {}));
+  auto never =
+      run(rt->pullImage("lightshuttle-test/absent:" + rng.hex(3), runtime::PullPolicy::Never, {}));
   ASSERT_FALSE(never);
   EXPECT_EQ(never.error().code(), Errc::NotFound);
   int progress = 0;
@@ -367,13 +377,19 @@ TEST_F(RuntimeTest, BuildHonoursDockerignoreTargetAndArgs) {
   std::filesystem::create_symlink("keep.txt", dir / "link.txt");
   const std::string tag = "lightshuttle-test/built-" + project + ":dev";
   images.push_back(tag);
-  runtime::BuildImage build{.context = dir.string(), .dockerfile = "docker/app.Dockerfile",
-                            .buildArgs = {{"GREETING", "hello"}}, .target = "base", .tag = tag};
+  runtime::BuildImage build{.context = dir.string(),
+                            .dockerfile = "docker/app.Dockerfile",
+                            .buildArgs = {{"GREETING", "hello"}},
+                            .target = "base",
+                            .tag = tag};
   std::vector<std::string> lines;
-  auto built = run(rt->buildImage(build, [&](const runtime::ImageProgress& p) { lines.push_back(p.status); }));
+  auto built = run(
+      rt->buildImage(build, [&](const runtime::ImageProgress& p) { lines.push_back(p.status); }));
   ASSERT_TRUE(built) << built.error().what();
   EXPECT_FALSE(lines.empty());
-  ContainerSpec s = spec("built", {"sh", "-c", "cat /greeting; ls -A /ctx | sort | tr '\\n' ' '; readlink /ctx/link.txt"});
+  ContainerSpec s =
+      spec("built",
+           {"sh", "-c", "cat /greeting; ls -A /ctx | sort | tr '\\n' ' '; readlink /ctx/link.txt"});
   s.image = runtime::PullImage{.reference = tag, .policy = runtime::PullPolicy::Never};
   runtime::StartOptions none;
   auto id = run(rt->start(s, none));
@@ -386,7 +402,8 @@ TEST_F(RuntimeTest, FailingBuildIsBuildFailed) {
   // Ensures an error inside the build's 200 stream is FailedPrecondition/build_failed with the
   // engine's message.
   const auto dir = tempDir();
-  write(dir / "Dockerfile", "FROM lightshuttle-test/busybox:latest\nRUN echo about to fail && exit 7\n");
+  write(dir / "Dockerfile",
+        "FROM lightshuttle-test/busybox:latest\nRUN echo about to fail && exit 7\n");
   const std::string tag = "lightshuttle-test/broken-" + project + ":dev";
   images.push_back(tag);
   runtime::BuildImage build{.context = dir.string(), .tag = tag};
@@ -409,8 +426,8 @@ TEST_F(RuntimeTest, EventsReportStartDieAndHealth) {
   // It exits only when told to, after its health event: no race with the first probe, even on a
   // loaded machine.
   ContainerSpec s = spec("ev", {"sh", "-c", "while [ ! -f /tmp/go ]; do sleep 0.05; done; exit 4"});
-  s.healthcheck = runtime::HealthcheckSpec{.test = {"CMD", "true"}, .interval = 200ms, .timeout = 1s,
-                                           .retries = 3, .startPeriod = 0s};
+  s.healthcheck = runtime::HealthcheckSpec{
+      .test = {"CMD", "true"}, .interval = 200ms, .timeout = 1s, .retries = 3, .startPeriod = 0s};
   runtime::StartOptions none;
   auto id = run(rt->start(s, none));
   ASSERT_TRUE(id) << id.error().what();

@@ -18,7 +18,8 @@ TEST(TransportTest, MissingSocketNamesTheEndpointAndWhatToDo) {
   auto info = runCoro(ctx, api.info());
   ASSERT_FALSE(info);
   EXPECT_EQ(info.error().code(), Errc::Unavailable);
-  EXPECT_NE(info.error().what().find("unix:///nonexistent/lightshuttle/docker.sock"), std::string::npos);
+  EXPECT_NE(info.error().what().find("unix:///nonexistent/lightshuttle/docker.sock"),
+            std::string::npos);
   EXPECT_NE(info.error().what().find("DOCKER_HOST"), std::string::npos);
 }
 

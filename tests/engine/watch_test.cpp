@@ -1,6 +1,8 @@
 // Watch mode against the real engine (issue 18): a stack of a built `web` and a `dep` that
 // depends on it, supervised by the lifecycle, with the watcher applying `watch:` rules. Every
 // step waits for the watcher's lifecycle event, then reads the container back through exec.
+#include "watch/watch.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -12,7 +14,6 @@
 #include "core/async.hpp"
 #include "engine_env.hpp"
 #include "lightshuttle/lifecycle/manager.hpp"
-#include "watch/watch.hpp"
 
 namespace ls::testing {
 namespace {
@@ -101,8 +102,8 @@ class WatchEngineTest : public RuntimeEngineTest {
 
   // The next event of `kind` for `resource` (or a WatchFailed, returned too, so the test can
   // show its message).
-  static asio::awaitable<Result<lifecycle::LifecycleEvent>> next(
-      lifecycle::EventSubscription& sub, Kind kind, Clock& clock) {
+  static asio::awaitable<Result<lifecycle::LifecycleEvent>> next(lifecycle::EventSubscription& sub,
+                                                                 Kind kind, Clock& clock) {
     const auto deadline = clock.steady() + kEventBound;
     for (;;) {
       using namespace asio::experimental::awaitable_operators;
@@ -148,13 +149,14 @@ class WatchEngineTest : public RuntimeEngineTest {
   // Boots the stack, starts the watcher (quiet period `quiet`), runs `body`, then stops both.
   void scenario(std::chrono::nanoseconds quiet,
                 std::function<asio::awaitable<void>(lifecycle::LifecycleManager&,
-                                                    lifecycle::EventSubscription&)> body) {
+                                                    lifecycle::EventSubscription&)>
+                    body) {
     SystemRng rng;
     lifecycle::LifecycleManager mgr(*rt, *clock, rng, plan());
     auto sub = mgr.subscribe();
     auto actions = watch::stackActions(mgr, *rt);
-    auto watcher = watch::Watcher::create(manifest(), *actions, *clock,
-                                          {.quiet = quiet, .maxDelay = 10s});
+    auto watcher =
+        watch::Watcher::create(manifest(), *actions, *clock, {.quiet = quiet, .maxDelay = 10s});
     ASSERT_TRUE(watcher.has_value()) << watcher.error().what();
     (void)run([&]() -> asio::awaitable<int> {
       Result<void> up = co_await mgr.start();
@@ -188,92 +190,97 @@ class WatchEngineTest : public RuntimeEngineTest {
 TEST_F(WatchEngineTest, AChangedFileAndADeletionAreVisibleInTheContainer) {
   // Ensures a sync copies a changed file into the running container and removes a deleted one
   // (read back through exec), without recreating the container.
-  scenario(25ms, [this](lifecycle::LifecycleManager& mgr,
-                        lifecycle::EventSubscription& sub) -> asio::awaitable<void> {
-    const std::string before = mgr.get("web")->containerId;
-    const std::string got1 = co_await execOut(*rt, mgr, "cat /app/src/index.txt");
-    EXPECT_EQ(got1, std::string("one"));
-    write(dir / "src/index.txt", "two");
-    write(dir / "src/new/deep.txt", "deep");
-    auto synced = co_await next(sub, Kind::WatchSynced, *clock);
-    EXPECT_TRUE(synced && synced->kind == Kind::WatchSynced) << messageOf(synced);
-    // The two writes may land in one batch or two: wait until both are there.
-    const std::string deep = co_await execOut(*rt, mgr, "cat /app/src/new/deep.txt");
-    if (deep != "deep") {
-      synced = co_await next(sub, Kind::WatchSynced, *clock);
-    }
-    const std::string got2 = co_await execOut(*rt, mgr, "cat /app/src/index.txt");
-    EXPECT_EQ(got2, std::string("two"));
-    const std::string got3 = co_await execOut(*rt, mgr, "cat /app/src/new/deep.txt");
-    EXPECT_EQ(got3, std::string("deep"));
-    fs::remove(dir / "src/index.txt");
-    synced = co_await next(sub, Kind::WatchSynced, *clock);
-    EXPECT_TRUE(synced && synced->kind == Kind::WatchSynced) << messageOf(synced);
-    const std::string got4 = co_await execOut(*rt, mgr, "ls /app/src");
-    EXPECT_EQ(got4, std::string("new\n"));
-    EXPECT_EQ(mgr.get("web")->containerId, before);
-  });
+  scenario(25ms,
+           [this](lifecycle::LifecycleManager& mgr,
+                  lifecycle::EventSubscription& sub) -> asio::awaitable<void> {
+             const std::string before = mgr.get("web")->containerId;
+             const std::string got1 = co_await execOut(*rt, mgr, "cat /app/src/index.txt");
+             EXPECT_EQ(got1, std::string("one"));
+             write(dir / "src/index.txt", "two");
+             write(dir / "src/new/deep.txt", "deep");
+             auto synced = co_await next(sub, Kind::WatchSynced, *clock);
+             EXPECT_TRUE(synced && synced->kind == Kind::WatchSynced) << messageOf(synced);
+             // The two writes may land in one batch or two: wait until both are there.
+             const std::string deep = co_await execOut(*rt, mgr, "cat /app/src/new/deep.txt");
+             if (deep != "deep") {
+               synced = co_await next(sub, Kind::WatchSynced, *clock);
+             }
+             const std::string got2 = co_await execOut(*rt, mgr, "cat /app/src/index.txt");
+             EXPECT_EQ(got2, std::string("two"));
+             const std::string got3 = co_await execOut(*rt, mgr, "cat /app/src/new/deep.txt");
+             EXPECT_EQ(got3, std::string("deep"));
+             fs::remove(dir / "src/index.txt");
+             synced = co_await next(sub, Kind::WatchSynced, *clock);
+             EXPECT_TRUE(synced && synced->kind == Kind::WatchSynced) << messageOf(synced);
+             const std::string got4 = co_await execOut(*rt, mgr, "ls /app/src");
+             EXPECT_EQ(got4, std::string("new\n"));
+             EXPECT_EQ(mgr.get("web")->containerId, before);
+           });
 }
 
 TEST_F(WatchEngineTest, ABurstOfAThousandWritesEndsAsOneSync) {
   // Ensures 1,000 file writes become one sync (one tar) and all arrive. The quiet period is
   // long here so a loaded machine pausing the writer cannot split the burst.
-  scenario(1500ms, [this](lifecycle::LifecycleManager& mgr,
-                          lifecycle::EventSubscription& sub) -> asio::awaitable<void> {
-    for (int i = 0; i < 1000; ++i) {
-      write(dir / "src/burst" / ("f" + std::to_string(i) + ".txt"), std::to_string(i));
-    }
-    auto synced = co_await next(sub, Kind::WatchSynced, *clock);
-    EXPECT_TRUE(synced && synced->kind == Kind::WatchSynced) << messageOf(synced);
-    if (synced) {
-      EXPECT_EQ(synced->files, 1001u) << synced->message;  // the directory and its 1,000 files
-    }
-    const std::string got5 = co_await execOut(*rt, mgr, "ls /app/src/burst | wc -l");
-    EXPECT_EQ(got5, std::string("1000\n"));
-    const std::string got6 = co_await execOut(*rt, mgr, "cat /app/src/burst/f999.txt");
-    EXPECT_EQ(got6, std::string("999"));
-  });
+  scenario(1500ms,
+           [this](lifecycle::LifecycleManager& mgr,
+                  lifecycle::EventSubscription& sub) -> asio::awaitable<void> {
+             for (int i = 0; i < 1000; ++i) {
+               write(dir / "src/burst" / ("f" + std::to_string(i) + ".txt"), std::to_string(i));
+             }
+             auto synced = co_await next(sub, Kind::WatchSynced, *clock);
+             EXPECT_TRUE(synced && synced->kind == Kind::WatchSynced) << messageOf(synced);
+             if (synced) {
+               EXPECT_EQ(synced->files, 1001u)
+                   << synced->message;  // the directory and its 1,000 files
+             }
+             const std::string got5 = co_await execOut(*rt, mgr, "ls /app/src/burst | wc -l");
+             EXPECT_EQ(got5, std::string("1000\n"));
+             const std::string got6 = co_await execOut(*rt, mgr, "cat /app/src/burst/f999.txt");
+             EXPECT_EQ(got6, std::string("999"));
+           });
 }
 
 TEST_F(WatchEngineTest, ARebuildSwapsTheContainerAndLeavesTheDependentAlone) {
   // Ensures a rebuild recreates web from the new image (its container id changes, the new
   // image's content is there) while dep's container is untouched.
-  scenario(25ms, [this](lifecycle::LifecycleManager& mgr,
-                        lifecycle::EventSubscription& sub) -> asio::awaitable<void> {
-    const std::string webBefore = mgr.get("web")->containerId;
-    const std::string depBefore = mgr.get("dep")->containerId;
-    write(dir / "Dockerfile", dockerfile("v2"));
-    auto rebuilt = co_await next(sub, Kind::WatchRebuilt, *clock);
-    EXPECT_TRUE(rebuilt && rebuilt->kind == Kind::WatchRebuilt) << messageOf(rebuilt);
-    EXPECT_NE(mgr.get("web")->containerId, webBefore);
-    EXPECT_EQ(mgr.get("dep")->containerId, depBefore);
-    EXPECT_EQ(mgr.get("web")->status, lifecycle::ResourceStatus::Running);
-    const std::string got7 = co_await execOut(*rt, mgr, "cat /version");
-    EXPECT_EQ(got7, std::string("v2\n"));
-  });
+  scenario(25ms,
+           [this](lifecycle::LifecycleManager& mgr,
+                  lifecycle::EventSubscription& sub) -> asio::awaitable<void> {
+             const std::string webBefore = mgr.get("web")->containerId;
+             const std::string depBefore = mgr.get("dep")->containerId;
+             write(dir / "Dockerfile", dockerfile("v2"));
+             auto rebuilt = co_await next(sub, Kind::WatchRebuilt, *clock);
+             EXPECT_TRUE(rebuilt && rebuilt->kind == Kind::WatchRebuilt) << messageOf(rebuilt);
+             EXPECT_NE(mgr.get("web")->containerId, webBefore);
+             EXPECT_EQ(mgr.get("dep")->containerId, depBefore);
+             EXPECT_EQ(mgr.get("web")->status, lifecycle::ResourceStatus::Running);
+             const std::string got7 = co_await execOut(*rt, mgr, "cat /version");
+             EXPECT_EQ(got7, std::string("v2\n"));
+           });
 }
 
 TEST_F(WatchEngineTest, AFailedRebuildKeepsTheOldContainerRunning) {
   // Ensures a Dockerfile that does not build leaves the old container serving and says why.
-  scenario(25ms, [this](lifecycle::LifecycleManager& mgr,
-                        lifecycle::EventSubscription& sub) -> asio::awaitable<void> {
-    const std::string before = mgr.get("web")->containerId;
-    write(dir / "Dockerfile", dockerfile("v3", /*broken=*/true));
-    auto failed = co_await next(sub, Kind::WatchFailed, *clock);
-    EXPECT_TRUE(failed.has_value());
-    if (failed) {
-      EXPECT_EQ(failed->kind, Kind::WatchFailed);
-      EXPECT_NE(failed->message.find("old container keeps running"), std::string::npos)
-          << failed->message;
-    }
-    EXPECT_EQ(mgr.get("web")->containerId, before);
-    EXPECT_EQ(mgr.get("web")->status, lifecycle::ResourceStatus::Running);
-    const runtime::ContainerId oldId{before};
-    auto st = co_await rt->inspect(oldId);
-    EXPECT_TRUE(st && st->state == runtime::ContainerState::Running);
-    const std::string got8 = co_await execOut(*rt, mgr, "cat /version");
-    EXPECT_EQ(got8, std::string("v1\n"));
-  });
+  scenario(25ms,
+           [this](lifecycle::LifecycleManager& mgr,
+                  lifecycle::EventSubscription& sub) -> asio::awaitable<void> {
+             const std::string before = mgr.get("web")->containerId;
+             write(dir / "Dockerfile", dockerfile("v3", /*broken=*/true));
+             auto failed = co_await next(sub, Kind::WatchFailed, *clock);
+             EXPECT_TRUE(failed.has_value());
+             if (failed) {
+               EXPECT_EQ(failed->kind, Kind::WatchFailed);
+               EXPECT_NE(failed->message.find("old container keeps running"), std::string::npos)
+                   << failed->message;
+             }
+             EXPECT_EQ(mgr.get("web")->containerId, before);
+             EXPECT_EQ(mgr.get("web")->status, lifecycle::ResourceStatus::Running);
+             const runtime::ContainerId oldId{before};
+             auto st = co_await rt->inspect(oldId);
+             EXPECT_TRUE(st && st->state == runtime::ContainerState::Running);
+             const std::string got8 = co_await execOut(*rt, mgr, "cat /version");
+             EXPECT_EQ(got8, std::string("v1\n"));
+           });
 }
 
 }  // namespace

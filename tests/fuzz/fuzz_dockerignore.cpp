@@ -52,14 +52,10 @@ std::vector<std::string> pathsFrom(std::string_view text) {
         case '[':
         case ']':
         case '\\':
-        case '^':
-          path += 'a';
-          break;
+        case '^': path += 'a'; break;
         case '\r':
-        case '\0':
-          break;
-        default:
-          path += c;
+        case '\0': break;
+        default: path += c;
       }
     }
     const std::string cleaned = ls::archive::cleanSlashPath(path);

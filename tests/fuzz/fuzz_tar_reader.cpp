@@ -99,17 +99,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const Read& r : whole.entries) {
     ls::archive::TarHeader h;
     switch (r.entry.type) {
-      case TarReadType::File:
-        h.type = ls::archive::TarEntryType::File;
-        break;
-      case TarReadType::Directory:
-        h.type = ls::archive::TarEntryType::Directory;
-        break;
-      case TarReadType::Symlink:
-        h.type = ls::archive::TarEntryType::Symlink;
-        break;
-      default:
-        continue;
+      case TarReadType::File: h.type = ls::archive::TarEntryType::File; break;
+      case TarReadType::Directory: h.type = ls::archive::TarEntryType::Directory; break;
+      case TarReadType::Symlink: h.type = ls::archive::TarEntryType::Symlink; break;
+      default: continue;
     }
     h.name = r.entry.name;
     h.mode = r.entry.mode;

@@ -26,8 +26,8 @@ namespace ls::control {
 std::string encodeView(const lifecycle::ResourceView& view);
 std::string encodeViews(const std::vector<lifecycle::ResourceView>& views);
 /// The views with one more boolean field in each (`ps --format json` adds "supervised").
-std::string encodeViewsTagged(const std::vector<lifecycle::ResourceView>& views, std::string_view key,
-                              bool value);
+std::string encodeViewsTagged(const std::vector<lifecycle::ResourceView>& views,
+                              std::string_view key, bool value);
 std::string encodeStack(const lifecycle::StackView& stack, const std::string& version,
                         long supervisorPid, const std::string& dashboardUrl);
 std::string encodeDetail(const lifecycle::ResourceDetail& detail);
@@ -44,11 +44,11 @@ Result<lifecycle::LifecycleEvent> decodeEvent(std::string_view json);
 struct EventMessage {
   enum class Type { Snapshot, Event, Lagged };
   Type type = Type::Event;
-  std::optional<lifecycle::LifecycleEvent> event;      ///< Event
-  std::optional<lifecycle::ResourceView> resource;     ///< Event: the view after it
-  std::vector<lifecycle::ResourceView> resources;      ///< Snapshot
-  std::optional<lifecycle::StackView> stack;           ///< Snapshot and Event
-  std::uint64_t missed = 0;                            ///< Lagged
+  std::optional<lifecycle::LifecycleEvent> event;   ///< Event
+  std::optional<lifecycle::ResourceView> resource;  ///< Event: the view after it
+  std::vector<lifecycle::ResourceView> resources;   ///< Snapshot
+  std::optional<lifecycle::StackView> stack;        ///< Snapshot and Event
+  std::uint64_t missed = 0;                         ///< Lagged
 };
 Result<EventMessage> decodeEventMessage(std::string_view json);
 

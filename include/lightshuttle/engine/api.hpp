@@ -31,8 +31,8 @@ namespace ls::engine {
 class FrameDecoder;
 
 struct VersionInfo {
-  std::string version;        ///< "20.10.24"
-  std::string apiVersion;     ///< the engine's maximum
+  std::string version;     ///< "20.10.24"
+  std::string apiVersion;  ///< the engine's maximum
   std::string minApiVersion;
   std::string os;
   std::string arch;
@@ -58,9 +58,9 @@ struct EngineInfo {
 
 struct PortPublish {
   std::uint16_t containerPort = 0;
-  std::string protocol = "tcp";       ///< tcp | udp
-  std::string hostIp = "127.0.0.1";   ///< loopback unless asked otherwise
-  std::string hostPort;               ///< empty = the engine picks a free port
+  std::string protocol = "tcp";      ///< tcp | udp
+  std::string hostIp = "127.0.0.1";  ///< loopback unless asked otherwise
+  std::string hostPort;              ///< empty = the engine picks a free port
 };
 
 struct HealthConfig {
@@ -77,7 +77,7 @@ struct ContainerCreate {
   std::string image;
   std::vector<std::string> cmd;
   std::optional<std::vector<std::string>> entrypoint;  ///< nullopt: the image's; {} clears it
-  std::vector<std::string> env;                         ///< "KEY=value"
+  std::vector<std::string> env;                        ///< "KEY=value"
   std::map<std::string, std::string> labels;
   std::string workingDir;
   std::string user;
@@ -88,10 +88,10 @@ struct ContainerCreate {
   std::optional<int> stopTimeoutSeconds;
   std::optional<HealthConfig> healthcheck;
   std::vector<PortPublish> ports;
-  std::vector<std::string> binds;  ///< "src:/dst[:ro]"
+  std::vector<std::string> binds;             ///< "src:/dst[:ro]"
   std::vector<std::string> anonymousVolumes;  ///< container paths backed by fresh anonymous volumes
-  std::string networkMode;         ///< "" = default bridge, or a network name
-  std::vector<std::string> networkAliases;  ///< on networkMode's network
+  std::string networkMode;                    ///< "" = default bridge, or a network name
+  std::vector<std::string> networkAliases;    ///< on networkMode's network
   bool autoRemove = false;
   bool init = false;
   std::string restartPolicy;  ///< "", "no", "always", "on-failure", "unless-stopped"
@@ -138,12 +138,12 @@ struct NetworkAttachment {
 
 struct ContainerInfo {
   std::string id;
-  std::string name;  ///< without the leading '/'
+  std::string name;     ///< without the leading '/'
   std::string image;    ///< as configured
   std::string imageId;  ///< sha256:...
   std::map<std::string, std::string> labels;
   bool tty = false;
-  std::string stopSignal;  ///< Config.StopSignal ("" = SIGTERM)
+  std::string stopSignal;       ///< Config.StopSignal ("" = SIGTERM)
   bool hasHealthcheck = false;  ///< Config.Healthcheck with a test other than NONE
   int restartCount = 0;
   ContainerState state;
@@ -175,8 +175,8 @@ struct LogsOptions {
   bool stdoutStream = true;
   bool stderrStream = true;
   bool timestamps = false;
-  std::optional<std::string> tail;  ///< "all" or a line count
-  std::optional<std::string> since; ///< unix seconds (may have a fraction) or RFC 3339
+  std::optional<std::string> tail;   ///< "all" or a line count
+  std::optional<std::string> since;  ///< unix seconds (may have a fraction) or RFC 3339
   std::optional<std::string> until;
 };
 
@@ -306,7 +306,7 @@ struct ExecCreate {
 
 /// POST /exec/{id}/start parameters for an attached start.
 struct ExecStart {
-  bool tty = false;  ///< must match ExecCreate::tty
+  bool tty = false;                    ///< must match ExecCreate::tty
   std::optional<TtySize> consoleSize;  ///< as ExecCreate::consoleSize (API 1.42+)
 };
 
@@ -417,7 +417,8 @@ class Api {
   /// through (multiplexed unless it was created with a TTY), then the end of the stream once
   /// it exits. NotFound for an unknown container.
   boost::asio::awaitable<Result<std::unique_ptr<ExecStream>>> attachContainer(const std::string& id,
-                                                                              bool attachStdin, bool tty);
+                                                                              bool attachStdin,
+                                                                              bool tty);
   /// POST /containers/{id}/resize: the TTY of a running container becomes `size`.
   boost::asio::awaitable<Result<void>> resizeContainer(const std::string& id, const TtySize& size);
   /// The exit code of a finished exec instance (FailedPrecondition while it still runs).
@@ -427,7 +428,8 @@ class Api {
   boost::asio::awaitable<Result<RemoveOutcome>> removeVolume(const std::string& name);
 
   /// GET /events. Subscribe before acting so nothing is missed.
-  boost::asio::awaitable<Result<std::unique_ptr<EventsStream>>> events(const EventsOptions& options);
+  boost::asio::awaitable<Result<std::unique_ptr<EventsStream>>> events(
+      const EventsOptions& options);
   boost::asio::awaitable<Result<RemoveOutcome>> removeImage(const std::string& reference,
                                                             bool force);
 

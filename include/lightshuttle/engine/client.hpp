@@ -3,7 +3,8 @@
 // HTTP/1.1 client of the Docker Engine API over a unix socket or TCP. Request/response calls
 // share a keep-alive connection pool; each stream (logs follow, events, pull progress) owns a
 // connection of its own with no body limit; an upgraded request (exec start, attach) hands its
-// connection over as a raw bidirectional byte stream. The API version is negotiated once with `/_ping`
+// connection over as a raw bidirectional byte stream. The API version is negotiated once with
+// `/_ping`
 // (`min(ours, the engine's)`) and prefixed on every path (`/v1.41/containers/json`).
 //
 //   auto client = ls::engine::Client::create(endpoint);
@@ -37,7 +38,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
   std::string method = "GET";
-  std::string path;  ///< unversioned, e.g. "/containers/json"
+  std::string path;                                        ///< unversioned, e.g. "/containers/json"
   std::vector<std::pair<std::string, std::string>> query;  ///< values are percent-encoded by us
   std::string body;
   std::string contentType;  ///< defaults to application/json when a body is present

@@ -23,13 +23,13 @@ namespace ls::engine {
 struct Endpoint {
   enum class Transport { Unix, Tcp };
   Transport transport = Transport::Unix;
-  std::string path;         ///< socket path (Unix)
-  std::string host;         ///< host name or address (Tcp)
-  std::uint16_t port = 0;   ///< (Tcp)
+  std::string path;        ///< socket path (Unix)
+  std::string host;        ///< host name or address (Tcp)
+  std::uint16_t port = 0;  ///< (Tcp)
   bool tls = false;
-  std::string certPath;     ///< DOCKER_CERT_PATH when tls
-  std::string source;       ///< "DOCKER_HOST", "docker context 'x'", "default socket", ...
-  std::string reason;       ///< one sentence: why this endpoint was chosen
+  std::string certPath;  ///< DOCKER_CERT_PATH when tls
+  std::string source;    ///< "DOCKER_HOST", "docker context 'x'", "default socket", ...
+  std::string reason;    ///< one sentence: why this endpoint was chosen
 
   /// "unix:///var/run/docker.sock" or "tcp://127.0.0.1:2375".
   std::string uri() const;
@@ -42,8 +42,8 @@ struct EndpointEnv {
   std::optional<std::string> dockerConfig;  ///< DOCKER_CONFIG directory
   std::optional<std::string> home;
   std::optional<std::string> xdgRuntimeDir;
-  std::optional<std::string> tlsVerify;     ///< DOCKER_TLS_VERIFY
-  std::optional<std::string> certPath;      ///< DOCKER_CERT_PATH
+  std::optional<std::string> tlsVerify;  ///< DOCKER_TLS_VERIFY
+  std::optional<std::string> certPath;   ///< DOCKER_CERT_PATH
   unsigned uid = 0;
   /// Whether a unix socket exists at a path.
   std::function<bool(const std::string&)> socketExists;

@@ -34,8 +34,8 @@ namespace ls::lifecycle {
 
 struct LifecycleEvent {
   enum class Kind {
-    ResourceStarting,    ///< its dependencies are satisfied; its container is being created
-    ResourceProgress,    ///< its image is being pulled or built: message says what happens
+    ResourceStarting,  ///< its dependencies are satisfied; its container is being created
+    ResourceProgress,  ///< its image is being pulled or built: message says what happens
     // Preparing a resource's image (pull per policy, or build) is its own step: during a boot
     // it runs from the start, while the dependencies boot; before a restart, while the old
     // container still runs. Then ResourceStarting once the dependencies are ready.
@@ -64,7 +64,8 @@ struct LifecycleEvent {
     WatchRestarted,   ///< the container was restarted after a change
     WatchRebuilding,  ///< a change asks for a rebuild: the new image is being built
     WatchRebuilt,     ///< the new image runs and the resource is ready again
-    WatchFailed,      ///< a watch action failed: message says why (a failed rebuild kept the old container)
+    WatchFailed,      ///< a watch action failed: message says why (a failed rebuild kept the old
+                      ///< container)
     WatchStopped,     ///< the watcher stopped (no resource)
     /// The engine stopped answering (its event stream broke, or a container died, and a ping
     /// failed): no restart is attempted nor counted until it answers again.
@@ -87,8 +88,8 @@ struct LifecycleEvent {
   int restarts = 0;  ///< restarts so far (ResourceRestarting, ResourceExited)
   std::optional<std::chrono::nanoseconds> delay;  ///< ResourceRestarting after a crash
   std::uint64_t missed = 0;                       ///< Lagged
-  std::uint64_t files = 0;  ///< Watch*: changed paths the action covered
-  std::optional<std::chrono::nanoseconds> took;  ///< Watch*: how long the action took
+  std::uint64_t files = 0;                        ///< Watch*: changed paths the action covered
+  std::optional<std::chrono::nanoseconds> took;   ///< Watch*: how long the action took
 };
 
 /// "resource_starting", ..., "stack_stopped", "lagged".

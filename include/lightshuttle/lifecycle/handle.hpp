@@ -57,12 +57,12 @@ struct ResourceView {
   manifest::Kind kind = manifest::Kind::Container;
   ResourceStatus status = ResourceStatus::Pending;
   Health health = Health::None;
-  std::string image;  ///< pull reference or build tag
-  std::string imageId;  ///< the engine's id of the image last prepared for it; empty before
-  std::string containerId;  ///< empty when no container exists
+  std::string image;          ///< pull reference or build tag
+  std::string imageId;        ///< the engine's id of the image last prepared for it; empty before
+  std::string containerId;    ///< empty when no container exists
   std::string containerName;  ///< `<project>_<resource>`
   std::vector<runtime::PortBinding> ports;  ///< as published (from inspect) once ready
-  std::vector<std::string> dependsOn;  ///< direct dependencies, explicit and implicit
+  std::vector<std::string> dependsOn;       ///< direct dependencies, explicit and implicit
   std::optional<std::chrono::system_clock::time_point> startedAt;  ///< its container started
   std::optional<std::chrono::system_clock::time_point> readyAt;    ///< it last became ready
   /// From the last launch's beginning (its image already prepared: container created) to ready.
@@ -79,9 +79,9 @@ struct ResourceDetail {
   ResourceView view;
   std::vector<std::pair<std::string, std::string>> env;  ///< sorted by key; secrets masked
   std::optional<runtime::HealthcheckSpec> healthcheck;
-  std::string restartPolicy;           ///< "no", "always", "on-failure", "on-failure:3"
-  std::vector<std::string> command;    ///< the command it runs (secret values masked)
-  std::vector<std::string> volumes;    ///< "source:target[:ro]"
+  std::string restartPolicy;         ///< "no", "always", "on-failure", "on-failure:3"
+  std::vector<std::string> command;  ///< the command it runs (secret values masked)
+  std::vector<std::string> volumes;  ///< "source:target[:ro]"
 };
 
 enum class StackStatus {
@@ -90,7 +90,7 @@ enum class StackStatus {
   Degraded,  ///< booted, but a selected resource is not running, or unhealthy
   Stopping,
   Stopped,
-  Failed,    ///< the boot failed
+  Failed,  ///< the boot failed
 };
 
 /// "starting", "ready", "degraded", "stopping", "stopped", "failed".
@@ -101,7 +101,7 @@ struct StackView {
   StackStatus status = StackStatus::Starting;
   std::optional<std::chrono::system_clock::time_point> startedAt;  ///< the boot began
   std::optional<std::chrono::system_clock::time_point> readyAt;    ///< the boot ended ready
-  std::size_t resources = 0;       ///< in the plan
+  std::size_t resources = 0;                                       ///< in the plan
   std::size_t resourcesReady = 0;  ///< running (healthy) or completed
   /// False during an engine outage (EngineUnavailable until EngineAvailable).
   bool engineAvailable = true;

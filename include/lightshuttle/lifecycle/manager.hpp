@@ -19,10 +19,10 @@
 // attempt bounded by its timeout): the first attempt exiting 0 makes it ready even though the
 // engine still says "starting"; whichever of the two comes first wins and cancels the other.
 // Unsupported or not running: the engine's health alone decides. The probe stops once the
-// resource is ready, and its command and output are never logged nor reported. The first failure fails that resource and every
-// dependent, cancels the work in flight and rolls back what was started (unless
-// `keepOnFailure`); the error names the resource and the cause (with the runtime's last log
-// lines). Cancelling the coroutine awaiting `start` cancels the boot and rolls back too.
+// resource is ready, and its command and output are never logged nor reported. The first failure
+// fails that resource and every dependent, cancels the work in flight and rolls back what was
+// started (unless `keepOnFailure`); the error names the resource and the cause (with the runtime's
+// last log lines). Cancelling the coroutine awaiting `start` cancels the boot and rolls back too.
 //
 // Supervision (from the first start until shutdown): the runtime's event stream drives state.
 // A container that dies is restarted per its policy with capped exponential backoff and jitter

@@ -67,8 +67,7 @@ struct InterpolationContext {
   /// Value of an environment variable; nullopt when unset.
   std::function<std::optional<std::string>(std::string_view name)> env;
   /// Output `property` of `resource`; nullopt when the resource or property is unknown.
-  std::function<std::optional<std::string>(std::string_view resource,
-                                           std::string_view property)>
+  std::function<std::optional<std::string>(std::string_view resource, std::string_view property)>
       output;
 };
 

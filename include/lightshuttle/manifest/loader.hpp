@@ -25,7 +25,7 @@ namespace ls::manifest {
 struct ParseReport {
   std::optional<Manifest> manifest;  ///< present when there is no error (warnings allowed)
   std::vector<Diagnostic> diagnostics;
-  std::string source;                ///< the text that was parsed, for rendering
+  std::string source;  ///< the text that was parsed, for rendering
 
   bool ok() const { return manifest.has_value(); }
   /// All diagnostics rendered, errors and warnings in file order.

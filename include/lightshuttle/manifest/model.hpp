@@ -123,14 +123,14 @@ struct Resource {
   std::vector<PortMapping> ports;
   StringMap env;
   StringMap secrets;
-  std::vector<std::string> volumes;  ///< mappings as written (may interpolate)
+  std::vector<std::string> volumes;                    ///< mappings as written (may interpolate)
   std::optional<std::vector<std::string>> entrypoint;  ///< a string is stored as sh -c
   std::optional<std::vector<std::string>> command;     ///< a string is stored as sh -c
   std::optional<std::string> workingDir;
   std::vector<WatchRule> watch;  ///< `watch:` rules, in order
 
   // dockerfile.
-  std::string context;  ///< relative to the manifest's directory
+  std::string context;                    ///< relative to the manifest's directory
   std::optional<std::string> dockerfile;  ///< relative to the context; default "Dockerfile"
   StringMap buildArgs;
   std::optional<std::string> target;
@@ -140,9 +140,9 @@ struct Resource {
 /// image, database, user, password, context, dockerfile, target, build_args values, env values,
 /// secrets values, volumes, entrypoint and command items, working_dir, healthcheck test items.
 /// `path` is the full field path ("resources.api.env.DATABASE_URL").
-void forEachInterpolatable(const Resource& r,
-                           const std::function<void(const std::string& path,
-                                                    const std::string& text)>& fn);
+void forEachInterpolatable(
+    const Resource& r,
+    const std::function<void(const std::string& path, const std::string& text)>& fn);
 
 /// The resources `r` depends on: `depends_on` entries in order, then every resource named by a
 /// `${resources.<name>.*}` in its interpolatable strings (first occurrence), without duplicates
@@ -157,11 +157,11 @@ struct ExportResource {
 
 struct ExportTarget {
   bool present = false;
-  std::optional<std::string> namespace_;     ///< kubernetes
-  std::optional<int> replicas;               ///< kubernetes, helm
+  std::optional<std::string> namespace_;       ///< kubernetes
+  std::optional<int> replicas;                 ///< kubernetes, helm
   std::optional<std::string> imagePullPolicy;  ///< kubernetes
-  std::optional<std::string> chartName;      ///< helm
-  std::optional<std::string> chartVersion;   ///< helm
+  std::optional<std::string> chartName;        ///< helm
+  std::optional<std::string> chartVersion;     ///< helm
   std::vector<std::pair<std::string, ExportResource>> resources;
 };
 

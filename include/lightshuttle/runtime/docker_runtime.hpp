@@ -120,8 +120,8 @@ class DockerRuntime final : public Runtime {
   /// running).
   boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> execInteractive(
       const ContainerId& id, const InteractiveExecRequest& request) override;
-  boost::asio::awaitable<Result<std::string>> buildImage(const BuildImage& build,
-                                                         const ProgressCallback& onProgress) override;
+  boost::asio::awaitable<Result<std::string>> buildImage(
+      const BuildImage& build, const ProgressCallback& onProgress) override;
   /// Pull: GET /images/{ref}/json answers the id when the image is present (policy missing or
   /// never: no pull); otherwise POST /images/create, then the inspect. Build: `buildImage`.
   boost::asio::awaitable<Result<PreparedImage>> prepareImage(
@@ -157,7 +157,7 @@ class DockerRuntime final : public Runtime {
   /// DELETE /images/{name}?force=: the untagged references and the deleted ids, in the
   /// engine's order. NotFound (not AlreadyRemoved: the caller named this image), Conflict.
   boost::asio::awaitable<Result<std::vector<std::string>>> removeImage(const std::string& reference,
-                                                                      bool force) override;
+                                                                       bool force) override;
   /// POST /images/prune with the dangling filter.
   boost::asio::awaitable<Result<PruneReport>> pruneImages() override;
   /// GET /images/get?names=... streamed.
@@ -173,8 +173,8 @@ class DockerRuntime final : public Runtime {
   boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> pullStream(
       const std::string& reference) override;
   /// POST /images/{name}/push?tag=: progress per layer, the digest from the registry's answer.
-  boost::asio::awaitable<Result<std::string>> pushImage(const std::string& reference,
-                                                        const ProgressCallback& onProgress) override;
+  boost::asio::awaitable<Result<std::string>> pushImage(
+      const std::string& reference, const ProgressCallback& onProgress) override;
 
  private:
   struct Impl;

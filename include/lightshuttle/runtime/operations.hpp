@@ -89,7 +89,7 @@ struct StatsSample {
   std::uint64_t blockReadBytes = 0;
   std::uint64_t blockWriteBytes = 0;
   std::uint64_t pidsCurrent = 0;
-  std::optional<std::uint64_t> pidsLimit;  ///< nullopt: unlimited
+  std::optional<std::uint64_t> pidsLimit;           ///< nullopt: unlimited
   std::chrono::system_clock::time_point timestamp;  ///< when the engine read it
 };
 
@@ -118,8 +118,8 @@ struct ResourceUpdate {
   std::optional<std::int64_t> memoryBytes;
   std::optional<std::int64_t> memorySwapBytes;  ///< -1: unlimited swap
   std::optional<std::int64_t> memoryReservationBytes;
-  std::optional<std::int64_t> pidsLimit;        ///< 0 or -1: unlimited
-  std::optional<std::uint16_t> blkioWeight;     ///< 10..1000
+  std::optional<std::int64_t> pidsLimit;     ///< 0 or -1: unlimited
+  std::optional<std::uint16_t> blkioWeight;  ///< 10..1000
   std::optional<RestartPolicy> restartPolicy;
   bool empty() const noexcept;
 };
@@ -202,11 +202,11 @@ class ByteStream {
 };
 
 struct CommitOptions {
-  std::string repo;     ///< empty: an untagged image
-  std::string tag;      ///< empty with a repo: "latest"
+  std::string repo;  ///< empty: an untagged image
+  std::string tag;   ///< empty with a repo: "latest"
   std::string comment;
   std::string author;
-  bool pause = true;    ///< freeze the container while committing (Docker's default)
+  bool pause = true;                 ///< freeze the container while committing (Docker's default)
   std::vector<std::string> changes;  ///< Dockerfile instructions: "ENV A=1", "CMD [\"sh\"]"
 };
 
@@ -219,7 +219,7 @@ struct PruneReport {
 
 struct ImageSummary {
   std::string id;
-  std::vector<std::string> repoTags;     ///< without "<none>:<none>"
+  std::vector<std::string> repoTags;  ///< without "<none>:<none>"
   std::vector<std::string> repoDigests;
   std::int64_t sizeBytes = 0;
   std::chrono::system_clock::time_point created;

@@ -95,7 +95,7 @@ struct ManagedContainer {
   std::string name;
   std::string resource;  ///< from the lightshuttle.resource label ("" when absent)
   std::string configHash;
-  std::string image;     ///< the image reference it was created from
+  std::string image;  ///< the image reference it was created from
   /// Named volumes it mounts (kept by `down`, removed by `down --volumes`).
   std::vector<std::string> namedVolumes;
   ContainerStatus status;
@@ -105,12 +105,12 @@ struct ManagedContainer {
 struct RuntimeEvent {
   enum class Kind {
     Start,
-    Die,           ///< exitCode set
+    Die,  ///< exitCode set
     Oom,
     HealthStatus,  ///< health set: "healthy" | "unhealthy" | "starting"
     Destroy,
     Stop,
-    Reconnected,   ///< the stream was re-established: events may have been lost; reconcile
+    Reconnected,  ///< the stream was re-established: events may have been lost; reconcile
     /// The stream to the engine broke (once per break, before it tries to reconnect): the
     /// engine may be going away. `ping` tells whether it still answers.
     Disconnected,
@@ -140,7 +140,6 @@ class EventStream {
   virtual boost::asio::awaitable<Result<RuntimeEvent>> next() = 0;
   virtual void close() = 0;
 };
-
 
 /// A command to run inside a running container (`Runtime::exec`).
 struct ExecRequest {
@@ -210,7 +209,8 @@ class ExecSession {
   virtual boost::asio::awaitable<Result<std::optional<ExecChunk>>> read() = 0;
   /// Resizes the terminal (rows x columns). FailedPrecondition without a TTY; an engine error
   /// when the process has already exited.
-  virtual boost::asio::awaitable<Result<void>> resize(std::uint16_t height, std::uint16_t width) = 0;
+  virtual boost::asio::awaitable<Result<void>> resize(std::uint16_t height,
+                                                      std::uint16_t width) = 0;
   /// The exit code, once `read` has returned nullopt (waits briefly while the engine still
   /// reports the process as running). FailedPrecondition when it is still running.
   virtual boost::asio::awaitable<Result<int>> exitCode() = 0;
@@ -228,9 +228,9 @@ struct StartOptions {
 /// An image made available by `Runtime::prepareImage`.
 struct PreparedImage {
   std::string reference;  ///< the pull reference, or the build tag
-  std::string id;         ///< the engine's image id ("sha256:…"); empty when the backend cannot tell
-  bool built = false;     ///< built from a Dockerfile context
-  bool pulled = false;    ///< fetched from a registry by this call (false: it was present)
+  std::string id;      ///< the engine's image id ("sha256:…"); empty when the backend cannot tell
+  bool built = false;  ///< built from a Dockerfile context
+  bool pulled = false;  ///< fetched from a registry by this call (false: it was present)
 };
 
 class Runtime {
@@ -338,7 +338,8 @@ class Runtime {
   // pause of a stopped container), InvalidArgument (bad argument, named).
 
   /// Sends `signal` (validateSignal; empty = SIGKILL) to the main process.
-  virtual boost::asio::awaitable<Result<void>> kill(const ContainerId& id, const std::string& signal);
+  virtual boost::asio::awaitable<Result<void>> kill(const ContainerId& id,
+                                                    const std::string& signal);
   /// Restarts the same container in place (its filesystem kept): stops it with `grace` (as
   /// `stop`), then starts it again. Returns once the engine reports it started; the engine
   /// sends `die` and `start` events for it meanwhile.
@@ -348,14 +349,16 @@ class Runtime {
   virtual boost::asio::awaitable<Result<WaitOutcome>> wait(const ContainerId& id,
                                                            WaitCondition condition);
   /// Renames a container (InvalidArgument for a name Docker would refuse; Conflict when taken).
-  virtual boost::asio::awaitable<Result<void>> rename(const ContainerId& id, const std::string& newName);
+  virtual boost::asio::awaitable<Result<void>> rename(const ContainerId& id,
+                                                      const std::string& newName);
   /// Freezes / thaws every process of a running container.
   virtual boost::asio::awaitable<Result<void>> pause(const ContainerId& id);
   virtual boost::asio::awaitable<Result<void>> unpause(const ContainerId& id);
   /// One stats sample (CPU deltas need two: use cpuPercent on consecutive samples).
   virtual boost::asio::awaitable<Result<StatsSample>> stats(const ContainerId& id);
   /// Samples as they come (see StatsStream).
-  virtual boost::asio::awaitable<Result<std::unique_ptr<StatsStream>>> statsStream(const ContainerId& id);
+  virtual boost::asio::awaitable<Result<std::unique_ptr<StatsStream>>> statsStream(
+      const ContainerId& id);
   /// Changes limits and the restart policy of a live container. An empty update makes no call.
   virtual boost::asio::awaitable<Result<UpdateOutcome>> update(const ContainerId& id,
                                                                const ResourceUpdate& update);
@@ -363,9 +366,11 @@ class Runtime {
   virtual boost::asio::awaitable<Result<TopOutput>> top(const ContainerId& id,
                                                         const std::vector<std::string>& psArgs);
   /// Filesystem changes since the container was created.
-  virtual boost::asio::awaitable<Result<std::vector<FilesystemChange>>> changes(const ContainerId& id);
+  virtual boost::asio::awaitable<Result<std::vector<FilesystemChange>>> changes(
+      const ContainerId& id);
   /// Every exposed port and where it is published.
-  virtual boost::asio::awaitable<Result<std::vector<PortMapping>>> portMappings(const ContainerId& id);
+  virtual boost::asio::awaitable<Result<std::vector<PortMapping>>> portMappings(
+      const ContainerId& id);
   /// Ports, networks with aliases and IPv4, health with failing streak and last output, pid.
   virtual boost::asio::awaitable<Result<ContainerDetails>> inspectDetailed(const ContainerId& id);
   /// Removes every stopped container (of anyone: the engine's prune has no project filter here).
@@ -375,17 +380,20 @@ class Runtime {
       const ContainerId& id, const ExecRequest& request);
 
   /// Stat of `path` in the container. NotFound for a missing container or path.
-  virtual boost::asio::awaitable<Result<PathStat>> archiveHead(const ContainerId& id, const std::string& path);
+  virtual boost::asio::awaitable<Result<PathStat>> archiveHead(const ContainerId& id,
+                                                               const std::string& path);
   /// A tar of `path` (checked first, so a missing path fails before any byte).
-  virtual boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> archiveGet(const ContainerId& id,
-                                                                              const std::string& path);
+  virtual boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> archiveGet(
+      const ContainerId& id, const std::string& path);
   /// Extracts `tar` into the directory `path`. InvalidArgument when the path is not a directory
   /// or cannot be written (read-only filesystem), NotFound when it does not exist.
-  virtual boost::asio::awaitable<Result<void>> archivePut(const ContainerId& id, const std::string& path,
+  virtual boost::asio::awaitable<Result<void>> archivePut(const ContainerId& id,
+                                                          const std::string& path,
                                                           const std::string& tar,
                                                           const ArchivePutOptions& options);
   /// The container's whole filesystem as a tar.
-  virtual boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> exportContainer(const ContainerId& id);
+  virtual boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> exportContainer(
+      const ContainerId& id);
   /// Makes an image of the container; returns its id.
   virtual boost::asio::awaitable<Result<std::string>> commit(const ContainerId& id,
                                                              const CommitOptions& options);
@@ -395,25 +403,27 @@ class Runtime {
   virtual boost::asio::awaitable<Result<std::vector<ImageHistoryEntry>>> imageHistory(
       const std::string& reference);
   /// Tags `source` as `target` ("repo[:tag]", "host:5000/repo:tag"; no tag = latest).
-  virtual boost::asio::awaitable<Result<void>> tagImage(const std::string& source, const std::string& target);
+  virtual boost::asio::awaitable<Result<void>> tagImage(const std::string& source,
+                                                        const std::string& target);
   /// Removes an image (or untags it while other tags remain); `force` also when containers use
   /// it. Returns what was untagged and deleted. Conflict when in use without force.
-  virtual boost::asio::awaitable<Result<std::vector<std::string>>> removeImage(const std::string& reference,
-                                                                              bool force);
+  virtual boost::asio::awaitable<Result<std::vector<std::string>>> removeImage(
+      const std::string& reference, bool force);
   /// Removes dangling images.
   virtual boost::asio::awaitable<Result<PruneReport>> pruneImages();
   /// `docker save` of the references, as a tar stream.
   virtual boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> saveImages(
       const std::vector<std::string>& references);
   /// `docker load` of a tar made by saveImages; returns the loaded references (or ids).
-  virtual boost::asio::awaitable<Result<std::vector<std::string>>> loadImages(const std::string& tar,
-                                                                             const ProgressCallback& onProgress);
+  virtual boost::asio::awaitable<Result<std::vector<std::string>>> loadImages(
+      const std::string& tar, const ProgressCallback& onProgress);
   /// Makes an image from a root filesystem tar (`docker import`), tagged `reference` when not
   /// empty; returns its id.
   virtual boost::asio::awaitable<Result<std::string>> importImage(const std::string& rootfsTar,
                                                                   const std::string& reference);
   /// Pulls `reference` (always) as a stream of progress events ending in one Done.
-  virtual boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> pullStream(const std::string& reference);
+  virtual boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> pullStream(
+      const std::string& reference);
   /// Pushes `reference` (`registry[:port]/repo:tag`, tagged beforehand) to its registry, with
   /// progress; returns the manifest digest the registry stored ("sha256:..."). NotFound when
   /// the image is not present, FailedPrecondition (reason "push_failed") when the registry

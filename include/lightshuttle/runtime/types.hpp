@@ -43,8 +43,8 @@ struct BuildImage {
   std::string context;     ///< absolute directory of the build context
   std::string dockerfile;  ///< relative to the context; empty = "Dockerfile"
   std::map<std::string, std::string> buildArgs;
-  std::string target;      ///< multi-stage target; empty = last stage
-  std::string tag;         ///< e.g. "lightshuttle/demo_api:dev"
+  std::string target;  ///< multi-stage target; empty = last stage
+  std::string tag;     ///< e.g. "lightshuttle/demo_api:dev"
   std::map<std::string, std::string> labels;
 };
 
@@ -61,7 +61,7 @@ constexpr const char* protocolName(Protocol p) noexcept {
 
 struct PortBinding {
   std::uint16_t containerPort = 0;
-  std::string hostAddress;         ///< empty = 127.0.0.1 (never 0.0.0.0 unless asked)
+  std::string hostAddress;                ///< empty = 127.0.0.1 (never 0.0.0.0 unless asked)
   std::optional<std::uint16_t> hostPort;  ///< nullopt = the engine picks a free port
   Protocol protocol = Protocol::Tcp;
 };
@@ -95,7 +95,7 @@ struct RestartPolicy {
 
 /// Everything needed to create and start one container of a stack.
 struct ContainerSpec {
-  std::string name;      ///< container name, "<project>_<resource>"
+  std::string name;  ///< container name, "<project>_<resource>"
   std::string project;
   std::string resource;  ///< also the container's DNS alias on the project network
   ImageSource image;
@@ -136,12 +136,11 @@ struct ContainerStatus {
   std::vector<PortBinding> ports;
 };
 
-
 /// Progress of a pull or a build.
 struct ImageProgress {
   std::string image;
-  std::string id;       ///< layer id (pull) or empty
-  std::string status;   ///< "Downloading", "Step 2/5 : RUN ...", ...
+  std::string id;      ///< layer id (pull) or empty
+  std::string status;  ///< "Downloading", "Step 2/5 : RUN ...", ...
   std::int64_t current = 0;
   std::int64_t total = 0;
 };

@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include "archive/dockerignore.hpp"
 #include "lightshuttle/core/file.hpp"
 #include "lightshuttle/core/scope_guard.hpp"
-#include "archive/dockerignore.hpp"
 
 namespace ls::runtime::detail {
 namespace {
@@ -38,9 +38,7 @@ Error ioError(int err, std::string_view step, const fs::path& path) {
   return Error(codeFor(err), std::string(step) + " '" + path.string() + "': " + std::strerror(err));
 }
 
-std::string quoted(const fs::path& p) {
-  return "'" + p.string() + "'";
-}
+std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
 class ContextWalker {
  public:

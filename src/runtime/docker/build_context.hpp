@@ -23,8 +23,8 @@
 #include <string>
 #include <string_view>
 
-#include "lightshuttle/core/result.hpp"
 #include "archive/tar_writer.hpp"
+#include "lightshuttle/core/result.hpp"
 
 namespace ls::runtime::detail {
 

@@ -3,10 +3,10 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <map>
 #include <optional>
 #include <string_view>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <variant>
 
 #include "engine/api_containers.hpp"
@@ -116,12 +116,9 @@ std::vector<PortMapping> toPortMappings(const std::vector<engine::PortEntry>& po
 
 std::string restartPolicyName(RestartPolicy::Mode m) {
   switch (m) {
-    case RestartPolicy::Mode::No:
-      return "no";
-    case RestartPolicy::Mode::OnFailure:
-      return "on-failure";
-    case RestartPolicy::Mode::Always:
-      return "always";
+    case RestartPolicy::Mode::No: return "no";
+    case RestartPolicy::Mode::OnFailure: return "on-failure";
+    case RestartPolicy::Mode::Always: return "always";
   }
   return "no";
 }
@@ -463,15 +460,9 @@ asio::awaitable<Result<std::vector<FilesystemChange>>> DockerRuntime::changes(
     FilesystemChange c;
     c.path = std::move(d.path);
     switch (d.kind) {
-      case engine::FilesystemDiff::Kind::Modified:
-        c.kind = FilesystemChange::Kind::Modified;
-        break;
-      case engine::FilesystemDiff::Kind::Added:
-        c.kind = FilesystemChange::Kind::Added;
-        break;
-      case engine::FilesystemDiff::Kind::Deleted:
-        c.kind = FilesystemChange::Kind::Deleted;
-        break;
+      case engine::FilesystemDiff::Kind::Modified: c.kind = FilesystemChange::Kind::Modified; break;
+      case engine::FilesystemDiff::Kind::Added: c.kind = FilesystemChange::Kind::Added; break;
+      case engine::FilesystemDiff::Kind::Deleted: c.kind = FilesystemChange::Kind::Deleted; break;
     }
     out.push_back(std::move(c));
   }

@@ -57,9 +57,9 @@ class DockerExecSession final : public ExecSession {
 
   asio::awaitable<Result<void>> write(std::string_view bytes) override {
     if (!stdinOpen_) {
-      co_return Error(Errc::FailedPrecondition,
-                      std::string("writing to an exec in container ") + q(containerId_) + ": stdin is " +
-                          (stdinAttached_ ? "closed" : "not attached"));
+      co_return Error(Errc::FailedPrecondition, std::string("writing to an exec in container ") +
+                                                    q(containerId_) + ": stdin is " +
+                                                    (stdinAttached_ ? "closed" : "not attached"));
     }
     if (!bytes.empty()) {
       lastWritten_ = bytes.back();
@@ -165,7 +165,8 @@ asio::awaitable<Result<ExecResult>> DockerRuntime::Impl::execUnbounded(const std
       break;
     }
     const engine::LogChunk& c = **chunk;
-    std::string* target = c.stream == engine::StreamKind::Stderr ? &out.stderrText : &out.stdoutText;
+    std::string* target =
+        c.stream == engine::StreamKind::Stderr ? &out.stderrText : &out.stdoutText;
     if (target->size() < kExecOutputCap) {
       target->append(c.bytes, 0, std::min(c.bytes.size(), kExecOutputCap - target->size()));
     }
@@ -240,14 +241,15 @@ asio::awaitable<Result<std::unique_ptr<ExecSession>>> DockerRuntime::execInterac
     // No ConsoleSize before API 1.42: size the terminal as soon as the process runs (the engine
     // waits for the start itself; retry briefly like the docker CLI). Best effort: a process
     // that already exited cannot be resized and that is no reason to fail the session.
-    Result<void> resized = co_await resizeExecWhenRunning(d.api, d.clock, execId, *create.consoleSize);
+    Result<void> resized =
+        co_await resizeExecWhenRunning(d.api, d.clock, execId, *create.consoleSize);
     if (!resized && resized.error().code() == Errc::Cancelled) {
       co_return std::move(resized).error();
     }
   }
-  co_return std::unique_ptr<ExecSession>(std::make_unique<DockerExecSession>(
-      d.api, d.clock, id.value, std::move(execId), std::move(stream), request.tty,
-      request.attachStdin));
+  co_return std::unique_ptr<ExecSession>(
+      std::make_unique<DockerExecSession>(d.api, d.clock, id.value, std::move(execId),
+                                          std::move(stream), request.tty, request.attachStdin));
 }
 
 }  // namespace ls::runtime

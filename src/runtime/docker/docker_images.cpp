@@ -1,8 +1,8 @@
 // DockerRuntime: pull, build and prepare of a start's image, and the archive and image
 // operations of the wider Runtime surface (operations.hpp, over engine/api_images.hpp).
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <chrono>
 #include <variant>
 
@@ -409,7 +409,7 @@ asio::awaitable<Result<std::unique_ptr<PullStream>>> DockerRuntime::pullStream(
 }
 
 asio::awaitable<Result<std::string>> DockerRuntime::pushImage(const std::string& reference,
-                                                             const ProgressCallback& onProgress) {
+                                                              const ProgressCallback& onProgress) {
   if (reference.empty()) {
     co_return Error(Errc::InvalidArgument, "push image: empty reference");
   }
@@ -432,7 +432,8 @@ asio::awaitable<Result<std::string>> tarContext(std::string context, std::string
   co_return detail::makeBuildContextTar(context, dockerfile);
 }
 
-asio::awaitable<Result<void>> DockerRuntime::pullImage(const std::string& reference, PullPolicy policy,
+asio::awaitable<Result<void>> DockerRuntime::pullImage(const std::string& reference,
+                                                       PullPolicy policy,
                                                        const ProgressCallback& onProgress) {
   auto& d = *impl_;
   if (policy != PullPolicy::Always) {
@@ -451,8 +452,11 @@ asio::awaitable<Result<void>> DockerRuntime::pullImage(const std::string& refere
   }
   auto progress = [&](const engine::PullProgress& p) {
     if (onProgress) {
-      onProgress(ImageProgress{.image = reference, .id = p.id, .status = p.status,
-                               .current = p.current, .total = p.total});
+      onProgress(ImageProgress{.image = reference,
+                               .id = p.id,
+                               .status = p.status,
+                               .current = p.current,
+                               .total = p.total});
     }
   };
   co_return co_await d.api.pullImage(reference, progress);
@@ -462,8 +466,8 @@ asio::awaitable<Result<std::string>> DockerRuntime::buildImage(const BuildImage&
                                                                const ProgressCallback& onProgress) {
   auto& d = *impl_;
   const std::string what = "build image " + q(build.tag);
-  auto dockerfile =
-      detail::resolveDockerfile(build.context, build.dockerfile.empty() ? "Dockerfile" : build.dockerfile);
+  auto dockerfile = detail::resolveDockerfile(
+      build.context, build.dockerfile.empty() ? "Dockerfile" : build.dockerfile);
   if (!dockerfile) {
     co_return std::move(dockerfile).error().context(what);
   }
@@ -515,8 +519,11 @@ asio::awaitable<Result<PreparedImage>> DockerRuntime::prepareImage(
   }
   auto progress = [&](const engine::PullProgress& p) {
     if (onProgress) {
-      onProgress(ImageProgress{.image = pull.reference, .id = p.id, .status = p.status,
-                               .current = p.current, .total = p.total});
+      onProgress(ImageProgress{.image = pull.reference,
+                               .id = p.id,
+                               .status = p.status,
+                               .current = p.current,
+                               .total = p.total});
     }
   };
   LS_CO_TRY(co_await d.api.pullImage(pull.reference, progress));

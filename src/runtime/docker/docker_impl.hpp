@@ -73,7 +73,8 @@ struct DockerRuntime::Impl {
   asio::awaitable<bool> notRunningAfterServerError(const Error& failure, const std::string& id);
   /// After a server error from a create: whether the project's network is gone (podman 4.3
   /// answers 500 "network not found" where Docker answers 404).
-  asio::awaitable<bool> networkGoneAfterServerError(const Error& failure, const std::string& project);
+  asio::awaitable<bool> networkGoneAfterServerError(const Error& failure,
+                                                    const std::string& project);
   asio::awaitable<std::string> lastLogLines(const std::string& id, std::size_t n);
   asio::awaitable<Error> exitedBeforeReady(const std::string& id, const std::string& name,
                                            int exitCode);

@@ -19,8 +19,8 @@ namespace {
 /// GET /networks?filters={"name":[name]}: the networks whose name contains `name`. Docker's
 /// listing leaves the attached containers out; podman's fills them in without failing on a
 /// container that is half gone.
-asio::awaitable<Result<std::vector<engine::NetworkInfo>>> listNetworksNamed(engine::Client& client,
-                                                                           const std::string& name) {
+asio::awaitable<Result<std::vector<engine::NetworkInfo>>> listNetworksNamed(
+    engine::Client& client, const std::string& name) {
   engine::Request req{.path = "/networks", .operation = "list networks named " + q(name)};
   req.query.emplace_back("filters", engine::encodeFilters({{"name", {name}}}));
   LS_CO_ASSIGN_OR_RETURN(engine::Response res, co_await client.request(std::move(req)));
@@ -81,9 +81,12 @@ asio::awaitable<Result<NetworkOutcome>> DockerRuntime::Impl::ensureNetworkOnce(
     auto it = existing->labels.find(kLabelProject);
     if (it == existing->labels.end() || it->second != project) {
       co_return Error(Errc::FailedPrecondition,
-                      "network " + q(name) + " exists but was not created by lightshuttle for "
-                      "project " + q(project) + "; it is left untouched: remove or rename it, "
-                      "or choose another project name")
+                      "network " + q(name) +
+                          " exists but was not created by lightshuttle for "
+                          "project " +
+                          q(project) +
+                          "; it is left untouched: remove or rename it, "
+                          "or choose another project name")
           .withReason("foreign_network");
     }
     co_return NetworkOutcome::AlreadyExisted;
@@ -104,7 +107,8 @@ asio::awaitable<Result<NetworkOutcome>> DockerRuntime::Impl::ensureNetworkOnce(
   co_return NetworkOutcome::Created;
 }
 
-asio::awaitable<Result<NetworkOutcome>> DockerRuntime::ensureProjectNetwork(const std::string& project) {
+asio::awaitable<Result<NetworkOutcome>> DockerRuntime::ensureProjectNetwork(
+    const std::string& project) {
   auto& d = *impl_;
   // Concurrent callers in this process wait for the one in flight, then re-check.
   while (d.ensuring.count(project) > 0) {
@@ -126,7 +130,8 @@ asio::awaitable<Result<NetworkOutcome>> DockerRuntime::ensureProjectNetwork(cons
   co_return outcome;
 }
 
-asio::awaitable<Result<RemoveOutcome>> DockerRuntime::teardownProjectNetwork(const std::string& project) {
+asio::awaitable<Result<RemoveOutcome>> DockerRuntime::teardownProjectNetwork(
+    const std::string& project) {
   auto& d = *impl_;
   d.networksReady.erase(project);
   const std::string name = projectNetworkName(project);
@@ -139,16 +144,15 @@ asio::awaitable<Result<RemoveOutcome>> DockerRuntime::teardownProjectNetwork(con
   }
   auto it = existing->labels.find(kLabelProject);
   if (it == existing->labels.end() || it->second != project) {
-    co_return Error(Errc::FailedPrecondition,
-                    "network " + q(name) + " was not created by lightshuttle for project " +
-                        q(project) + "; it is left untouched")
+    co_return Error(Errc::FailedPrecondition, "network " + q(name) +
+                                                  " was not created by lightshuttle for project " +
+                                                  q(project) + "; it is left untouched")
         .withReason("foreign_network");
   }
   if (!existing->containerIds.empty()) {
-    co_return Error(Errc::FailedPrecondition,
-                    "network " + q(name) + " still has " +
-                        std::to_string(existing->containerIds.size()) +
-                        " container(s) attached; remove them first")
+    co_return Error(Errc::FailedPrecondition, "network " + q(name) + " still has " +
+                                                  std::to_string(existing->containerIds.size()) +
+                                                  " container(s) attached; remove them first")
         .withReason("network_in_use");
   }
   auto removed = co_await d.api.removeNetwork(existing->id);

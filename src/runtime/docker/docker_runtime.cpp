@@ -2,11 +2,12 @@
 // listing, volumes and ping. Start, streams, exec and pull/build live in the sibling files.
 #include "lightshuttle/runtime/docker_runtime.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <cstdlib>
-#include <fmt/core.h>
 #include <variant>
 
 #include "core/async.hpp"
@@ -56,7 +57,8 @@ DockerRuntime::DockerRuntime(engine::Client& client, Clock& clock)
     : impl_(std::make_unique<Impl>(client, clock)) {}
 DockerRuntime::~DockerRuntime() = default;
 
-asio::awaitable<std::string> DockerRuntime::Impl::lastLogLines(const std::string& id, std::size_t n) {
+asio::awaitable<std::string> DockerRuntime::Impl::lastLogLines(const std::string& id,
+                                                               std::size_t n) {
   engine::LogsOptions o;
   o.tail = std::to_string(n);
   auto s = co_await api.logs(id, o);
@@ -75,8 +77,8 @@ asio::awaitable<std::string> DockerRuntime::Impl::lastLogLines(const std::string
 }
 
 asio::awaitable<Error> DockerRuntime::Impl::exitedBeforeReady(const std::string& id,
-                                                               const std::string& name,
-                                                               int exitCode) {
+                                                              const std::string& name,
+                                                              int exitCode) {
   std::string logs = co_await lastLogLines(id, 20);
   std::string msg = "container " + q(name) + " exited with code " + std::to_string(exitCode) +
                     " before becoming ready";
@@ -96,10 +98,11 @@ asio::awaitable<Result<StopOutcome>> DockerRuntime::stop(const ContainerId& id,
     grace = 0ns;
   }
   if (grace % 1s == 0ns) {
-    LS_CO_ASSIGN_OR_RETURN(
-        engine::StopOutcome out,
-        co_await d.api.stopContainer(id.value, std::chrono::duration_cast<std::chrono::seconds>(grace)));
-    co_return out == engine::StopOutcome::Stopped ? StopOutcome::Stopped : StopOutcome::AlreadyStopped;
+    LS_CO_ASSIGN_OR_RETURN(engine::StopOutcome out,
+                           co_await d.api.stopContainer(
+                               id.value, std::chrono::duration_cast<std::chrono::seconds>(grace)));
+    co_return out == engine::StopOutcome::Stopped ? StopOutcome::Stopped
+                                                  : StopOutcome::AlreadyStopped;
   }
   // Sub-second grace: the engine's `t` is whole seconds, so signal, wait, then kill ourselves.
   LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info, co_await d.api.inspectContainer(id.value));
@@ -144,7 +147,8 @@ asio::awaitable<Result<RemoveOutcome>> DockerRuntime::remove(const std::string& 
 }
 
 asio::awaitable<Result<ContainerStatus>> DockerRuntime::inspect(const ContainerId& id) {
-  LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info, co_await impl_->api.inspectContainer(id.value));
+  LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info,
+                         co_await impl_->api.inspectContainer(id.value));
   co_return detail::toStatus(info);
 }
 
@@ -161,7 +165,8 @@ asio::awaitable<Result<void>> DockerRuntime::waitHealthy(const ContainerId& id,
     // spares them an events connection each (a wide stack would open one per container).
     LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info, co_await d.api.inspectContainer(id.value));
     const ContainerStatus st = detail::toStatus(info);
-    if (st.state == ContainerState::Healthy || (st.state == ContainerState::Running && !st.hasHealthcheck)) {
+    if (st.state == ContainerState::Healthy ||
+        (st.state == ContainerState::Running && !st.hasHealthcheck)) {
       co_return ok();
     }
   }
@@ -191,7 +196,8 @@ asio::awaitable<Result<void>> DockerRuntime::waitHealthy(const ContainerId& id,
     auto r = co_await (stream->next() || d.clock.sleepUntil(deadline));
     if (r.index() == 1) {
       co_return Error(Errc::Timeout, "container " + q(name) + " was not ready after " +
-                                         formatDuration(timeout) + " (last state: " + lastSeen + ")");
+                                         formatDuration(timeout) + " (last state: " + lastSeen +
+                                         ")");
     }
     auto ev = std::get<0>(std::move(r));
     if (!ev || !*ev) {
@@ -213,7 +219,8 @@ asio::awaitable<Result<void>> DockerRuntime::waitHealthy(const ContainerId& id,
       LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info, co_await d.api.inspectContainer(id.value));
       const ContainerStatus st = detail::toStatus(info);
       lastSeen = std::string(containerStateName(st.state));
-      if (st.state == ContainerState::Healthy || (st.state == ContainerState::Running && !st.hasHealthcheck)) {
+      if (st.state == ContainerState::Healthy ||
+          (st.state == ContainerState::Running && !st.hasHealthcheck)) {
         co_return ok();
       }
     } else if (e.action == "die") {
@@ -223,7 +230,8 @@ asio::awaitable<Result<void>> DockerRuntime::waitHealthy(const ContainerId& id,
       }
       co_return co_await d.exitedBeforeReady(id.value, name, code);
     } else if (e.action == "destroy") {
-      co_return Error(Errc::NotFound, "container " + q(name) + " was removed before becoming ready");
+      co_return Error(Errc::NotFound,
+                      "container " + q(name) + " was removed before becoming ready");
     }
   }
 }
@@ -252,7 +260,8 @@ asio::awaitable<Result<std::vector<ManagedContainer>>> DockerRuntime::listManage
       while (!workers.empty()) {
         (void)co_await workers.waitEmpty();
       }
-      co_return Error(Errc::Cancelled, "listing the containers of project " + q(project) + " was cancelled");
+      co_return Error(Errc::Cancelled,
+                      "listing the containers of project " + q(project) + " was cancelled");
     }
   }
   std::vector<ManagedContainer> out;
@@ -293,14 +302,19 @@ asio::awaitable<Result<std::vector<ManagedContainer>>> DockerRuntime::listManage
 
 asio::awaitable<Result<RemoveOutcome>> DockerRuntime::removeVolume(const std::string& name) {
   LS_CO_ASSIGN_OR_RETURN(engine::RemoveOutcome r, co_await impl_->api.removeVolume(name));
-  co_return r == engine::RemoveOutcome::Removed ? RemoveOutcome::Removed : RemoveOutcome::AlreadyRemoved;
+  co_return r == engine::RemoveOutcome::Removed ? RemoveOutcome::Removed
+                                                : RemoveOutcome::AlreadyRemoved;
 }
 
 asio::awaitable<Result<void>> DockerRuntime::ping() {
   // A new connection: a dockerd that is stopping closed its listener but still answers on the
   // connections it had accepted (it stops the containers meanwhile).
-  engine::Request req{.method = "HEAD", .path = "/_ping", .timeout = std::chrono::milliseconds(2000),
-                      .versioned = false, .fresh = true, .operation = "ping the engine"};
+  engine::Request req{.method = "HEAD",
+                      .path = "/_ping",
+                      .timeout = std::chrono::milliseconds(2000),
+                      .versioned = false,
+                      .fresh = true,
+                      .operation = "ping the engine"};
   LS_CO_ASSIGN_OR_RETURN(auto res, co_await impl_->client.request(std::move(req)));
   (void)res;
   co_return ok();

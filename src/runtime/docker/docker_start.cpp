@@ -130,8 +130,8 @@ asio::awaitable<Result<ContainerId>> DockerRuntime::start(const ContainerSpec& s
     const Error& failure = created ? started.error() : created.error();
     // Podman answers a create on a missing network with 500 ("network not found"), not 404:
     // after a server error, a project network that is gone takes the slow path too.
-    const bool networkGone = !created && attempt == 0 &&
-                             co_await d.networkGoneAfterServerError(failure, spec.project);
+    const bool networkGone =
+        !created && attempt == 0 && co_await d.networkGoneAfterServerError(failure, spec.project);
     if ((failure.code() != Errc::NotFound && !networkGone) || attempt > 0) {
       if (!created) {
         // A name in use is already Conflict "name_in_use" (engine::Api: Docker's 409, podman's
@@ -155,13 +155,15 @@ asio::awaitable<Result<ContainerId>> DockerRuntime::start(const ContainerSpec& s
     Error err = std::move(started).error();
     const bool probe = engineIsLocal(d.client.endpointDescription());
     for (const auto& p : spec.ports) {
-      if (probe && p.hostPort && hostPortInUse(p.hostAddress.empty() ? "127.0.0.1" : p.hostAddress,
-                                      *p.hostPort, p.protocol)) {
+      if (probe && p.hostPort &&
+          hostPortInUse(p.hostAddress.empty() ? "127.0.0.1" : p.hostAddress, *p.hostPort,
+                        p.protocol)) {
         const std::string addr = p.hostAddress.empty() ? "127.0.0.1" : p.hostAddress;
         co_return Error(Errc::Conflict,
                         what + ": host port " + addr + ":" + std::to_string(*p.hostPort) +
                             " is already in use (by another container or program); free it or "
-                            "choose another port for " + q(spec.resource))
+                            "choose another port for " +
+                            q(spec.resource))
             .withReason("port_allocated")
             .withEngine(err.engine() ? err.engine()->status : 0,
                         err.engine() ? err.engine()->message : err.message());

@@ -1,8 +1,9 @@
 // DockerRuntime's streams: logs (one LogChunk per line) and events (reconnecting, replayed once).
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <fmt/core.h>
 #include <set>
 
 #include "engine/timestamp.hpp"
@@ -15,7 +16,8 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string unixSeconds(std::chrono::system_clock::time_point t) {
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
   return fmt::format("{}.{:09}", ns / 1000000000, ns % 1000000000);
 }
 
@@ -71,7 +73,8 @@ class DockerLogStream final : public LogChunkStream {
       c.stream = which == 2 ? LogChunk::Stream::Stderr : LogChunk::Stream::Stdout;
       auto split = engine::splitTimestampedLine(line);
       if (split) {
-        c.timestamp = std::chrono::time_point_cast<std::chrono::system_clock::duration>(split->first);
+        c.timestamp =
+            std::chrono::time_point_cast<std::chrono::system_clock::duration>(split->first);
         c.bytes = std::string(split->second);
       } else {
         c.timestamp = std::chrono::system_clock::now();
@@ -218,8 +221,9 @@ class DockerEventStream final : public EventStream {
       std::optional<std::chrono::system_clock::time_point> since) {
     engine::EventsOptions o;
     o.filters["type"] = {"container"};
-    o.filters["label"] = {filter.project.empty() ? std::string(kLabelProject)
-                                                 : std::string(kLabelProject) + "=" + filter.project};
+    o.filters["label"] = {filter.project.empty()
+                              ? std::string(kLabelProject)
+                              : std::string(kLabelProject) + "=" + filter.project};
     if (since) {
       o.since = unixSeconds(*since);
     }
@@ -255,12 +259,14 @@ asio::awaitable<Result<std::unique_ptr<LogChunkStream>>> DockerRuntime::logs(
   if (options.until) {
     o.until = unixSeconds(*options.until);
   }
-  LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info, co_await impl_->api.inspectContainer(id.value));
+  LS_CO_ASSIGN_OR_RETURN(engine::ContainerInfo info,
+                         co_await impl_->api.inspectContainer(id.value));
   LS_CO_ASSIGN_OR_RETURN(auto s, co_await impl_->api.logs(id.value, o, info.tty));
   co_return std::make_unique<DockerLogStream>(std::move(s));
 }
 
-asio::awaitable<Result<std::unique_ptr<EventStream>>> DockerRuntime::events(const EventFilter& filter) {
+asio::awaitable<Result<std::unique_ptr<EventStream>>> DockerRuntime::events(
+    const EventFilter& filter) {
   auto& d = *impl_;
   LS_CO_ASSIGN_OR_RETURN(auto first, co_await DockerEventStream::open(d.api, filter, std::nullopt));
   co_return std::make_unique<DockerEventStream>(d.api, d.clock, filter, std::move(first));

@@ -1,9 +1,8 @@
 #include "runtime/docker/spec_mapping.hpp"
 
-#include "lightshuttle/runtime/docker_runtime.hpp"
-
 #include <algorithm>
 
+#include "lightshuttle/runtime/docker_runtime.hpp"
 
 namespace ls::runtime::detail {
 namespace {
@@ -11,7 +10,6 @@ namespace {
 std::chrono::system_clock::time_point toSys(const engine::Timestamp& t) {
   return std::chrono::time_point_cast<std::chrono::system_clock::duration>(t);
 }
-
 
 }  // namespace
 
@@ -25,7 +23,6 @@ std::string imageReference(const ContainerSpec& spec) {
 std::string effectiveStopSignal(const std::string& signal) {
   return signal.empty() ? "SIGTERM" : signal;
 }
-
 
 engine::ContainerCreate toContainerCreate(const ContainerSpec& spec) {
   engine::ContainerCreate c;
@@ -123,6 +120,8 @@ ContainerStatus toStatus(const engine::ContainerInfo& info) {
 
 namespace ls::runtime {
 
-engine::ContainerCreate containerCreateFor(const ContainerSpec& spec) { return detail::toContainerCreate(spec); }
+engine::ContainerCreate containerCreateFor(const ContainerSpec& spec) {
+  return detail::toContainerCreate(spec);
+}
 
 }  // namespace ls::runtime

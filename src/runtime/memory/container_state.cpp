@@ -227,12 +227,9 @@ bool MemoryRuntime::Impl::isReady(const Container& c) {
 
 std::string MemoryRuntime::Impl::describeState(const Container& c) {
   switch (c.phase) {
-    case Phase::Starting:
-      return "starting";
-    case Phase::Stopped:
-      return "exited";
-    case Phase::Running:
-      break;
+    case Phase::Starting: return "starting";
+    case Phase::Stopped: return "exited";
+    case Phase::Running: break;
   }
   if (c.paused) {
     return "paused";
@@ -250,9 +247,7 @@ ContainerStatus MemoryRuntime::Impl::statusOf(const Container& c) {
   s.finishedAt = c.finishedAt;
   s.ports = c.ports;
   switch (c.phase) {
-    case Phase::Starting:
-      s.state = ContainerState::Starting;
-      break;
+    case Phase::Starting: s.state = ContainerState::Starting; break;
     case Phase::Stopped:
       s.state = ContainerState::Stopped;
       s.exitCode = c.exitCode;

@@ -304,12 +304,9 @@ asio::awaitable<Result<WaitOutcome>> MemoryRuntime::Impl::wait(const ContainerId
   std::function<bool()> done = [this, &incarnation, condition, exitsBefore] {
     const Container* x = findById(incarnation);
     switch (condition) {
-      case WaitCondition::NotRunning:
-        return x == nullptr || x->phase == Phase::Stopped;
-      case WaitCondition::NextExit:
-        return x == nullptr || x->exits > exitsBefore;
-      case WaitCondition::Removed:
-        return x == nullptr;
+      case WaitCondition::NotRunning: return x == nullptr || x->phase == Phase::Stopped;
+      case WaitCondition::NextExit: return x == nullptr || x->exits > exitsBefore;
+      case WaitCondition::Removed: return x == nullptr;
     }
     return x == nullptr;
   };

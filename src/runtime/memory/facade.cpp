@@ -285,8 +285,6 @@ std::size_t MemoryRuntime::pendingWaiters() const {
   return impl_->changed.size() + impl_->hung.size();
 }
 
-std::size_t MemoryRuntime::eventSubscribers() const {
-  return impl_->subscribers.size();
-}
+std::size_t MemoryRuntime::eventSubscribers() const { return impl_->subscribers.size(); }
 
 }  // namespace ls::runtime

@@ -6,60 +6,33 @@ namespace ls::runtime {
 
 std::string_view opName(Op op) noexcept {
   switch (op) {
-    case Op::Start:
-      return "start";
-    case Op::Stop:
-      return "stop";
-    case Op::Remove:
-      return "remove";
-    case Op::Inspect:
-      return "inspect";
-    case Op::WaitHealthy:
-      return "wait_healthy";
-    case Op::Logs:
-      return "logs";
-    case Op::EnsureNetwork:
-      return "ensure_network";
-    case Op::TeardownNetwork:
-      return "teardown_network";
-    case Op::ListManaged:
-      return "list_managed";
-    case Op::Events:
-      return "events";
-    case Op::Pull:
-      return "pull";
-    case Op::Build:
-      return "build";
-    case Op::Exec:
-      return "exec";
-    case Op::Kill:
-      return "kill";
-    case Op::Wait:
-      return "wait";
-    case Op::Rename:
-      return "rename";
-    case Op::Pause:
-      return "pause";
-    case Op::Unpause:
-      return "unpause";
-    case Op::PortMappings:
-      return "port_mappings";
-    case Op::InspectDetailed:
-      return "inspect_detailed";
-    case Op::PruneContainers:
-      return "prune_containers";
-    case Op::ExecStream:
-      return "exec_stream";
-    case Op::ListImages:
-      return "list_images";
-    case Op::TagImage:
-      return "tag_image";
-    case Op::RemoveImage:
-      return "remove_image";
-    case Op::Ping:
-      return "ping";
-    case Op::Restart:
-      return "restart";
+    case Op::Start: return "start";
+    case Op::Stop: return "stop";
+    case Op::Remove: return "remove";
+    case Op::Inspect: return "inspect";
+    case Op::WaitHealthy: return "wait_healthy";
+    case Op::Logs: return "logs";
+    case Op::EnsureNetwork: return "ensure_network";
+    case Op::TeardownNetwork: return "teardown_network";
+    case Op::ListManaged: return "list_managed";
+    case Op::Events: return "events";
+    case Op::Pull: return "pull";
+    case Op::Build: return "build";
+    case Op::Exec: return "exec";
+    case Op::Kill: return "kill";
+    case Op::Wait: return "wait";
+    case Op::Rename: return "rename";
+    case Op::Pause: return "pause";
+    case Op::Unpause: return "unpause";
+    case Op::PortMappings: return "port_mappings";
+    case Op::InspectDetailed: return "inspect_detailed";
+    case Op::PruneContainers: return "prune_containers";
+    case Op::ExecStream: return "exec_stream";
+    case Op::ListImages: return "list_images";
+    case Op::TagImage: return "tag_image";
+    case Op::RemoveImage: return "remove_image";
+    case Op::Ping: return "ping";
+    case Op::Restart: return "restart";
   }
   return "unknown";
 }
@@ -86,9 +59,7 @@ void Gate::fail(Failure failure) {
   }
 }
 
-bool Gate::reached() const {
-  return state_ && state_->reached;
-}
+bool Gate::reached() const { return state_ && state_->reached; }
 
 Error MemoryRuntime::Impl::injected(Op op, std::size_t nth, const Failure& failure,
                                     bool overall) const {
@@ -214,9 +185,7 @@ void MemoryRuntime::startEngine() {
   impl_->notify();
 }
 
-bool MemoryRuntime::engineStopped() const {
-  return impl_->engineDown;
-}
+bool MemoryRuntime::engineStopped() const { return impl_->engineDown; }
 
 void MemoryRuntime::failOn(Op op, std::size_t nthCall, Failure failure, std::size_t times) {
   LS_CHECK(nthCall >= 1);
@@ -240,9 +209,7 @@ void MemoryRuntime::hangOn(Op op, std::size_t nthCall) {
   impl_->opFaults[{op, nthCall}] = std::move(fault);
 }
 
-Gate MemoryRuntime::hold(Op op) {
-  return hold(op, callCount(op) + 1);
-}
+Gate MemoryRuntime::hold(Op op) { return hold(op, callCount(op) + 1); }
 
 Gate MemoryRuntime::hold(Op op, std::size_t nthCall) {
   LS_CHECK(nthCall >= 1);
@@ -272,16 +239,10 @@ std::size_t MemoryRuntime::callCount(Op op) const {
   return it == impl_->opCounts.end() ? 0 : it->second;
 }
 
-std::size_t MemoryRuntime::callCount() const {
-  return impl_->totalCalls;
-}
+std::size_t MemoryRuntime::callCount() const { return impl_->totalCalls; }
 
-const std::vector<Call>& MemoryRuntime::calls() const {
-  return impl_->calls;
-}
+const std::vector<Call>& MemoryRuntime::calls() const { return impl_->calls; }
 
-void MemoryRuntime::clearCalls() {
-  impl_->calls.clear();
-}
+void MemoryRuntime::clearCalls() { impl_->calls.clear(); }
 
 }  // namespace ls::runtime

@@ -58,17 +58,11 @@ constexpr int kKilledExitCode = 137;
     }                                                                 \
   } while (false)
 
-inline Duration nonNegative(Duration d) {
-  return std::max(d, Duration::zero());
-}
+inline Duration nonNegative(Duration d) { return std::max(d, Duration::zero()); }
 
-inline Error cancelledError() {
-  return Error(Errc::Cancelled, "operation cancelled");
-}
+inline Error cancelledError() { return Error(Errc::Cancelled, "operation cancelled"); }
 
-inline std::string quote(const std::string& s) {
-  return "'" + s + "'";
-}
+inline std::string quote(const std::string& s) { return "'" + s + "'"; }
 
 inline SteadyTime addClamped(SteadyTime t, Duration d) {
   if (d <= Duration::zero()) {
@@ -96,12 +90,9 @@ inline std::string normalizeRef(const std::string& ref) {
 
 inline std::string_view healthName(Health h) {
   switch (h) {
-    case Health::Starting:
-      return "starting";
-    case Health::Healthy:
-      return "healthy";
-    case Health::Unhealthy:
-      return "unhealthy";
+    case Health::Starting: return "starting";
+    case Health::Healthy: return "healthy";
+    case Health::Unhealthy: return "unhealthy";
   }
   return "starting";
 }

@@ -88,21 +88,15 @@ void MemoryRuntime::Impl::apply(const Action& a, SteadyTime at) {
         markRunning(*c, at);
       }
       break;
-    case Action::Kind::SetHealth:
-      setHealthOf(*c, a.health, at);
-      break;
-    case Action::Kind::Log:
-      appendLog(*c, a.stream, a.line, at);
-      break;
+    case Action::Kind::SetHealth: setHealthOf(*c, a.health, at); break;
+    case Action::Kind::Log: appendLog(*c, a.stream, a.line, at); break;
     case Action::Kind::Exit:
       for (const auto& line : a.lastLines) {
         appendLog(*c, LogChunk::Stream::Stderr, line, at);
       }
       exitContainer(*c, a.exitCode, at, false);
       break;
-    case Action::Kind::Oom:
-      exitContainer(*c, kKilledExitCode, at, true);
-      break;
+    case Action::Kind::Oom: exitContainer(*c, kKilledExitCode, at, true); break;
   }
 }
 

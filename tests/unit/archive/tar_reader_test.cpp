@@ -59,12 +59,14 @@ std::string sample() {
   TarWriter w(out);
   EXPECT_TRUE(w.addEntry({.type = TarEntryType::Directory, .name = "app", .mode = 0750}));
   const std::string body = "#!/bin/sh\necho hi\n";
-  EXPECT_TRUE(w.addEntry({.name = "app/run.sh", .mode = 04755, .size = body.size(), .mtime = 1700000000}, body));
+  EXPECT_TRUE(w.addEntry(
+      {.name = "app/run.sh", .mode = 04755, .size = body.size(), .mtime = 1700000000}, body));
   EXPECT_TRUE(w.addEntry({.name = "app/empty", .mode = 0600}));
   const std::string longName = "app/" + std::string(120, 'd') + "/" + std::string(110, 'f');
   const std::string big(1500, 'x');
   EXPECT_TRUE(w.addEntry({.name = longName, .mode = 0644, .size = big.size()}, big));
-  EXPECT_TRUE(w.addEntry({.type = TarEntryType::Symlink, .name = "app/run", .linkTarget = "run.sh"}));
+  EXPECT_TRUE(
+      w.addEntry({.type = TarEntryType::Symlink, .name = "app/run", .linkTarget = "run.sh"}));
   EXPECT_TRUE(w.finish());
   return out;
 }
@@ -202,8 +204,9 @@ TEST(TarReaderTest, StopsAtTheEndMarkerAndPassesHandlerErrorsThrough) {
 
   struct Refuse final : TarReader::Handler {
     Result<void> onEntry(const TarEntry& e) override {
-      return e.type == TarReadType::Symlink ? Result<void>(Error(Errc::FailedPrecondition, "no links"))
-                                            : ok();
+      return e.type == TarReadType::Symlink
+                 ? Result<void>(Error(Errc::FailedPrecondition, "no links"))
+                 : ok();
     }
     Result<void> onData(std::string_view) override { return ok(); }
     Result<void> onEntryEnd() override { return ok(); }

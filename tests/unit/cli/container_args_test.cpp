@@ -1,8 +1,9 @@
 // The pure parts of `cp`, `port` and `stats`: argument readers, docker cp's placement rules,
 // docker stats' units and columns, the text table.
+#include "cli/container_args.hpp"
+
 #include <gtest/gtest.h>
 
-#include "cli/container_args.hpp"
 #include "cli/stats_view.hpp"
 #include "cli/text_table.hpp"
 
@@ -73,10 +74,12 @@ TEST(CopyPlacementTest, FollowsDockerCpRules) {
   EXPECT_EQ(relative->directory, ".");
 
   EXPECT_EQ(placeCopy("/etc/app", true, "/tmp/f", file).error().code(), Errc::FailedPrecondition);
-  EXPECT_EQ(placeCopy("/etc/hosts", false, "/tmp/nodir/", missing).error().code(), Errc::FailedPrecondition);
+  EXPECT_EQ(placeCopy("/etc/hosts", false, "/tmp/nodir/", missing).error().code(),
+            Errc::FailedPrecondition);
   auto noParent = placeCopy("/etc/hosts", false, "/nope/x", orphan);
   ASSERT_FALSE(noParent);
-  EXPECT_NE(noParent.error().message().find("'/nope'"), std::string::npos) << noParent.error().message();
+  EXPECT_NE(noParent.error().message().find("'/nope'"), std::string::npos)
+      << noParent.error().message();
 }
 
 TEST(CopyPlacementTest, BaseAndParentNames) {
@@ -163,8 +166,9 @@ TEST(StatsViewTest, JsonLineCarriesEveryField) {
   // percentages and raw byte counts.
   const std::string line = statsJsonLine("db", "demo_db", sampleAt(0, 0), sampleAt(100, 400));
   for (const char* field :
-       {"\"resource\":\"db\"", "\"container\":\"demo_db\"", "\"cpu_percent\":1E2", "\"memory_percent\":2.5E1",
-        "\"memory_bytes\":536870912", "\"net_tx_bytes\":35400000", "\"pids\":7", "\"ts\":"}) {
+       {"\"resource\":\"db\"", "\"container\":\"demo_db\"", "\"cpu_percent\":1E2",
+        "\"memory_percent\":2.5E1", "\"memory_bytes\":536870912", "\"net_tx_bytes\":35400000",
+        "\"pids\":7", "\"ts\":"}) {
     EXPECT_NE(line.find(field), std::string::npos) << field << " in " << line;
   }
   EXPECT_EQ(line.find('\n'), std::string::npos);
@@ -173,7 +177,8 @@ TEST(StatsViewTest, JsonLineCarriesEveryField) {
 TEST(TextTableTest, AlignsColumnsWithoutTrailingBlanks) {
   // Ensures columns are padded to the widest cell plus three spaces, short rows get empty
   // cells, and no line ends in blanks.
-  const std::string t = renderTable({"UID", "PID", "CMD"}, {{"root", "1", "sleep 3600"}, {"nobody", "22"}});
+  const std::string t =
+      renderTable({"UID", "PID", "CMD"}, {{"root", "1", "sleep 3600"}, {"nobody", "22"}});
   EXPECT_EQ(t,
             "UID      PID   CMD\n"
             "root     1     sleep 3600\n"

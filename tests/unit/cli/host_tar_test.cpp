@@ -2,8 +2,8 @@
 // with its modes, contents, links and times, and hostile archives cannot write outside.
 #include "cli/host_tar.hpp"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,8 +30,8 @@ class HostTarTest : public ::testing::Test {
   void TearDown() override {
     // Give every directory write permission back so the tree can be removed.
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
+    for (auto it = fs::recursive_directory_iterator(root, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (it->is_directory() && !it->is_symlink()) {
         fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
       }
@@ -136,7 +136,8 @@ TEST_F(HostTarTest, AContentsArchiveExtractsTheSameWithOrWithoutItsRoot) {
     if (!prefix.empty()) {
       ASSERT_TRUE(w.addEntry({.type = TarEntryType::Directory, .name = prefix, .mode = 0750}));
     }
-    ASSERT_TRUE(w.addEntry({.type = TarEntryType::Directory, .name = prefix + "bin", .mode = 0755}));
+    ASSERT_TRUE(
+        w.addEntry({.type = TarEntryType::Directory, .name = prefix + "bin", .mode = 0755}));
     ASSERT_TRUE(w.addEntry({.name = prefix + "bin/run.sh", .mode = 0750, .size = 2}, "hi"));
     ASSERT_TRUE(w.addEntry({.name = prefix + "notes.txt", .mode = 0604, .size = 5}, "notes"));
     ASSERT_TRUE(w.finish());
@@ -188,7 +189,8 @@ TEST_F(HostTarTest, HostileArchivesCannotWriteOutside) {
   std::string link;
   TarWriter w2(link);
   ASSERT_TRUE(w2.addEntry({.type = TarEntryType::Directory, .name = "y", .mode = 0755}));
-  ASSERT_TRUE(w2.addEntry({.type = TarEntryType::Symlink, .name = "y/l", .linkTarget = outside.string()}));
+  ASSERT_TRUE(
+      w2.addEntry({.type = TarEntryType::Symlink, .name = "y/l", .linkTarget = outside.string()}));
   ASSERT_TRUE(w2.addEntry({.name = "y/l/evil", .size = 4}, "evil"));
   ASSERT_TRUE(w2.finish());
   Result<void> r2 = extract(link, out, "y");

@@ -61,7 +61,8 @@ TEST_F(SupervisorLockTest, OneSupervisorPerProjectAndItsRecordIsPrivate) {
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->dashboardUrl, "http://127.0.0.1:1/");
   const fs::path record = dir_ / "lightshuttle" / "demo.json";
-  EXPECT_EQ(fs::status(record).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(record).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
   EXPECT_FALSE(waitSupervisorGone("demo", std::chrono::milliseconds(20)));
   { SupervisorLock gone = std::move(*first); }
   EXPECT_TRUE(waitSupervisorGone("demo", std::chrono::seconds(1)));
@@ -113,7 +114,8 @@ TEST_F(SupervisorLockTest, AWedgedSupervisorIsATimeoutNotAHang) {
   ::close(fd);
   ASSERT_FALSE(listed.has_value());
   EXPECT_EQ(listed.error().code(), Errc::Timeout);
-  EXPECT_NE(listed.error().what().find("did not answer"), std::string::npos) << listed.error().what();
+  EXPECT_NE(listed.error().what().find("did not answer"), std::string::npos)
+      << listed.error().what();
   EXPECT_LT(took, std::chrono::seconds(5));
 }
 

@@ -14,44 +14,25 @@ using namespace std::string_literals;
 
 std::string_view kindName(RouteKind k) {
   switch (k) {
-    case RouteKind::Healthz:
-      return "Healthz";
-    case RouteKind::Login:
-      return "Login";
-    case RouteKind::Stack:
-      return "Stack";
-    case RouteKind::StackStop:
-      return "StackStop";
-    case RouteKind::Watch:
-      return "Watch";
-    case RouteKind::Resources:
-      return "Resources";
-    case RouteKind::Resource:
-      return "Resource";
-    case RouteKind::ResourceOp:
-      return "ResourceOp";
-    case RouteKind::Logs:
-      return "Logs";
-    case RouteKind::LogsSocket:
-      return "LogsSocket";
-    case RouteKind::StatsSocket:
-      return "StatsSocket";
-    case RouteKind::ExecSocket:
-      return "ExecSocket";
-    case RouteKind::EventsSocket:
-      return "EventsSocket";
-    case RouteKind::DashboardInfo:
-      return "DashboardInfo";
-    case RouteKind::Metrics:
-      return "Metrics";
-    case RouteKind::Asset:
-      return "Asset";
-    case RouteKind::NotFound:
-      return "NotFound";
-    case RouteKind::MethodNotAllowed:
-      return "MethodNotAllowed";
-    case RouteKind::BadRequest:
-      return "BadRequest";
+    case RouteKind::Healthz: return "Healthz";
+    case RouteKind::Login: return "Login";
+    case RouteKind::Stack: return "Stack";
+    case RouteKind::StackStop: return "StackStop";
+    case RouteKind::Watch: return "Watch";
+    case RouteKind::Resources: return "Resources";
+    case RouteKind::Resource: return "Resource";
+    case RouteKind::ResourceOp: return "ResourceOp";
+    case RouteKind::Logs: return "Logs";
+    case RouteKind::LogsSocket: return "LogsSocket";
+    case RouteKind::StatsSocket: return "StatsSocket";
+    case RouteKind::ExecSocket: return "ExecSocket";
+    case RouteKind::EventsSocket: return "EventsSocket";
+    case RouteKind::DashboardInfo: return "DashboardInfo";
+    case RouteKind::Metrics: return "Metrics";
+    case RouteKind::Asset: return "Asset";
+    case RouteKind::NotFound: return "NotFound";
+    case RouteKind::MethodNotAllowed: return "MethodNotAllowed";
+    case RouteKind::BadRequest: return "BadRequest";
   }
   return "?";
 }

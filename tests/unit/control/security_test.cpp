@@ -19,12 +19,9 @@ constexpr std::string_view kSession =
 
 std::string_view verdictName(Verdict v) {
   switch (v) {
-    case Verdict::Allow:
-      return "Allow";
-    case Verdict::Unauthorized:
-      return "Unauthorized";
-    case Verdict::Forbidden:
-      return "Forbidden";
+    case Verdict::Allow: return "Allow";
+    case Verdict::Unauthorized: return "Unauthorized";
+    case Verdict::Forbidden: return "Forbidden";
   }
   return "?";
 }

@@ -53,10 +53,12 @@ lifecycle::PlanNode node(const std::string& name, const std::vector<std::string>
 }
 
 /// Raw bytes to the TCP listener and whatever comes back until the server closes (bounded).
-asio::awaitable<std::string> rawExchange(std::uint16_t port, std::string bytes, std::chrono::milliseconds bound) {
+asio::awaitable<std::string> rawExchange(std::uint16_t port, std::string bytes,
+                                         std::chrono::milliseconds bound) {
   auto ex = co_await asio::this_coro::executor;
   asio::ip::tcp::socket sock(ex);
-  auto [cec] = co_await sock.async_connect({asio::ip::make_address("127.0.0.1"), port}, ls::detail::kUseTuple);
+  auto [cec] = co_await sock.async_connect({asio::ip::make_address("127.0.0.1"), port},
+                                           ls::detail::kUseTuple);
   if (cec) {
     co_return "connect failed: " + cec.message();
   }
@@ -106,7 +108,8 @@ struct Fixture {
     web.spec.ports.push_back(runtime::PortBinding{.containerPort = 8080});
     auto plan = lifecycle::Plan::create({db, web});
     EXPECT_TRUE(plan.has_value());
-    mgr = std::make_unique<lifecycle::LifecycleManager>(rt, clock, rng, std::move(plan).value(), lo);
+    mgr =
+        std::make_unique<lifecycle::LifecycleManager>(rt, clock, rng, std::move(plan).value(), lo);
     char tmpl[] = "/tmp/ls-control-test-XXXXXX";
     dir = ::mkdtemp(tmpl);
     extra.unixSocket = dir / "demo.sock";
@@ -159,7 +162,9 @@ struct Fixture {
     return std::move(*out);
   }
 
-  Client tcp(std::string token = kToken) const { return Client::tcp("127.0.0.1", server->port(), std::move(token)); }
+  Client tcp(std::string token = kToken) const {
+    return Client::tcp("127.0.0.1", server->port(), std::move(token));
+  }
   Client unix() const { return Client::unixSocket(dir / "demo.sock"); }
 
   HttpResponse get(const Client& c, const std::string& target, std::string method = "GET") {
@@ -190,8 +195,8 @@ TEST(ControlServerTest, HealthzIsOpenAndEverythingElseNeedsTheToken) {
   HttpResponse health = f.get(f.tcp(""), "/healthz");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, R"({"status":"ok"})");
-  for (const char* target : {"/api/v1/stack", "/api/v1/resources", "/api/v1/resources/db", "/metrics",
-                             "/api/v1/nope", "/api/v1/resources/nope/logs"}) {
+  for (const char* target : {"/api/v1/stack", "/api/v1/resources", "/api/v1/resources/db",
+                             "/metrics", "/api/v1/nope", "/api/v1/resources/nope/logs"}) {
     HttpResponse r = f.get(f.tcp(""), target);
     EXPECT_EQ(r.status, 401) << target;
     EXPECT_EQ(r.body, R"({"error":"unauthorized"})") << target;
@@ -212,8 +217,11 @@ TEST(ControlServerTest, EveryAnswerCarriesTheSecurityHeaders) {
   // Ensures CSP without inline script, nosniff, frame denial and no referrer on every answer,
   // errors included, and no-store on the API.
   Fixture f;
-  for (const auto& [target, token] : std::vector<std::pair<std::string, std::string>>{
-           {"/healthz", ""}, {"/api/v1/resources", kToken}, {"/api/v1/resources", ""}, {"/nope", kToken}}) {
+  for (const auto& [target, token] :
+       std::vector<std::pair<std::string, std::string>>{{"/healthz", ""},
+                                                        {"/api/v1/resources", kToken},
+                                                        {"/api/v1/resources", ""},
+                                                        {"/nope", kToken}}) {
     HttpResponse r = f.get(f.tcp(token), target);
     const std::string csp = r.headers["content-security-policy"];
     EXPECT_NE(csp.find("default-src 'self'"), std::string::npos) << target;
@@ -257,7 +265,8 @@ TEST(ControlServerTest, ACookieAloneCannotChangeStateOrOpenASocketWithoutOurOrig
   // or upgrade needs a same-origin Origin, and a foreign Origin is refused even with the token.
   Fixture f;
   HttpResponse login = f.get(f.tcp(""), std::string("/login?token=") + kToken);
-  const std::string pair = login.headers["set-cookie"].substr(0, login.headers["set-cookie"].find(';'));
+  const std::string pair =
+      login.headers["set-cookie"].substr(0, login.headers["set-cookie"].find(';'));
   Client noOrigin = f.tcp("");
   noOrigin.headers["Cookie"] = pair;
   EXPECT_EQ(f.get(noOrigin, "/api/v1/resources/web/restart", "POST").status, 403);
@@ -277,7 +286,8 @@ TEST(ControlServerTest, ACookieAloneCannotChangeStateOrOpenASocketWithoutOurOrig
   ours.headers["Origin"] = "http://" + f.host();
   EXPECT_EQ(f.get(ours, "/api/v1/resources/web/restart", "POST").status, 202);
   auto sock = f.run(ours.webSocket("/api/v1/events/ws"));
-  ASSERT_TRUE(sock.has_value() && sock->has_value()) << (sock && !sock->has_value() ? sock->error().what() : "");
+  ASSERT_TRUE(sock.has_value() && sock->has_value())
+      << (sock && !sock->has_value() ? sock->error().what() : "");
   (void)f.run([](std::unique_ptr<WebSocketClient> w) -> asio::awaitable<int> {
     co_await w->close();
     co_return 0;
@@ -291,7 +301,8 @@ TEST(ControlServerTest, TheCookieIsPerStackAndNotForOtherLocalSites) {
   Fixture f;
   HttpResponse login = f.get(f.tcp(""), std::string("/login?token=") + kToken);
   const std::string cookie = login.headers["set-cookie"];
-  EXPECT_EQ(cookie.rfind("lightshuttle_session_" + std::to_string(f.server->port()) + "=", 0), 0u) << cookie;
+  EXPECT_EQ(cookie.rfind("lightshuttle_session_" + std::to_string(f.server->port()) + "=", 0), 0u)
+      << cookie;
   const std::string pair = cookie.substr(0, cookie.find(';'));
   Client sameSite = f.tcp("");
   sameSite.headers["Cookie"] = pair;
@@ -304,8 +315,8 @@ TEST(ControlServerTest, TheCookieIsPerStackAndNotForOtherLocalSites) {
   navigation.headers["Sec-Fetch-Mode"] = "navigate";
   EXPECT_NE(f.get(navigation, "/").status, 403);
   const std::string host = "Host: " + f.host() + "\r\n";
-  EXPECT_EQ(statusOf(f.raw("GET /api/v1/stack HTTP/1.1\r\n" + host + host + "Authorization: Bearer " + kToken +
-                           "\r\n\r\n")),
+  EXPECT_EQ(statusOf(f.raw("GET /api/v1/stack HTTP/1.1\r\n" + host + host +
+                           "Authorization: Bearer " + kToken + "\r\n\r\n")),
             400);
 }
 
@@ -314,13 +325,14 @@ TEST(ControlServerTest, AForeignHostIsRefusedEvenWithTheToken) {
   // as Host.
   Fixture f;
   const std::string port = std::to_string(f.server->port());
-  for (const std::string& host :
-       std::vector<std::string>{"evil.example:" + port, "127.0.0.1", "127.0.0.1:1", "localhost.evil:" + port}) {
+  for (const std::string& host : std::vector<std::string>{
+           "evil.example:" + port, "127.0.0.1", "127.0.0.1:1", "localhost.evil:" + port}) {
     Client c = f.tcp();
     c.headers["Host"] = host;
     EXPECT_EQ(f.get(c, "/api/v1/resources").status, 403) << host;
   }
-  for (const std::string& host : std::vector<std::string>{"localhost:" + port, "[::1]:" + port, "127.0.0.1:" + port}) {
+  for (const std::string& host :
+       std::vector<std::string>{"localhost:" + port, "[::1]:" + port, "127.0.0.1:" + port}) {
     Client c = f.tcp();
     c.headers["Host"] = host;
     EXPECT_EQ(f.get(c, "/api/v1/resources").status, 200) << host;
@@ -360,8 +372,8 @@ TEST(ControlServerTest, ResourcesComeInPlanOrderAndDetailsMaskSecrets) {
 }
 
 /// Reads events from `ws` until one about `resource` of `kind` arrives (or `limit` messages).
-asio::awaitable<std::vector<EventMessage>> readUntil(WebSocketClient& ws, std::string resource, K kind,
-                                                     int limit = 50) {
+asio::awaitable<std::vector<EventMessage>> readUntil(WebSocketClient& ws, std::string resource,
+                                                     K kind, int limit = 50) {
   std::vector<EventMessage> out;
   for (int i = 0; i < limit; ++i) {
     auto msg = co_await ws.read(5s);
@@ -508,10 +520,11 @@ TEST(ControlServerTest, LogsComeAsNdjsonAndFollowStaysOpen) {
       f.rt.writeLog("demo_web", "three-later");
     };
     asio::co_spawn(ex, writer(), [](std::exception_ptr) {});
-    co_return co_await rawExchange(f.server->port(),
-                                   "GET /api/v1/resources/web/logs?follow=1&tail=0 HTTP/1.1\r\nHost: " + f.host() +
-                                       "\r\nAuthorization: Bearer " + kToken + "\r\n\r\n",
-                                   800ms);
+    co_return co_await rawExchange(
+        f.server->port(),
+        "GET /api/v1/resources/web/logs?follow=1&tail=0 HTTP/1.1\r\nHost: " + f.host() +
+            "\r\nAuthorization: Bearer " + kToken + "\r\n\r\n",
+        800ms);
   };
   auto followed = f.run(follow());
   ASSERT_TRUE(followed.has_value());
@@ -526,7 +539,8 @@ TEST(ControlServerTest, MetricsNeedTheTokenAndDescribeTheStack) {
   HttpResponse m = f.get(f.tcp(), "/metrics");
   EXPECT_EQ(m.status, 200);
   EXPECT_EQ(m.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
-  for (const char* needle : {"lightshuttle_resources{status=\"running\"} 2", "lightshuttle_resource_up{resource=\"db\"} 1",
+  for (const char* needle : {"lightshuttle_resources{status=\"running\"} 2",
+                             "lightshuttle_resource_up{resource=\"db\"} 1",
                              "lightshuttle_resource_restarts_total{resource=\"web\"} 0",
                              "lightshuttle_build_info{version=\"9.9.9\"} 1",
                              "# TYPE lightshuttle_resource_restarts_total counter"}) {
@@ -544,13 +558,15 @@ TEST(ControlServerTest, TheUnixSocketNeedsNoTokenAndAloneTellsTheLoginUrl) {
   HttpResponse info = f.get(f.unix(), "/api/v1/dashboard");
   EXPECT_EQ(info.status, 200);
   EXPECT_NE(info.body.find(kToken), std::string::npos);
-  EXPECT_NE(info.body.find("\"login_url\":\"http://127.0.0.1:" + std::to_string(f.server->port()) + "/login?token="),
+  EXPECT_NE(info.body.find("\"login_url\":\"http://127.0.0.1:" + std::to_string(f.server->port()) +
+                           "/login?token="),
             std::string::npos);
   HttpResponse tcp = f.get(f.tcp(), "/api/v1/dashboard");
   EXPECT_EQ(tcp.status, 404);
   EXPECT_EQ(tcp.body.find(kToken), std::string::npos);
-  EXPECT_EQ(std::filesystem::status(f.dir / "demo.sock").permissions() & std::filesystem::perms::all,
-            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(
+      std::filesystem::status(f.dir / "demo.sock").permissions() & std::filesystem::perms::all,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 TEST(ControlServerTest, StackStopAnswersFirstThenAsksTheSupervisorToStop) {
@@ -569,15 +585,17 @@ TEST(ControlServerTest, LimitsAnswerWithTheirStatusAndCloseOnlyThatConnection) {
   o.maxBodyBytes = 1024;
   Fixture f(o);
   const std::string auth = "Host: " + f.host() + "\r\nAuthorization: Bearer " + kToken + "\r\n";
-  EXPECT_EQ(statusOf(f.raw("GET /healthz HTTP/1.1\r\nHost: " + f.host() + "\r\nX-Big: " + std::string(20000, 'a') +
-                           "\r\n\r\n")),
+  EXPECT_EQ(statusOf(f.raw("GET /healthz HTTP/1.1\r\nHost: " + f.host() +
+                           "\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n")),
             431);
-  EXPECT_EQ(statusOf(f.raw("POST /api/v1/stack/stop HTTP/1.1\r\n" + auth + "Content-Length: 5000\r\n\r\n" +
-                           std::string(5000, 'x'))),
+  EXPECT_EQ(statusOf(f.raw("POST /api/v1/stack/stop HTTP/1.1\r\n" + auth +
+                           "Content-Length: 5000\r\n\r\n" + std::string(5000, 'x'))),
             413);
   EXPECT_FALSE(f.stopRequested);
   EXPECT_EQ(statusOf(f.raw("GARBAGE\r\n\r\n")), 400);
-  EXPECT_EQ(statusOf(f.raw("GET /healthz HTTP/1.1\r\nHost: " + f.host() + "\r\nContent-Length: -3\r\n\r\n")), 400);
+  EXPECT_EQ(statusOf(f.raw("GET /healthz HTTP/1.1\r\nHost: " + f.host() +
+                           "\r\nContent-Length: -3\r\n\r\n")),
+            400);
   EXPECT_EQ(f.get(f.tcp(), "/api/v1/stack").status, 200);
 }
 
@@ -605,7 +623,8 @@ TEST(ControlServerTest, ConnectionsPastTheLimitAreAnswered503) {
     std::vector<std::unique_ptr<asio::ip::tcp::socket>> held;
     for (int i = 0; i < 2; ++i) {
       auto s = std::make_unique<asio::ip::tcp::socket>(ex);
-      co_await s->async_connect({asio::ip::make_address("127.0.0.1"), f.server->port()}, ls::detail::kUseTuple);
+      co_await s->async_connect({asio::ip::make_address("127.0.0.1"), f.server->port()},
+                                ls::detail::kUseTuple);
       held.push_back(std::move(s));
     }
     asio::steady_timer settle(ex, 100ms);

@@ -54,9 +54,7 @@ Result<int> halfOfEvenDigit(std::string_view s) {
   return d / 2;
 }
 
-Result<std::unique_ptr<int>> makeBox(int v) {
-  return std::make_unique<int>(v);
-}
+Result<std::unique_ptr<int>> makeBox(int v) { return std::make_unique<int>(v); }
 
 Result<int> unbox(std::unique_ptr<int> p) {
   LS_ASSIGN_OR_RETURN(auto box, makeBox(*p + 1));

@@ -516,9 +516,11 @@ TEST_F(ImagesApiTest, ImportUsesCreateFromSourceNotLoad) {
   // An empty tag is left out: the repo carries it (how the runtime tags an import on podman).
   engine->exchanges.push_back({.response = chunkedResponse(200, {R"({"status":"sha256:77aa"})"
                                                                  "\n"})});
-  const std::optional<TagTarget> inRepo = TagTarget{.repo = "lightshuttle-test/it-1:imp", .tag = ""};
+  const std::optional<TagTarget> inRepo =
+      TagTarget{.repo = "lightshuttle-test/it-1:imp", .tag = ""};
   ASSERT_TRUE(run(api->importImage("R", inRepo)));
-  EXPECT_EQ(line(3), "POST /v1.41/images/create?fromSrc=-&repo=lightshuttle-test%2Fit-1%3Aimp HTTP/1.1");
+  EXPECT_EQ(line(3),
+            "POST /v1.41/images/create?fromSrc=-&repo=lightshuttle-test%2Fit-1%3Aimp HTTP/1.1");
 }
 
 TEST_F(ImagesApiTest, PullStreamYieldsMessagesThenEndsOrFails) {

@@ -47,8 +47,10 @@ TEST(MappingTest, ContainerCreateBody) {
                                .startPeriod = std::chrono::seconds(0),
                                .startInterval = std::chrono::milliseconds(100),
                                .retries = 3};
-  c.ports.push_back({.containerPort = 5432, .protocol = "tcp", .hostIp = "127.0.0.1", .hostPort = "15432"});
-  c.ports.push_back({.containerPort = 53, .protocol = "udp", .hostIp = "127.0.0.1", .hostPort = ""});
+  c.ports.push_back(
+      {.containerPort = 5432, .protocol = "tcp", .hostIp = "127.0.0.1", .hostPort = "15432"});
+  c.ports.push_back(
+      {.containerPort = 53, .protocol = "udp", .hostIp = "127.0.0.1", .hostPort = ""});
   c.binds = {"demo_db_data:/var/lib/postgresql/data"};
   c.networkMode = "demo_default";
   c.networkAliases = {"db"};
@@ -76,7 +78,13 @@ TEST(MappingTest, ContainerCreateBody) {
   EXPECT_EQ(host.at("RestartPolicy").at("Name").as_string(), "on-failure");
   EXPECT_EQ(host.at("RestartPolicy").at("MaximumRetryCount").as_int64(), 2);
   EXPECT_EQ(host.at("NetworkMode").as_string(), "demo_default");
-  EXPECT_EQ(o.at("NetworkingConfig").at("EndpointsConfig").at("demo_default").at("Aliases").as_array().at(0).as_string(),
+  EXPECT_EQ(o.at("NetworkingConfig")
+                .at("EndpointsConfig")
+                .at("demo_default")
+                .at("Aliases")
+                .as_array()
+                .at(0)
+                .as_string(),
             "db");
 
   const json::value v44 = json::parse(encodeContainerCreate(c, "1.44"));
@@ -154,7 +162,8 @@ TEST(MappingTest, SplitsImageReferences) {
   const std::vector<Row> rows = {
       {"busybox", "busybox", "latest"},
       {"busybox:1.36", "busybox", "1.36"},
-      {"127.0.0.1:5000/lightshuttle-test/busybox", "127.0.0.1:5000/lightshuttle-test/busybox", "latest"},
+      {"127.0.0.1:5000/lightshuttle-test/busybox", "127.0.0.1:5000/lightshuttle-test/busybox",
+       "latest"},
       {"127.0.0.1:5000/x/y:v2", "127.0.0.1:5000/x/y", "v2"},
       {"repo@sha256:abcd", "repo", "sha256:abcd"},
   };
@@ -186,12 +195,14 @@ TEST_F(ApiTest, IdempotentOutcomesAreValues) {
   // Ensures 304 on start/stop and 404 on remove are outcomes, not errors.
   engine->exchanges.push_back({.response = httpResponse(304, "")});
   engine->exchanges.push_back({.response = httpResponse(304, "")});
-  engine->exchanges.push_back({.response = httpResponse(404, R"({"message":"No such container: x"})")});
+  engine->exchanges.push_back(
+      {.response = httpResponse(404, R"({"message":"No such container: x"})")});
   EXPECT_EQ(*run(api->startContainer("x")), StartOutcome::AlreadyRunning);
   EXPECT_EQ(*run(api->stopContainer("x", std::chrono::seconds(1))), StopOutcome::AlreadyStopped);
   EXPECT_EQ(*run(api->removeContainer("x", true, false)), RemoveOutcome::AlreadyRemoved);
   EXPECT_EQ(engine->requests.at(2).substr(0, 42), "POST /v1.41/containers/x/stop?t=1 HTTP/1.1");
-  EXPECT_EQ(engine->requests.at(3).substr(0, 49), "DELETE /v1.41/containers/x?force=1&v=0 HTTP/1.1\r\n");
+  EXPECT_EQ(engine->requests.at(3).substr(0, 49),
+            "DELETE /v1.41/containers/x?force=1&v=0 HTTP/1.1\r\n");
 }
 
 TEST_F(ApiTest, ANameInUseIsConflictOnDockerAndOnPodman) {
@@ -245,26 +256,37 @@ TEST_F(ApiTest, LogsAreDemultiplexedInOrder) {
     }
     got.emplace_back((*c)->stream, (*c)->bytes);
   }
-  const std::vector<std::pair<StreamKind, std::string>> want = {
-      {StreamKind::Stdout, "out1\n"}, {StreamKind::Stderr, "err1\n"}, {StreamKind::Stdout, "out2\n"}};
+  const std::vector<std::pair<StreamKind, std::string>> want = {{StreamKind::Stdout, "out1\n"},
+                                                                {StreamKind::Stderr, "err1\n"},
+                                                                {StreamKind::Stdout, "out2\n"}};
   EXPECT_EQ(got, want);
-  EXPECT_NE(engine->requests.at(1).find("follow=1&stdout=1&stderr=1&timestamps=0"), std::string::npos);
+  EXPECT_NE(engine->requests.at(1).find("follow=1&stdout=1&stderr=1&timestamps=0"),
+            std::string::npos);
 }
 
 TEST_F(ApiTest, PullReportsProgressAndStreamErrors) {
   // Ensures pull progress reaches the callback and an errorDetail inside a 200 stream fails it.
-  engine->exchanges.push_back({.response = chunkedResponse(
-                                   200, {R"({"status":"Pulling from x","id":"latest"})" "\r\n",
-                                         R"({"status":"Downloading","progressDetail":{"current":5,"total":10},"id":"l1"})" "\n"})});
-  engine->exchanges.push_back({.response = chunkedResponse(
-                                   200, {R"({"status":"Pulling"})" "\n",
-                                         R"({"errorDetail":{"message":"write failed: no space"},"error":"write failed: no space"})" "\n"})});
+  engine->exchanges.push_back(
+      {.response = chunkedResponse(
+           200, {R"({"status":"Pulling from x","id":"latest"})"
+                 "\r\n",
+                 R"({"status":"Downloading","progressDetail":{"current":5,"total":10},"id":"l1"})"
+                 "\n"})});
+  engine->exchanges.push_back(
+      {.response = chunkedResponse(
+           200,
+           {R"({"status":"Pulling"})"
+            "\n",
+            R"({"errorDetail":{"message":"write failed: no space"},"error":"write failed: no space"})"
+            "\n"})});
   std::vector<PullProgress> seen;
-  auto ok1 = run(api->pullImage("127.0.0.1:5000/x:latest", [&](const PullProgress& p) { seen.push_back(p); }));
+  auto ok1 = run(
+      api->pullImage("127.0.0.1:5000/x:latest", [&](const PullProgress& p) { seen.push_back(p); }));
   ASSERT_TRUE(ok1) << ok1.error().what();
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[1].current, 5);
-  EXPECT_NE(engine->requests.at(1).find("fromImage=127.0.0.1%3A5000%2Fx&tag=latest"), std::string::npos);
+  EXPECT_NE(engine->requests.at(1).find("fromImage=127.0.0.1%3A5000%2Fx&tag=latest"),
+            std::string::npos);
   auto bad = run(api->pullImage("x", {}));
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().what().find("no space"), std::string::npos);
@@ -274,7 +296,8 @@ TEST_F(ApiTest, PullReportsProgressAndStreamErrors) {
 TEST_F(ApiTest, MissingImageOnPullIsNotFound) {
   // Ensures a 404 before the stream (unknown tag) is NotFound with the engine's message.
   engine->exchanges.push_back(
-      {.response = httpResponse(404, R"({"message":"manifest for x:nope not found: manifest unknown"})")});
+      {.response =
+           httpResponse(404, R"({"message":"manifest for x:nope not found: manifest unknown"})")});
   auto r = run(api->pullImage("x:nope", {}));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), Errc::NotFound);
@@ -300,7 +323,8 @@ TEST_F(ApiTest, AttachedExecStartHijacksTheConnectionAndDemultiplexes) {
   const std::string head =
       "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
       "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n";
-  for (std::size_t chunk : {std::size_t{1}, std::size_t{5}, head.size() + 3, std::size_t{1} << 20}) {
+  for (std::size_t chunk :
+       {std::size_t{1}, std::size_t{5}, head.size() + 3, std::size_t{1} << 20}) {
     engine = std::make_shared<FakeEngine>();
     engine->exchanges.push_back({.response = httpResponse(200, "", "Api-Version: 1.41\r\n")});
     engine->exchanges.push_back({.response = head + output, .chunk = chunk, .upgrade = true});
@@ -333,8 +357,9 @@ TEST_F(ApiTest, AttachedExecStartHijacksTheConnectionAndDemultiplexes) {
         got.emplace_back((*c)->stream, (*c)->bytes);
       }
     }
-    const std::vector<std::pair<StreamKind, std::string>> want = {
-        {StreamKind::Stdout, "hello\n"}, {StreamKind::Stderr, "oops\n"}, {StreamKind::Stdout, "bye\n"}};
+    const std::vector<std::pair<StreamKind, std::string>> want = {{StreamKind::Stdout, "hello\n"},
+                                                                  {StreamKind::Stderr, "oops\n"},
+                                                                  {StreamKind::Stdout, "bye\n"}};
     EXPECT_EQ(got, want) << "chunk " << chunk;
   }
 }
@@ -342,9 +367,11 @@ TEST_F(ApiTest, AttachedExecStartHijacksTheConnectionAndDemultiplexes) {
 TEST_F(ApiTest, AttachedExecStartWithTtyIsRawAndAccepts200) {
   // Ensures an engine that hijacks with a plain 200 (no upgrade status) still hands over the raw
   // stream, that TTY output is passed through untouched, and an error status is classified.
-  const std::string ttyBytes("\x01\x00 raw tty bytes\r\n", 18);  // starts like a frame header: raw mode keeps it
+  const std::string ttyBytes("\x01\x00 raw tty bytes\r\n",
+                             18);  // starts like a frame header: raw mode keeps it
   engine->exchanges.push_back(
-      {.response = "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n" + ttyBytes,
+      {.response =
+           "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n" + ttyBytes,
        .upgrade = true});
   ExecStart start;
   start.tty = true;
@@ -365,7 +392,8 @@ TEST_F(ApiTest, AttachedExecStartWithTtyIsRawAndAccepts200) {
   }
   EXPECT_EQ(got, ttyBytes);
 
-  engine->exchanges.push_back({.response = httpResponse(404, R"({"message":"No such exec instance: e3"})")});
+  engine->exchanges.push_back(
+      {.response = httpResponse(404, R"({"message":"No such exec instance: e3"})")});
   auto missing = run(api->startExecAttached("e3", start));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code(), Errc::NotFound);

@@ -11,13 +11,14 @@
 namespace ls::engine {
 namespace {
 
+using testing::chunkedResponse;
 using testing::FakeConnector;
 using testing::FakeEngine;
 using testing::httpResponse;
-using testing::chunkedResponse;
 
 std::string ping(std::string_view version, std::string_view extra = {}) {
-  return httpResponse(200, "", "Api-Version: " + std::string(version) + "\r\n" + std::string(extra));
+  return httpResponse(200, "",
+                      "Api-Version: " + std::string(version) + "\r\n" + std::string(extra));
 }
 
 class ClientTest : public ::testing::Test {
@@ -36,7 +37,8 @@ class ClientTest : public ::testing::Test {
 
 TEST_F(ClientTest, NegotiatesTheLowerOfBothVersionsWithHeadPing) {
   // Ensures the ping is an unversioned HEAD and the negotiated version is min(ours, engine's).
-  engine->exchanges.push_back({.response = ping("1.41", "OSType: linux\r\nBuilder-Version: 1\r\n")});
+  engine->exchanges.push_back(
+      {.response = ping("1.41", "OSType: linux\r\nBuilder-Version: 1\r\n")});
   auto client = makeClient();
   auto info = run(client->negotiate());
   ASSERT_TRUE(info) << info.error().what();
@@ -94,10 +96,11 @@ TEST_F(ClientTest, SendsTheExactRequestWithVersionQueryAndBody) {
   ASSERT_TRUE(res) << res.error().what();
   EXPECT_EQ(res->status, 201);
   EXPECT_EQ(res->body, R"({"Id":"abc"})");
-  EXPECT_EQ(engine->requests.at(1),
-            "POST /v1.41/containers/create?name=demo_db&filters=%7B%22label%22%3A%5B%22a%3Db%20c%22%5D%7D"
-            " HTTP/1.1\r\nHost: docker\r\nUser-Agent: lightshuttle/0.1\r\n"
-            "Content-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"Image\":\"x\"}");
+  EXPECT_EQ(
+      engine->requests.at(1),
+      "POST /v1.41/containers/create?name=demo_db&filters=%7B%22label%22%3A%5B%22a%3Db%20c%22%5D%7D"
+      " HTTP/1.1\r\nHost: docker\r\nUser-Agent: lightshuttle/0.1\r\n"
+      "Content-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"Image\":\"x\"}");
 }
 
 TEST_F(ClientTest, ReusesKeepAliveConnections) {
@@ -117,8 +120,8 @@ TEST_F(ClientTest, ReusesKeepAliveConnections) {
 TEST_F(ClientTest, DoesNotPoolAConnectionTheEngineCloses) {
   // Ensures "Connection: close" answers are not reused.
   engine->exchanges.push_back({.response = ping("1.41")});
-  engine->exchanges.push_back({.response = httpResponse(200, "[]", "Connection: close\r\n"),
-                               .closeAfter = true});
+  engine->exchanges.push_back(
+      {.response = httpResponse(200, "[]", "Connection: close\r\n"), .closeAfter = true});
   engine->exchanges.push_back({.response = httpResponse(200, "[]")});
   auto client = makeClient();
   Request a{.path = "/a"};
@@ -279,7 +282,8 @@ TEST_F(ClientTest, StreamCutMidChunkIsAnError) {
   // Ensures a half-closed stream (engine gone mid-chunk) ends in Unavailable, not a clean end.
   engine->exchanges.push_back({.response = ping("1.41")});
   engine->exchanges.push_back(
-      {.response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc", .closeAfter = true});
+      {.response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc",
+       .closeAfter = true});
   auto client = makeClient();
   Request req{.path = "/events"};
   auto stream = run(client->stream(std::move(req)));
@@ -310,8 +314,9 @@ TEST_F(ClientTest, GarbageMidStreamIsAnErrorNotACrash) {
   // Ensures an HTTP 500 status line appearing inside a chunked 200 body (a broken proxy or
   // engine) fails the stream with InvalidArgument naming the endpoint.
   engine->exchanges.push_back({.response = ping("1.41")});
-  engine->exchanges.push_back({.response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                           "5\r\nfirst\r\nHTTP/1.1 500 Internal Server Error\r\n\r\n",
+  engine->exchanges.push_back({.response =
+                                   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                   "5\r\nfirst\r\nHTTP/1.1 500 Internal Server Error\r\n\r\n",
                                .chunk = 47,  // the header alone, then the body in pieces
                                .closeAfter = true});
   auto client = makeClient();

@@ -135,18 +135,23 @@ TEST(EndpointTest, MissingContextIsNotFound) {
 }
 
 TEST(EndpointTest, SocketDiscoveryOrder) {
-  // Ensures default, rootless docker, rootless podman, then system podman sockets are tried in order.
+  // Ensures default, rootless docker, rootless podman, then system podman sockets are tried in
+  // order.
   struct Row {
     std::vector<std::string> sockets;
     std::string want;
     std::string source;
   };
   const std::vector<Row> rows = {
-      {{"/var/run/docker.sock", "/run/user/1000/docker.sock"}, "unix:///var/run/docker.sock", "default socket"},
-      {{"/run/user/1000/docker.sock", "/run/podman/podman.sock"}, "unix:///run/user/1000/docker.sock",
+      {{"/var/run/docker.sock", "/run/user/1000/docker.sock"},
+       "unix:///var/run/docker.sock",
+       "default socket"},
+      {{"/run/user/1000/docker.sock", "/run/podman/podman.sock"},
+       "unix:///run/user/1000/docker.sock",
        "rootless docker socket"},
       {{"/run/user/1000/podman/podman.sock", "/run/podman/podman.sock"},
-       "unix:///run/user/1000/podman/podman.sock", "rootless podman socket"},
+       "unix:///run/user/1000/podman/podman.sock",
+       "rootless podman socket"},
       {{"/run/podman/podman.sock"}, "unix:///run/podman/podman.sock", "podman socket"},
       {{}, "unix:///var/run/docker.sock", "default socket"},
   };

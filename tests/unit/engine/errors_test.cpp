@@ -27,7 +27,11 @@ TEST(ErrorsTest, EngineMessageFromJsonRawOrStatus) {
   EXPECT_EQ(engineMessage(R"({"other":1})", 500), R"({"other":1})");
   const std::string big(2000, 'x');
   EXPECT_EQ(engineMessage(big, 500).size(), 515u);  // 512 + "..."
-  EXPECT_EQ(engineMessage(std::string("a\x01" "b", 3), 500), "a?b");
+  EXPECT_EQ(engineMessage(std::string("a\x01"
+                                      "b",
+                                      3),
+                          500),
+            "a?b");
 }
 
 TEST(ErrorsTest, ClassifiedErrorCarriesOperationAndOrigin) {

@@ -106,7 +106,8 @@ class FakeConnection final : public Connection {
 
 asio::awaitable<Result<std::unique_ptr<Connection>>> FakeConnector::connect() {
   if (engine_->refuse) {
-    co_return Error(Errc::Unavailable, "cannot reach the docker engine at fake://engine: Connection refused");
+    co_return Error(Errc::Unavailable,
+                    "cannot reach the docker engine at fake://engine: Connection refused");
   }
   ++engine_->connects;
   co_return std::make_unique<FakeConnection>(engine_);

@@ -12,10 +12,10 @@
 namespace ls::engine::testing {
 
 struct FakeExchange {
-  std::string response;             ///< raw bytes the engine "sends"
-  std::size_t chunk = 1u << 20;     ///< readSome returns at most this many bytes
-  bool closeAfter = false;          ///< EOF once the response is served
-  bool hang = false;                ///< never answer (until cancelled)
+  std::string response;          ///< raw bytes the engine "sends"
+  std::size_t chunk = 1u << 20;  ///< readSome returns at most this many bytes
+  bool closeAfter = false;       ///< EOF once the response is served
+  bool hang = false;             ///< never answer (until cancelled)
   /// The answer hijacks the connection (exec start): later writes on it are stdin bytes,
   /// recorded in FakeEngine::streamed instead of being requests.
   bool upgrade = false;
@@ -25,7 +25,7 @@ struct FakeEngine {
   std::deque<FakeExchange> exchanges;
   std::vector<std::string> requests;  ///< every request as written, in order
   int connects = 0;
-  bool refuse = false;                ///< connect() fails like a refused socket
+  bool refuse = false;  ///< connect() fails like a refused socket
   /// The next N requests written on an already used connection get EOF without an answer
   /// (an idle keep-alive connection the engine closed).
   int staleReads = 0;

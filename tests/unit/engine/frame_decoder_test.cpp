@@ -71,9 +71,7 @@ Decoded decodePieces(Mode mode, const std::vector<std::string_view>& pieces) {
   return d;
 }
 
-Decoded decodeWhole(Mode mode, std::string_view input) {
-  return decodePieces(mode, {input});
-}
+Decoded decodeWhole(Mode mode, std::string_view input) { return decodePieces(mode, {input}); }
 
 // Feeds `input` split once at every position and byte by byte; all must match one feed.
 void expectSplitInvariant(Mode mode, std::string_view input) {

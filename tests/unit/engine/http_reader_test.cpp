@@ -94,9 +94,10 @@ TEST(HttpReaderTest, LeavesBytesOfTheNextMessage) {
 
 TEST(HttpReaderTest, MalformedInputIsAnError) {
   // Ensures garbage and bad chunk sizes are InvalidArgument, never a crash.
-  for (std::string raw : {std::string("NOT HTTP AT ALL\r\n\r\n"),
-                          std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
-                          std::string("HTTP/1.1 2000 OK\r\n\r\n")}) {
+  for (std::string raw :
+       {std::string("NOT HTTP AT ALL\r\n\r\n"),
+        std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
+        std::string("HTTP/1.1 2000 OK\r\n\r\n")}) {
     HttpResponseReader r;
     auto n = r.feed(raw);
     ASSERT_FALSE(n) << raw;
@@ -106,9 +107,10 @@ TEST(HttpReaderTest, MalformedInputIsAnError) {
 
 TEST(HttpReaderTest, TruncatedResponsesAreUnavailable) {
   // Ensures EOF inside the header, a chunk or a content-length body is an Unavailable error.
-  for (std::string raw : {std::string("HTTP/1.1 200 OK\r\nContent-Le"),
-                          std::string("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc"),
-                          std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab")}) {
+  for (std::string raw :
+       {std::string("HTTP/1.1 200 OK\r\nContent-Le"),
+        std::string("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc"),
+        std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab")}) {
     HttpResponseReader r;
     ASSERT_TRUE(r.feed(raw));
     auto e = r.feedEof();

@@ -382,7 +382,8 @@ TEST(NdjsonSplitterTest, ReturnsEachMessageAsItsExactBytes) {
   std::vector<std::string_view> views;
   auto r = bad.feed("{\"ok\":1}\n{\"a\":}", views);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message().rfind("malformed json message at byte 9: ", 0), 0u) << r.error().message();
+  EXPECT_EQ(r.error().message().rfind("malformed json message at byte 9: ", 0), 0u)
+      << r.error().message();
   ASSERT_EQ(views.size(), 1u);
   EXPECT_EQ(views[0], "{\"ok\":1}");
 }

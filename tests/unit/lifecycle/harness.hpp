@@ -3,8 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include "lightshuttle/lifecycle/manager.hpp"
-
 #include <algorithm>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,6 +17,7 @@
 
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/core/rng.hpp"
+#include "lightshuttle/lifecycle/manager.hpp"
 #include "lightshuttle/runtime/memory_runtime.hpp"
 #include "unit/spawn.hpp"
 
@@ -36,7 +35,7 @@ constexpr const char* kSecret = "s3cr3t-Token-4711";
 
 // A resource of the demo project; `healthcheck` gives it a probe (ready once scripted healthy).
 [[maybe_unused]] PlanNode node(const std::string& name, const std::vector<std::string>& deps = {},
-              bool healthcheck = false) {
+                               bool healthcheck = false) {
   PlanNode n;
   n.name = name;
   n.spec.name = std::string(kProject) + "_" + name;
@@ -59,7 +58,7 @@ constexpr const char* kSecret = "s3cr3t-Token-4711";
 }
 
 [[maybe_unused]] runtime::RestartPolicy policy(runtime::RestartPolicy::Mode mode,
-                              std::optional<int> max = std::nullopt) {
+                                               std::optional<int> max = std::nullopt) {
   runtime::RestartPolicy p;
   p.mode = mode;
   p.maxRetries = max;

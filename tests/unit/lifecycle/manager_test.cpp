@@ -9,7 +9,7 @@ struct GatingCase {
   std::string label;
   std::vector<PlanNode> nodes;
   Op heldOp;
-  std::size_t heldCall;                 ///< hold the n-th call of heldOp
+  std::size_t heldCall;  ///< hold the n-th call of heldOp
   std::vector<std::string> startedWhileHeld;
   std::vector<std::string> notStartedWhileHeld;
 };
@@ -20,16 +20,28 @@ TEST(LifecycleBootTest, GatesEachResourceOnExactlyItsOwnDependencies) {
   const std::vector<GatingCase> cases = {
       {"chain: c waits for b waits for a",
        {node("a"), node("b", {"a"}), node("c", {"b"})},
-       Op::WaitHealthy, 1, {"a"}, {"b", "c"}},
+       Op::WaitHealthy,
+       1,
+       {"a"},
+       {"b", "c"}},
       {"diamond: d waits for both b and c",
        {node("a"), node("b", {"a"}), node("c", {"a"}), node("d", {"b", "c"})},
-       Op::WaitHealthy, 2, {"a", "b", "c"}, {"d"}},
+       Op::WaitHealthy,
+       2,
+       {"a", "b", "c"},
+       {"d"}},
       {"wide: all start at once",
        {node("a"), node("b"), node("c"), node("d")},
-       Op::Start, 1, {"a", "b", "c", "d"}, {}},
+       Op::Start,
+       1,
+       {"a", "b", "c", "d"},
+       {}},
       {"no level barrier: y follows x while the slow root s is not ready",
        {node("s"), node("x"), node("y", {"x"}), node("z", {"s"})},
-       Op::WaitHealthy, 1, {"s", "x", "y"}, {"z"}},
+       Op::WaitHealthy,
+       1,
+       {"s", "x", "y"},
+       {"z"}},
   };
   for (const GatingCase& c : cases) {
     SCOPED_TRACE(c.label);
@@ -141,7 +153,7 @@ TEST(LifecycleBootTest, ACleanBootRemovesNothing) {
 std::vector<PlanNode> sixResources() {
   PlanNode api = node("api", {"db", "cache", "migrate"});
   api.dependencies[2].condition = DependencyCondition::Completed;
-  return {node("db", {}, true), node("cache"), node("migrate", {"db"}), api,
+  return {node("db", {}, true),      node("cache"),       node("migrate", {"db"}), api,
           node("worker", {"cache"}), node("web", {"api"})};
 }
 
@@ -179,8 +191,7 @@ TEST(LifecycleFaultTest, FailingAnyCallOfABootNamesTheResourceAndLeavesNothing) 
       // Only cosmetic calls (the ports inspect), our fast probe's exec (the engine's health
       // still decides) and the adoption's listing (nothing adopted) may fail without failing
       // the boot.
-      EXPECT_TRUE(failed.op == Op::Inspect || failed.op == Op::Exec ||
-                  failed.op == Op::ListManaged)
+      EXPECT_TRUE(failed.op == Op::Inspect || failed.op == Op::Exec || failed.op == Op::ListManaged)
           << runtime::opName(failed.op);
       ASSERT_TRUE(h.shutdown().has_value());
     } else {
@@ -340,9 +351,9 @@ TEST(LifecycleCancelTest, StopDuringBootInterruptsItAndCleansUp) {
 
 // An exec script that passes from `after` on (exit 1 before, with output that must stay private),
 // recording every command it is given.
-runtime::ExecScript probePassesAfter(std::chrono::nanoseconds after,
-                                     std::shared_ptr<std::vector<std::vector<std::string>>> seen =
-                                         nullptr) {
+runtime::ExecScript probePassesAfter(
+    std::chrono::nanoseconds after,
+    std::shared_ptr<std::vector<std::vector<std::string>>> seen = nullptr) {
   return [after, seen](const std::vector<std::string>& cmd, std::chrono::nanoseconds since) {
     if (seen) {
       seen->push_back(cmd);
@@ -364,8 +375,9 @@ runtime::ContainerStatus inspectNow(Harness& h, const std::string& resource) {
 }
 
 bool anyEventMentions(const Harness& h, const std::string& text) {
-  return std::any_of(h.seen.begin(), h.seen.end(),
-                     [&](const LifecycleEvent& e) { return e.message.find(text) != std::string::npos; });
+  return std::any_of(h.seen.begin(), h.seen.end(), [&](const LifecycleEvent& e) {
+    return e.message.find(text) != std::string::npos;
+  });
 }
 
 TEST(LifecycleProbeTest, FastProbeMakesAResourceReadyBeforeTheEngineHealthFlips) {
@@ -609,7 +621,6 @@ TEST(LifecycleProbeTest, StopDuringProbingInterruptsTheBoot) {
   EXPECT_EQ(h.rt.pendingWaiters(), 0u);
 }
 
-
 // --- shutdown --------------------------------------------------------------------------------
 
 TEST(LifecycleShutdownTest, StopsInReverseOrderParallelWhereTheGraphAllows) {
@@ -850,7 +861,8 @@ TEST(LifecycleEventsTest, PullAndBuildProgressIsForwarded) {
   bool sawPull = false;
   bool sawStep = false;
   for (const LifecycleEvent& e : h.seen) {
-    sawPull = sawPull || (e.resource == "cache" && e.message.find("Pull complete") != std::string::npos);
+    sawPull =
+        sawPull || (e.resource == "cache" && e.message.find("Pull complete") != std::string::npos);
     sawStep = sawStep || (e.resource == "app" && e.message.find("Step 1/1") != std::string::npos);
   }
   EXPECT_TRUE(sawPull);

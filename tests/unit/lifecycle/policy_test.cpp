@@ -93,11 +93,16 @@ TEST(RestartPolicyTest, DelayFollowsTheBackoffStepAndTheLimitFollowsEveryRestart
   noJitter.max = 30s;
   noJitter.jitter = 0.0;
   FixedRng rng(0);
-  EXPECT_EQ(decideRestart(policy(Mode::Always), 1, 5, 5, rng, noJitter), RestartDecision(Restart{30s}));
-  EXPECT_EQ(decideRestart(policy(Mode::Always), 1, 5, 0, rng, noJitter), RestartDecision(Restart{1s}));
-  EXPECT_EQ(decideRestart(policy(Mode::Always), 1, 5, 2, rng, noJitter), RestartDecision(Restart{4s}));
-  EXPECT_EQ(decideRestart(policy(Mode::OnFailure, 3), 1, 3, 0, rng, noJitter), RestartDecision(GiveUp{}));
-  EXPECT_EQ(decideRestart(policy(Mode::OnFailure, 3), 1, 2, 0, rng, noJitter), RestartDecision(Restart{1s}));
+  EXPECT_EQ(decideRestart(policy(Mode::Always), 1, 5, 5, rng, noJitter),
+            RestartDecision(Restart{30s}));
+  EXPECT_EQ(decideRestart(policy(Mode::Always), 1, 5, 0, rng, noJitter),
+            RestartDecision(Restart{1s}));
+  EXPECT_EQ(decideRestart(policy(Mode::Always), 1, 5, 2, rng, noJitter),
+            RestartDecision(Restart{4s}));
+  EXPECT_EQ(decideRestart(policy(Mode::OnFailure, 3), 1, 3, 0, rng, noJitter),
+            RestartDecision(GiveUp{}));
+  EXPECT_EQ(decideRestart(policy(Mode::OnFailure, 3), 1, 2, 0, rng, noJitter),
+            RestartDecision(Restart{1s}));
 }
 
 TEST(StartTimeoutTest, DerivesFromTheHealthcheckWithAFloorAndAnOverride) {

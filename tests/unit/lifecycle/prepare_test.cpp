@@ -9,8 +9,8 @@
 #include <exception>
 #include <memory>
 #include <optional>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lightshuttle/core/clock.hpp"
@@ -56,8 +56,11 @@ PlanNode built(const std::string& name, const std::vector<std::string>& deps = {
 PlanNode slowDb(const std::string& name) {
   PlanNode n = pulled(name, "postgres:15");
   // exec is not scripted: the fast probe steps aside and the (scripted) engine health decides.
-  n.spec.healthcheck = runtime::HealthcheckSpec{.test = {"CMD", "pg_isready"}, .interval = 1s,
-                                                .timeout = 1s, .retries = 3, .startPeriod = 0s};
+  n.spec.healthcheck = runtime::HealthcheckSpec{.test = {"CMD", "pg_isready"},
+                                                .interval = 1s,
+                                                .timeout = 1s,
+                                                .retries = 3,
+                                                .startPeriod = 0s};
   return n;
 }
 

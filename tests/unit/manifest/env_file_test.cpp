@@ -7,9 +7,10 @@ namespace {
 
 TEST(EnvFileTest, ParsesTheDotenvGrammar) {
   // Ensures comments, export, quotes and inline comments follow the documented grammar.
-  Result<EnvMap> env = parseEnvFile("\xEF\xBB\xBF# c\n\nA=1\nexport B = two \nC=\"x # y\" tail\n"
-                                    "D='q'\nE=v # note\nF=\nG=a=b\nA=3\n",
-                                    ".env");
+  Result<EnvMap> env = parseEnvFile(
+      "\xEF\xBB\xBF# c\n\nA=1\nexport B = two \nC=\"x # y\" tail\n"
+      "D='q'\nE=v # note\nF=\nG=a=b\nA=3\n",
+      ".env");
   ASSERT_TRUE(env.has_value()) << env.error().message();
   EXPECT_EQ(env->at("A"), "3");
   EXPECT_EQ(env->at("B"), "two");

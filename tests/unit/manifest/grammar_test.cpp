@@ -19,10 +19,14 @@ struct DurationCase {
 TEST(DurationTest, AcceptsUnitsDecimalsAndCompounds) {
   // Ensures every accepted duration spelling gives the exact number of nanoseconds.
   const std::vector<DurationCase> cases = {
-      {"0s", 0ns},          {"5s", 5s},         {"200ms", 200ms},      {"1.5h", 90min},
-      {".5s", 500ms},       {"5.s", 5s},        {"1m30s", 90s},        {"1h2m3s4ms", 3723004ms},
-      {"10us", 10us},       {"7ns", 7ns},       {" 3s ", 3s},          {"1.5ms", 1500us},
-      {"2m", 2min},         {"1.000000001s", 1000000001ns},            {"0.5us", 500ns},
+      {"0s", 0ns},      {"5s", 5s},
+      {"200ms", 200ms}, {"1.5h", 90min},
+      {".5s", 500ms},   {"5.s", 5s},
+      {"1m30s", 90s},   {"1h2m3s4ms", 3723004ms},
+      {"10us", 10us},   {"7ns", 7ns},
+      {" 3s ", 3s},     {"1.5ms", 1500us},
+      {"2m", 2min},     {"1.000000001s", 1000000001ns},
+      {"0.5us", 500ns},
   };
   for (const DurationCase& c : cases) {
     Result<std::chrono::nanoseconds> d = parseDuration(c.text);
@@ -34,11 +38,16 @@ TEST(DurationTest, AcceptsUnitsDecimalsAndCompounds) {
 TEST(DurationTest, RejectsMalformedValuesWithAReason) {
   // Ensures each malformed duration is refused and the message names the problem.
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"", "empty value"},           {"10", "missing unit"},
-      {"10sec", "unknown unit 'sec'"}, {"-5s", "a sign is not allowed"},
-      {"5S", "unknown unit 'S'"},    {".s", "at least one digit"},
-      {"1..2s", "missing unit"},     {"0.5ns", "below the 1ns resolution"},
-      {"3000000h", "too large"},      {"s", "expected a number"},
+      {"", "empty value"},
+      {"10", "missing unit"},
+      {"10sec", "unknown unit 'sec'"},
+      {"-5s", "a sign is not allowed"},
+      {"5S", "unknown unit 'S'"},
+      {".s", "at least one digit"},
+      {"1..2s", "missing unit"},
+      {"0.5ns", "below the 1ns resolution"},
+      {"3000000h", "too large"},
+      {"s", "expected a number"},
       {"5s 3m", "unknown unit 's '"},
   };
   for (const auto& [text, why] : cases) {
@@ -53,7 +62,11 @@ TEST(DurationTest, RejectsMalformedValuesWithAReason) {
 TEST(DurationTest, FormatRoundTrips) {
   // Ensures formatDuration gives the compound spelling and parses back to the same value.
   const std::vector<std::pair<std::chrono::nanoseconds, std::string>> cases = {
-      {0ns, "0s"}, {90s, "1m30s"}, {1500ms, "1s500ms"}, {5s, "5s"}, {3723004000001ns, "1h2m3s4ms1ns"}};
+      {0ns, "0s"},
+      {90s, "1m30s"},
+      {1500ms, "1s500ms"},
+      {5s, "5s"},
+      {3723004000001ns, "1h2m3s4ms1ns"}};
   for (const auto& [value, text] : cases) {
     EXPECT_EQ(formatDuration(value), text);
     EXPECT_EQ(*parseDuration(formatDuration(value)), value);
@@ -224,8 +237,8 @@ TEST(DnsLabelTest, DerivesStableInjectiveLabels) {
   for (const auto& [name, label] : cases) {
     EXPECT_EQ(*dnsLabelFromName(name), label);
   }
-  const std::vector<std::string> odd = {"foo_bar", "foo-bar-", "FooBar", "foo_bar_", "_",
-                                        std::string(80, 'x') + "_"};
+  const std::vector<std::string> odd = {"foo_bar",  "foo-bar-", "FooBar",
+                                        "foo_bar_", "_",        std::string(80, 'x') + "_"};
   std::set<std::string> seen = {"foo-bar"};
   for (const std::string& name : odd) {
     Result<std::string> label = dnsLabelFromName(name);
@@ -242,15 +255,27 @@ TEST(DnsLabelTest, DerivesStableInjectiveLabels) {
 
 TEST(DnsLabelTest, ClassifiesLabelsAndNames) {
   // Ensures the DNS label and manifest name predicates on their edges.
-  const std::vector<std::pair<std::string, bool>> labels = {
-      {"a", true}, {"a-b", true}, {"-a", false}, {"a-", false}, {"A", false},
-      {"a_b", false}, {std::string(63, 'a'), true}, {std::string(64, 'a'), false}, {"", false}};
+  const std::vector<std::pair<std::string, bool>> labels = {{"a", true},
+                                                            {"a-b", true},
+                                                            {"-a", false},
+                                                            {"a-", false},
+                                                            {"A", false},
+                                                            {"a_b", false},
+                                                            {std::string(63, 'a'), true},
+                                                            {std::string(64, 'a'), false},
+                                                            {"", false}};
   for (const auto& [text, ok] : labels) {
     EXPECT_EQ(isDnsLabel(text), ok) << text;
   }
-  const std::vector<std::pair<std::string, bool>> names = {
-      {"db", true}, {"api_db", true}, {"a-", true}, {"1db", false}, {"Db", false},
-      {std::string(32, 'a'), true}, {std::string(33, 'a'), false}, {"", false}, {"a.b", false}};
+  const std::vector<std::pair<std::string, bool>> names = {{"db", true},
+                                                           {"api_db", true},
+                                                           {"a-", true},
+                                                           {"1db", false},
+                                                           {"Db", false},
+                                                           {std::string(32, 'a'), true},
+                                                           {std::string(33, 'a'), false},
+                                                           {"", false},
+                                                           {"a.b", false}};
   for (const auto& [text, ok] : names) {
     EXPECT_EQ(isValidName(text), ok) << text;
   }

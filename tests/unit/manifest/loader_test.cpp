@@ -150,18 +150,18 @@ TEST(LoaderTest, ReportsEachErrorWithLineColumnAndField) {
        "resources.a.depends_on.b", "unknown resource 'b'"},
       {wrap("  a:\n    redis:\n      depends_on:\n        a: completed\n"), 7, 9,
        "resources.a.depends_on.a", "depends on itself"},
-      {wrap("  a:\n    redis:\n      depends_on: {b: done}\n  b:\n    redis: {port: 1}\n"), 6,
-       23, "resources.a.depends_on.b", "invalid dependency condition 'done' for 'b'"},
+      {wrap("  a:\n    redis:\n      depends_on: {b: done}\n  b:\n    redis: {port: 1}\n"), 6, 23,
+       "resources.a.depends_on.b", "invalid dependency condition 'done' for 'b'"},
       {wrap("  a:\n    redis:\n      restart_dependents: 1\n"), 6, 27,
        "resources.a.restart_dependents", "expected true or false"},
-      {wrap("  a:\n    redis:\n      healthcheck:\n        test: [CMD, x]\n        interval: 5"),
-       8, 19, "resources.a.healthcheck.interval", "missing unit"},
+      {wrap("  a:\n    redis:\n      healthcheck:\n        test: [CMD, x]\n        interval: 5"), 8,
+       19, "resources.a.healthcheck.interval", "missing unit"},
       {wrap("  a:\n    container:\n      image: x:1\n      env:\n        U: ${resources.b.url}\n"),
        8, 12, "resources.a.env.U", "unknown resource 'b'"},
       {wrap("  a:\n    container:\n      image: x:1\n      env:\n        U: ${resources.a.url}\n"),
        8, 12, "resources.a.env.U", "has no output 'url'"},
-      {wrap("  a:\n    container:\n      image: x:1\n      env:\n        U: ${secret.X}\n"), 8,
-       12, "resources.a.env.U", "unknown reference"},
+      {wrap("  a:\n    container:\n      image: x:1\n      env:\n        U: ${secret.X}\n"), 8, 12,
+       "resources.a.env.U", "unknown reference"},
       {wrap("  a:\n    container:\n      image: x:1\n      restart: sometimes\n"), 7, 16,
        "resources.a.restart", "invalid restart policy 'sometimes'"},
       {wrap("  a:\n    container:\n      ports: [80]\n"), 5, 5, "resources.a.image",
@@ -181,10 +181,9 @@ TEST(LoaderTest, ReportsEachErrorWithLineColumnAndField) {
   for (const ErrorCase& c : cases) {
     ParseReport report = parseManifest(c.yaml, "f.yml");
     ASSERT_FALSE(report.ok()) << c.yaml;
-    const auto it = std::find_if(report.diagnostics.begin(), report.diagnostics.end(),
-                                 [&](const Diagnostic& d) {
-                                   return d.message.find(c.message) != std::string::npos;
-                                 });
+    const auto it = std::find_if(
+        report.diagnostics.begin(), report.diagnostics.end(),
+        [&](const Diagnostic& d) { return d.message.find(c.message) != std::string::npos; });
     ASSERT_NE(it, report.diagnostics.end()) << c.yaml << "\n" << report.render();
     EXPECT_EQ(it->location.line, c.line) << c.yaml << "\n" << report.render();
     EXPECT_EQ(it->location.column, c.column) << c.yaml << "\n" << report.render();
@@ -208,10 +207,12 @@ TEST(LoaderTest, ReadsDependsOnListAndMapForms) {
       {"list", "[db, job]", {"db", "job"}, {}},
       {"empty list", "[]", {}, {}},
       {"empty map", "{}", {}, {}},
-      {"flow map", "{job: completed, db: healthy, cache: started}",
+      {"flow map",
+       "{job: completed, db: healthy, cache: started}",
        {"job", "db", "cache"},
        {{"job", C::Completed}, {"db", C::Ready}, {"cache", C::Ready}}},
-      {"block map", "\n        db: healthy\n        job: completed",
+      {"block map",
+       "\n        db: healthy\n        job: completed",
        {"db", "job"},
        {{"db", C::Ready}, {"job", C::Completed}}},
       {"quoted", "{db: 'completed'}", {"db"}, {{"db", C::Completed}}},
@@ -233,13 +234,13 @@ TEST(LoaderTest, ReadsDependsOnListAndMapForms) {
 
 TEST(LoaderTest, ReadsRestartDependents) {
   // Ensures restart_dependents is read on every kind and defaults to false.
-  ParseReport report = parseManifest(
-      wrap("  db:\n    postgres: {restart_dependents: true}\n"
-           "  cache:\n    redis: {port: 6380, restart_dependents: false}\n"
-           "  api:\n    container: {image: x:1, restart_dependents: true}\n"
-           "  web:\n    dockerfile: {context: ., restart_dependents: True}\n"
-           "  job:\n    container: {image: x:1}\n"),
-      "f.yml");
+  ParseReport report =
+      parseManifest(wrap("  db:\n    postgres: {restart_dependents: true}\n"
+                         "  cache:\n    redis: {port: 6380, restart_dependents: false}\n"
+                         "  api:\n    container: {image: x:1, restart_dependents: true}\n"
+                         "  web:\n    dockerfile: {context: ., restart_dependents: True}\n"
+                         "  job:\n    container: {image: x:1}\n"),
+                    "f.yml");
   ASSERT_TRUE(report.ok()) << report.render();
   const Manifest& m = *report.manifest;
   EXPECT_TRUE(m.find("db")->restartDependents);
@@ -251,11 +252,11 @@ TEST(LoaderTest, ReadsRestartDependents) {
 
 TEST(LoaderTest, SuggestsTheClosestDependencyCondition) {
   // Ensures a near-miss condition carries a "did you mean" and a far one none.
-  ParseReport report = parseManifest(
-      wrap("  db:\n    postgres: {}\n  job:\n    container: {image: x:1}\n"
-           "  app:\n    container:\n      image: x:1\n"
-           "      depends_on: {db: Healthy, job: finished}\n"),
-      "f.yml");
+  ParseReport report =
+      parseManifest(wrap("  db:\n    postgres: {}\n  job:\n    container: {image: x:1}\n"
+                         "  app:\n    container:\n      image: x:1\n"
+                         "      depends_on: {db: Healthy, job: finished}\n"),
+                    "f.yml");
   ASSERT_EQ(report.diagnostics.size(), 2U) << report.render();
   EXPECT_EQ(report.diagnostics[0].location.field, "resources.app.depends_on.db");
   EXPECT_EQ(report.diagnostics[0].help, "did you mean 'healthy'?");
@@ -313,8 +314,17 @@ TEST(LoaderTest, NeverThrowsOnGarbage) {
   // Ensures arbitrary bytes, deep nesting, alias bombs and a stray ',' (on which yaml-cpp's
   // LoadAll never returns, found by fuzz_manifest) become diagnostics.
   const std::vector<std::string> inputs = {
-      std::string("\0\x01\x02", 3), std::string(10000, '['), "a: &a [*a]\n", "- - - -\n",
-      "{", "? [a]\n: b\n", ", a", "- x\n, y", "---\n, a\n", "\t\tx: y", "project: !!binary xyz\n",
+      std::string("\0\x01\x02", 3),
+      std::string(10000, '['),
+      "a: &a [*a]\n",
+      "- - - -\n",
+      "{",
+      "? [a]\n: b\n",
+      ", a",
+      "- x\n, y",
+      "---\n, a\n",
+      "\t\tx: y",
+      "project: !!binary xyz\n",
       "a: &x [1,1,1,1,1,1,1,1,1,1]\nb: &y [*x,*x,*x,*x,*x,*x,*x,*x,*x,*x]\n"
       "c: &z [*y,*y,*y,*y,*y,*y,*y,*y,*y,*y]\nd: &w [*z,*z,*z,*z,*z,*z,*z,*z,*z,*z]\n"
       "e: &v [*w,*w,*w,*w,*w,*w,*w,*w,*w,*w]\nf: [*v,*v,*v,*v,*v,*v,*v,*v,*v,*v]\n"};

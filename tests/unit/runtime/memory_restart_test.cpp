@@ -1,12 +1,11 @@
 // MemoryRuntime::restart: the in-place restart watch mode uses after a sync (same container, its
 // filesystem kept), with stop's events, exit codes and grace, and its own fault hooks.
-#include "lightshuttle/runtime/memory_runtime.hpp"
-
 #include <boost/asio/cancellation_signal.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
 
+#include "lightshuttle/runtime/memory_runtime.hpp"
 #include "unit/runtime/memory_fixture.hpp"
 
 namespace ls::runtime {

@@ -1,5 +1,7 @@
 // The pure functions of the wider runtime surface: signal validation from the host table, exit
 // classification, CPU percent, path-stat decoding, and the Unsupported defaults.
+#include "lightshuttle/runtime/operations.hpp"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -7,7 +9,6 @@
 #include <boost/asio/io_context.hpp>
 #include <optional>
 
-#include "lightshuttle/runtime/operations.hpp"
 #include "lightshuttle/runtime/runtime.hpp"
 
 namespace ls::runtime {
@@ -22,10 +23,17 @@ TEST(SignalTest, AcceptsNamesInAnySpellingAndNumbersFromTheHostTable) {
     int number;
   };
   const Case cases[] = {
-      {"SIGTERM", "SIGTERM", SIGTERM}, {"term", "SIGTERM", SIGTERM},   {" Sigkill ", "SIGKILL", SIGKILL},
-      {"9", "SIGKILL", 9},             {"hup", "SIGHUP", SIGHUP},      {"SIGSTOP", "SIGSTOP", SIGSTOP},
-      {"sigchld", "SIGCHLD", SIGCHLD}, {"SIGIOT", "SIGABRT", SIGABRT}, {"winch", "SIGWINCH", SIGWINCH},
-      {"SIGRTMIN", "SIGRTMIN", SIGRTMIN}, {"SIGRTMIN+3", "SIGRTMIN+3", SIGRTMIN + 3},
+      {"SIGTERM", "SIGTERM", SIGTERM},
+      {"term", "SIGTERM", SIGTERM},
+      {" Sigkill ", "SIGKILL", SIGKILL},
+      {"9", "SIGKILL", 9},
+      {"hup", "SIGHUP", SIGHUP},
+      {"SIGSTOP", "SIGSTOP", SIGSTOP},
+      {"sigchld", "SIGCHLD", SIGCHLD},
+      {"SIGIOT", "SIGABRT", SIGABRT},
+      {"winch", "SIGWINCH", SIGWINCH},
+      {"SIGRTMIN", "SIGRTMIN", SIGRTMIN},
+      {"SIGRTMIN+3", "SIGRTMIN+3", SIGRTMIN + 3},
       {"sigrtmax-1", "SIGRTMAX-1", SIGRTMAX - 1},
   };
   for (const Case& c : cases) {
@@ -41,7 +49,8 @@ TEST(SignalTest, AcceptsNamesInAnySpellingAndNumbersFromTheHostTable) {
 
 TEST(SignalTest, RefusesEmptyUnknownAndOutOfRangeSignalsNamingThem) {
   // Ensures bad signals are InvalidArgument with the text in the message.
-  for (const char* bad : {"", "   ", "SIGFOO", "0", "-1", "999", "SIGRTMIN+99", "SIGRTMAX+1", "SIGRTMIN+", "1.5"}) {
+  for (const char* bad :
+       {"", "   ", "SIGFOO", "0", "-1", "999", "SIGRTMIN+99", "SIGRTMAX+1", "SIGRTMIN+", "1.5"}) {
     Result<Signal> s = validateSignal(bad);
     ASSERT_FALSE(s.has_value()) << bad;
     EXPECT_EQ(s.error().code(), Errc::InvalidArgument) << bad;
@@ -77,8 +86,8 @@ TEST(CpuPercentTest, IsTheDockerStatsFormula) {
   a.cpuSystemNs = 100'000'000'000;
   a.onlineCpus = 2;
   StatsSample b = a;
-  b.cpuTotalNs += 500'000'000;    // half a second of CPU
-  b.cpuSystemNs += 2'000'000'000; // one wall second on two cores
+  b.cpuTotalNs += 500'000'000;     // half a second of CPU
+  b.cpuSystemNs += 2'000'000'000;  // one wall second on two cores
   EXPECT_DOUBLE_EQ(cpuPercent(a, b), 50.0);
   EXPECT_DOUBLE_EQ(cpuPercent(a, a), 0.0);
   EXPECT_DOUBLE_EQ(cpuPercent(b, a), 0.0);
@@ -89,7 +98,8 @@ TEST(PathStatTest, DecodesTheEngineHeader) {
   // malformed one is InvalidArgument.
   // {"name":"etc","size":4096,"mode":2147484141,"mtime":"2024-01-02T03:04:05Z","linkTarget":""}
   const char* header =
-      "eyJuYW1lIjoiZXRjIiwic2l6ZSI6NDA5NiwibW9kZSI6MjE0NzQ4NDE0MSwibXRpbWUiOiIyMDI0LTAxLTAyVDAzOjA0OjA1WiIsImxpbmtUYXJnZXQiOiIifQ==";
+      "eyJuYW1lIjoiZXRjIiwic2l6ZSI6NDA5NiwibW9kZSI6MjE0NzQ4NDE0MSwibXRpbWUiOiIyMDI0LTAxLTAyVDAzOjA0"
+      "OjA1WiIsImxpbmtUYXJnZXQiOiIifQ==";
   Result<PathStat> st = decodePathStat(header);
   ASSERT_TRUE(st.has_value()) << st.error().what();
   EXPECT_EQ(st->name, "etc");
@@ -114,29 +124,44 @@ class CoreOnly final : public Runtime {
  public:
   template <typename T>
   using Aw = boost::asio::awaitable<Result<T>>;
-  Aw<ContainerId> start(const ContainerSpec&, const StartOptions&) override { co_return ContainerId{}; }
-  Aw<StopOutcome> stop(const ContainerId&, std::chrono::nanoseconds) override { co_return StopOutcome::Stopped; }
+  Aw<ContainerId> start(const ContainerSpec&, const StartOptions&) override {
+    co_return ContainerId{};
+  }
+  Aw<StopOutcome> stop(const ContainerId&, std::chrono::nanoseconds) override {
+    co_return StopOutcome::Stopped;
+  }
   Aw<RemoveOutcome> remove(const std::string&) override { co_return RemoveOutcome::Removed; }
   Aw<ContainerStatus> inspect(const ContainerId&) override { co_return ContainerStatus{}; }
   Aw<void> waitHealthy(const ContainerId&, std::chrono::nanoseconds) override { co_return ok(); }
   Aw<std::unique_ptr<LogChunkStream>> logs(const ContainerId&, const LogOptions&) override {
     co_return Error(Errc::NotFound, "none");
   }
-  Aw<NetworkOutcome> ensureProjectNetwork(const std::string&) override { co_return NetworkOutcome::Created; }
-  Aw<RemoveOutcome> teardownProjectNetwork(const std::string&) override { co_return RemoveOutcome::Removed; }
+  Aw<NetworkOutcome> ensureProjectNetwork(const std::string&) override {
+    co_return NetworkOutcome::Created;
+  }
+  Aw<RemoveOutcome> teardownProjectNetwork(const std::string&) override {
+    co_return RemoveOutcome::Removed;
+  }
   Aw<std::vector<ManagedContainer>> listManaged(const std::string&) override {
     co_return std::vector<ManagedContainer>{};
   }
-  Aw<std::unique_ptr<EventStream>> events(const EventFilter&) override { co_return Error(Errc::NotFound, "none"); }
-  Aw<void> pullImage(const std::string&, PullPolicy, const ProgressCallback&) override { co_return ok(); }
-  Aw<std::string> buildImage(const BuildImage&, const ProgressCallback&) override { co_return std::string(); }
+  Aw<std::unique_ptr<EventStream>> events(const EventFilter&) override {
+    co_return Error(Errc::NotFound, "none");
+  }
+  Aw<void> pullImage(const std::string&, PullPolicy, const ProgressCallback&) override {
+    co_return ok();
+  }
+  Aw<std::string> buildImage(const BuildImage&, const ProgressCallback&) override {
+    co_return std::string();
+  }
 };
 
 template <typename T>
 Result<T> runNow(boost::asio::awaitable<Result<T>> aw) {
   boost::asio::io_context ctx;
   std::optional<Result<T>> out;
-  boost::asio::co_spawn(ctx, std::move(aw), [&](std::exception_ptr, Result<T> r) { out.emplace(std::move(r)); });
+  boost::asio::co_spawn(ctx, std::move(aw),
+                        [&](std::exception_ptr, Result<T> r) { out.emplace(std::move(r)); });
   ctx.run();
   return std::move(*out);
 }

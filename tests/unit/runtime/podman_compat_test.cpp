@@ -29,8 +29,9 @@ constexpr const char* kContainerNotKnown =
     R"({"cause":"container not known","message":"getting container from store \"0123\": container not known","response":500})";
 
 std::string networkJson(const std::string& name, const std::string& project) {
-  return R"({"Name":")" + name + R"(","Id":"net-)" + name + R"(","Driver":"bridge","Containers":{},)" +
-         R"("Labels":{"lightshuttle.project":")" + project + R"("}})";
+  return R"({"Name":")" + name + R"(","Id":"net-)" + name +
+         R"(","Driver":"bridge","Containers":{},)" + R"("Labels":{"lightshuttle.project":")" +
+         project + R"("}})";
 }
 
 class PodmanCompatTest : public ::testing::Test {
@@ -221,7 +222,8 @@ TEST_F(PodmanCompatTest, ExecInAStoppedContainerIsAConflictOnceTheInspectSaysSo)
   // Ensures a 500 from the exec create (podman: "container state improper") becomes Conflict
   // when the inspect that follows shows the container not running, as Docker's 409 does, and
   // stays the engine's error when the container runs.
-  const char* improper = R"({"cause":"container state improper","message":"can only create exec sessions on running containers","response":500})";
+  const char* improper =
+      R"({"cause":"container state improper","message":"can only create exec sessions on running containers","response":500})";
   answer(500, improper);
   answer(200, R"({"Id":"c1","State":{"Status":"exited","Running":false,"ExitCode":0}})");
   ExecRequest request;
@@ -243,7 +245,9 @@ TEST_F(PodmanCompatTest, AServerErrorFromCreateForATakenNameIsNameInUse) {
   // missing network) becomes Conflict/name_in_use when a container of that name exists (the
   // engine::Api's inspect), with no network check after it.
   answer(200, networkJson("lightshuttle-demo", "demo"));
-  answer(500, R"({"cause":"that name is already in use","message":"creating container storage: the container name \"demo_web\" is already in use","response":500})");
+  answer(
+      500,
+      R"({"cause":"that name is already in use","message":"creating container storage: the container name \"demo_web\" is already in use","response":500})");
   answer(200, R"({"Id":"other","Name":"/demo_web","State":{"Status":"running","Running":true}})");
   ContainerSpec spec;
   spec.project = "demo";
@@ -261,8 +265,10 @@ TEST_F(PodmanCompatTest, AServerErrorFromCreateForATakenNameIsNameInUse) {
 TEST_F(PodmanCompatTest, KillOfAStoppedContainerIsAConflictAndASubSecondStopSurvivesTheWaitRace) {
   // Ensures a 500 from kill (podman: "container state improper") is Conflict once the inspect
   // shows the container not running, and that a sub-second stop whose wait answers 500 ("container
-  // has already been removed": podman's wait racing the exit) is Stopped when the container is gone.
-  const char* improper = R"({"cause":"container state improper","message":"can only kill running containers","response":500})";
+  // has already been removed": podman's wait racing the exit) is Stopped when the container is
+  // gone.
+  const char* improper =
+      R"({"cause":"container state improper","message":"can only kill running containers","response":500})";
   answer(500, improper);
   answer(200, R"({"Id":"c1","State":{"Status":"exited","Running":false,"ExitCode":137}})");
   auto again = runVirtual(rt->kill(ContainerId{"c1"}, "SIGTERM"));
@@ -271,7 +277,9 @@ TEST_F(PodmanCompatTest, KillOfAStoppedContainerIsAConflictAndASubSecondStopSurv
 
   answer(200, R"({"Id":"c1","State":{"Status":"running","Running":true}})");
   answer(204);
-  answer(500, R"({"cause":"container has already been removed","message":"container has already been removed","response":500})");
+  answer(
+      500,
+      R"({"cause":"container has already been removed","message":"container has already been removed","response":500})");
   answer(404, R"({"message":"no such container"})");
   auto stopped = runVirtual(rt->stop(ContainerId{"c1"}, std::chrono::milliseconds(300)));
   ASSERT_TRUE(stopped) << stopped.error().what();
@@ -352,8 +360,8 @@ TEST_F(PodmanCompatTest, ALoadReportsTheLoadedNamesAsDockerDoes) {
   // Docker's short names.
   answer(200, R"({"stream":"Loaded image: docker.io/lightshuttle-test/it-1:s1"})");
   std::vector<std::string> statuses;
-  auto loaded = runVirtual(rt->loadImages(
-      "tar", [&](const ImageProgress& p) { statuses.push_back(p.status); }));
+  auto loaded = runVirtual(
+      rt->loadImages("tar", [&](const ImageProgress& p) { statuses.push_back(p.status); }));
   ASSERT_TRUE(loaded) << loaded.error().what();
   EXPECT_EQ(*loaded, std::vector<std::string>{"lightshuttle-test/it-1:s1"});
   EXPECT_EQ(statuses, std::vector<std::string>{"Loaded image: lightshuttle-test/it-1:s1"});
@@ -363,7 +371,8 @@ TEST_F(PodmanCompatTest, SavingAMissingImageIsNotFoundOnceTheInspectSaysSo) {
   // Ensures a 500 from the save (podman: "image not known", where Docker answers 404) is
   // NotFound when the inspect that follows does not find one of the images, and stays the
   // engine's error when every image is there.
-  const char* notKnown = R"({"cause":"image not known","message":"x: image not known","response":500})";
+  const char* notKnown =
+      R"({"cause":"image not known","message":"x: image not known","response":500})";
   answer(500, notKnown);
   answer(200, kPodmanImage);
   answer(404, R"({"message":"no such image"})");

@@ -20,12 +20,17 @@ ContainerSpec sampleSpec() {
   s.secretEnvKeys = {"POSTGRES_PASSWORD"};
   s.ports = {PortBinding{.containerPort = 5432, .hostPort = 15432},
              PortBinding{.containerPort = 9000, .hostAddress = "0.0.0.0"},
-             PortBinding{.containerPort = 53, .hostAddress = "[::1]", .hostPort = 5353,
+             PortBinding{.containerPort = 53,
+                         .hostAddress = "[::1]",
+                         .hostPort = 5353,
                          .protocol = Protocol::Udp}};
-  s.volumes = {VolumeBinding{.kind = VolumeBinding::Kind::Named, .source = "demo_db_data",
+  s.volumes = {VolumeBinding{.kind = VolumeBinding::Kind::Named,
+                             .source = "demo_db_data",
                              .target = "/var/lib/postgresql/data"},
-               VolumeBinding{.kind = VolumeBinding::Kind::HostPath, .source = "/srv/init",
-                             .target = "/docker-entrypoint-initdb.d", .readOnly = true},
+               VolumeBinding{.kind = VolumeBinding::Kind::HostPath,
+                             .source = "/srv/init",
+                             .target = "/docker-entrypoint-initdb.d",
+                             .readOnly = true},
                VolumeBinding{.kind = VolumeBinding::Kind::Anonymous, .target = "/scratch"}};
   s.healthcheck = HealthcheckSpec{.test = {"CMD", "pg_isready", "-U", "postgres"},
                                   .interval = std::chrono::milliseconds(500),
@@ -48,7 +53,9 @@ TEST(SpecMappingTest, ExactCreateBody) {
   const std::string want =
       R"({"Image":"lightshuttle-test/postgres:15",)"
       R"("Env":["POSTGRES_DB=app","POSTGRES_PASSWORD=s3cret"],)"
-      R"("Labels":{"lightshuttle.config-hash":")" + hash + R"(","lightshuttle.project":"demo",)"
+      R"("Labels":{"lightshuttle.config-hash":")" +
+      hash +
+      R"(","lightshuttle.project":"demo",)"
       R"("lightshuttle.resource":"db","team":"core"},)"
       R"("Volumes":{"/scratch":{}},)"
       R"("Hostname":"db","Tty":false,"OpenStdin":false,"AttachStdout":true,"AttachStderr":true,)"

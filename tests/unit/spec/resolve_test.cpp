@@ -52,8 +52,7 @@ TEST(ResolveTest, PostgresDefaults) {
   EXPECT_EQ(s.volumes[0].kind, runtime::VolumeBinding::Kind::Named);
   EXPECT_EQ(s.volumes[0].source, "demo_db_data");
   EXPECT_EQ(s.volumes[0].target, "/var/lib/postgresql/data");
-  EXPECT_EQ(s.healthcheck->test,
-            (std::vector<std::string>{"CMD", "pg_isready", "-U", "postgres"}));
+  EXPECT_EQ(s.healthcheck->test, (std::vector<std::string>{"CMD", "pg_isready", "-U", "postgres"}));
   EXPECT_EQ(s.stopGracePeriod, 10s);
   const Outputs& o = (*stack)[0].outputs;
   ASSERT_EQ(o.size(), 6U);
@@ -69,7 +68,8 @@ TEST(ResolveTest, PostgresHostPortAndEncodedCredentials) {
   f.env["PW"] = "p@ss:w/rd";
   const Manifest m = load(
       "  db:\n    postgres:\n      image: lightshuttle-test/postgres:15\n      port: 15432\n"
-      "      user: app user\n      password: ${env.PW}\n      database: shop\n      volume: false\n");
+      "      user: app user\n      password: ${env.PW}\n      database: shop\n      volume: "
+      "false\n");
   Result<std::vector<Resolved>> stack = resolveStack(m, f.ctx());
   ASSERT_TRUE(stack.has_value()) << stack.error().what();
   const runtime::ContainerSpec& s = (*stack)[0].spec;
@@ -162,8 +162,9 @@ TEST(ResolveTest, ContainerInterpolatesAndInjectsDependencyOutputs) {
 TEST(ResolveTest, DockerfileBuildsFromTheManifestDirectory) {
   // Ensures the context is resolved against the manifest's directory and the build tag.
   Fixture f;
-  const Manifest m = load("  web:\n    dockerfile:\n      context: ./web\n      target: dev\n"
-                          "      build_args: {A: '1'}\n");
+  const Manifest m = load(
+      "  web:\n    dockerfile:\n      context: ./web\n      target: dev\n"
+      "      build_args: {A: '1'}\n");
   Result<std::vector<Resolved>> stack = resolveStack(m, f.ctx());
   ASSERT_TRUE(stack.has_value());
   const auto& b = std::get<runtime::BuildImage>((*stack)[0].spec.image);
@@ -177,8 +178,9 @@ TEST(ResolveTest, DockerfileBuildsFromTheManifestDirectory) {
 TEST(ResolveTest, UnsetVariableIsLocatedAndNamesNoValue) {
   // Ensures a missing ${env.X} fails with the field's location.
   Fixture f;
-  const Manifest m = load("  app:\n    container:\n      image: x:1\n      env:\n"
-                          "        T: ${env.NOPE}\n");
+  const Manifest m = load(
+      "  app:\n    container:\n      image: x:1\n      env:\n"
+      "        T: ${env.NOPE}\n");
   Result<std::vector<Resolved>> stack = resolveStack(m, f.ctx());
   ASSERT_FALSE(stack.has_value());
   EXPECT_EQ(stack.error().code(), Errc::NotFound);
@@ -206,7 +208,7 @@ TEST(SecretStoreTest, PersistsGeneratedPasswordsWith0600) {
     first = (*stack)[0].spec.env.at("POSTGRES_PASSWORD");
     ASSERT_TRUE(store->save().has_value());
   }
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat((dir / ".lightshuttle" / "secrets.json").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600U);
   Result<SecretStore> again = SecretStore::open(dir);
@@ -227,9 +229,9 @@ TEST(SecretStoreTest, CorruptFileIsAnErrorWithoutContent) {
   const fs::path dir = fs::temp_directory_path() / ("ls-secrets-bad-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / ".lightshuttle");
-  ASSERT_TRUE(writeFileAtomic(dir / ".lightshuttle" / "secrets.json", "{\"resources\": hunter2",
-                              0600)
-                  .has_value());
+  ASSERT_TRUE(
+      writeFileAtomic(dir / ".lightshuttle" / "secrets.json", "{\"resources\": hunter2", 0600)
+          .has_value());
   Result<SecretStore> store = SecretStore::open(dir);
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().message().find("hunter2"), std::string::npos);

@@ -1,6 +1,8 @@
 // Watch mode (issue 18): rule matching and ignore patterns, debouncing on the manual clock,
 // the inotify decoder and tree watcher (editor save sequences, new directories), the tar of a
 // batch, and the watcher end to end on a fake Actions with a manual clock.
+#include "watch/watch.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -23,7 +25,6 @@
 #include "watch/inotify.hpp"
 #include "watch/rules.hpp"
 #include "watch/sync.hpp"
-#include "watch/watch.hpp"
 
 namespace ls::watch {
 namespace {
@@ -292,16 +293,19 @@ std::set<fs::path> readUntil(detail::TreeWatcher& tree, asio::io_context& ctx,
   std::set<fs::path> seen;
   bool finished = false;
   ctx.restart();
-  asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
-    while (!done(seen)) {
-      auto c = co_await tree.next();
-      if (!c) {
-        break;
-      }
-      seen.insert(c->touched.begin(), c->touched.end());
-    }
-    finished = true;
-  }, [](std::exception_ptr) {});
+  asio::co_spawn(
+      ctx,
+      [&]() -> asio::awaitable<void> {
+        while (!done(seen)) {
+          auto c = co_await tree.next();
+          if (!c) {
+            break;
+          }
+          seen.insert(c->touched.begin(), c->touched.end());
+        }
+        finished = true;
+      },
+      [](std::exception_ptr) {});
   const auto bound = std::chrono::steady_clock::now() + 20s;
   while (!finished && std::chrono::steady_clock::now() < bound) {
     ctx.run_one_for(100ms);
@@ -320,12 +324,14 @@ TEST(WatchInotifyTest, RenameOverAndDeleteCreateSavesReportTheSavedFile) {
   ASSERT_TRUE(tree.has_value()) << tree.error().what();
   writeFile(dir.path() / "src/.main.py.swp", "v2");
   fs::rename(dir.path() / "src/.main.py.swp", dir.path() / "src/main.py");
-  auto seen = readUntil(**tree, ctx, [&](const auto& s) { return s.contains(dir.path() / "src/main.py"); });
+  auto seen =
+      readUntil(**tree, ctx, [&](const auto& s) { return s.contains(dir.path() / "src/main.py"); });
   EXPECT_TRUE(seen.contains(dir.path() / "src/.main.py.swp"));  // gone at flush: no copy
 
   fs::remove(dir.path() / "src/main.py");
   writeFile(dir.path() / "src/main.py", "v3");
-  seen = readUntil(**tree, ctx, [&](const auto& s) { return s.contains(dir.path() / "src/main.py"); });
+  seen =
+      readUntil(**tree, ctx, [&](const auto& s) { return s.contains(dir.path() / "src/main.py"); });
   RuleSet rules = RuleSet::fromRules({rule("web", Action::Sync, dir.path() / "src", "/app")});
   std::vector<PathState> states;
   for (const auto& p : seen) {
@@ -347,10 +353,12 @@ TEST(WatchInotifyTest, NewDirectoriesAreWatchedAndTheirFilesReported) {
   ASSERT_TRUE(tree.has_value());
   const std::size_t before = (*tree)->watchCount();
   writeFile(dir.path() / "src/a/b/c.txt", "x");
-  auto seen = readUntil(**tree, ctx, [&](const auto& s) { return s.contains(dir.path() / "src/a/b/c.txt"); });
+  auto seen = readUntil(**tree, ctx,
+                        [&](const auto& s) { return s.contains(dir.path() / "src/a/b/c.txt"); });
   EXPECT_EQ((*tree)->watchCount(), before + 2);
   writeFile(dir.path() / "src/a/b/d.txt", "y");
-  seen = readUntil(**tree, ctx, [&](const auto& s) { return s.contains(dir.path() / "src/a/b/d.txt"); });
+  seen = readUntil(**tree, ctx,
+                   [&](const auto& s) { return s.contains(dir.path() / "src/a/b/d.txt"); });
   EXPECT_TRUE(seen.contains(dir.path() / "src/a/b/d.txt"));
 }
 
@@ -448,10 +456,12 @@ class WatcherTest : public testing::Test {
     auto w = Watcher::create(m_, actions_, clock_, {.quiet = 25ms, .maxDelay = 2s});
     ASSERT_TRUE(w.has_value()) << w.error().what();
     watcher_ = std::move(*w);
-    asio::co_spawn(ctx_, watcher_->run(), asio::bind_cancellation_slot(cancel_.slot(), [this](std::exception_ptr, Result<void> r) {
-      ended_ = true;
-      result_ = r ? "" : r.error().what();
-    }));
+    asio::co_spawn(
+        ctx_, watcher_->run(),
+        asio::bind_cancellation_slot(cancel_.slot(), [this](std::exception_ptr, Result<void> r) {
+          ended_ = true;
+          result_ = r ? "" : r.error().what();
+        }));
     settle();
     ASSERT_EQ(actions_.events.size(), 1u);
     EXPECT_EQ(actions_.events[0].kind, lifecycle::LifecycleEvent::Kind::WatchStarted);
