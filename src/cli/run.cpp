@@ -2,14 +2,19 @@
 // container of a resource (its image, environment with secrets resolved as `up` resolves them,
 // volumes and the project network), attached to our terminal, exiting with the command's exit
 // code. Its dependencies come up first unless --no-deps: with a supervisor running they must be
-// ready already; without one, `up -d <dependencies>` boots them and leaves them supervised.
+// ready already; without one, `up -d <dependencies>` boots them and leaves them supervised, while
+// the image is pulled or built beside them.
 // As in docker compose the container is kept unless --rm.
 #include <fmt/core.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <random>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/control.hpp"
@@ -162,6 +167,54 @@ asio::awaitable<Result<void>> ensureImage(runtime::Runtime& rt,
   co_return ok();
 }
 
+/// The resource's image prepared while its dependencies boot (a Dockerfile build takes about as
+/// long as a database's first start, and the one-off container needs both): on a thread of its
+/// own, with its own engine session and loop, joined before the container is created.
+/// `cancel()` stops it when a dependency failed; the destructor cancels and joins.
+class BackgroundImage {
+ public:
+  BackgroundImage(std::unique_ptr<EngineSession> session, runtime::ContainerSpec spec)
+      : session_(std::move(session)), spec_(std::move(spec)), thread_([this] { run(); }) {}
+  BackgroundImage(const BackgroundImage&) = delete;
+  BackgroundImage& operator=(const BackgroundImage&) = delete;
+  ~BackgroundImage() {
+    cancel();
+    join();
+  }
+
+  /// Thread-safe: the signal is emitted on the preparation's own loop.
+  void cancel() {
+    asio::post(session_->ctx, [this] { cancel_.emit(asio::cancellation_type::terminal); });
+  }
+
+  Result<void> result() {
+    join();
+    return result_ ? *result_ : Result<void>(Error(Errc::Internal, "image preparation lost"));
+  }
+
+ private:
+  void join() {
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+  void run() {
+    asio::co_spawn(
+        session_->ctx, ensureImage(*session_->runtime, spec_),
+        asio::bind_cancellation_slot(cancel_.slot(), [this](std::exception_ptr e, Result<void> r) {
+          result_.emplace(e ? Result<void>(Error(Errc::Internal, "unexpected exception"))
+                            : std::move(r));
+        }));
+    session_->ctx.run();
+  }
+
+  std::unique_ptr<EngineSession> session_;
+  runtime::ContainerSpec spec_;
+  asio::cancellation_signal cancel_;
+  std::optional<Result<void>> result_;
+  std::thread thread_;  // last: starts once everything it uses exists
+};
+
 /// The engine's answer to a start that failed, as docker's exit codes: 127 when the command
 /// does not exist in the image, 126 when it cannot be executed, else 125.
 int startFailureCode(const Error& e) {
@@ -175,8 +228,8 @@ int startFailureCode(const Error& e) {
 }
 
 /// The one-off container: created, attached, started, driven until it exits; removed with --rm.
-int runContainer(const RunOptions& o, const lifecycle::Plan& plan,
-                 const lifecycle::PlanNode& node) {
+int runContainer(const RunOptions& o, const lifecycle::Plan& plan, const lifecycle::PlanNode& node,
+                 std::optional<Result<void>> preparedImage) {
   auto session = openEngine();
   if (!session) {
     return kExitFailure;
@@ -212,7 +265,10 @@ int runContainer(const RunOptions& o, const lifecycle::Plan& plan,
 
   EngineSession& s = *session;
   engine::Api api(*s.client);
-  if (auto img = runSync(s, ensureImage(*s.runtime, spec)); !img) {
+  if (!preparedImage) {
+    preparedImage = runSync(s, ensureImage(*s.runtime, spec));
+  }
+  if (const Result<void>& img = *preparedImage; !img) {
     fmt::print(stderr, "error: the image of '{}': {}\n", node.name, img.error().what());
     return kExitCannotRun;
   }
@@ -296,12 +352,19 @@ int runRun(const RunOptions& o) {
                plan.project(), listNames(known));
     return kExitUsage;
   }
-  if (!o.noDeps) {
-    if (int rc = bringUpDependencies(o, plan, *node); rc != kExitOk) {
-      return rc;
-    }
+  if (o.noDeps || node->dependencies.empty()) {
+    return runContainer(o, plan, *node, std::nullopt);
   }
-  return runContainer(o, plan, *node);
+  auto prepSession = openEngine();
+  if (!prepSession) {
+    return kExitFailure;
+  }
+  BackgroundImage image(std::move(prepSession), node->spec);
+  if (int rc = bringUpDependencies(o, plan, *node); rc != kExitOk) {
+    image.cancel();
+    return rc;
+  }
+  return runContainer(o, plan, *node, image.result());
 }
 
 }  // namespace
