@@ -181,6 +181,12 @@ Result<lifecycle::StackView> stackFrom(const json::object& o) {
   s.resourcesReady = static_cast<std::size_t>(integer(o, "resources_ready").value_or(0));
   s.engineAvailable = str(o, "engine") != "unavailable";
   s.engineUnavailableSince = timeField(o, "engine_unavailable_since");
+  if (const json::value* w = o.if_contains("watch"); w != nullptr && w->is_object()) {
+    const json::value* active = w->as_object().if_contains("active");
+    s.watch = lifecycle::StackView::Watch{
+        .active = active != nullptr && active->is_bool() && active->as_bool(),
+        .message = str(w->as_object(), "message")};
+  }
   return s;
 }
 
@@ -442,6 +448,12 @@ json::object stackJson(const lifecycle::StackView& s, const std::string& version
   o["resources_ready"] = s.resourcesReady;
   o["engine"] = s.engineAvailable ? "available" : "unavailable";
   o["engine_unavailable_since"] = timeOrNull(s.engineUnavailableSince);
+  if (s.watch) {
+    o["watch"] =
+        json::object{{"active", s.watch->active}, {"message", sanitizeUtf8(s.watch->message)}};
+  } else {
+    o["watch"] = nullptr;
+  }
   o["dashboard_url"] = dashboardUrl.empty() ? json::value(nullptr) : json::value(dashboardUrl);
   return o;
 }

@@ -122,6 +122,13 @@ void LifecycleManager::publish(LifecycleEvent event) {
   if (event.time == std::chrono::system_clock::time_point{}) {
     event.time = impl_->clock.system();
   }
+  // Kept in the stack view too, so a client that missed the event (a lagged WebSocket, a
+  // dashboard opened later) still learns whether a watcher runs.
+  if (event.kind == LifecycleEvent::Kind::WatchStarted ||
+      event.kind == LifecycleEvent::Kind::WatchStopped) {
+    impl_->watch = StackView::Watch{.active = event.kind == LifecycleEvent::Kind::WatchStarted,
+                                    .message = event.message};
+  }
   impl_->bus.publish(event);
 }
 

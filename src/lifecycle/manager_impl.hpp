@@ -164,6 +164,7 @@ struct LifecycleManager::Impl {
   bool engineDown = false;
   std::optional<Clock::SteadyTime> outageSince;  // first outage not yet recovered from
   std::optional<std::chrono::system_clock::time_point> engineDownSince;
+  std::optional<StackView::Watch> watch;  ///< from the published watch_started/stopped events
   std::size_t recoveriesInFlight = 0;
   bool recoveryRunning = false;
   std::size_t recoveredCount = 0;

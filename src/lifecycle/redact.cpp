@@ -180,6 +180,7 @@ StackView LifecycleManager::Impl::stackView() const {
   s.resources = plan.size();
   s.engineAvailable = !engineDown;
   s.engineUnavailableSince = engineDownSince;
+  s.watch = watch;
   bool degraded = !s.engineAvailable;
   for (const Resource& r : res) {
     const bool ready = (r.status == ResourceStatus::Running && r.health != Health::Unhealthy) ||

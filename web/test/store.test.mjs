@@ -148,6 +148,30 @@ test('watch events: the CLI line as the activity, the watcher state for the head
   assert.equal(s.watch.active, false);
 });
 
+test('the watcher state comes back with the snapshot after missed events', () => {
+  const s = new StackStore();
+  const watching = { active: true, message: 'watching 1 rule (1 directory) for web' };
+  let c = s.apply({ type: 'snapshot', stack: { status: 'ready', watch: watching }, resources: [view('web')] });
+  assert.ok(c.watch);
+  assert.deepEqual(s.watch, { active: true, text: watching.message });
+  // The watch_stopped event was among the dropped ones: the snapshot that follows says so.
+  s.apply({ type: 'lagged', missed: 40 });
+  c = s.apply({ type: 'snapshot', stack: { status: 'ready', watch: { active: false, message: 'watching stopped' } }, resources: [view('web')] });
+  assert.ok(c.watch);
+  assert.equal(s.watch.active, false);
+  // A stack that never had a watcher: no pill at all; an unchanged state is no change.
+  c = s.apply({ type: 'snapshot', stack: { status: 'ready', watch: null }, resources: [view('web')] });
+  assert.ok(c.watch);
+  assert.equal(s.watch, null);
+  c = s.apply({ type: 'event', seq: 9, event: { kind: 'resource_healthy', resource: 'web' }, resource: view('web'), stack: { status: 'ready', watch: null } });
+  assert.equal(c.watch, false);
+  // An older server's stack object without the field leaves the events' state alone.
+  s.apply({ type: 'event', seq: 10, event: { kind: 'watch_started', resource: null, message: 'w' }, resource: null });
+  c = s.apply({ type: 'snapshot', stack: { status: 'ready' }, resources: [view('web')] });
+  assert.equal(c.watch, false);
+  assert.equal(s.watch.active, true);
+});
+
 test('event kinds are looked up as own keys only', () => {
   const s = new StackStore();
   s.apply({ type: 'snapshot', stack: {}, resources: [view('web')] });

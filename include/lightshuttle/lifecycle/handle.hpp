@@ -106,6 +106,13 @@ struct StackView {
   /// False during an engine outage (EngineUnavailable until EngineAvailable).
   bool engineAvailable = true;
   std::optional<std::chrono::system_clock::time_point> engineUnavailableSince;
+  /// Watch mode, as the last watch_started / watch_stopped event said: null until a watcher
+  /// announced itself; its message is that event's ("watching 2 rules (3 directories) for web").
+  struct Watch {
+    bool active = false;
+    std::string message;
+  };
+  std::optional<Watch> watch;
 };
 
 class LifecycleHandle {

@@ -202,6 +202,26 @@ TEST(CodecTest, RoundTripsTheEngineAvailability) {
   EXPECT_FALSE(fine->engineUnavailableSince.has_value());
 }
 
+TEST(CodecTest, RoundTripsTheWatcherState) {
+  // Ensures the stack object says whether a watcher runs (null before one announced itself), so
+  // a client that missed watch_stopped learns it from the next snapshot.
+  StackView s;
+  s.project = "quickstart";
+  const std::string none = encodeStack(s, "v", 1, "");
+  EXPECT_NE(none.find("\"watch\":null"), std::string::npos) << none;
+  auto back = decodeStack(none);
+  ASSERT_TRUE(back.has_value()) << back.error().message();
+  EXPECT_FALSE(back->watch.has_value());
+  for (bool active : {true, false}) {
+    s.watch = StackView::Watch{.active = active, .message = "watching 2 rules for web"};
+    back = decodeStack(encodeStack(s, "v", 1, ""));
+    ASSERT_TRUE(back.has_value()) << back.error().message();
+    ASSERT_TRUE(back->watch.has_value());
+    EXPECT_EQ(back->watch->active, active);
+    EXPECT_EQ(back->watch->message, "watching 2 rules for web");
+  }
+}
+
 TEST(CodecTest, RoundTripsAnEventOfEveryKind) {
   // Ensures decodeEvent(encodeEvent(e)) gives back every field, for every kind of event.
   for (int k = 0; k <= static_cast<int>(LifecycleEvent::Kind::Lagged); ++k) {

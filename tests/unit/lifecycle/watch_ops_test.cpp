@@ -29,6 +29,35 @@ std::string imageOf(Harness& h, const std::string& resource) {
   return details->value()->image;
 }
 
+// --- the watcher's state in the stack view --------------------------------------------------
+
+TEST(LifecycleWatchOpsTest, TheStackViewSaysWhatTheLastWatchEventSaid) {
+  // Ensures watch_started / watch_stopped published through the manager land in the stack view
+  // (what a snapshot carries), so a client that missed the event still knows; nothing before.
+  Harness h;
+  h.build({node("web")});
+  ASSERT_TRUE(h.boot().has_value());
+  EXPECT_FALSE(h.mgr->stack().watch.has_value());
+  LifecycleEvent started;
+  started.kind = K::WatchStarted;
+  started.message = "watching 1 rule (1 directory) for web";
+  h.mgr->publish(started);
+  ASSERT_TRUE(h.mgr->stack().watch.has_value());
+  EXPECT_TRUE(h.mgr->stack().watch->active);
+  EXPECT_EQ(h.mgr->stack().watch->message, started.message);
+  LifecycleEvent synced;
+  synced.kind = K::WatchSynced;
+  synced.resource = "web";
+  h.mgr->publish(synced);
+  EXPECT_TRUE(h.mgr->stack().watch->active);
+  LifecycleEvent stopped;
+  stopped.kind = K::WatchStopped;
+  stopped.message = "watching stopped";
+  h.mgr->publish(stopped);
+  ASSERT_TRUE(h.mgr->stack().watch.has_value());
+  EXPECT_FALSE(h.mgr->stack().watch->active);
+}
+
 // --- restartInPlace --------------------------------------------------------------------------
 
 TEST(LifecycleWatchOpsTest, RestartInPlaceKeepsTheContainerAndAwaitsReadinessAgain) {

@@ -53,6 +53,26 @@ export class StackStore {
   }
 
   /**
+   * The watcher's state from a stack object (`watch`: null before any watcher ran, else
+   * `{active, message}`); an older server without the field leaves it as the events said.
+   * @returns {boolean} whether it changed
+   */
+  takeWatch(stack) {
+    if (!stack || typeof stack !== 'object' || !Object.hasOwn(stack, 'watch')) {
+      return false;
+    }
+    const w = stack.watch;
+    const next = w && typeof w === 'object'
+      ? { active: w.active === true, text: typeof w.message === 'string' ? w.message : '' }
+      : null;
+    const same = (next === null && this.watch === null) ||
+      (next !== null && this.watch !== null && next.active === this.watch.active &&
+       next.text === this.watch.text);
+    this.watch = next;
+    return !same;
+  }
+
+  /**
    * Applies one message of the events WebSocket.
    * @returns {{stack: boolean, structure: boolean, watch: boolean, resources: Set<string>, event?: object}} what changed
    */
@@ -64,6 +84,11 @@ export class StackStore {
     if (msg.type === 'snapshot') {
       const before = this.order.join('\n');
       this.stack = msg.stack ?? null;
+      // The watcher's state is part of the stack object, so a snapshot after missed events
+      // (`lagged`) cannot leave a pill saying "watching" for a watcher that stopped meanwhile.
+      if (this.takeWatch(msg.stack)) {
+        changed.watch = true;
+      }
       this.resources = new Map((msg.resources ?? []).map((r) => [r.name, r]));
       this.order = (msg.resources ?? []).map((r) => r.name);
       for (const name of [...this.activity.keys()]) {
@@ -94,6 +119,9 @@ export class StackStore {
     if (msg.stack) {
       this.stack = msg.stack;
       changed.stack = true;
+      if (this.takeWatch(msg.stack)) {
+        changed.watch = true;
+      }
     }
     const view = msg.resource;
     if (view && typeof view.name === 'string') {
