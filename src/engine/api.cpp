@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "engine/api_images.hpp"
 #include "engine/frame_decoder.hpp"
 #include "engine/json_messages.hpp"
 #include "engine/mapping.hpp"
@@ -357,7 +358,10 @@ asio::awaitable<Result<void>> Api::pullImage(
     }
     for (const auto& m : messages) {
       if (auto err = streamError(m)) {
-        co_return std::move(*err).context(quoted("pull image", reference));
+        // Podman 4.3 says a missing tag only here, without the registry's status.
+        ImagesApi images(client_);
+        co_return co_await images.pullFailure(
+            reference, std::move(*err).context(quoted("pull image", reference)));
       }
       if (onProgress) {
         LS_CO_ASSIGN_OR_RETURN(PullProgress p, decodePullProgress(m));
