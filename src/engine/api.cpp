@@ -61,9 +61,11 @@ std::optional<LogChunk> takeChunk(std::vector<LogChunk>& ready, std::size_t& pos
 }
 
 /// Decodes the next piece of a frame stream (nullopt: its end) into `ready`, merging consecutive
-/// pieces of the same stream so callers get fewer, larger chunks.
+/// pieces of the same stream so callers get fewer, larger chunks; with `keepFrames`, only the
+/// pieces of one frame, and a frame's first piece is marked (LogChunk::frameStart).
 Result<void> decodeChunks(FrameDecoder& decoder, std::optional<std::string> piece,
-                          std::vector<LogChunk>& ready, bool& finished, std::string_view what) {
+                          std::vector<LogChunk>& ready, bool& finished, std::string_view what,
+                          bool keepFrames) {
   std::vector<Frame> frames;
   if (piece) {
     LS_TRY(decoder.feed(*piece, frames));
@@ -76,10 +78,11 @@ Result<void> decodeChunks(FrameDecoder& decoder, std::optional<std::string> piec
       return Error(Errc::Internal, "the engine reported an error in the " + std::string(what) +
                                        " stream: " + f.bytes);
     }
-    if (!ready.empty() && ready.back().stream == f.stream) {
+    const bool startsAnother = keepFrames && f.start;
+    if (!ready.empty() && ready.back().stream == f.stream && !startsAnother) {
       ready.back().bytes += f.bytes;
     } else {
-      ready.push_back(LogChunk{f.stream, std::move(f.bytes)});
+      ready.push_back(LogChunk{f.stream, std::move(f.bytes), startsAnother});
     }
   }
   return ok();
@@ -114,7 +117,7 @@ asio::awaitable<Result<std::optional<LogChunk>>> ExecStream::next() {
       co_return std::optional<LogChunk>();
     }
     LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await conn_->read());
-    LS_CO_TRY(decodeChunks(*decoder_, std::move(piece), ready_, finished_, "exec"));
+    LS_CO_TRY(decodeChunks(*decoder_, std::move(piece), ready_, finished_, "exec", false));
   }
 }
 
@@ -137,7 +140,7 @@ asio::awaitable<Result<std::optional<LogChunk>>> LogStream::next() {
       co_return std::optional<LogChunk>();
     }
     LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await body_->next());
-    LS_CO_TRY(decodeChunks(*decoder_, std::move(piece), ready_, finished_, "log"));
+    LS_CO_TRY(decodeChunks(*decoder_, std::move(piece), ready_, finished_, "log", true));
   }
 }
 

@@ -5,9 +5,12 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -547,6 +550,51 @@ TEST_F(PodmanCompatTest, ACommitSendsAnEmptyConfigAndItsIdTakesItsAlgorithm) {
             "commit?container=c1&repo=lightshuttle-test%2Fit-1&tag=c1&pause=1&changes=ENV%20X%3D1");
   const std::string& raw = engine->requests.at(1);
   EXPECT_EQ(raw.substr(raw.size() - 4), "\r\n{}");
+}
+
+/// A frame of a multiplexed stream (stream 1: stdout).
+std::string muxFrame(std::string_view payload) {
+  std::string h(8, '\0');
+  h[0] = 1;
+  const auto n = static_cast<std::uint32_t>(payload.size());
+  h[4] = static_cast<char>(n >> 24);
+  h[5] = static_cast<char>(n >> 16);
+  h[6] = static_cast<char>(n >> 8);
+  h[7] = static_cast<char>(n);
+  return h + std::string(payload);
+}
+
+TEST_F(PodmanCompatTest, ALineLoggedInPartsKeepsOnlyItsFirstTimestamp) {
+  // Ensures a line written in parts, which podman 4.3 logs as several records each framed
+  // with its own timestamp (Docker: one record), reads as the line with its first timestamp,
+  // and that a record starting a line still gives that line its own.
+  answer(200, R"({"Id":"c1","Config":{"Tty":false},"State":{"Status":"exited"}})");
+  engine->exchanges.push_back(
+      {.response = httpResponse(200,
+                                muxFrame("2026-12-07T03:33:44Z hello\n") +
+                                    muxFrame("2026-12-07T03:33:44Z a b ") +
+                                    muxFrame("2026-12-07T03:33:45Z keep.txt\n") +
+                                    muxFrame("2026-12-07T03:33:46Z 2026-12-07T03:33:46Z is text\n"),
+                                "Content-Type: application/vnd.docker.multiplexed-stream\r\n")});
+  auto stream = runVirtual(rt->logs(ContainerId{"c1"}, LogOptions{}));
+  ASSERT_TRUE(stream) << stream.error().what();
+  std::vector<std::string> lines;
+  std::vector<std::int64_t> seconds;
+  for (;;) {
+    auto c = runVirtual((*stream)->next());
+    ASSERT_TRUE(c) << c.error().what();
+    if (!*c) {
+      break;
+    }
+    lines.push_back((*c)->bytes);
+    seconds.push_back(
+        std::chrono::duration_cast<std::chrono::seconds>((*c)->timestamp.time_since_epoch())
+            .count() %
+        60);
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{"hello\n", "a b keep.txt\n",
+                                             "2026-12-07T03:33:46Z is text\n"}));
+  EXPECT_EQ(seconds, (std::vector<std::int64_t>{44, 44, 46}));
 }
 
 /// The same answers from Docker (no Libpod-API-Version header): names are left as they are.
