@@ -209,16 +209,61 @@ TEST_F(PodmanCompatTest, WaitRemovedOnPodmanTakesTheCodeFromANotRunningWait) {
   // Ensures a `removed` wait on podman (detected by its Libpod-API-Version header; its own
   // answer to condition=removed is exit code 0, containers/podman#18889) takes the exit code
   // from a not-running wait, then looks until the container is gone.
+  answer(200, R"({"Id":"x","State":{"Status":"running","Running":true}})");
   answer(200, R"({"StatusCode":3})");
   answer(200, R"({"Id":"x","State":{"Status":"exited","ExitCode":3}})");
   answer(404, R"({"message":"no such container"})");
   auto removed = runVirtual(rt->wait(ContainerId{"x"}, WaitCondition::Removed));
   ASSERT_TRUE(removed) << removed.error().what();
   EXPECT_EQ(removed->exitCode, 3);
-  ASSERT_EQ(sent(), 3u);
-  EXPECT_EQ(line(0), "POST /v1.41/containers/x/wait?condition=not-running");
-  EXPECT_EQ(line(1), "GET /v1.41/containers/x/json");
+  ASSERT_EQ(sent(), 4u);
+  EXPECT_EQ(line(1), "POST /v1.41/containers/x/wait?condition=not-running");
   EXPECT_EQ(line(2), "GET /v1.41/containers/x/json");
+  EXPECT_EQ(line(3), "GET /v1.41/containers/x/json");
+}
+
+TEST_F(PodmanCompatTest, ARemovedWaitThatLostTheExitTakesItFromTheLastDieEvent) {
+  // Ensures a `removed` wait whose not-running wait answers podman 4.3's race with a force
+  // removal (200, Error "container has already been removed", StatusCode 0) takes the exit
+  // code from the container's last die event (the event log replayed, filtered by its full
+  // id, which podman needs once the container is gone), and that without such an event, or
+  // while the container still exists, the wait's error stays.
+  const std::string full(64, 'f');
+  const char* lost = R"({"StatusCode":0,"Error":{"Message":"container has already been removed"}})";
+  auto event = [&](const std::string& action, const std::string& exitCode) {
+    return R"({"Type":"container","Action":")" + action + R"(","Actor":{"ID":")" + full +
+           R"(","Attributes":{"name":"demo_web","exitCode":")" + exitCode +
+           R"("}},"time":1,"timeNano":1})" + "\n";
+  };
+  answer(200, R"({"Id":")" + full + R"(","State":{"Status":"running","Running":true}})");
+  answer(200, lost);
+  answer(404, R"({"message":"no such container"})");
+  answer(200,
+         event("die", "1") + event("start", "0") + event("die", "137") + event("destroy", "0"));
+  auto removed = runVirtual(rt->wait(ContainerId{"demo_web"}, WaitCondition::Removed));
+  ASSERT_TRUE(removed) << removed.error().what();
+  EXPECT_EQ(removed->exitCode, 137);
+  EXPECT_EQ(removed->signal, "SIGKILL");
+  ASSERT_EQ(sent(), 4u);
+  EXPECT_EQ(line(2), "GET /v1.41/containers/demo_web/json");
+  EXPECT_EQ(line(3).rfind("GET /v1.41/events?since=", 0), 0u) << line(3);
+  EXPECT_NE(line(3).find("%22container%22%3A%5B%22" + full + "%22%5D"), std::string::npos)
+      << line(3);
+
+  answer(200, R"({"Id":")" + full + R"(","State":{"Status":"running","Running":true}})");
+  answer(200, lost);
+  answer(404, R"({"message":"no such container"})");
+  answer(200, event("destroy", "0"));
+  auto noDie = runVirtual(rt->wait(ContainerId{"demo_web"}, WaitCondition::Removed));
+  ASSERT_FALSE(noDie);
+  EXPECT_NE(noDie.error().what().find("already been removed"), std::string::npos);
+
+  answer(200, R"({"Id":")" + full + R"(","State":{"Status":"running","Running":true}})");
+  answer(200, lost);
+  answer(200, R"({"Id":")" + full + R"(","State":{"Status":"running","Running":true}})");
+  auto stillThere = runVirtual(rt->wait(ContainerId{"demo_web"}, WaitCondition::Removed));
+  ASSERT_FALSE(stillThere);
+  EXPECT_EQ(sent(), 11u);  // no event replay while the container exists
 }
 
 TEST_F(PodmanCompatTest, ExecInAStoppedContainerIsAConflictOnceTheInspectSaysSo) {
