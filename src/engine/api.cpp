@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "engine/api_images.hpp"
 #include "engine/frame_decoder.hpp"
 #include "engine/json_messages.hpp"
 #include "engine/mapping.hpp"
@@ -60,9 +61,11 @@ std::optional<LogChunk> takeChunk(std::vector<LogChunk>& ready, std::size_t& pos
 }
 
 /// Decodes the next piece of a frame stream (nullopt: its end) into `ready`, merging consecutive
-/// pieces of the same stream so callers get fewer, larger chunks.
+/// pieces of the same stream so callers get fewer, larger chunks; with `keepFrames`, only the
+/// pieces of one frame, and a frame's first piece is marked (LogChunk::frameStart).
 Result<void> decodeChunks(FrameDecoder& decoder, std::optional<std::string> piece,
-                          std::vector<LogChunk>& ready, bool& finished, std::string_view what) {
+                          std::vector<LogChunk>& ready, bool& finished, std::string_view what,
+                          bool keepFrames) {
   std::vector<Frame> frames;
   if (piece) {
     LS_TRY(decoder.feed(*piece, frames));
@@ -75,10 +78,11 @@ Result<void> decodeChunks(FrameDecoder& decoder, std::optional<std::string> piec
       return Error(Errc::Internal, "the engine reported an error in the " + std::string(what) +
                                        " stream: " + f.bytes);
     }
-    if (!ready.empty() && ready.back().stream == f.stream) {
+    const bool startsAnother = keepFrames && f.start;
+    if (!ready.empty() && ready.back().stream == f.stream && !startsAnother) {
       ready.back().bytes += f.bytes;
     } else {
-      ready.push_back(LogChunk{f.stream, std::move(f.bytes)});
+      ready.push_back(LogChunk{f.stream, std::move(f.bytes), startsAnother});
     }
   }
   return ok();
@@ -113,7 +117,7 @@ asio::awaitable<Result<std::optional<LogChunk>>> ExecStream::next() {
       co_return std::optional<LogChunk>();
     }
     LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await conn_->read());
-    LS_CO_TRY(decodeChunks(*decoder_, std::move(piece), ready_, finished_, "exec"));
+    LS_CO_TRY(decodeChunks(*decoder_, std::move(piece), ready_, finished_, "exec", false));
   }
 }
 
@@ -136,7 +140,7 @@ asio::awaitable<Result<std::optional<LogChunk>>> LogStream::next() {
       co_return std::optional<LogChunk>();
     }
     LS_CO_ASSIGN_OR_RETURN(std::optional<std::string> piece, co_await body_->next());
-    LS_CO_TRY(decodeChunks(*decoder_, std::move(piece), ready_, finished_, "log"));
+    LS_CO_TRY(decodeChunks(*decoder_, std::move(piece), ready_, finished_, "log", true));
   }
 }
 
@@ -357,7 +361,10 @@ asio::awaitable<Result<void>> Api::pullImage(
     }
     for (const auto& m : messages) {
       if (auto err = streamError(m)) {
-        co_return std::move(*err).context(quoted("pull image", reference));
+        // Podman 4.3 says a missing tag only here, without the registry's status.
+        ImagesApi images(client_);
+        co_return co_await images.pullFailure(
+            reference, std::move(*err).context(quoted("pull image", reference)));
       }
       if (onProgress) {
         LS_CO_ASSIGN_OR_RETURN(PullProgress p, decodePullProgress(m));

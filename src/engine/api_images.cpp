@@ -2,6 +2,7 @@
 // JSON mapping of their answers.
 #include "engine/api_images.hpp"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -307,6 +308,22 @@ Result<std::string> decodeCommitId(std::string_view body) {
   return id;
 }
 
+Result<std::vector<std::string>> decodeSearchTags(std::string_view body) {
+  LS_ASSIGN_OR_RETURN(json::value v, parseBody(body, "search images"));
+  LS_ASSIGN_OR_RETURN(const json::array* arr, topArray(v, "search"));
+  std::optional<Error> err;
+  std::vector<std::string> out;
+  out.reserve(arr->size());
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    JsonReader f((*arr)[i], "search[" + std::to_string(i) + "]", err);
+    out.push_back(f.str("Tag"));
+  }
+  if (err) {
+    return std::move(*err);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // ProgressStream
 
@@ -434,6 +451,9 @@ asio::awaitable<Result<std::string>> ImagesApi::commit(const CommitParams& p) {
   req.query.emplace_back("pause", p.pause ? "1" : "0");
   for (const auto& change : p.changes) {
     req.query.emplace_back("changes", change);
+  }
+  if (p.emptyConfigBody) {
+    req.body = "{}";
   }
   LS_CO_ASSIGN_OR_RETURN(Response res, co_await client_.request(std::move(req)));
   co_return decodeCommitId(res.body);
@@ -632,6 +652,40 @@ asio::awaitable<Result<std::unique_ptr<ProgressStream>>> ImagesApi::pullStream(
               .operation = what};
   LS_CO_ASSIGN_OR_RETURN(auto body, co_await client_.stream(std::move(req)));
   co_return std::make_unique<ProgressStream>(std::move(body), what);
+}
+
+asio::awaitable<Error> ImagesApi::pullFailure(const std::string& reference, Error failure) {
+  const bool podman = client_.pingInfo() && client_.pingInfo()->podman;
+  // An error inside the stream has status 200 (engine/ndjson.cpp streamError) unless the
+  // errorDetail carried an HTTP status.
+  const bool inStream = failure.engine() && failure.engine()->status == 200;
+  const ImageRef ref = splitImageRef(reference);
+  const bool byDigest = ref.tag.find(':') != std::string::npos;
+  if (!podman || !inStream || byDigest || failure.code() != Errc::Internal) {
+    co_return failure;
+  }
+  // The listing stops at `limit` tags: one that fills it may have left the tag out.
+  constexpr std::size_t kLimit = 10000;
+  Request req{
+      .path = "/images/search",
+      .query = {{"term", ref.repository}, {"listTags", "true"}, {"limit", std::to_string(kLimit)}},
+      .timeout = kLongTimeout,
+      .operation = quoted("list the tags of", ref.repository)};
+  auto listed = co_await client_.request(std::move(req));
+  if (!listed) {
+    co_return failure;
+  }
+  auto tags = decodeSearchTags(listed->body);
+  if (!tags || tags->empty() || tags->size() >= kLimit ||
+      std::find(tags->begin(), tags->end(), ref.tag) != tags->end()) {
+    co_return failure;
+  }
+  Error notFound(Errc::NotFound, failure.message());
+  for (const std::string& frame : failure.contexts()) {
+    notFound.context(frame);
+  }
+  notFound.withEngine(failure.engine()->status, failure.engine()->message);
+  co_return notFound;
 }
 
 }  // namespace ls::engine

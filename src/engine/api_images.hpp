@@ -40,6 +40,9 @@ struct CommitParams {
   std::string author;
   bool pause = true;                 ///< Docker's default: freeze the container while committing
   std::vector<std::string> changes;  ///< one `changes=` per Dockerfile instruction
+  /// Sends `{}` (no config of its own) as the body: podman 4.3 decodes the body as JSON and
+  /// answers an empty one with 500 "Decode(): EOF"; Docker takes either.
+  bool emptyConfigBody = false;
 };
 
 /// One entry of GET /images/json.
@@ -136,6 +139,9 @@ Result<std::vector<ImageDeleteItem>> decodeImageDelete(std::string_view body);
 Result<ImagePruneResult> decodeImagePrune(std::string_view body);
 /// The "Id" of a commit answer.
 Result<std::string> decodeCommitId(std::string_view body);
+/// The "Tag" of every entry of an image search with listTags (podman's compat search: one
+/// entry per tag the registry lists for the repository).
+Result<std::vector<std::string>> decodeSearchTags(std::string_view body);
 
 /// A JSON progress stream (pull, load, import): messages in order until the end. An error
 /// inside the stream (`errorDetail`) is returned as an Error, classified by its code.
@@ -211,6 +217,15 @@ class ImagesApi {
   /// (unknown repository or tag) is NotFound.
   boost::asio::awaitable<Result<std::unique_ptr<ProgressStream>>> pullStream(
       const std::string& reference);
+  /// What a failed pull of `reference` was. Podman 4.3 answers a tag the registry does not
+  /// have with 200 and an errorDetail that carries no status (containers/podman#15828; 4.6
+  /// answers with a status, #18954), where Docker answers 404 before the stream. For that
+  /// answer (podman, detected by its ping; an error inside the 200 stream; a pull by tag) the
+  /// engine is asked for the registry's tags of the repository (GET /images/search with
+  /// listTags: the registry's tags/list): a complete listing without the tag makes the failure
+  /// NotFound, the engine's message kept. Every other failure, or any other answer to the
+  /// listing, is returned as it is.
+  boost::asio::awaitable<Error> pullFailure(const std::string& reference, Error failure);
   /// POST /images/{name}/push?tag= (with an empty X-Registry-Auth: the loopback and insecure
   /// registries need none): every message goes to `onProgress` (may be empty); returns the
   /// manifest digest the registry answered ("sha256:..."). An errorDetail in the stream is an

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 namespace ls::engine {
 
@@ -95,6 +96,7 @@ Result<void> FrameDecoder::feed(std::string_view bytes, std::vector<Frame>& out)
       const auto n = static_cast<std::size_t>(
           std::min<std::uint64_t>(remaining_, static_cast<std::uint64_t>(end - p)));
       emit(out, current_, p, n);
+      out.back().start = std::exchange(atFrameStart_, false);
       p += n;
       remaining_ -= n;
       continue;
@@ -121,6 +123,7 @@ Result<void> FrameDecoder::feed(std::string_view bytes, std::vector<Frame>& out)
     }
     current_ = static_cast<StreamKind>(h[0]);
     remaining_ = payloadLength(h);
+    atFrameStart_ = true;
     header_.clear();
   }
   return ok();

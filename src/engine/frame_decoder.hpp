@@ -17,6 +17,7 @@ namespace ls::engine {
 struct Frame {
   StreamKind stream = StreamKind::Stdout;
   std::string bytes;
+  bool start = false;  ///< Multiplexed: the first piece of the frame's payload
 };
 
 class FrameDecoder {
@@ -44,6 +45,7 @@ class FrameDecoder {
   std::string header_;  // partial header bytes (or undecided Auto prefix)
   StreamKind current_ = StreamKind::Stdout;
   std::uint64_t remaining_ = 0;  // payload bytes left in the current frame
+  bool atFrameStart_ = false;    // no payload byte of the current frame emitted yet
   std::uint64_t offset_ = 0;     // bytes consumed so far, for error messages
   bool failed_ = false;
 };

@@ -184,6 +184,10 @@ struct LogsOptions {
 struct LogChunk {
   StreamKind stream = StreamKind::Stdout;
   std::string bytes;
+  /// Logs of a multiplexed stream: these bytes begin a frame, one record of the engine's log
+  /// (a record starts with its timestamp when timestamps were asked for). Pieces of one frame
+  /// may come as several chunks; a chunk never holds the start of a second frame.
+  bool frameStart = false;
 };
 
 /// Logs as a stream of chunks, demultiplexed (or raw for TTY containers).

@@ -47,10 +47,17 @@ class EngineByteStream final : public ByteStream {
 
 /// A pull's progress as Status events, then one Done once the engine ended the stream cleanly.
 /// An error inside the stream is returned (again on every later call), never followed by Done.
+/// `first` is the stream's first message, already read by pullStream.
 class EnginePullStream final : public PullStream {
  public:
-  EnginePullStream(std::unique_ptr<engine::ProgressStream> stream, std::string reference)
-      : stream_(std::move(stream)), reference_(std::move(reference)) {}
+  EnginePullStream(engine::Client& client, std::unique_ptr<engine::ProgressStream> stream,
+                   std::optional<engine::ProgressMessage> first, engine::ImageRef ref,
+                   std::string reference)
+      : client_(client),
+        stream_(std::move(stream)),
+        first_(std::move(first)),
+        ref_(std::move(ref)),
+        reference_(std::move(reference)) {}
 
   asio::awaitable<Result<std::optional<PullEvent>>> next() override {
     if (failed_) {
@@ -59,20 +66,31 @@ class EnginePullStream final : public PullStream {
     if (done_) {
       co_return std::optional<PullEvent>();
     }
-    auto m = co_await stream_->next();
-    if (!m) {
-      failed_ = m.error();
-      co_return std::move(m).error();
+    std::optional<engine::ProgressMessage> message;
+    if (first_) {
+      message = std::move(*first_);
+      first_.reset();
+    } else {
+      auto m = co_await stream_->next();
+      if (!m) {
+        engine::ImagesApi images(client_);
+        failed_ = co_await images.pullFailure(reference_, std::move(m).error());
+        co_return *failed_;
+      }
+      message = std::move(*m);
     }
     PullEvent ev;
-    if (!*m) {
+    if (!message) {
       done_ = true;
       ev.kind = PullEvent::Kind::Done;
       ev.reference = reference_;
+      if (digest_.empty()) {
+        digest_ = co_await digestAfterTheStream();
+      }
       ev.digest = digest_;
       co_return std::optional<PullEvent>(std::move(ev));
     }
-    const engine::ProgressMessage& p = **m;
+    const engine::ProgressMessage& p = *message;
     if (auto digest = engine::digestFromStatus(p.status)) {
       digest_ = std::move(*digest);
     }
@@ -87,7 +105,16 @@ class EnginePullStream final : public PullStream {
   void close() override { stream_->close(); }
 
  private:
+  /// The digest of a stream that did not say it: a pull by digest pulled that digest; on
+  /// podman (its compat pull stream never says "Digest: …", it ends with "Download complete"
+  /// of the image id) podmanPulledDigest. Empty otherwise.
+  asio::awaitable<std::string> digestAfterTheStream();
+
+  engine::Client& client_;
   std::unique_ptr<engine::ProgressStream> stream_;
+  /// The first message (nullopt inside: the stream ended at once), until next() yields it.
+  std::optional<std::optional<engine::ProgressMessage>> first_;
+  engine::ImageRef ref_;
   std::string reference_;
   std::string digest_;
   std::optional<Error> failed_;
@@ -143,8 +170,73 @@ std::string withDigestAlgorithm(std::string id) {
   return bareHex ? "sha256:" + id : id;
 }
 
+/// The repository of "repo@sha256:…" (a RepoDigests entry).
+std::string_view digestRepository(std::string_view repoDigest) {
+  return repoDigest.substr(0, repoDigest.find('@'));
+}
+
+/// Whether a pull of `reference` ends without an error (the messages are read and dropped).
+asio::awaitable<bool> pullSucceeds(engine::ImagesApi& images, const std::string& reference) {
+  auto stream = co_await images.pullStream(reference);
+  if (!stream) {
+    co_return false;
+  }
+  for (;;) {
+    auto m = co_await (*stream)->next();
+    if (!m) {
+      co_return false;
+    }
+    if (!*m) {
+      co_return true;
+    }
+  }
+}
+
+/// The manifest digest of a pull of `ref` (by tag) that podman's compat stream did not say.
+/// It is among the image's RepoDigests under the pulled repository, but podman lists there
+/// every manifest digest the image has, under each of its names: an image first loaded
+/// (`podman load`, a manifest podman wrote) then pulled lists both. One candidate is the
+/// answer; of several, the one the registry serves decides: a pull by each digest (the image
+/// is there: no layer moves), and the registry answers the others "manifest unknown". Empty
+/// when that leaves not exactly one.
+asio::awaitable<std::string> podmanPulledDigest(engine::Client& client,
+                                                const engine::ImageRef& ref) {
+  engine::ImagesApi images(client);
+  auto inspected = co_await images.inspectImage(ref.repository + ":" + ref.tag);
+  if (!inspected) {
+    co_return std::string();
+  }
+  const std::string repository = familiarImageName(ref.repository);
+  std::vector<std::string> candidates;
+  for (const std::string& d : inspected->repoDigests) {
+    if (familiarImageName(digestRepository(d)) == repository) {
+      candidates.push_back(d.substr(d.find('@') + 1));
+    }
+  }
+  if (candidates.size() <= 1) {
+    co_return candidates.empty() ? std::string() : candidates.front();
+  }
+  std::vector<std::string> served;
+  for (const std::string& digest : candidates) {
+    if (co_await pullSucceeds(images, ref.repository + "@" + digest)) {
+      served.push_back(digest);
+    }
+  }
+  co_return served.size() == 1 ? served.front() : std::string();
+}
+
 std::string containerPath(const ContainerId& id, const std::string& path) {
   return "'" + path + "' of container '" + id.value + "'";
+}
+
+asio::awaitable<std::string> EnginePullStream::digestAfterTheStream() {
+  if (ref_.tag.find(':') != std::string::npos) {
+    co_return ref_.tag;  // pulled by digest
+  }
+  if (client_.pingInfo() && client_.pingInfo()->podman) {
+    co_return co_await podmanPulledDigest(client_, ref_);
+  }
+  co_return std::string();
 }
 
 }  // namespace
@@ -210,7 +302,12 @@ asio::awaitable<Result<std::string>> DockerRuntime::commit(const ContainerId& id
   params.author = options.author;
   params.pause = options.pause;
   params.changes = options.changes;
-  co_return co_await images.commit(params);
+  LS_CO_TRY(co_await impl_->knowEngine());
+  // Podman 4.3 refuses a commit without a body (500 "Decode(): EOF"), and answers the new
+  // image's id as bare hex where Docker writes "sha256:<hex>".
+  params.emptyConfigBody = impl_->podman();
+  LS_CO_ASSIGN_OR_RETURN(std::string imageId, co_await images.commit(params));
+  co_return withDigestAlgorithm(std::move(imageId));
 }
 
 // --- images ----------------------------------------------------------------------------------
@@ -401,11 +498,18 @@ asio::awaitable<Result<std::unique_ptr<PullStream>>> DockerRuntime::pullStream(
   }
   engine::ImagesApi images(impl_->client);
   LS_CO_ASSIGN_OR_RETURN(auto stream, co_await images.pullStream(reference));
-  const engine::ImageRef ref = engine::splitImageRef(reference);
+  // The first message is read here, so that a pull the registry refuses fails here on every
+  // engine: Docker answers a missing tag with 404 before the stream, podman 4.3 with an error
+  // as the stream's first message (see ImagesApi::pullFailure).
+  auto first = co_await stream->next();
+  if (!first) {
+    co_return co_await images.pullFailure(reference, std::move(first).error());
+  }
+  engine::ImageRef ref = engine::splitImageRef(reference);
   const bool byDigest = ref.tag.find(':') != std::string::npos;
   std::string pulled = ref.repository + (byDigest ? "@" : ":") + ref.tag;
-  co_return std::unique_ptr<PullStream>(
-      std::make_unique<EnginePullStream>(std::move(stream), std::move(pulled)));
+  co_return std::unique_ptr<PullStream>(std::make_unique<EnginePullStream>(
+      impl_->client, std::move(stream), std::move(*first), std::move(ref), std::move(pulled)));
 }
 
 asio::awaitable<Result<std::string>> DockerRuntime::pushImage(const std::string& reference,

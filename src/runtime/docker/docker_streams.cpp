@@ -42,7 +42,17 @@ class DockerLogStream final : public LogChunkStream {
         continue;
       }
       auto& buf = chunk->stream == engine::StreamKind::Stderr ? err_ : out_;
-      buf.append(chunk->bytes);
+      std::string_view bytes = chunk->bytes;
+      // Podman 4.3 logs a line written in parts (a write without its newline, then the rest)
+      // as several records, each framed with its own timestamp; Docker sends the line as one
+      // record with one. A record that continues a line leaves its timestamp out, so the line
+      // keeps its first and no timestamp lands inside the text.
+      if (chunk->frameStart && !buf.empty() && buf.back() != '\n') {
+        if (auto split = engine::splitTimestampedLine(bytes)) {
+          bytes = split->second;
+        }
+      }
+      buf.append(bytes);
       order_.push_back(chunk->stream == engine::StreamKind::Stderr ? 2 : 1);
     }
   }

@@ -33,6 +33,7 @@ std::string frame(std::uint8_t stream, std::string_view payload) {
 struct Decoded {
   std::map<StreamKind, std::string> bytes;  // concatenated payload per stream
   std::vector<StreamKind> switches;         // order of streams, consecutive repeats collapsed
+  std::size_t starts = 0;                   // pieces marked as a frame's first
   std::optional<Errc> error;
   Mode mode = Mode::Auto;
 
@@ -43,6 +44,7 @@ void collect(const std::vector<Frame>& frames, Decoded& d) {
   for (const Frame& f : frames) {
     EXPECT_FALSE(f.bytes.empty()) << "empty pieces are never emitted";
     d.bytes[f.stream] += f.bytes;
+    d.starts += f.start ? 1 : 0;
     if (d.switches.empty() || d.switches.back() != f.stream) {
       d.switches.push_back(f.stream);
     }
@@ -141,6 +143,29 @@ TEST(FrameDecoderTest, FramesOfTheSameStreamAreNotMerged) {
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].bytes, big);
   EXPECT_EQ(out[1].bytes, "tail");
+}
+
+TEST(FrameDecoderTest, OnlyTheFirstPieceOfAFrameIsMarkedAsItsStart) {
+  // Ensures the first piece of each non-empty frame says it starts the frame, however the
+  // input is split, and that the pieces after it and raw output do not.
+  FrameDecoder decoder(Mode::Multiplexed);
+  std::vector<Frame> out;
+  const std::string input = frame(1, "") + frame(1, "one record ") + frame(1, "next\n");
+  ASSERT_TRUE(decoder.feed(input.substr(0, 20), out));
+  ASSERT_TRUE(decoder.feed(input.substr(20), out));
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(out[0].start);
+  EXPECT_EQ(out[0].bytes, "one ");
+  EXPECT_FALSE(out[1].start);
+  EXPECT_EQ(out[1].bytes, "record ");
+  EXPECT_TRUE(out[2].start);
+  EXPECT_EQ(decodeWhole(Mode::Multiplexed, input).starts, 2u);
+
+  FrameDecoder raw(Mode::Raw);
+  out.clear();
+  ASSERT_TRUE(raw.feed(input, out));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0].start);
 }
 
 TEST(FrameDecoderTest, ZeroLengthFramesEmitNothing) {

@@ -5,9 +5,12 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -206,16 +209,61 @@ TEST_F(PodmanCompatTest, WaitRemovedOnPodmanTakesTheCodeFromANotRunningWait) {
   // Ensures a `removed` wait on podman (detected by its Libpod-API-Version header; its own
   // answer to condition=removed is exit code 0, containers/podman#18889) takes the exit code
   // from a not-running wait, then looks until the container is gone.
+  answer(200, R"({"Id":"x","State":{"Status":"running","Running":true}})");
   answer(200, R"({"StatusCode":3})");
   answer(200, R"({"Id":"x","State":{"Status":"exited","ExitCode":3}})");
   answer(404, R"({"message":"no such container"})");
   auto removed = runVirtual(rt->wait(ContainerId{"x"}, WaitCondition::Removed));
   ASSERT_TRUE(removed) << removed.error().what();
   EXPECT_EQ(removed->exitCode, 3);
-  ASSERT_EQ(sent(), 3u);
-  EXPECT_EQ(line(0), "POST /v1.41/containers/x/wait?condition=not-running");
-  EXPECT_EQ(line(1), "GET /v1.41/containers/x/json");
+  ASSERT_EQ(sent(), 4u);
+  EXPECT_EQ(line(1), "POST /v1.41/containers/x/wait?condition=not-running");
   EXPECT_EQ(line(2), "GET /v1.41/containers/x/json");
+  EXPECT_EQ(line(3), "GET /v1.41/containers/x/json");
+}
+
+TEST_F(PodmanCompatTest, ARemovedWaitThatLostTheExitTakesItFromTheLastDieEvent) {
+  // Ensures a `removed` wait whose not-running wait answers podman 4.3's race with a force
+  // removal (200, Error "container has already been removed", StatusCode 0) takes the exit
+  // code from the container's last die event (the event log replayed, filtered by its full
+  // id, which podman needs once the container is gone), and that without such an event, or
+  // while the container still exists, the wait's error stays.
+  const std::string full(64, 'f');
+  const char* lost = R"({"StatusCode":0,"Error":{"Message":"container has already been removed"}})";
+  auto event = [&](const std::string& action, const std::string& exitCode) {
+    return R"({"Type":"container","Action":")" + action + R"(","Actor":{"ID":")" + full +
+           R"(","Attributes":{"name":"demo_web","exitCode":")" + exitCode +
+           R"("}},"time":1,"timeNano":1})" + "\n";
+  };
+  answer(200, R"({"Id":")" + full + R"(","State":{"Status":"running","Running":true}})");
+  answer(200, lost);
+  answer(404, R"({"message":"no such container"})");
+  answer(200,
+         event("die", "1") + event("start", "0") + event("die", "137") + event("destroy", "0"));
+  auto removed = runVirtual(rt->wait(ContainerId{"demo_web"}, WaitCondition::Removed));
+  ASSERT_TRUE(removed) << removed.error().what();
+  EXPECT_EQ(removed->exitCode, 137);
+  EXPECT_EQ(removed->signal, "SIGKILL");
+  ASSERT_EQ(sent(), 4u);
+  EXPECT_EQ(line(2), "GET /v1.41/containers/demo_web/json");
+  EXPECT_EQ(line(3).rfind("GET /v1.41/events?since=", 0), 0u) << line(3);
+  EXPECT_NE(line(3).find("%22container%22%3A%5B%22" + full + "%22%5D"), std::string::npos)
+      << line(3);
+
+  answer(200, R"({"Id":")" + full + R"(","State":{"Status":"running","Running":true}})");
+  answer(200, lost);
+  answer(404, R"({"message":"no such container"})");
+  answer(200, event("destroy", "0"));
+  auto noDie = runVirtual(rt->wait(ContainerId{"demo_web"}, WaitCondition::Removed));
+  ASSERT_FALSE(noDie);
+  EXPECT_NE(noDie.error().what().find("already been removed"), std::string::npos);
+
+  answer(200, R"({"Id":")" + full + R"(","State":{"Status":"running","Running":true}})");
+  answer(200, lost);
+  answer(200, R"({"Id":")" + full + R"(","State":{"Status":"running","Running":true}})");
+  auto stillThere = runVirtual(rt->wait(ContainerId{"demo_web"}, WaitCondition::Removed));
+  ASSERT_FALSE(stillThere);
+  EXPECT_EQ(sent(), 11u);  // no event replay while the container exists
 }
 
 TEST_F(PodmanCompatTest, ExecInAStoppedContainerIsAConflictOnceTheInspectSaysSo) {
@@ -409,6 +457,191 @@ TEST_F(PodmanCompatTest, AnImportIsTaggedAsAsked) {
   EXPECT_EQ(line(0), "POST /v1.41/images/create?fromSrc=-&repo=lightshuttle-test%2Fit-1%3Aimp");
 }
 
+// Podman 4.3's compat pull stream: layer statuses, then "Download complete" of the image id,
+// never Docker's "Digest: sha256:…".
+constexpr const char* kPodmanPull =
+    R"({"status":"Already exists","progressDetail":{},"id":"361d2cc6a12a"})"
+    "\n"
+    R"({"status":"Download complete","progressDetail":{},"id":"a48d0faf79d7"})"
+    "\n";
+// Its answer to a pull of a tag the registry does not have: 200, an errorDetail without a code.
+constexpr const char* kPodmanManifestUnknown =
+    R"({"progressDetail":{},"errorDetail":{"message":"reading manifest no-such in 127.0.0.1:5000/lightshuttle-test/busybox: manifest unknown"},"error":"manifest unknown"})"
+    "\n";
+constexpr const char* kPullNoSuchTag =
+    "POST "
+    "/v1.41/images/create?fromImage=127.0.0.1%3A5000%2Flightshuttle-test%2Fbusybox&tag=no-such";
+constexpr const char* kListTags =
+    "GET "
+    "/v1.41/images/"
+    "search?term=127.0.0.1%3A5000%2Flightshuttle-test%2Fbusybox&listTags=true&limit=10000";
+
+TEST_F(PodmanCompatTest, APulledDigestIsTheOneOfTheImageTheRegistryServes) {
+  // Ensures a pull stream that says no digest (podman) ends with a Done carrying the digest of
+  // the pulled image under the pulled repository (its inspect's RepoDigests), and that of
+  // several there (podman lists every manifest the image has under each name) the one a pull
+  // by digest finds is taken.
+  const std::string ref = "127.0.0.1:5000/lightshuttle-test/busybox:latest";
+  const std::string a(64, 'a');
+  const std::string b(64, 'b');
+  answer(200, kPodmanPull);
+  answer(200,
+         R"({"Id":"sha256:a48d","RepoDigests":["127.0.0.1:5000/lightshuttle-test/busybox@sha256:)" +
+             a + R"(","127.0.0.1:5000/lightshuttle-test/busybox@sha256:)" + b +
+             R"(","localhost/lightshuttle-test/busybox@sha256:)" + a + R"("]})");
+  answer(200, kPodmanManifestUnknown);
+  answer(200, kPodmanPull);
+  auto stream = runVirtual(rt->pullStream(ref));
+  ASSERT_TRUE(stream) << stream.error().what();
+  std::vector<PullEvent> events;
+  for (;;) {
+    auto ev = runVirtual((*stream)->next());
+    ASSERT_TRUE(ev) << ev.error().what();
+    if (!*ev) {
+      break;
+    }
+    events.push_back(std::move(**ev));
+  }
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1].progress.status, "Download complete");
+  EXPECT_EQ(events[2].kind, PullEvent::Kind::Done);
+  EXPECT_EQ(events[2].reference, ref);
+  EXPECT_EQ(events[2].digest, "sha256:" + b);
+  ASSERT_EQ(sent(), 4u);
+  EXPECT_EQ(line(1), "GET /v1.41/images/127.0.0.1:5000/lightshuttle-test/busybox:latest/json");
+  EXPECT_EQ(line(2),
+            "POST "
+            "/v1.41/images/"
+            "create?fromImage=127.0.0.1%3A5000%2Flightshuttle-test%2Fbusybox&tag=sha256%3A" +
+                a);
+  EXPECT_EQ(line(3),
+            "POST "
+            "/v1.41/images/"
+            "create?fromImage=127.0.0.1%3A5000%2Flightshuttle-test%2Fbusybox&tag=sha256%3A" +
+                b);
+
+  // One candidate is the answer, without asking the registry.
+  answer(200, kPodmanPull);
+  answer(200, R"({"Id":"sha256:a48d","RepoDigests":["docker.io/library/busybox@sha256:)" + a +
+                  R"(","127.0.0.1:5000/other@sha256:)" + b + R"("]})");
+  auto single = runVirtual(rt->pullStream("busybox:1"));
+  ASSERT_TRUE(single) << single.error().what();
+  std::string digest;
+  for (;;) {
+    auto ev = runVirtual((*single)->next());
+    ASSERT_TRUE(ev) << ev.error().what();
+    if (!*ev) {
+      break;
+    }
+    digest = (*ev)->digest;
+  }
+  EXPECT_EQ(digest, "sha256:" + a);
+  EXPECT_EQ(sent(), 6u);
+}
+
+TEST_F(PodmanCompatTest, AMissingTagIsNotFoundWhenTheRegistrysTagListLacksIt) {
+  // Ensures podman's answer to a missing tag (200, an errorDetail without a status) is NotFound
+  // once the registry's tag list (the compat search with listTags) does not have the tag, for
+  // pullStream (at once, as Docker's 404) and pullImage; and stays the engine's error when the
+  // list has the tag, or when the listing fails.
+  answer(200, kPodmanManifestUnknown);
+  answer(200, R"([{"Name":"127.0.0.1:5000/lightshuttle-test/busybox","Tag":"latest"}])");
+  const std::string ref = "127.0.0.1:5000/lightshuttle-test/busybox:no-such";
+  auto missing = runVirtual(rt->pullStream(ref));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), Errc::NotFound) << missing.error().what();
+  EXPECT_NE(missing.error().what().find("manifest unknown"), std::string::npos);
+  ASSERT_EQ(sent(), 2u);
+  EXPECT_EQ(line(0), kPullNoSuchTag);
+  EXPECT_EQ(line(1), kListTags);
+
+  answer(200, kPodmanManifestUnknown);
+  answer(200, R"([{"Tag":"latest"}])");
+  auto pulled = runVirtual(rt->pullImage(ref, PullPolicy::Always, {}));
+  ASSERT_FALSE(pulled);
+  EXPECT_EQ(pulled.error().code(), Errc::NotFound) << pulled.error().what();
+  EXPECT_EQ(line(3), kListTags);
+
+  answer(200, kPodmanManifestUnknown);
+  answer(200, R"([{"Tag":"latest"},{"Tag":"no-such"}])");
+  auto listed = runVirtual(rt->pullStream(ref));
+  ASSERT_FALSE(listed);
+  EXPECT_EQ(listed.error().code(), Errc::Internal);
+
+  answer(200, kPodmanManifestUnknown);
+  answer(500,
+         R"({"cause":"fetching tags list","message":"getting repository tags","response":500})");
+  auto unlisted = runVirtual(rt->pullStream(ref));
+  ASSERT_FALSE(unlisted);
+  EXPECT_EQ(unlisted.error().code(), Errc::Internal);
+  EXPECT_EQ(sent(), 8u);
+}
+
+TEST_F(PodmanCompatTest, ACommitSendsAnEmptyConfigAndItsIdTakesItsAlgorithm) {
+  // Ensures a commit on podman sends `{}` as its body (podman 4.3 answers an empty one with
+  // 500 "Decode(): EOF") and reports the bare hex id it answers as `sha256:<hex>`.
+  const std::string hex(64, 'c');
+  answer(201, R"({"Id":")" + hex + R"("})");
+  CommitOptions options;
+  options.repo = "lightshuttle-test/it-1";
+  options.tag = "c1";
+  options.changes = {"ENV X=1"};
+  auto id = runVirtual(rt->commit(ContainerId{"c1"}, options));
+  ASSERT_TRUE(id) << id.error().what();
+  EXPECT_EQ(*id, "sha256:" + hex);
+  EXPECT_EQ(line(0),
+            "POST "
+            "/v1.41/"
+            "commit?container=c1&repo=lightshuttle-test%2Fit-1&tag=c1&pause=1&changes=ENV%20X%3D1");
+  const std::string& raw = engine->requests.at(1);
+  EXPECT_EQ(raw.substr(raw.size() - 4), "\r\n{}");
+}
+
+/// A frame of a multiplexed stream (stream 1: stdout).
+std::string muxFrame(std::string_view payload) {
+  std::string h(8, '\0');
+  h[0] = 1;
+  const auto n = static_cast<std::uint32_t>(payload.size());
+  h[4] = static_cast<char>(n >> 24);
+  h[5] = static_cast<char>(n >> 16);
+  h[6] = static_cast<char>(n >> 8);
+  h[7] = static_cast<char>(n);
+  return h + std::string(payload);
+}
+
+TEST_F(PodmanCompatTest, ALineLoggedInPartsKeepsOnlyItsFirstTimestamp) {
+  // Ensures a line written in parts, which podman 4.3 logs as several records each framed
+  // with its own timestamp (Docker: one record), reads as the line with its first timestamp,
+  // and that a record starting a line still gives that line its own.
+  answer(200, R"({"Id":"c1","Config":{"Tty":false},"State":{"Status":"exited"}})");
+  engine->exchanges.push_back(
+      {.response = httpResponse(200,
+                                muxFrame("2026-12-07T03:33:44Z hello\n") +
+                                    muxFrame("2026-12-07T03:33:44Z a b ") +
+                                    muxFrame("2026-12-07T03:33:45Z keep.txt\n") +
+                                    muxFrame("2026-12-07T03:33:46Z 2026-12-07T03:33:46Z is text\n"),
+                                "Content-Type: application/vnd.docker.multiplexed-stream\r\n")});
+  auto stream = runVirtual(rt->logs(ContainerId{"c1"}, LogOptions{}));
+  ASSERT_TRUE(stream) << stream.error().what();
+  std::vector<std::string> lines;
+  std::vector<std::int64_t> seconds;
+  for (;;) {
+    auto c = runVirtual((*stream)->next());
+    ASSERT_TRUE(c) << c.error().what();
+    if (!*c) {
+      break;
+    }
+    lines.push_back((*c)->bytes);
+    seconds.push_back(
+        std::chrono::duration_cast<std::chrono::seconds>((*c)->timestamp.time_since_epoch())
+            .count() %
+        60);
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{"hello\n", "a b keep.txt\n",
+                                             "2026-12-07T03:33:46Z is text\n"}));
+  EXPECT_EQ(seconds, (std::vector<std::int64_t>{44, 44, 46}));
+}
+
 /// The same answers from Docker (no Libpod-API-Version header): names are left as they are.
 class DockerImageNamesTest : public PodmanCompatTest {
  protected:
@@ -430,6 +663,43 @@ TEST_F(DockerImageNamesTest, AnImportOnDockerSendsRepoAndTagApart) {
   answer(200, R"({"status":"sha256:c95a"})");
   ASSERT_TRUE(runVirtual(rt->importImage("R", "lightshuttle-test/it-1:imp")));
   EXPECT_EQ(line(0), "POST /v1.41/images/create?fromSrc=-&repo=lightshuttle-test%2Fit-1&tag=imp");
+}
+
+TEST_F(DockerImageNamesTest, DockersPullAndCommitAreLeftAsTheyAre) {
+  // Ensures the pull and commit special cases are podman's only: a stream error without a
+  // status stays Internal with no tag listing, the stream's own digest is the Done's without
+  // an inspect, and a commit sends no body.
+  answer(200, kPodmanManifestUnknown);
+  auto failed = runVirtual(rt->pullStream("127.0.0.1:5000/lightshuttle-test/busybox:no-such"));
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code(), Errc::Internal);
+  EXPECT_EQ(sent(), 1u);
+
+  answer(200, R"({"status":"Pulling fs layer","id":"l1"})"
+              "\n"
+              R"({"status":"Digest: sha256:1397"})"
+              "\n");
+  auto stream = runVirtual(rt->pullStream("busybox:1"));
+  ASSERT_TRUE(stream) << stream.error().what();
+  std::string digest;
+  for (;;) {
+    auto ev = runVirtual((*stream)->next());
+    ASSERT_TRUE(ev) << ev.error().what();
+    if (!*ev) {
+      break;
+    }
+    digest = (*ev)->digest;
+  }
+  EXPECT_EQ(digest, "sha256:1397");
+  EXPECT_EQ(sent(), 2u);
+
+  answer(201, R"({"Id":"sha256:c0"})");
+  CommitOptions options;
+  auto id = runVirtual(rt->commit(ContainerId{"c1"}, options));
+  ASSERT_TRUE(id) << id.error().what();
+  EXPECT_EQ(*id, "sha256:c0");
+  const std::string& raw = engine->requests.at(3);
+  EXPECT_EQ(raw.substr(raw.size() - 4), "\r\n\r\n");
 }
 
 }  // namespace
