@@ -3,7 +3,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "lightshuttle/engine/api.hpp"
-#include "test_util.hpp"
+#include "support/loop.hpp"
+#include "support/process.hpp"
 
 namespace ls::testing {
 namespace {
@@ -29,7 +30,7 @@ TEST(TransportTest, RefusedTcpPortIsUnavailable) {
   engine::Endpoint ep;
   ep.transport = engine::Endpoint::Transport::Tcp;
   ep.host = "127.0.0.1";
-  ep.port = 1;  // nothing listens on tcpmux here
+  ep.port = static_cast<std::uint16_t>(freePort());  // released at once: nobody listens
   auto client = engine::Client::create(ep);
   auto ping = runCoro(ctx, client->negotiate());
   ASSERT_FALSE(ping);

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <exception>
@@ -17,6 +16,7 @@
 #include "lightshuttle/core/rng.hpp"
 #include "lightshuttle/lifecycle/manager.hpp"
 #include "lightshuttle/runtime/memory_runtime.hpp"
+#include "support/loop.hpp"
 
 namespace ls::lifecycle {
 namespace {
@@ -104,25 +104,14 @@ struct Harness {
   }
 
   template <typename T>
-  std::shared_ptr<std::optional<T>> spawn(asio::awaitable<T> aw) {
-    auto out = std::make_shared<std::optional<T>>();
-    asio::co_spawn(ctx, std::move(aw), [out](std::exception_ptr e, T v) {
-      if (e) {
-        ADD_FAILURE() << "coroutine threw";
-        return;
-      }
-      out->emplace(std::move(v));
-    });
-    return out;
+  ls::testing::Slot<T> spawn(asio::awaitable<T> aw) {
+    return ls::testing::spawnInto(ctx, std::move(aw));
   }
 
   template <typename T>
-  void settle(const std::shared_ptr<std::optional<T>>& slot) {
-    poll();
-    for (int step = 0; !slot->has_value() && step < 10000 && clock.pendingTimers() > 0; ++step) {
-      clock.advance(clock.nextDeadline() - clock.steady());
-      poll();
-    }
+  void settle(const ls::testing::Slot<T>& slot) {
+    ls::testing::settle(
+        clock, [&] { return slot->has_value(); }, [this] { poll(); });
   }
 
   std::size_t eventIndex(K kind, const std::string& resource) const {
