@@ -310,6 +310,8 @@ TEST_F(ContainersOpsTest, TopListsTheSleepProcess) {
   // Ensures top lists the container's processes (default columns and with ps arguments), and
   // an argument the engine would split is refused.
   const ContainerId id = startContainer("top", {"sleep", "3600"});
+  // The start may be answered before the command runs (seen on podman): wait for the process.
+  ASSERT_NO_FATAL_FAILURE(waitForProcess(id, "sleep"));
   const std::vector<std::string> defaults;
   auto top = run(rt->top(id, defaults));
   ASSERT_TRUE(top) << top.error().what();
