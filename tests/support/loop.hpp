@@ -87,6 +87,44 @@ inline Slot<bool> spawnInto(boost::asio::io_context& ctx, boost::asio::awaitable
   return out;
 }
 
+namespace detail {
+
+/// How a coroutine ended, as the runners that rethrow keep it (shared with its completion
+/// handler, which may run after a runner gave up).
+template <typename T>
+struct Outcome {
+  bool done = false;
+  std::exception_ptr error;
+  std::optional<T> value;
+
+  /// The value; rethrows what the coroutine threw, throws when it has not completed.
+  T take() {
+    if (error) {
+      std::rethrow_exception(error);
+    }
+    if (!value) {
+      throw std::runtime_error("coroutine did not complete");
+    }
+    return std::move(*value);
+  }
+};
+
+template <typename T>
+std::shared_ptr<Outcome<T>> spawnOutcome(boost::asio::io_context& ctx,
+                                         boost::asio::awaitable<T> aw) {
+  auto out = std::make_shared<Outcome<T>>();
+  boost::asio::co_spawn(ctx, std::move(aw), [out](std::exception_ptr e, T v) {
+    out->done = true;
+    out->error = e;
+    if (!e) {
+      out->value.emplace(std::move(v));
+    }
+  });
+  return out;
+}
+
+}  // namespace detail
+
 /// Runs `ctx` (real time) until `slot` is filled or `bound` passed; whether it was filled.
 template <typename T>
 bool runUntilFilled(boost::asio::io_context& ctx, const Slot<T>& slot,
@@ -130,30 +168,15 @@ std::optional<T> tryRun(boost::asio::awaitable<T> aw,
 template <typename T>
 T runCoro(boost::asio::io_context& ctx, boost::asio::awaitable<T> aw,
           std::chrono::steady_clock::duration bound = kLoopBound) {
-  std::optional<T> out;
-  std::exception_ptr err;
-  bool done = false;
-  boost::asio::co_spawn(ctx, std::move(aw), [&](std::exception_ptr e, T v) {
-    done = true;
-    err = e;
-    if (!e) {
-      out.emplace(std::move(v));
-    }
-  });
+  auto out = detail::spawnOutcome(ctx, std::move(aw));
   const auto deadline = std::chrono::steady_clock::now() + bound;
-  while (!done && std::chrono::steady_clock::now() < deadline) {
+  while (!out->done && std::chrono::steady_clock::now() < deadline) {
     ctx.restart();
     if (ctx.run_one_for(deadline - std::chrono::steady_clock::now()) == 0 && ctx.stopped()) {
       break;  // no work left: it can never complete
     }
   }
-  if (err) {
-    std::rethrow_exception(err);
-  }
-  if (!out) {
-    throw std::runtime_error("coroutine did not complete");
-  }
-  return std::move(*out);
+  return out->take();
 }
 
 /// Virtual time: polls `ctx` (through `poll`, which may also drain what the test collects),
@@ -179,25 +202,10 @@ inline void pollOnce(boost::asio::io_context& ctx) {
 template <typename T>
 T runVirtual(boost::asio::io_context& ctx, ManualClock& clock, boost::asio::awaitable<T> aw,
              int maxSteps = kVirtualSteps) {
-  std::optional<T> out;
-  std::exception_ptr err;
-  bool done = false;
-  boost::asio::co_spawn(ctx, std::move(aw), [&](std::exception_ptr e, T v) {
-    done = true;
-    err = e;
-    if (!e) {
-      out.emplace(std::move(v));
-    }
-  });
+  auto out = detail::spawnOutcome(ctx, std::move(aw));
   settle(
-      clock, [&] { return done; }, [&] { pollOnce(ctx); }, maxSteps);
-  if (err) {
-    std::rethrow_exception(err);
-  }
-  if (!out) {
-    throw std::runtime_error("coroutine did not complete");
-  }
-  return std::move(*out);
+      clock, [&] { return out->done; }, [&] { pollOnce(ctx); }, maxSteps);
+  return out->take();
 }
 
 /// Runs `aw` with real I/O (sockets) and virtual timers: the loop runs in real time, and
