@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/engine_env.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 namespace {
@@ -42,23 +42,22 @@ class ContainerCli : public RuntimeEngineTest {
     auto waited = run(rt->wait(*doneId, runtime::WaitCondition::NotRunning));
     ASSERT_TRUE(waited) << waited.error().what();
 
-    std::string tmpl = (fs::temp_directory_path() / "ls_container_cli.XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir = tmpl;
+    dir = makeTempDir("ls_container_cli");
+    ASSERT_FALSE(dir.empty());
     // A manifest naming the same project, for the "unknown resource" message.
     std::ofstream(dir / "lightshuttle.yml")
         << "project:\n  name: " << project
         << "\nresources:\n  app:\n    container:\n      image: " << kBusybox
         << "\n  done:\n    container:\n      image: " << kBusybox << "\n";
     // Wait until the container's own setup has run (the file exists).
-    for (int i = 0; i < 100; ++i) {
-      runtime::ExecRequest probe{.cmd = {"test", "-f", "/data/sub/f"}};
-      auto r = run(rt->exec(*id, probe));
-      if (r && r->exitCode == 0) {
-        break;
-      }
-      ::usleep(100 * 1000);
-    }
+    const bool made = waitUntil(
+        [&] {
+          runtime::ExecRequest probe{.cmd = {"test", "-f", "/data/sub/f"}};
+          auto r = run(rt->exec(*id, probe));
+          return r && r->exitCode == 0;
+        },
+        30s, 100ms);
+    ASSERT_TRUE(made) << "the container never made /data/sub/f";
   }
   void TearDown() override {
     RuntimeEngineTest::TearDown();

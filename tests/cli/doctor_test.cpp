@@ -2,7 +2,8 @@
 
 #include <string>
 
-#include "test_util.hpp"
+#include "support/env.hpp"
+#include "support/process.hpp"
 
 namespace {
 

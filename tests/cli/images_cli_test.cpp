@@ -10,18 +10,12 @@
 #include <regex>
 #include <string>
 
-#include "engine/engine_env.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CliRun {
-  int exitCode = -1;
-  std::string out;
-  std::string err;
-};
 
 class ImagesCli : public EngineTest {
  protected:
@@ -30,9 +24,8 @@ class ImagesCli : public EngineTest {
     if (HasFatalFailure() || IsSkipped()) {
       return;
     }
-    std::string tmpl = (fs::temp_directory_path() / "lsimages-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir = tmpl;
+    dir = makeTempDir("lsimages");
+    ASSERT_FALSE(dir.empty());
     write("web/Dockerfile", "FROM lightshuttle-test/busybox:latest\nRUN echo built > /built\n");
     write("bad/Dockerfile", "FROM lightshuttle-test/busybox:latest\nRUN exit 3\n");
     write("lightshuttle.yml", "lightshuttle: v0\nproject:\n  name: " + project +
@@ -64,25 +57,7 @@ class ImagesCli : public EngineTest {
   }
 
   CliRun cli(const std::string& args) {
-    const fs::path errFile = dir / ".stderr.txt";
-    const std::string cmd = "cd '" + dir.string() + "' && '" + std::string(LS_CLI_PATH) + "' " +
-                            args + " 2>'" + errFile.string() + "'";
-    CliRun r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (p == nullptr) {
-      return r;
-    }
-    char buf[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) {
-      r.out.append(buf, n);
-    }
-    const int status = ::pclose(p);
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream in(errFile);
-    r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    fs::remove(errFile);
-    return r;
+    return runCapture(dir, "'" + std::string(LS_CLI_PATH) + "' " + args);
   }
 
   fs::path dir;

@@ -8,43 +8,22 @@
 #include <fstream>
 #include <string>
 
+#include "support/process.hpp"
+
 namespace {
 
-struct CliRun {
-  int exitCode = -1;
-  std::string out;
-  std::string err;
-};
+using ls::testing::CliRun;
 
 /// Runs the CLI in `cwd` with `env` prefixed, capturing stdout and stderr separately.
 CliRun runCli(const std::filesystem::path& cwd, const std::string& env, const std::string& args) {
-  const std::filesystem::path errFile = cwd / ".stderr.txt";
-  const std::string cmd = "cd '" + cwd.string() + "' && " + env + " '" + std::string(LS_CLI_PATH) +
-                          "' " + args + " 2>'" + errFile.string() + "'";
-  CliRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    return r;
-  }
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) {
-    r.out.append(buf, n);
-  }
-  const int status = ::pclose(p);
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(errFile);
-  r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  std::filesystem::remove(errFile);
-  return r;
+  return ls::testing::runCapture(cwd, env + " '" + std::string(LS_CLI_PATH) + "' " + args);
 }
 
 class ManifestCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "lscli-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir = tmpl;
+    dir = ls::testing::makeTempDir("lscli");
+    ASSERT_FALSE(dir.empty());
   }
   void TearDown() override { std::filesystem::remove_all(dir); }
   void write(const std::string& name, const std::string& text) {

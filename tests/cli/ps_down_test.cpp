@@ -4,8 +4,8 @@
 
 #include <cstdio>
 
-#include "engine/engine_env.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 namespace {

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/engine_env.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 namespace {
@@ -162,9 +162,8 @@ class GlobalOptionsCli : public RuntimeEngineTest {
     if (HasFatalFailure() || IsSkipped()) {
       return;
     }
-    std::string tmpl = (fs::temp_directory_path() / "lsglobal-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir = tmpl;
+    dir = makeTempDir("lsglobal");
+    ASSERT_FALSE(dir.empty());
     std::ofstream(dir / "other.yml")
         << "lightshuttle: v0\nproject:\n  name: " << project << "\nresources:\n"
         << "  web:\n    container:\n      image: lightshuttle-test/busybox:latest\n"

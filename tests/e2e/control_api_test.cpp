@@ -4,20 +4,17 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "lightshuttle/control/client.hpp"
 #include "lightshuttle/control/codec.hpp"
-#include "lightshuttle/core/rng.hpp"
-#include "test_util.hpp"
+#include "support/loop.hpp"
+#include "support/stack.hpp"
 
 namespace {
 
@@ -30,34 +27,21 @@ using ls::control::HttpResponse;
 using ls::control::WebSocketClient;
 using K = ls::lifecycle::LifecycleEvent::Kind;
 
-ls::testing::ShellRun sh(const std::string& cmd) { return ls::testing::runShell(cmd); }
-
+/// Runs `aw` on a loop of its own, for at most `bound`.
 template <typename T>
 std::optional<T> run(asio::awaitable<T> aw, std::chrono::seconds bound = 60s) {
-  asio::io_context ctx;
-  std::optional<T> out;
-  asio::co_spawn(ctx, std::move(aw), [&](std::exception_ptr e, T v) {
-    if (!e) {
-      out.emplace(std::move(v));
-    }
-  });
-  ctx.run_for(bound);
-  return out;
+  return ls::testing::tryRun(std::move(aw), bound);
 }
 
-class ControlApiTest : public ::testing::Test {
+class ControlApiTest : public ls::testing::CliStackTest {
  protected:
+  ControlApiTest() : CliStackTest("lsapi") {}
+
   void SetUp() override {
-    if (sh("docker info").exitCode != 0) {
-      if (ls::testing::underCi()) {
-        FAIL() << "no engine under CI=true";
-      }
-      GTEST_SKIP() << "no docker engine (outside CI only; scripts/bootstrap starts one)";
+    CliStackTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) {
+      return;
     }
-    std::string tmpl = (fs::temp_directory_path() / "lsapi-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir = tmpl;
-    project = "lsapi" + rng.hex(3);
     // `ticker` prints a numbered line every 100 ms; `web` serves HTTP and depends on it.
     std::ofstream(dir / "lightshuttle.yml")
         << "lightshuttle: v0\nproject:\n  name: " << project << "\nresources:\n"
@@ -92,13 +76,9 @@ class ControlApiTest : public ::testing::Test {
   void TearDown() override {
     if (!dir.empty()) {
       (void)cli("down --timeout 1s");
-      EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
-      fs::remove_all(dir);
+      EXPECT_EQ(labelledContainers(), "");
     }
-  }
-
-  ls::testing::ShellRun cli(const std::string& args) {
-    return sh("cd '" + dir.string() + "' && '" + std::string(LS_CLI_PATH) + "' " + args);
+    CliStackTest::TearDown();
   }
 
   Client api() const { return Client::tcp("127.0.0.1", port, token); }
@@ -110,9 +90,6 @@ class ControlApiTest : public ::testing::Test {
   }
 
   static constexpr const char* kSecret = "tok-9f8e7d6c5b4a";
-  ls::SystemRng rng;
-  fs::path dir;
-  std::string project;
   std::string token;
   std::uint16_t port = 0;
 };
@@ -181,13 +158,12 @@ TEST_F(ControlApiTest, StopAndStartOneResourceAndTheCliRestartFollowsToReady) {
   // Ensures stop and start through the API act on one resource, and `lightshuttle restart`
   // (which goes through the supervisor) returns once it is ready again.
   EXPECT_EQ(request("POST", "/api/v1/resources/ticker/stop").status, 202);
-  for (int i = 0; i < 100; ++i) {
-    if (ls::control::decodeView(request("GET", "/api/v1/resources/ticker").body)->status ==
-        ls::lifecycle::ResourceStatus::Stopped) {
-      break;
-    }
-    std::this_thread::sleep_for(100ms);
-  }
+  (void)ls::testing::waitUntil(
+      [&] {
+        return ls::control::decodeView(request("GET", "/api/v1/resources/ticker").body)->status ==
+               ls::lifecycle::ResourceStatus::Stopped;
+      },
+      30s, 100ms);
   EXPECT_EQ(ls::control::decodeView(request("GET", "/api/v1/resources/ticker").body)->status,
             ls::lifecycle::ResourceStatus::Stopped);
   EXPECT_EQ(sh("docker ps -q --filter name=" + project + "_ticker").output, "");
@@ -202,8 +178,14 @@ TEST_F(ControlApiTest, StopAndStartOneResourceAndTheCliRestartFollowsToReady) {
 TEST_F(ControlApiTest, LogsTailAndFollowInOrderOverHttpAndWebSocket) {
   // Ensures the logs route gives the last lines as NDJSON, and a logs socket delivers the
   // ticker's new lines live and in order.
-  std::this_thread::sleep_for(500ms);
-  HttpResponse tail = request("GET", "/api/v1/resources/ticker/logs?tail=3");
+  // The ticker prints a line every 100 ms: wait until it has printed at least three.
+  HttpResponse tail;
+  (void)ls::testing::waitUntil(
+      [&] {
+        tail = request("GET", "/api/v1/resources/ticker/logs?tail=3");
+        return std::count(tail.body.begin(), tail.body.end(), '\n') >= 3;
+      },
+      30s, 100ms);
   EXPECT_EQ(tail.status, 200);
   EXPECT_EQ(std::count(tail.body.begin(), tail.body.end(), '\n'), 3) << tail.body;
   EXPECT_NE(tail.body.find("\"line\":\"tick "), std::string::npos) << tail.body;

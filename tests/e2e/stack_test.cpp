@@ -1,6 +1,8 @@
 // The product end to end: the built CLI as a black box against the real engine, booting the
 // quickstart stack (postgres, redis, an app built from a Dockerfile) and checking what a user
 // would check.
+#include "support/stack.hpp"
+
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -13,11 +15,9 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <thread>
+#include <vector>
 
 #include "lightshuttle/core/file.hpp"
-#include "lightshuttle/core/rng.hpp"
-#include "test_util.hpp"
 
 namespace {
 
@@ -25,18 +25,9 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 using ShRun = ls::testing::ShellRun;
-using ls::testing::underCi;
-
-ShRun sh(const std::string& cmd) { return ls::testing::runShell(cmd); }
-
-/// A process that exists and has not exited (an orphan's zombie may linger in a container).
-bool alive(pid_t pid) {
-  if (::kill(pid, 0) != 0) {
-    return false;
-  }
-  auto stat = ls::readFile("/proc/" + std::to_string(pid) + "/stat");
-  return stat && stat->find(") Z") == std::string::npos;
-}
+using ls::testing::processAlive;
+using ls::testing::readWholeFile;
+using ls::testing::waitUntil;
 
 std::string httpGet(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -59,23 +50,19 @@ std::string httpGet(int port) {
 }
 
 /// A copy of examples/quickstart under a unique project name and free host ports.
-class StackTest : public ::testing::Test {
+class StackTest : public ls::testing::CliStackTest {
  protected:
+  StackTest() : CliStackTest("lse2e") {}
+
   void SetUp() override {
-    if (sh("docker info").exitCode != 0) {
-      if (underCi()) {
-        FAIL() << "no engine under CI=true";
-      }
-      GTEST_SKIP() << "no docker engine (outside CI only; scripts/bootstrap starts one)";
+    CliStackTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) {
+      return;
     }
-    std::string tmpl = (fs::temp_directory_path() / "lse2e-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir = tmpl;
-    project = "lse2e" + rng.hex(3);
-    const int base = 21000 + static_cast<int>(rng.below(30)) * 1000;
-    dbPort = base + 1;
-    cachePort = base + 2;
-    webPort = base + 3;
+    const std::vector<int> ports = ls::testing::freePorts(3);
+    dbPort = ports[0];
+    cachePort = ports[1];
+    webPort = ports[2];
     fs::copy(fs::path(LS_SOURCE_DIR) / "examples" / "quickstart", dir, fs::copy_options::recursive);
     fs::remove_all(dir / ".lightshuttle");
     auto text = ls::readFile(dir / "lightshuttle.yml");
@@ -88,17 +75,6 @@ class StackTest : public ::testing::Test {
     std::ofstream(dir / "lightshuttle.yml") << m;
   }
 
-  void TearDown() override {
-    if (!dir.empty()) {
-      (void)cli("down --volumes --timeout 1s");
-      fs::remove_all(dir);
-    }
-  }
-
-  ShRun cli(const std::string& args) {
-    return sh("cd '" + dir.string() + "' && '" + std::string(LS_CLI_PATH) + "' " + args);
-  }
-
   std::string dbPassword() {
     auto text = ls::readFile(dir / ".lightshuttle" / "secrets.json");
     if (!text) {
@@ -109,14 +85,31 @@ class StackTest : public ::testing::Test {
   }
 
   void expectNothingLeft() {
-    EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
+    EXPECT_EQ(labelledContainers(), "");
     EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
     EXPECT_NE(sh("docker volume inspect " + project + "_db_data").exitCode, 0);
   }
 
-  ls::SystemRng rng;
-  fs::path dir;
-  std::string project;
+  /// Starts an attached `up` in the stack's directory (stdout to /dev/null, stderr to
+  /// `errLog`) and waits for its "ready" line: every resource is ready, the logs are followed.
+  pid_t upAttached(const fs::path& errLog) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      (void)!::chdir(dir.c_str());
+      (void)!std::freopen("/dev/null", "w", stdout);
+      (void)!std::freopen(errLog.c_str(), "w", stderr);
+      ::execl(LS_CLI_PATH, "lightshuttle", "up", "--no-color", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    if (pid > 0) {
+      const bool ready = waitUntil(
+          [&] { return readWholeFile(errLog.string()).find("' ready in ") != std::string::npos; },
+          std::chrono::minutes(3), 100ms);
+      EXPECT_TRUE(ready) << readWholeFile(errLog.string());
+    }
+    return pid;
+  }
+
   int dbPort = 0;
   int cachePort = 0;
   int webPort = 0;
@@ -196,24 +189,8 @@ TEST_F(StackTest, QuickstartComesUpAndEveryCommandWorks) {
 TEST_F(StackTest, CtrlCStopsEverythingAndExits130) {
   // Ensures an attached `up` interrupted with SIGINT removes every container, the network and
   // anonymous volumes, and exits 130.
-  const pid_t pid = ::fork();
+  const pid_t pid = upAttached(dir / "up.stderr");
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::chdir(dir.c_str());
-    std::freopen("/dev/null", "w", stdout);
-    ::execl(LS_CLI_PATH, "lightshuttle", "up", "--no-color", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  bool ready = false;
-  for (int i = 0; i < 240 && !ready; ++i) {
-    std::this_thread::sleep_for(250ms);
-    ShRun ps = cli("ps --format json");
-    ready = std::count(ps.output.begin(), ps.output.end(), '{') >= 3 &&
-            ps.output.find(R"("health":"starting")") == std::string::npos &&
-            ps.output.find(R"("name":"web")") != std::string::npos;
-  }
-  EXPECT_TRUE(ready);
-  std::this_thread::sleep_for(500ms);  // let `up` report ready and attach to the logs
   // The anonymous volumes of this stack (redis declares VOLUME /data and keeps none here).
   const std::string anonymous = sh("docker ps -q --filter label=lightshuttle.project=" + project +
                                    " | xargs -r docker inspect -f '{{range .Mounts}}{{if eq .Type "
@@ -224,7 +201,7 @@ TEST_F(StackTest, CtrlCStopsEverythingAndExits130) {
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 130);
-  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
+  EXPECT_EQ(labelledContainers(), "");
   EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
   // Anonymous volumes are gone; the named data volume is kept (like compose).
   std::istringstream names(anonymous);
@@ -249,27 +226,14 @@ TEST_F(StackTest, SigtermStopsEverythingAndExits143) {
       << "lightshuttle: v0\nproject:\n  name: " << project << "\nresources:\n"
       << "  svc:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
       << "      command: [sleep, '3600']\n      stop_grace_period: 1s\n";
-  const pid_t pid = ::fork();
+  const pid_t pid = upAttached(dir / "up.stderr");
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::chdir(dir.c_str());
-    std::freopen("/dev/null", "w", stdout);
-    std::freopen("/dev/null", "w", stderr);
-    ::execl(LS_CLI_PATH, "lightshuttle", "up", "--no-color", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  bool ready = false;
-  for (int i = 0; i < 240 && !ready; ++i) {
-    std::this_thread::sleep_for(100ms);
-    ready = cli("ps --format json").output.find(R"("status":"running")") != std::string::npos;
-  }
-  EXPECT_TRUE(ready);
   ::kill(pid, SIGTERM);
   int status = 0;
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 143);
-  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
+  EXPECT_EQ(labelledContainers(), "");
   EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
 }
 
@@ -281,7 +245,7 @@ TEST_F(StackTest, DownCleansUpAfterTheSupervisorWasKilled) {
   ASSERT_TRUE(std::regex_search(up.output, m, std::regex("supervisor pid ([0-9]+)"))) << up.output;
   const auto pid = std::stoll(m[1].str());
   ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
-  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(waitUntil([&] { return !processAlive(static_cast<pid_t>(pid)); }, 10s));
   ShRun down = cli("down --volumes");
   EXPECT_EQ(down.exitCode, 0) << down.output;
   expectNothingLeft();
@@ -311,9 +275,7 @@ TEST_F(StackTest, UpAdoptsWhatAKilledSupervisorLeftRunning) {
   const std::string db = idOf("db");
   const std::string api = idOf("api");
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
-  for (int i = 0; i < 100 && alive(pid); ++i) {
-    std::this_thread::sleep_for(50ms);
-  }
+  EXPECT_TRUE(waitUntil([&] { return !processAlive(pid); }, 10s));
   manifest("3601");  // api's config hash changes; db's does not
   ShRun again = cli("up -d --progress plain");
   ASSERT_EQ(again.exitCode, 0) << again.output;
@@ -325,7 +287,7 @@ TEST_F(StackTest, UpAdoptsWhatAKilledSupervisorLeftRunning) {
   EXPECT_NE(ps.output.find("running"), std::string::npos) << ps.output;
   ShRun down = cli("down");
   EXPECT_EQ(down.exitCode, 0) << down.output;
-  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
+  EXPECT_EQ(labelledContainers(), "");
 }
 
 TEST_F(StackTest, RestartAlwaysBringsBackAContainerKilledOutside) {
@@ -340,19 +302,20 @@ TEST_F(StackTest, RestartAlwaysBringsBackAContainerKilledOutside) {
   const std::string before =
       sh("docker inspect -f '{{.State.StartedAt}}' " + project + "_svc").output;
   ASSERT_EQ(sh("docker kill " + project + "_svc").exitCode, 0);
-  bool back = false;
-  for (int i = 0; i < 120 && !back; ++i) {
-    std::this_thread::sleep_for(250ms);
-    ShRun st =
-        sh("docker inspect -f '{{.State.Running}} {{.State.StartedAt}}' " + project + "_svc");
-    // StartedAt has nanoseconds: a different value means a new start, even within a second.
-    back = st.exitCode == 0 && st.output.rfind("true ", 0) == 0 && st.output != "true " + before;
-  }
+  const bool back = waitUntil(
+      [&] {
+        ShRun st =
+            sh("docker inspect -f '{{.State.Running}} {{.State.StartedAt}}' " + project + "_svc");
+        // StartedAt has nanoseconds: a different value means a new start, even within a second.
+        return st.exitCode == 0 && st.output.rfind("true ", 0) == 0 &&
+               st.output != "true " + before;
+      },
+      60s, 250ms);
   EXPECT_TRUE(back)
       << sh("cat '" + (dir / ".lightshuttle" / "supervisor.log").string() + "'").output;
   ShRun down = cli("down");
   EXPECT_EQ(down.exitCode, 0) << down.output;
-  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
+  EXPECT_EQ(labelledContainers(), "");
 }
 
 TEST_F(StackTest, CommandsGoThroughTheSupervisorFoundByProject) {
@@ -382,21 +345,23 @@ TEST_F(StackTest, CommandsGoThroughTheSupervisorFoundByProject) {
   EXPECT_NE(ps.output.find(R"("restarts":0)"), std::string::npos) << ps.output;
 
   ASSERT_EQ(sh("docker kill " + project + "_svc").exitCode, 0);
-  bool counted = false;
-  for (int i = 0; i < 120 && !counted; ++i) {
-    std::this_thread::sleep_for(250ms);
-    ShRun now = cli("ps --format json");
-    boost::system::error_code ec;
-    auto rows = boost::json::parse(now.output, ec);
-    if (ec || !rows.is_array()) {
-      continue;
-    }
-    for (const auto& row : rows.as_array()) {
-      const auto& o = row.as_object();
-      counted = counted ||
-                (o.at("name") == "svc" && o.at("restarts") == 1 && o.at("status") == "running");
-    }
-  }
+  const bool counted = waitUntil(
+      [&] {
+        ShRun now = cli("ps --format json");
+        boost::system::error_code ec;
+        auto rows = boost::json::parse(now.output, ec);
+        if (ec || !rows.is_array()) {
+          return false;
+        }
+        for (const auto& row : rows.as_array()) {
+          const auto& o = row.as_object();
+          if (o.at("name") == "svc" && o.at("restarts") == 1 && o.at("status") == "running") {
+            return true;
+          }
+        }
+        return false;
+      },
+      60s, 250ms);
   EXPECT_TRUE(counted) << cli("ps --format json").output;
 
   const std::string svcBefore = sh("docker inspect -f '{{.Id}}' " + project + "_svc").output;
@@ -405,15 +370,15 @@ TEST_F(StackTest, CommandsGoThroughTheSupervisorFoundByProject) {
   EXPECT_EQ(restart.exitCode, 0) << restart.output;
   EXPECT_NE(sh("docker inspect -f '{{.Id}}' " + project + "_svc").output, svcBefore);
   EXPECT_EQ(sh("docker inspect -f '{{.Id}}' " + project + "_dep").output, depBefore);
-  EXPECT_TRUE(alive(pid)) << "the supervisor keeps running";
+  EXPECT_TRUE(processAlive(pid)) << "the supervisor keeps running";
   ShRun after = cli("ps --format json");
   EXPECT_EQ(after.output.find(R"("status":"restarting")"), std::string::npos) << after.output;
 
   ShRun down = sh("cd / && '" + std::string(LS_CLI_PATH) + "' down -p " + project);
   EXPECT_EQ(down.exitCode, 0) << down.output;
   EXPECT_NE(down.output.find("stopping the supervisor"), std::string::npos) << down.output;
-  EXPECT_FALSE(alive(pid)) << "the supervisor exited";
-  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
+  EXPECT_FALSE(processAlive(pid)) << "the supervisor exited";
+  EXPECT_EQ(labelledContainers(), "");
   EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
 }
 
@@ -433,7 +398,7 @@ TEST_F(StackTest, PortInUseIsAClearErrorWithCleanRollback) {
   EXPECT_NE(up.output.find("127.0.0.1:" + std::to_string(cachePort)), std::string::npos)
       << up.output;
   EXPECT_NE(up.output.find("cache"), std::string::npos) << up.output;
-  EXPECT_EQ(sh("docker ps -aq --filter label=lightshuttle.project=" + project).output, "");
+  EXPECT_EQ(labelledContainers(), "");
   EXPECT_NE(sh("docker network inspect lightshuttle-" + project).exitCode, 0);
 }
 

@@ -2,8 +2,6 @@
 // the endpoints `up -d` ends with, as a black box against the real engine: a busybox stack in a
 // directory of its own, under a unique project name and on a free port.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,43 +9,23 @@
 #include <fstream>
 #include <regex>
 
-#include "lightshuttle/core/rng.hpp"
-#include "test_util.hpp"
+#include "support/stack.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using ShRun = ls::testing::ShellRun;
 
-ShRun sh(const std::string& cmd) { return ls::testing::runShell(cmd); }
-
-/// A TCP port nobody listens on now (the kernel's choice for port 0).
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
-  socklen_t len = sizeof(sa);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  ::close(fd);
-  return ntohs(sa.sin_port);
-}
-
-class VerbsE2e : public ::testing::Test {
+class VerbsE2e : public ls::testing::CliStackTest {
  protected:
+  VerbsE2e() : CliStackTest("lsverbs") {}
+
   void SetUp() override {
-    if (sh("docker info").exitCode != 0) {
-      if (ls::testing::underCi()) {
-        FAIL() << "no engine under CI=true";
-      }
-      GTEST_SKIP() << "no docker engine (outside CI only; scripts/bootstrap starts one)";
+    CliStackTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) {
+      return;
     }
-    std::string tmpl = (fs::temp_directory_path() / "lsverbs-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir = tmpl;
-    project = "lsverbs" + rng.hex(3);
-    port = freePort();
+    port = ls::testing::freePort();
     std::ofstream(dir / "lightshuttle.yml")
         << "lightshuttle: v0\nproject:\n  name: " << project << "\nresources:\n"
         << "  db:\n    container:\n      image: lightshuttle-test/busybox:latest\n"
@@ -60,20 +38,6 @@ class VerbsE2e : public ::testing::Test {
         << "      depends_on: [db]\n      stop_grace_period: 1s\n";
   }
 
-  void TearDown() override {
-    if (!dir.empty()) {
-      (void)cli("down --volumes --timeout 1s");
-      fs::remove_all(dir);
-    }
-  }
-
-  ShRun cli(const std::string& args) {
-    return sh("cd '" + dir.string() + "' && '" + std::string(LS_CLI_PATH) + "' " + args);
-  }
-
-  ls::SystemRng rng;
-  fs::path dir;
-  std::string project;
   int port = 0;
 };
 

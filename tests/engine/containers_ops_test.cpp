@@ -12,9 +12,9 @@
 #include <optional>
 #include <thread>
 
-#include "engine/engine_env.hpp"
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 namespace {
@@ -96,15 +96,12 @@ class ContainersOpsTest : public RuntimeEngineTest {
   /// Polls the container until it is no longer running, for at most `limit`: a test whose
   /// container never stops then fails in seconds, not at ctest's timeout.
   bool stopsWithin(const ContainerId& id, std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto st = run(rt->inspect(id));
-      if (st && st->state != ContainerState::Running) {
-        return true;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
+    return waitUntil(
+        [&] {
+          auto st = run(rt->inspect(id));
+          return st && st->state != ContainerState::Running;
+        },
+        limit);
   }
 
   /// Polls (at most 10 s) until `pidof <process>` succeeds in the container: once the engine's
@@ -113,30 +110,18 @@ class ContainersOpsTest : public RuntimeEngineTest {
   void waitForProcess(const ContainerId& id, const std::string& process) {
     runtime::ExecRequest probe;
     probe.cmd = {"pidof", process};
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto r = run(rt->exec(id, probe));
-      if (r && r->exitCode == 0) {
-        return;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL() << "no '" << process << "' process in " << id.value << " after 10 s";
+    const bool found = waitUntil(
+        [&] {
+          auto r = run(rt->exec(id, probe));
+          return r && r->exitCode == 0;
+        },
+        10s);
+    ASSERT_TRUE(found) << "no '" << process << "' process in " << id.value << " after 10 s";
   }
 
   /// Spawns `rt->wait(id, condition)` without running it: the slot fills when it completes.
-  std::shared_ptr<std::optional<Result<runtime::WaitOutcome>>> spawnWait(const ContainerId& id,
-                                                                         WaitCondition condition) {
-    auto out = std::make_shared<std::optional<Result<runtime::WaitOutcome>>>();
-    boost::asio::co_spawn(ctx, rt->wait(id, condition),
-                          [out](std::exception_ptr e, Result<runtime::WaitOutcome> r) {
-                            if (e) {
-                              ADD_FAILURE() << "wait threw";
-                              return;
-                            }
-                            out->emplace(std::move(r));
-                          });
-    return out;
+  Slot<Result<runtime::WaitOutcome>> spawnWait(const ContainerId& id, WaitCondition condition) {
+    return spawnInto(ctx, rt->wait(id, condition));
   }
 
   /// Runs the loop for `d`: long enough for a request to the local engine to be answered.
@@ -197,8 +182,8 @@ TEST_F(ContainersOpsTest, WaitNextExitAndRemoved) {
   auto next = spawnWait(id, WaitCondition::NextExit);
   runFor(1s);
   ASSERT_FALSE(next->has_value()) << "next-exit must not return the past exit";
-  ASSERT_TRUE(run(api->startContainer(id.value)));  // runs until the waiter completes too
-  ASSERT_TRUE(next->has_value());
+  ASSERT_TRUE(run(api->startContainer(id.value)));
+  ASSERT_TRUE(runUntilFilled(ctx, next, 60s)) << "next-exit did not return the new exit";
   ASSERT_TRUE(**next) << (*next)->error().what();
   EXPECT_EQ((**next)->exitCode, 7);
 
@@ -207,8 +192,7 @@ TEST_F(ContainersOpsTest, WaitNextExitAndRemoved) {
   runFor(500ms);
   ASSERT_FALSE(removed->has_value());
   ASSERT_TRUE(run(rt->remove(sleeper.value)));
-  runFor(5s);
-  ASSERT_TRUE(removed->has_value());
+  ASSERT_TRUE(runUntilFilled(ctx, removed, 60s)) << "removed did not return after the removal";
   ASSERT_TRUE(**removed) << (*removed)->error().what();
   EXPECT_EQ((**removed)->exitCode, 137);
   EXPECT_EQ((**removed)->signal, "SIGKILL");
@@ -326,6 +310,8 @@ TEST_F(ContainersOpsTest, TopListsTheSleepProcess) {
   // Ensures top lists the container's processes (default columns and with ps arguments), and
   // an argument the engine would split is refused.
   const ContainerId id = startContainer("top", {"sleep", "3600"});
+  // The start may be answered before the command runs (seen on podman): wait for the process.
+  ASSERT_NO_FATAL_FAILURE(waitForProcess(id, "sleep"));
   const std::vector<std::string> defaults;
   auto top = run(rt->top(id, defaults));
   ASSERT_TRUE(top) << top.error().what();

@@ -5,14 +5,13 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <thread>
 
-#include "engine/engine_env.hpp"
 #include "engine/private_dockerd.hpp"
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/core/file.hpp"
 #include "lightshuttle/core/scope_guard.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 namespace {
@@ -39,16 +38,7 @@ TEST_F(EventsRestartTest, StreamSurvivesAnEngineRestartAndSaysSo) {
   ep.path = daemon.socket();
   auto priv = engine::Client::create(ep);
   engine::Api papi(*priv);
-  auto waitUp = [&]() {
-    for (int i = 0; i < 300; ++i) {
-      if (run(priv->negotiate())) {
-        return true;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
-  };
-  ASSERT_TRUE(waitUp()) << daemon.logTail();
+  ASSERT_TRUE(answers(*priv)) << daemon.logTail();
   const std::string image = registryAddr() + "/lightshuttle-test/busybox:latest";
   ASSERT_TRUE(run(papi.pullImage(image, {}))) << daemon.logTail();
 
@@ -89,7 +79,7 @@ TEST_F(EventsRestartTest, StreamSurvivesAnEngineRestartAndSaysSo) {
 
   daemon.stop();
   ASSERT_TRUE(daemon.start());
-  ASSERT_TRUE(waitUp()) << daemon.logTail();
+  ASSERT_TRUE(answers(*priv)) << daemon.logTail();
   const std::string second = startOne(project + "_after");
 
   bool sawReconnected = false;

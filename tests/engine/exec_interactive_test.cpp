@@ -2,9 +2,9 @@
 // without a TTY), resizing, exit codes, and the errors of a missing or stopped container.
 #include <boost/asio/co_spawn.hpp>
 
-#include "engine/engine_env.hpp"
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 namespace {

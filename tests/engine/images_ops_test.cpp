@@ -10,9 +10,9 @@
 #include <map>
 
 #include "archive/tar_writer.hpp"
-#include "engine/engine_env.hpp"
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 namespace {
@@ -318,7 +318,7 @@ TEST_F(ImagesOpsTest, TagThenListShowsItAndRemoveUntagsIt) {
   ASSERT_TRUE(busybox) << busybox.error().what();
   const std::string ref = uniqueRef("t1");
   ASSERT_TRUE(run(rt->tagImage(kBusybox, ref)));
-  const std::string portRepo = "127.0.0.1:5000/lightshuttle-test/it-" + rng.hex(6);
+  const std::string portRepo = registryAddr() + "/lightshuttle-test/it-" + rng.hex(6);
   images.push_back(portRepo + ":latest");
   ASSERT_TRUE(run(rt->tagImage(kBusybox, portRepo)));
 

@@ -1,4 +1,4 @@
-#include "engine/engine_env.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 namespace {

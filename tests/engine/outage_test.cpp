@@ -6,10 +6,10 @@
 #include <future>
 #include <set>
 
-#include "engine/engine_env.hpp"
 #include "engine/private_dockerd.hpp"
 #include "lightshuttle/core/scope_guard.hpp"
 #include "lightshuttle/lifecycle/manager.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 namespace {
@@ -84,16 +84,7 @@ TEST_F(EngineOutageTest, AStackComesBackAfterTheEngineRestartsWhateverItsPolicy)
   ep.path = daemon.socket();
   auto priv = engine::Client::create(ep);
   engine::Api papi(*priv);
-  auto waitUp = [&]() {
-    for (int i = 0; i < 300; ++i) {
-      if (run(priv->negotiate())) {
-        return true;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
-  };
-  ASSERT_TRUE(waitUp()) << daemon.logTail();
+  ASSERT_TRUE(answers(*priv)) << daemon.logTail();
   ASSERT_TRUE(run(papi.pullImage(registryAddr() + "/" + kBusybox, {}))) << daemon.logTail();
 
   runtime::RestartPolicy no;

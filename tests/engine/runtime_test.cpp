@@ -2,9 +2,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/engine_env.hpp"
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 namespace {
@@ -220,9 +220,7 @@ TEST_F(RuntimeTest, StopHonoursSubSecondGraceThenKills) {
 TEST_F(RuntimeTest, AllocatedHostPortIsAClearConflict) {
   // Ensures a host port already taken gives Conflict naming the port and resource, and leaves no
   // created container behind.
-  // Below Linux's ephemeral range (32768-60999), where any outgoing connection of a test
-  // running alongside could hold the port and fail the first start instead.
-  const int port = 20000 + static_cast<int>(rng.below(12000));
+  const int port = freePort();
   ContainerSpec a = spec("first", {"sleep", "3600"});
   a.ports = {
       runtime::PortBinding{.containerPort = 80, .hostPort = static_cast<std::uint16_t>(port)}};

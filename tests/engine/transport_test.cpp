@@ -3,7 +3,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "lightshuttle/engine/api.hpp"
-#include "test_util.hpp"
+#include "support/loop.hpp"
+#include "support/process.hpp"
 
 namespace ls::testing {
 namespace {
@@ -29,12 +30,14 @@ TEST(TransportTest, RefusedTcpPortIsUnavailable) {
   engine::Endpoint ep;
   ep.transport = engine::Endpoint::Transport::Tcp;
   ep.host = "127.0.0.1";
-  ep.port = 1;  // nothing listens on tcpmux here
+  const int port = freePort();  // bound, read back and released: nobody listens on it
+  ASSERT_NE(port, 0);
+  ep.port = static_cast<std::uint16_t>(port);
   auto client = engine::Client::create(ep);
   auto ping = runCoro(ctx, client->negotiate());
   ASSERT_FALSE(ping);
   EXPECT_EQ(ping.error().code(), Errc::Unavailable);
-  EXPECT_NE(ping.error().what().find("tcp://127.0.0.1:1"), std::string::npos);
+  EXPECT_NE(ping.error().what().find("tcp://127.0.0.1:" + std::to_string(port)), std::string::npos);
 }
 
 }  // namespace

@@ -12,8 +12,8 @@
 #include <fstream>
 
 #include "core/async.hpp"
-#include "engine_env.hpp"
 #include "lightshuttle/lifecycle/manager.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 namespace {
@@ -41,9 +41,8 @@ class WatchEngineTest : public RuntimeEngineTest {
     if (HasFatalFailure() || IsSkipped()) {
       return;
     }
-    std::string tmpl = (fs::temp_directory_path() / "lswatch-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir = tmpl;
+    dir = makeTempDir("lswatch");
+    ASSERT_FALSE(dir.empty());
     write(dir / "Dockerfile", dockerfile("v1"));
     write(dir / "src/index.txt", "one");
     tag = "lightshuttle-test/" + project + "_web:dev";

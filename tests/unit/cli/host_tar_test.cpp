@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "test_util.hpp"
+#include "support/process.hpp"
 
 namespace ls::cli {
 namespace {

@@ -27,6 +27,7 @@
 #include "lightshuttle/core/rng.hpp"
 #include "lightshuttle/lifecycle/manager.hpp"
 #include "lightshuttle/runtime/memory_runtime.hpp"
+#include "support/loop.hpp"
 
 namespace ls::control {
 namespace {
@@ -143,23 +144,7 @@ struct Fixture {
   /// loop would otherwise idle with lifecycle timers pending). nullopt when it did not finish.
   template <typename T>
   std::optional<T> run(asio::awaitable<T> aw, std::chrono::seconds bound = 10s) {
-    auto out = std::make_shared<std::optional<T>>();
-    asio::co_spawn(ctx, std::move(aw), [out](std::exception_ptr e, T v) {
-      if (e) {
-        ADD_FAILURE() << "coroutine threw";
-        return;
-      }
-      out->emplace(std::move(v));
-    });
-    const auto deadline = std::chrono::steady_clock::now() + bound;
-    while (!out->has_value() && std::chrono::steady_clock::now() < deadline) {
-      ctx.restart();
-      const std::size_t n = ctx.run_for(2ms);
-      if (n == 0 && clock.pendingTimers() > 0) {
-        clock.advance(clock.nextDeadline() - clock.steady());
-      }
-    }
-    return std::move(*out);
+    return ls::testing::runMixed(ctx, clock, std::move(aw), bound);
   }
 
   Client tcp(std::string token = kToken) const {

@@ -12,7 +12,7 @@
 #include <memory>
 #include <vector>
 
-#include "unit/spawn.hpp"
+#include "support/loop.hpp"
 
 namespace ls {
 namespace {
@@ -41,16 +41,16 @@ asio::awaitable<void> sleepUntilAndRecord(Clock& clock, Clock::SteadyTime deadli
   rec.results.emplace(tag, std::move(r));
 }
 
-class ManualClockTest : public testing::Test {
+class ManualClockTest : public ::testing::Test {
  protected:
   void spawnSleep(Clock::Duration d, int tag) {
     asio::co_spawn(ctx_, sleepAndRecord(clock_, d, tag, rec_),
-                   [](std::exception_ptr e) { test_support::reportException(e); });
+                   [](std::exception_ptr e) { ls::testing::reportException(e); });
   }
   void spawnSleep(Clock::Duration d, int tag, asio::cancellation_signal& sig) {
     asio::co_spawn(ctx_, sleepAndRecord(clock_, d, tag, rec_),
                    asio::bind_cancellation_slot(
-                       sig.slot(), [](std::exception_ptr e) { test_support::reportException(e); }));
+                       sig.slot(), [](std::exception_ptr e) { ls::testing::reportException(e); }));
   }
 
   // The io_context outlives the clock: the clock's destructor posts to sleepers' executors.
@@ -134,7 +134,7 @@ TEST_F(ManualClockTest, ZeroOrPastDeadlineCompletesImmediately) {
   // Ensures sleepFor(0) and a deadline already in the past complete without advancing time.
   spawnSleep(0s, 1);
   asio::co_spawn(ctx_, sleepUntilAndRecord(clock_, clock_.steady() - 1s, 2, rec_),
-                 [](std::exception_ptr e) { test_support::reportException(e); });
+                 [](std::exception_ptr e) { ls::testing::reportException(e); });
   ctx_.poll();
   ASSERT_TRUE(rec_.done(1));
   ASSERT_TRUE(rec_.done(2));
@@ -227,9 +227,9 @@ TEST(ManualClockLifetimeTest, DestroyingTheClockCancelsOutstandingSleepers) {
   auto clock = std::make_unique<ManualClock>();
   Recorder rec;
   asio::co_spawn(ctx, sleepAndRecord(*clock, 1h, 1, rec),
-                 [](std::exception_ptr e) { test_support::reportException(e); });
+                 [](std::exception_ptr e) { ls::testing::reportException(e); });
   asio::co_spawn(ctx, sleepAndRecord(*clock, 2h, 2, rec),
-                 [](std::exception_ptr e) { test_support::reportException(e); });
+                 [](std::exception_ptr e) { ls::testing::reportException(e); });
   ctx.poll();
   EXPECT_EQ(clock->pendingTimers(), 2u);
 
@@ -248,7 +248,7 @@ TEST(SystemClockTest, ShortSleepCompletes) {
   const auto clock = makeSystemClock();
   Recorder rec;
   asio::co_spawn(ctx, sleepAndRecord(*clock, 1ms, 1, rec),
-                 [](std::exception_ptr e) { test_support::reportException(e); });
+                 [](std::exception_ptr e) { ls::testing::reportException(e); });
   ctx.run();
   ASSERT_TRUE(rec.done(1));
   EXPECT_TRUE(rec.results.at(1).has_value());
@@ -262,7 +262,7 @@ TEST(SystemClockTest, TerminalCancellationReturnsCancelled) {
   asio::cancellation_signal sig;
   asio::co_spawn(ctx, sleepAndRecord(*clock, 1h, 1, rec),
                  asio::bind_cancellation_slot(
-                     sig.slot(), [](std::exception_ptr e) { test_support::reportException(e); }));
+                     sig.slot(), [](std::exception_ptr e) { ls::testing::reportException(e); }));
   ctx.poll();
   EXPECT_FALSE(rec.done(1));
   sig.emit(asio::cancellation_type::terminal);

@@ -11,7 +11,7 @@
 #include <boost/json/parse.hpp>
 
 #include "engine/timestamp.hpp"
-#include "test_util.hpp"
+#include "support/loop.hpp"
 #include "unit/engine/fake_transport.hpp"
 
 namespace json = boost::json;

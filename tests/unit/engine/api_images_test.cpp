@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "test_util.hpp"
+#include "support/loop.hpp"
 #include "unit/engine/fake_transport.hpp"
 
 namespace ls::engine {

@@ -5,7 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "engine/mapping.hpp"
-#include "test_util.hpp"
+#include "support/loop.hpp"
 #include "unit/engine/fake_transport.hpp"
 
 namespace json = boost::json;

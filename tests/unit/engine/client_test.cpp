@@ -5,7 +5,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 
-#include "test_util.hpp"
+#include "support/loop.hpp"
 #include "unit/engine/fake_transport.hpp"
 
 namespace ls::engine {

@@ -19,7 +19,7 @@
 #include "lightshuttle/core/rng.hpp"
 #include "lightshuttle/lifecycle/manager.hpp"
 #include "lightshuttle/runtime/memory_runtime.hpp"
-#include "unit/spawn.hpp"
+#include "support/loop.hpp"
 
 namespace ls::lifecycle {
 namespace {
@@ -90,7 +90,7 @@ struct Harness {
   std::vector<LifecycleEvent> seen;
 
   template <typename T>
-  using Slot = test_support::Slot<T>;
+  using Slot = ls::testing::Slot<T>;
 
   Harness() { rt.addLocalImage("busybox:1"); }
 
@@ -128,25 +128,19 @@ struct Harness {
 
   template <typename T>
   Slot<T> spawn(asio::awaitable<T> aw) {
-    return test_support::spawnInto(ctx, std::move(aw));
+    return ls::testing::spawnInto(ctx, std::move(aw));
   }
 
   template <typename T>
   Slot<T> spawn(asio::awaitable<T> aw, asio::cancellation_signal& sig) {
-    return test_support::spawnInto(ctx, std::move(aw), sig);
+    return ls::testing::spawnInto(ctx, std::move(aw), sig);
   }
 
   // Runs the loop, advancing virtual time to each next timer, until `slot` is filled.
   template <typename T>
-  void settle(const Slot<T>& slot, int maxSteps = 10000) {
-    poll();
-    for (int step = 0; !slot->has_value() && step < maxSteps; ++step) {
-      if (clock.pendingTimers() == 0) {
-        break;
-      }
-      clock.advance(clock.nextDeadline() - clock.steady());
-      poll();
-    }
+  void settle(const Slot<T>& slot, int maxSteps = ls::testing::kVirtualSteps) {
+    ls::testing::settle(
+        clock, [&] { return slot->has_value(); }, [this] { poll(); }, maxSteps);
   }
 
   Result<void> boot() {

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <exception>
@@ -17,23 +16,21 @@
 #include "lightshuttle/core/rng.hpp"
 #include "lightshuttle/lifecycle/manager.hpp"
 #include "lightshuttle/runtime/memory_runtime.hpp"
+#include "support/loop.hpp"
+#include "unit/lifecycle/harness.hpp"
 
 namespace ls::lifecycle {
 namespace {
 
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
-using K = LifecycleEvent::Kind;
-using runtime::Op;
-
-constexpr const char* kProject = "prep";
+// asio, the chrono literals, K and Op come with harness.hpp.
+constexpr const char* kPrep = "prep";
 
 PlanNode pulled(const std::string& name, const std::string& image,
                 const std::vector<std::string>& deps = {}) {
   PlanNode n;
   n.name = name;
-  n.spec.name = std::string(kProject) + "_" + name;
-  n.spec.project = kProject;
+  n.spec.name = std::string(kPrep) + "_" + name;
+  n.spec.project = kPrep;
   n.spec.resource = name;
   n.spec.image = runtime::PullImage{.reference = image};
   n.spec.stopGracePeriod = 1s;
@@ -47,7 +44,7 @@ PlanNode built(const std::string& name, const std::vector<std::string>& deps = {
   PlanNode n = pulled(name, "unused", deps);
   runtime::BuildImage b;
   b.context = "/src/" + name;
-  b.tag = std::string(kProject) + "-" + name + ":dev";
+  b.tag = std::string(kPrep) + "-" + name + ":dev";
   n.spec.image = b;
   return n;
 }
@@ -64,85 +61,18 @@ PlanNode slowDb(const std::string& name) {
   return n;
 }
 
-struct Harness {
-  asio::io_context ctx;
-  ManualClock clock;
-  runtime::MemoryRuntime rt{ctx.get_executor(), clock};
-  SeededRng rng{11};
-  std::unique_ptr<LifecycleManager> mgr;
-  EventSubscriptionPtr sub;
-  std::vector<LifecycleEvent> seen;
-
-  Harness() {
-    rt.addLocalImage("postgres:15");
-    rt.addLocalImage("busybox:1");
-  }
-  ~Harness() {
-    if (mgr) {
-      auto down = spawn(mgr->kill());
-      settle(down);
-    }
-    sub.reset();
-    mgr.reset();
-    poll();
-  }
+// The lifecycle harness (harness.hpp) with the images of these stacks and no backoff jitter.
+struct PrepareHarness : Harness {
+  PrepareHarness() { rt.addLocalImage("postgres:15"); }
 
   void build(std::vector<PlanNode> nodes, Options options = {}) {
     options.backoff.jitter = 0.0;
-    Result<Plan> plan = Plan::create(std::move(nodes));
-    ASSERT_TRUE(plan.has_value()) << plan.error().what();
-    mgr = std::make_unique<LifecycleManager>(rt, clock, rng, std::move(plan).value(), options);
-    sub = mgr->subscribe();
-  }
-
-  void poll() {
-    ctx.restart();
-    ctx.poll();
-    for (LifecycleEvent& ev : sub ? sub->drain() : std::vector<LifecycleEvent>{}) {
-      seen.push_back(std::move(ev));
-    }
-  }
-
-  template <typename T>
-  std::shared_ptr<std::optional<T>> spawn(asio::awaitable<T> aw) {
-    auto out = std::make_shared<std::optional<T>>();
-    asio::co_spawn(ctx, std::move(aw), [out](std::exception_ptr e, T v) {
-      if (e) {
-        ADD_FAILURE() << "coroutine threw";
-        return;
-      }
-      out->emplace(std::move(v));
-    });
-    return out;
-  }
-
-  template <typename T>
-  void settle(const std::shared_ptr<std::optional<T>>& slot) {
-    poll();
-    for (int step = 0; !slot->has_value() && step < 10000 && clock.pendingTimers() > 0; ++step) {
-      clock.advance(clock.nextDeadline() - clock.steady());
-      poll();
-    }
-  }
-
-  std::size_t eventIndex(K kind, const std::string& resource) const {
-    for (std::size_t i = 0; i < seen.size(); ++i) {
-      if (seen[i].kind == kind && seen[i].resource == resource) {
-        return i;
-      }
-    }
-    return std::string::npos;
-  }
-
-  std::size_t count(K kind, const std::string& resource) const {
-    return static_cast<std::size_t>(std::count_if(seen.begin(), seen.end(), [&](const auto& e) {
-      return e.kind == kind && e.resource == resource;
-    }));
+    Harness::build(std::move(nodes), options);
   }
 
   bool started(const std::string& resource) const {
     for (const runtime::Call& c : rt.calls()) {
-      if (c.op == Op::Start && c.argument == std::string(kProject) + "_" + resource) {
+      if (c.op == Op::Start && c.argument == std::string(kPrep) + "_" + resource) {
         return true;
       }
     }
@@ -159,7 +89,7 @@ struct Harness {
 TEST(PrepareTest, ADependentsBuildRunsWhileItsDependencyBoots) {
   // Ensures the image of a dependent is built from the start of the boot, before its dependency
   // is ready, while its container still waits for the dependency (issue 18).
-  Harness h;
+  PrepareHarness h;
   runtime::Behaviour db;
   db.healthyAfter = 5s;
   h.rt.script("db", db);
@@ -189,7 +119,7 @@ TEST(PrepareTest, ADependentsBuildRunsWhileItsDependencyBoots) {
 TEST(PrepareTest, BuildsAndPullsStayWithinTheirBounds) {
   // Ensures at most `concurrentBuilds` builds and `concurrentPulls` pulls run at once, and that
   // a freed slot goes to the next one at once.
-  Harness h;
+  PrepareHarness h;
   std::vector<PlanNode> nodes;
   std::vector<runtime::Gate> builds;
   std::vector<runtime::Gate> pulls;
@@ -239,7 +169,7 @@ TEST(PrepareTest, DefaultBuildBoundLeavesHalfTheCores) {
 TEST(PrepareTest, AFailedBuildFailsTheResourceAndDependentsAndRollsBack) {
   // Ensures a failing build fails its resource at once (without waiting for its dependency),
   // fails its dependents, and rolls back what was started.
-  Harness h;
+  PrepareHarness h;
   runtime::Behaviour db;
   db.healthyAfter = 30s;
   h.rt.script("db", db);
@@ -264,7 +194,7 @@ TEST(PrepareTest, AFailedBuildFailsTheResourceAndDependentsAndRollsBack) {
 TEST(PrepareTest, StartDoesNotPrepareAgain) {
   // Ensures one boot builds each Dockerfile once and pulls each missing image once: the runtime's
   // start is told the image is prepared.
-  Harness h;
+  PrepareHarness h;
   h.rt.addRegistryImage("redis:7");
   h.build({pulled("cache", "redis:7"), built("web", {"cache"})});
   auto up = h.spawn(h.mgr->start());
@@ -283,7 +213,7 @@ TEST(PrepareTest, StartDoesNotPrepareAgain) {
 TEST(PrepareTest, RestartBuildsWhileTheOldContainerServesAndKeepsItOnFailure) {
   // Ensures a restart builds the new image before taking the old container down, and that a
   // failing build leaves the old container running (the operation fails, not the resource).
-  Harness h;
+  PrepareHarness h;
   h.build({built("web")});
   auto up = h.spawn(h.mgr->start());
   h.settle(up);
@@ -316,7 +246,7 @@ TEST(PrepareTest, RestartBuildsWhileTheOldContainerServesAndKeepsItOnFailure) {
 TEST(PrepareTest, PrepareImagesAloneCreatesNoContainer) {
   // Ensures the prepare step on its own (`build`, `pull`) reports one outcome per resource in
   // plan order, a failure among them, NotFound for an unknown name, and starts nothing.
-  Harness h;
+  PrepareHarness h;
   h.rt.addRegistryImage("redis:7");
   h.rt.failBuild("prep-bad:dev", "boom");
   h.build({pulled("cache", "redis:7"), built("web"), built("bad"), pulled("db", "postgres:15")});

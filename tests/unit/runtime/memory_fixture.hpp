@@ -17,7 +17,7 @@
 
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/runtime/memory_runtime.hpp"
-#include "unit/spawn.hpp"
+#include "support/loop.hpp"
 
 namespace ls::runtime {
 namespace {
@@ -57,23 +57,20 @@ class MemoryRuntimeTest : public ::testing::Test {
   void SetUp() override { rt_.addLocalImage("busybox:1"); }
 
   template <typename T>
-  using Slot = test_support::Slot<T>;
+  using Slot = ls::testing::Slot<T>;
 
   // Spawns `aw` on the loop; the slot fills when it completes.
   template <typename T>
   Slot<T> spawn(asio::awaitable<T> aw) {
-    return test_support::spawnInto(ctx_, std::move(aw));
+    return ls::testing::spawnInto(ctx_, std::move(aw));
   }
 
   template <typename T>
   Slot<T> spawn(asio::awaitable<T> aw, asio::cancellation_signal& sig) {
-    return test_support::spawnInto(ctx_, std::move(aw), sig);
+    return ls::testing::spawnInto(ctx_, std::move(aw), sig);
   }
 
-  void poll() {
-    ctx_.restart();
-    ctx_.poll();
-  }
+  void poll() { ls::testing::pollOnce(ctx_); }
 
   void advance(std::chrono::nanoseconds d) {
     clock_.advance(d);
@@ -92,13 +89,9 @@ class MemoryRuntimeTest : public ::testing::Test {
   }
 
   void run(asio::awaitable<void> aw) {
-    bool done = false;
-    asio::co_spawn(ctx_, std::move(aw), [&done](std::exception_ptr e) {
-      test_support::reportException(e);
-      done = true;
-    });
+    Slot<bool> done = ls::testing::spawnInto(ctx_, std::move(aw));
     poll();
-    if (!done) {
+    if (!done->has_value()) {
       throw std::runtime_error("coroutine did not complete");
     }
   }

@@ -783,7 +783,7 @@ TEST_F(MemoryRuntimeTest, LogsFollowYieldsLinesAsEmittedAndEndsWhenStopped) {
   std::vector<std::string> lines;
   bool ended = false;
   asio::co_spawn(ctx_, drainLogs(**stream, lines, ended),
-                 [](std::exception_ptr e) { test_support::reportException(e); });
+                 [](std::exception_ptr e) { ls::testing::reportException(e); });
   poll();
   EXPECT_TRUE(lines.empty());
   advance(1s);
@@ -808,7 +808,7 @@ TEST_F(MemoryRuntimeTest, LogsFollowEndsWhenTheContainerIsRemoved) {
   std::vector<std::string> lines;
   bool ended = false;
   asio::co_spawn(ctx_, drainLogs(**stream, lines, ended),
-                 [](std::exception_ptr e) { test_support::reportException(e); });
+                 [](std::exception_ptr e) { ls::testing::reportException(e); });
   poll();
   ASSERT_TRUE(rt_.writeLog("demo_web", "hello"));
   poll();

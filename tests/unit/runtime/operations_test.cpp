@@ -5,11 +5,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <optional>
 
 #include "lightshuttle/runtime/runtime.hpp"
+#include "support/loop.hpp"
 
 namespace ls::runtime {
 namespace {
@@ -159,11 +159,7 @@ class CoreOnly final : public Runtime {
 template <typename T>
 Result<T> runNow(boost::asio::awaitable<Result<T>> aw) {
   boost::asio::io_context ctx;
-  std::optional<Result<T>> out;
-  boost::asio::co_spawn(ctx, std::move(aw),
-                        [&](std::exception_ptr, Result<T> r) { out.emplace(std::move(r)); });
-  ctx.run();
-  return std::move(*out);
+  return ls::testing::runCoro(ctx, std::move(aw));
 }
 
 TEST(RuntimeDefaultsTest, OptionalOperationsAreUnsupportedNamingTheOperation) {

@@ -3,7 +3,6 @@
 // or on the engine detected by its ping (Libpod-API-Version header), never on message text.
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
@@ -16,7 +15,7 @@
 
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
-#include "test_util.hpp"
+#include "support/loop.hpp"
 #include "unit/engine/fake_transport.hpp"
 
 namespace ls::runtime {
@@ -50,24 +49,7 @@ class PodmanCompatTest : public ::testing::Test {
   /// coroutine has not completed.
   template <typename T>
   T runVirtual(boost::asio::awaitable<T> aw) {
-    std::optional<T> out;
-    boost::asio::co_spawn(ctx, std::move(aw), [&](std::exception_ptr e, T v) {
-      if (e) {
-        std::rethrow_exception(e);
-      }
-      out.emplace(std::move(v));
-    });
-    for (int i = 0; i < 1000 && !out; ++i) {
-      ctx.restart();
-      ctx.poll();
-      if (!out && clock.pendingTimers() > 0) {
-        clock.advance(clock.nextDeadline() - clock.steady());
-      }
-    }
-    if (!out) {
-      throw std::runtime_error("coroutine did not complete");
-    }
-    return std::move(*out);
+    return ls::testing::runVirtual(ctx, clock, std::move(aw));
   }
 
   /// The ping's headers: podman's, with the header the runtime detects it by.

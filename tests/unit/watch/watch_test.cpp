@@ -21,6 +21,8 @@
 #include <set>
 
 #include "lightshuttle/core/clock.hpp"
+#include "support/loop.hpp"
+#include "support/process.hpp"
 #include "watch/debounce.hpp"
 #include "watch/inotify.hpp"
 #include "watch/rules.hpp"
@@ -55,20 +57,9 @@ Rule rule(std::string resource, Action action, fs::path root, std::string target
   return r;
 }
 
-class TempDir {
+class TempDir : public ls::testing::TempDir {
  public:
-  TempDir() {
-    char tmpl[] = "/tmp/ls-watch-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : ls::testing::TempDir("ls-watch-test") {}
 };
 
 void writeFile(const fs::path& p, const std::string& text) {
@@ -291,26 +282,18 @@ TEST(WatchInotifyTest, DecodesRecordsAndDropsATruncatedTail) {
 std::set<fs::path> readUntil(detail::TreeWatcher& tree, asio::io_context& ctx,
                              const std::function<bool(const std::set<fs::path>&)>& done) {
   std::set<fs::path> seen;
-  bool finished = false;
-  ctx.restart();
-  asio::co_spawn(
-      ctx,
-      [&]() -> asio::awaitable<void> {
-        while (!done(seen)) {
-          auto c = co_await tree.next();
-          if (!c) {
-            break;
-          }
-          seen.insert(c->touched.begin(), c->touched.end());
-        }
-        finished = true;
-      },
-      [](std::exception_ptr) {});
-  const auto bound = std::chrono::steady_clock::now() + 20s;
-  while (!finished && std::chrono::steady_clock::now() < bound) {
-    ctx.run_one_for(100ms);
-  }
-  EXPECT_TRUE(finished) << "the watcher never reported the expected paths";
+  auto reader = [&]() -> asio::awaitable<void> {
+    while (!done(seen)) {
+      auto c = co_await tree.next();
+      if (!c) {
+        break;
+      }
+      seen.insert(c->touched.begin(), c->touched.end());
+    }
+  };
+  auto finished = ls::testing::spawnInto(ctx, reader());
+  EXPECT_TRUE(ls::testing::runUntilFilled(ctx, finished, 20s))
+      << "the watcher never reported the expected paths";
   return seen;
 }
 
@@ -436,7 +419,7 @@ class FakeActions final : public Actions {
   void publish(lifecycle::LifecycleEvent e) override { events.push_back(std::move(e)); }
 };
 
-class WatcherTest : public testing::Test {
+class WatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
     m_.file = "lightshuttle.yml";

@@ -1,4 +1,6 @@
-// Shared set-up of the engine tier: a real dockerd, the local test images, the loopback registry.
+// The engine fixture of the engine and cli tiers: a client of the test engine (DOCKER_HOST or
+// the default socket; podman's under LS_TEST_ENGINE=podman), a unique project per test, and
+// the removal of what the test labelled with it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,16 +19,11 @@
 #include "lightshuttle/engine/client.hpp"
 #include "lightshuttle/engine/endpoint.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
-#include "test_util.hpp"
+#include "support/env.hpp"
+#include "support/loop.hpp"
+#include "support/process.hpp"
 
 namespace ls::testing {
-
-inline constexpr const char* kBusybox = "lightshuttle-test/busybox:latest";
-
-inline std::string registryAddr() {
-  const char* r = std::getenv("LS_REGISTRY_ADDR");
-  return r != nullptr && *r != '\0' ? r : "127.0.0.1:5000";
-}
 
 /// A test fixture holding a client of the real engine. When no engine answers, the test fails
 /// under CI=true (never a silent skip there) and is skipped with the reason elsewhere.
@@ -42,7 +39,8 @@ class EngineTest : public ::testing::Test {
       if (underCi()) {
         FAIL() << "no engine under CI=true: " << ping.error().what();
       }
-      GTEST_SKIP() << "no docker engine (outside CI only; scripts/bootstrap starts one): "
+      GTEST_SKIP() << "no " << testEngine()
+                   << " engine (outside CI only; scripts/bootstrap starts one): "
                    << ping.error().what();
     }
     project = "lstest" + rng.hex(4);
@@ -65,6 +63,12 @@ class EngineTest : public ::testing::Test {
         (void)run(api->removeContainer(c.id, true, true));
       }
     }
+  }
+
+  /// Whether `c`'s engine answers a version negotiation within `bound` (a daemon starting).
+  bool answers(engine::Client& c, std::chrono::seconds bound = std::chrono::seconds(30)) {
+    return waitUntil([&] { return run(c.negotiate()).has_value(); }, bound,
+                     std::chrono::milliseconds(100));
   }
 
   std::map<std::string, std::string> labels() const {
