@@ -5,7 +5,7 @@
 # files (versioned shared objects with their SONAME and RUNPATH, no static archive named anywhere),
 # tests/consumer built against it with find_package only and run, and a pkg-config program.
 # The tree is configured afresh each run; with a warm ccache that costs the links and the
-# dashboard's web build, not the compiles.
+# dashboard's web build, not the compiles. LS_PACKAGING_JOBS: its build jobs (default nproc).
 set -Eeuo pipefail
 TEST=packaging.shared
 build=$1 src=$2
@@ -26,7 +26,8 @@ rm -rf "$tree" "$stage"
 say "configure $tree (BUILD_SHARED_LIBS=ON, Debug without -g, no tests)"
 # No -g: debug info makes the cold compile of the Asio-heavy sources slower and is not what is tested.
 cmake -S "$src" -B "$tree" -G Ninja -DCMAKE_CXX_COMPILER="${compiler:-g++}" -DCMAKE_BUILD_TYPE=Debug \
-	-DCMAKE_CXX_FLAGS_DEBUG=-O0 -DBUILD_SHARED_LIBS=ON -DLS_BUILD_TESTS=OFF -DLS_BUILD_BENCH=OFF -DLS_DASHBOARD_REQUIRED=ON \
+	-DCMAKE_CXX_FLAGS_DEBUG=-O0 -DBUILD_SHARED_LIBS=ON -DLS_BUILD_TESTS=OFF -DLS_BUILD_BENCH=OFF \
+	-DLS_DASHBOARD_REQUIRED=ON \
 	>"$tree.log" 2>&1 || { cat "$tree.log" >&2; fail "configuring the shared build"; }
 jobs=${LS_PACKAGING_JOBS:-$(nproc)}
 say "build ls_libraries (-j $jobs)"
