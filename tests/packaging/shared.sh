@@ -77,6 +77,8 @@ fi
 run_consumer "$build/consumer-shared-build"
 
 pkgconfig_smoke "$stage" "$build/pkgconfig-shared-smoke" "-Wl,-rpath,$stage/$LIBDIR"
-ldd "$build/pkgconfig-shared-smoke/smoke" | grep -q "liblightshuttle_manifest.so.$soversion => $stage/$LIBDIR/" ||
+# (ldd's output captured first: `ldd | grep -q` fails under pipefail when grep stops reading early.)
+libs=$(ldd "$build/pkgconfig-shared-smoke/smoke") || fail "ldd smoke"
+grep -q "liblightshuttle_manifest.so.$soversion => $stage/$LIBDIR/" <<<"$libs" ||
 	fail "the pkg-config program does not load liblightshuttle_manifest.so.$soversion from $stage/$LIBDIR"
 say "passed"
