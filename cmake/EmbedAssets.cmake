@@ -1,7 +1,8 @@
 # The web dashboard, built by node (web/build.mjs: esbuild + gzip) and embedded into the binary.
 #
 #   include(EmbedAssets)            # cmake/ is on CMAKE_MODULE_PATH
-#   ls_dashboard_assets_target()    # defines the static library ls_dashboard_assets
+#   ls_dashboard_assets_target()    # defines the library ls_dashboard_assets (static, or shared
+#                                   # with BUILD_SHARED_LIBS)
 #
 # ls_dashboard_assets implements src/control/dashboard_assets.hpp (`ls::control::dashboardAssets()`)
 # from a C++ source generated into the build tree. The web build reruns when anything under web/src,
@@ -42,11 +43,12 @@ function(ls_dashboard_assets_target)
     WORKING_DIRECTORY "${web}"
     COMMENT "Building the web dashboard (web/build.mjs)"
     VERBATIM)
-  add_library(ls_dashboard_assets STATIC "${cpp}")
+  add_library(ls_dashboard_assets "${cpp}")
   target_include_directories(ls_dashboard_assets PUBLIC "$<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>")
   target_compile_features(ls_dashboard_assets PUBLIC cxx_std_20)
   if(COMMAND ls_warnings)
     ls_warnings(ls_dashboard_assets)
+    ls_shared_checks(ls_dashboard_assets)
   endif()
   # The bodies are long string literals (ISO C++ only promises 65,536 characters).
   target_compile_options(ls_dashboard_assets PRIVATE -Wno-overlength-strings)

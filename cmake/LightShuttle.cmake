@@ -14,6 +14,15 @@ function(ls_warnings target)
   endif()
 endfunction()
 
+# ls_shared_checks(<target>): a shared library must name every library it uses (the static archives
+# leave that to the final link), so an unresolved symbol fails its own link, not a consumer's.
+function(ls_shared_checks target)
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "SHARED_LIBRARY")
+    target_link_options(${target} PRIVATE LINKER:--no-undefined)
+  endif()
+endfunction()
+
 # ls_private_headers(<target> <dir>...): the private headers under src/<dir> become visible to
 # <target> and to what links it (through the link graph's PUBLIC edges), and to nothing else: a
 # layer can include only the private headers of what it links. Each target gets its own include
@@ -38,9 +47,12 @@ function(ls_private_headers target)
 endfunction()
 
 # ls_library(NAME <name> [OWNS <dir under src>...] SOURCES ... DEPS ... [PRIVATE_DEPS ...])
+# Static, or shared with -DBUILD_SHARED_LIBS=ON (cmake/Install.cmake gives the shared objects their
+# SOVERSION and install RPATH).
 function(ls_library)
   cmake_parse_arguments(ARG "" "NAME" "OWNS;SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
-  add_library(${ARG_NAME} STATIC ${ARG_SOURCES})
+  add_library(${ARG_NAME} ${ARG_SOURCES})
+  ls_shared_checks(${ARG_NAME})
   # The installed package (cmake/Install.cmake) points consumers at <prefix>/include instead.
   target_include_directories(${ARG_NAME} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>)
   ls_private_headers(${ARG_NAME} ${ARG_OWNS})

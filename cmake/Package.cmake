@@ -1,10 +1,17 @@
-# CPack: two Debian packages from the install components of cmake/Install.cmake.
+# CPack: two Debian packages from the install components of cmake/Install.cmake, from a static
+# build only (a shared build's libraries component would need a third, versioned library package).
 #   cpack --config build/release/CPackConfig.cmake -B build/release/packages
 #   -> lightshuttle_<version>_amd64.deb       the tool, man page, completions, docs
 #      lightshuttle-dev_<version>_amd64.deb   headers, static libraries, CMake package, pkg-config
 # The tool's Depends come from dpkg-shlibdeps (the Debian runtime libraries it links: fmt,
 # yaml-cpp, Boost.JSON/URL, libstdc++); the -dev package depends on the -dev packages that its
 # CMake package finds with find_dependency.
+
+if(BUILD_SHARED_LIBS)
+  message(STATUS "BUILD_SHARED_LIBS: no Debian packages (cpack) from a shared build; "
+                 "they are built from a static one")
+  return()
+endif()
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME lightshuttle)

@@ -16,6 +16,7 @@ build=$1 src=$2
 cache=${LS_BOOTSTRAP_CACHE:-/var/cache/lightshuttle-bootstrap}/debs
 image=${LS_PACKAGING_IMAGE:-$LS_TEST_IMAGE_POSTGRES}
 out=$build/packages
+set_libdir "$build"
 container=
 cleanup() { if [[ -n $container ]]; then docker rm -f "$container" >/dev/null 2>&1 || true; fi; }
 trap cleanup EXIT
@@ -60,15 +61,43 @@ for f in "${DEV_FILES[@]}"; do
 	grep -qxF "$f" <<<"$devcontents" || fail "$(basename "$dev") has no /usr/$f"
 done
 for l in "${LIBS[@]}"; do
-	grep -qxF "lib/liblightshuttle_$l.a" <<<"$devcontents" || fail "$(basename "$dev") has no liblightshuttle_$l.a"
+	grep -qxF "$LIBDIR/liblightshuttle_$l.a" <<<"$devcontents" || fail "$(basename "$dev") has no liblightshuttle_$l.a"
 done
 
 # lintian: every tag must be an expected one (tests/packaging/lintian-expected says why each is).
-# lightshuttle-dev too with LS_LINTIAN_DEV=1: lintian takes over ten minutes on its archives here.
+# lightshuttle-dev is checked as a copy whose static archives keep only their smallest member each:
+# before any check runs, lintian indexes the package with `readelf --all` of every archive member,
+# parsed in Perl, whatever -X/--tags select, and the members' template-heavy symbol tables make that
+# take many minutes here (see the README). Everything else in it is checked as built, and the
+# archive checks see one real member of each archive. LS_LINTIAN_DEV=full checks it as built.
 checked=("$deb")
-if [[ ${LS_LINTIAN_DEV:-0} == 1 ]]; then checked+=("$dev"); fi
+if [[ ${LS_LINTIAN_DEV:-} == full ]]; then
+	checked+=("$dev")
+else
+	lite=$build/lintian-dev
+	rm -rf "$lite" && mkdir -p "$lite/member"
+	dpkg-deb -R "$dev" "$lite/root"
+	for a in "$lite/root/usr/$LIBDIR"/liblightshuttle_*.a; do
+		m=$(ar tv "$a" | sort -k3,3n | awk 'NR == 1 {print $NF}')
+		[[ -n $m ]] || fail "ar tv $a lists no member"
+		rm -f "$lite/member"/*
+		if ! (cd "$lite/member" && ar x "$a" "$m" && rm "$a" && ar rcD "$a" "$m"); then
+			fail "cutting $a down to $m"
+		fi
+	done
+	(cd "$lite/root" && find usr -type f -print0 | sort -z | xargs -0 md5sum >DEBIAN/md5sums)
+	dpkg-deb --root-owner-group -Zgzip -b "$lite/root" "$lite/${dev##*/}" >/dev/null ||
+		fail "repacking $(basename "$dev") with cut-down archives"
+	checked+=("$lite/${dev##*/}")
+fi
 say "lintian ${checked[*]##*/}"
-lintian --tag-display-limit 0 "${checked[@]}" >"$build/lintian.log" 2>&1 || true
+# Exit 2 is "tags at or above --fail-on" (judged below, tag by tag); 1 is lintian failing to run.
+rc=0
+lintian --tag-display-limit 0 "${checked[@]}" >"$build/lintian.log" 2>&1 || rc=$?
+if ((rc != 0 && rc != 2)); then
+	cat "$build/lintian.log" >&2
+	fail "lintian did not run (exit $rc)"
+fi
 expected=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$src/tests/packaging/lintian-expected" | awk '{print $1}')
 unexpected=$(awk '$1 ~ /^[EWIXP]:/ {print $3}' "$build/lintian.log" | sort -u | grep -vxF -f <(printf '%s\n' "$expected") || true)
 if [[ -n $unexpected ]]; then
