@@ -133,7 +133,7 @@ int supervised(const SupervisorRecord& sup, const std::vector<std::string>& name
 }
 
 /// One resource on the engine: healthy (or running) for a service, exited 0 for a one-shot.
-asio::awaitable<Result<void>> waitContainer(runtime::Runtime& rt, runtime::ManagedContainer c,
+asio::awaitable<Result<void>> waitContainer(runtime::DockerRuntime& rt, runtime::ManagedContainer c,
                                             bool oneShot, std::chrono::nanoseconds timeout) {
   if (c.status.state == runtime::ContainerState::Stopped || oneShot) {
     if (c.status.state != runtime::ContainerState::Stopped) {
