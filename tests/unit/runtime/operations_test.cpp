@@ -124,7 +124,7 @@ TEST(ResourceUpdateTest, EmptyOnlyWithoutAnyField) {
 }
 
 // A backend that implements only the required core: every optional operation is Unsupported.
-// Its pulls report progress for references in `registry`; its builds return "sha256:built".
+// Its pull of "registry/app:1" reports progress (a fetch); its builds return "sha256:built".
 class CoreOnly final : public Runtime {
  public:
   template <typename T>
