@@ -19,6 +19,7 @@
 #include <cstring>
 #include <thread>
 
+#include "control/json_fields.hpp"
 #include "lightshuttle/control/client.hpp"
 #include "lightshuttle/control/codec.hpp"
 #include "lightshuttle/core/file.hpp"
@@ -32,31 +33,15 @@ namespace fs = std::filesystem;
 namespace ls::cli {
 namespace {
 
+using control::detail::intField;
+using control::detail::stringField;
+
 std::string q(const std::string& s) { return "'" + s + "'"; }
 
 std::string sysError(const std::string& what, int err) { return what + ": " + std::strerror(err); }
 
 std::int64_t epochMillis(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-std::string str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::optional<std::int64_t> integer(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr) {
-    return std::nullopt;
-  }
-  if (v->is_int64()) {
-    return v->as_int64();
-  }
-  if (v->is_uint64()) {
-    return static_cast<std::int64_t>(v->as_uint64());
-  }
-  return std::nullopt;
 }
 
 fs::path recordPath(const fs::path& dir, const std::string& project) {
@@ -106,11 +91,11 @@ std::optional<SupervisorRecord> readRecord(const fs::path& dir, const std::strin
   }
   const auto& o = doc.as_object();
   SupervisorRecord r;
-  r.pid = static_cast<pid_t>(integer(o, "pid").value_or(0));
-  r.project = str(o, "project");
-  r.manifest = str(o, "manifest");
-  r.log = str(o, "log");
-  r.dashboardUrl = str(o, "dashboard_url");
+  r.pid = static_cast<pid_t>(intField(o, "pid").value_or(0));
+  r.project = stringField(o, "project");
+  r.manifest = stringField(o, "manifest");
+  r.log = stringField(o, "log");
+  r.dashboardUrl = stringField(o, "dashboard_url");
   r.socket = socketPathFor(dir, project);
   if (r.pid <= 0 || r.project != project) {
     return std::nullopt;
@@ -514,10 +499,10 @@ Result<DashboardInfo> supervisorDashboard(const SupervisorRecord& sup) {
   }
   const auto& o = doc.as_object();
   DashboardInfo info;
-  info.project = str(o, "project");
-  info.url = str(o, "url");
-  info.loginUrl = str(o, "login_url");
-  info.token = str(o, "token");
+  info.project = stringField(o, "project");
+  info.url = stringField(o, "url");
+  info.loginUrl = stringField(o, "login_url");
+  info.token = stringField(o, "token");
   return info;
 }
 

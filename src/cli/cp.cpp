@@ -262,20 +262,14 @@ int runCp(const CpOptions& options) {
 
 void registerCp(Registrar& r) {
   auto o = std::make_shared<CpOptions>();
-  const GlobalOptions& g = r.global();
-  auto* cmd = r.verb(
-      "cp", "Copy files or directories between a resource's container and this machine", [o, &g] {
-        inherit(o->file, g.file);
-        inherit(o->project, g.project);
-        return runCp(*o);
-      });
+  auto* cmd = projectVerb(
+      r, "cp", "Copy files or directories between a resource's container and this machine", o,
+      runCp);
   cmd->add_option("source", o->source, "RESOURCE:/PATH, a host path, or - (a tar on stdin)")
       ->required();
   cmd->add_option("destination", o->destination,
                   "RESOURCE:/PATH, a host path, or - (a tar on stdout)")
       ->required();
-  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
-  addProjectFlag(*cmd, o->project);
   cmd->footer(
       "Examples:\n"
       "  lightshuttle cp web:/etc/nginx/nginx.conf .      # a file to this directory\n"

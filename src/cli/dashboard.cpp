@@ -51,15 +51,9 @@ int runDashboard(const DashboardOptions& options) {
 
 void registerDashboard(Registrar& r) {
   auto o = std::make_shared<DashboardOptions>();
-  const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("dashboard",
-                     "Print the login URL of a running stack's dashboard and control API", [o, &g] {
-                       inherit(o->file, g.file);
-                       inherit(o->project, g.project);
-                       return runDashboard(*o);
-                     });
-  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
-  addProjectFlag(*cmd, o->project);
+  auto* cmd = projectVerb(r, "dashboard",
+                          "Print the login URL of a running stack's dashboard and control API", o,
+                          runDashboard);
   cmd->add_flag("--json", o->json,
                 "Print {\"url\", \"login_url\", \"token\", \"project\"} as JSON on stdout");
   cmd->footer(

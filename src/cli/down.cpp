@@ -209,7 +209,7 @@ void registerDown(Registrar& r) {
         inherit(f->down.project, g.project);
         return runDown(f->down);
       });
-  addFileFlag(*cmd, f->down.file, "Manifest naming the project (default: discovery)");
+  addFileFlag(*cmd, f->down.file, kProjectFileHelp);
   addProjectFlag(*cmd, f->down.project);
   cmd->add_flag("-v,--volumes", f->down.volumes,
                 "Also remove the named volumes the containers used");

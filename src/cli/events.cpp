@@ -84,15 +84,8 @@ int runEvents(const EventsOptions& o) {
 
 void registerEvents(Registrar& r) {
   auto o = std::make_shared<EventsOptions>();
-  const GlobalOptions& g = r.global();
-  auto* cmd =
-      r.verb("events", "Print the lifecycle events of a supervised stack as they happen", [o, &g] {
-        inherit(o->file, g.file);
-        inherit(o->project, g.project);
-        return runEvents(*o);
-      });
-  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
-  addProjectFlag(*cmd, o->project);
+  auto* cmd = projectVerb(
+      r, "events", "Print the lifecycle events of a supervised stack as they happen", o, runEvents);
   cmd->add_flag("--json", o->json,
                 "One JSON object per line: {\"kind\", \"resource\", \"time\", \"message\", "
                 "\"exit_code\", ...}");

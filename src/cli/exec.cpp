@@ -432,7 +432,7 @@ void registerExec(Registrar& r) {
   });
   addResourceArg(*cmd, o->resource, "The resource")->required();
   cmd->add_option("command", o->command, "The command and its arguments (after --)")->required();
-  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)", /*shortF=*/false);
+  addFileFlag(*cmd, o->file, kProjectFileHelp, /*shortF=*/false);
   addProjectFlag(*cmd, o->project);
   addProcessFlags(*cmd, o->env, o->workdir, o->user);
   cmd->add_flag("-i,--interactive", o->interactive, "Feed our stdin to the command");

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,6 +83,25 @@ CLI::Option* addResourceArg(CLI::App& cmd, std::string& resource, const char* he
 
 /// The verb's value when given, else the global one.
 void inherit(std::string& verbValue, const std::string& globalValue);
+
+inline constexpr const char* kProjectFileHelp = "Manifest naming the project (default: discovery)";
+
+/// Adds the verb `name` that acts on one project, for options `O` with `file` and `project`
+/// members: `-f,--file` (the manifest naming the project) and `-p,--project` bound to them, each
+/// given its global spelling when the verb's is not, then `run(*options)` (the exit code).
+template <typename O, typename Run>
+CLI::App* projectVerb(Registrar& r, const std::string& name, const std::string& description,
+                      std::shared_ptr<O> options, Run run) {
+  const GlobalOptions& g = r.global();
+  CLI::App* cmd = r.verb(name, description, [options, &g, run] {
+    inherit(options->file, g.file);
+    inherit(options->project, g.project);
+    return run(*options);
+  });
+  addFileFlag(*cmd, options->file, kProjectFileHelp);
+  addProjectFlag(*cmd, options->project);
+  return cmd;
+}
 
 // ---- shared flag readers (false: the error is printed, exit with kExitUsage) -----------------
 

@@ -64,16 +64,10 @@ int runKill(const KillOptions& o) {
 
 void registerKill(Registrar& r) {
   auto o = std::make_shared<KillOptions>();
-  const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("kill", "Send a signal to running resources (SIGKILL unless -s)", [o, &g] {
-    inherit(o->file, g.file);
-    inherit(o->project, g.project);
-    return runKill(*o);
-  });
+  auto* cmd =
+      projectVerb(r, "kill", "Send a signal to running resources (SIGKILL unless -s)", o, runKill);
   addResourcesArg(*cmd, o->resources, "Resources to signal (default: every running one)");
   cmd->add_option("-s,--signal", o->signal, "Signal name or number (SIGTERM, TERM, HUP, 9, ...)");
-  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
-  addProjectFlag(*cmd, o->project);
   cmd->footer(
       "Examples:\n"
       "  lightshuttle kill web\n"

@@ -180,7 +180,7 @@ void registerLogs(Registrar& r) {
   });
   LogsOptions& o = f->logs;
   addResourcesArg(*cmd, o.resources, "Only these resources");
-  addFileFlag(*cmd, o.file, "Manifest naming the project (default: discovery)", /*shortF=*/false);
+  addFileFlag(*cmd, o.file, kProjectFileHelp, /*shortF=*/false);
   addProjectFlag(*cmd, o.project);
   cmd->add_flag("-f,--follow", o.follow, "Keep following new output");
   cmd->add_option("-n,--tail", f->tail, "Only the last N lines of each resource");

@@ -58,19 +58,13 @@ int runPause(const PauseOptions& o, bool pause) {
 
 void registerOne(Registrar& r, bool pause) {
   auto o = std::make_shared<PauseOptions>();
-  const GlobalOptions& g = r.global();
-  auto* cmd = r.verb(pause ? "pause" : "unpause",
-                     pause ? "Freeze the processes of running resources" : "Thaw paused resources",
-                     [o, &g, pause] {
-                       inherit(o->file, g.file);
-                       inherit(o->project, g.project);
-                       return runPause(*o, pause);
-                     });
+  auto* cmd =
+      projectVerb(r, pause ? "pause" : "unpause",
+                  pause ? "Freeze the processes of running resources" : "Thaw paused resources", o,
+                  [pause](const PauseOptions& options) { return runPause(options, pause); });
   addResourcesArg(*cmd, o->resources,
                   pause ? "Resources to pause (default: every running one)"
                         : "Resources to unpause (default: every paused one)");
-  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
-  addProjectFlag(*cmd, o->project);
   cmd->footer(pause ? "Examples:\n"
                       "  lightshuttle pause worker\n"
                       "  lightshuttle pause           # every running resource\n"

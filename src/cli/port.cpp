@@ -57,18 +57,12 @@ int runPort(const PortOptions& options) {
 
 void registerPort(Registrar& r) {
   auto o = std::make_shared<PortOptions>();
-  const GlobalOptions& g = r.global();
-  auto* cmd = r.verb(
-      "port", "Print where a resource's container port is published (127.0.0.1:HOSTPORT)", [o, &g] {
-        inherit(o->file, g.file);
-        inherit(o->project, g.project);
-        return runPort(*o);
-      });
+  auto* cmd = projectVerb(
+      r, "port", "Print where a resource's container port is published (127.0.0.1:HOSTPORT)", o,
+      runPort);
   addResourceArg(*cmd, o->resource, "The resource")->required();
   cmd->add_option("port", o->port, "The container port: PORT or PORT/PROTO (tcp, udp, sctp)")
       ->required();
-  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
-  addProjectFlag(*cmd, o->project);
   cmd->footer(
       "Examples:\n"
       "  lightshuttle port db 5432                 # 127.0.0.1:15432\n"

@@ -213,15 +213,8 @@ int runPs(const PsOptions& options) {
 
 void registerPs(Registrar& r) {
   auto o = std::make_shared<PsOptions>();
-  const GlobalOptions& g = r.global();
-  auto* cmd = r.verb(
-      "ps", "List the project's resources (the supervisor's view, else the engine's)", [o, &g] {
-        inherit(o->file, g.file);
-        inherit(o->project, g.project);
-        return runPs(*o);
-      });
-  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
-  addProjectFlag(*cmd, o->project);
+  auto* cmd = projectVerb(
+      r, "ps", "List the project's resources (the supervisor's view, else the engine's)", o, runPs);
   cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"table", "json"}));
   cmd->add_flag("-a,--all", o->all, "Show stopped, completed and pending resources too");
   cmd->footer(

@@ -141,19 +141,12 @@ int runStartStop(const StartStopOptions& o, bool start) {
 
 void registerOne(Registrar& r, bool start) {
   auto o = std::make_shared<StartStopOptions>();
-  const GlobalOptions& g = r.global();
-  auto* cmd = r.verb(
-      start ? "start" : "stop",
+  auto* cmd = projectVerb(
+      r, start ? "start" : "stop",
       start ? "Start resources that were stopped (all when none is named)"
             : "Stop resources without removing the rest of the stack (all when none is named)",
-      [o, &g, start] {
-        inherit(o->file, g.file);
-        inherit(o->project, g.project);
-        return runStartStop(*o, start);
-      });
+      o, [start](const StartStopOptions& options) { return runStartStop(options, start); });
   addResourcesArg(*cmd, o->resources, start ? "Resources to start" : "Resources to stop");
-  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
-  addProjectFlag(*cmd, o->project);
   cmd->add_option("-t,--timeout", o->timeout,
                   start ? "How long to wait for each to be ready (supervised stacks)"
                         : "Grace period before SIGKILL (default 10s without a supervisor; the "

@@ -215,16 +215,9 @@ int runStats(const StatsOptions& options) {
 
 void registerStats(Registrar& r) {
   auto o = std::make_shared<StatsOptions>();
-  const GlobalOptions& g = r.global();
-  auto* cmd =
-      r.verb("stats", "Live CPU, memory, network and disk use of the stack's containers", [o, &g] {
-        inherit(o->file, g.file);
-        inherit(o->project, g.project);
-        return runStats(*o);
-      });
+  auto* cmd = projectVerb(
+      r, "stats", "Live CPU, memory, network and disk use of the stack's containers", o, runStats);
   addResourcesArg(*cmd, o->resources, "Only these resources (default: every running one)");
-  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
-  addProjectFlag(*cmd, o->project);
   cmd->add_flag("--no-stream", o->noStream, "Print one snapshot and exit");
   cmd->add_option("--format", o->format, "table, or json: one object per line per sample")
       ->check(CLI::IsMember({"table", "json"}));

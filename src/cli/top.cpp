@@ -42,15 +42,9 @@ int runTop(const TopOptions& options) {
 
 void registerTop(Registrar& r) {
   auto o = std::make_shared<TopOptions>();
-  const GlobalOptions& g = r.global();
-  auto* cmd = r.verb("top", "Show the processes running in the resources' containers", [o, &g] {
-    inherit(o->file, g.file);
-    inherit(o->project, g.project);
-    return runTop(*o);
-  });
+  auto* cmd =
+      projectVerb(r, "top", "Show the processes running in the resources' containers", o, runTop);
   addResourcesArg(*cmd, o->resources, "Only these resources (default: every running one)");
-  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
-  addProjectFlag(*cmd, o->project);
   cmd->footer(
       "Examples:\n"
       "  lightshuttle top\n"

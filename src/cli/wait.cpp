@@ -133,7 +133,7 @@ int supervised(const SupervisorRecord& sup, const std::vector<std::string>& name
 }
 
 /// One resource on the engine: healthy (or running) for a service, exited 0 for a one-shot.
-asio::awaitable<Result<void>> waitContainer(runtime::Runtime& rt, runtime::ManagedContainer c,
+asio::awaitable<Result<void>> waitContainer(runtime::DockerRuntime& rt, runtime::ManagedContainer c,
                                             bool oneShot, std::chrono::nanoseconds timeout) {
   if (c.status.state == runtime::ContainerState::Stopped || oneShot) {
     if (c.status.state != runtime::ContainerState::Stopped) {
@@ -206,18 +206,11 @@ int runWait(const WaitOptions& o) {
 
 void registerWait(Registrar& r) {
   auto o = std::make_shared<WaitOptions>();
-  const GlobalOptions& g = r.global();
-  auto* cmd =
-      r.verb("wait", "Wait until resources are ready (or, for one-shot jobs, completed)", [o, &g] {
-        inherit(o->file, g.file);
-        inherit(o->project, g.project);
-        return runWait(*o);
-      });
+  auto* cmd = projectVerb(
+      r, "wait", "Wait until resources are ready (or, for one-shot jobs, completed)", o, runWait);
   addResourcesArg(*cmd, o->resources, "Resources to wait for (default: all)");
   cmd->add_option("--timeout", o->timeout,
                   "Give up after this long (e.g. 30s, 2m; default: no limit)");
-  addFileFlag(*cmd, o->file, "Manifest naming the project (default: discovery)");
-  addProjectFlag(*cmd, o->project);
   cmd->footer(
       "Examples:\n"
       "  lightshuttle up -d && lightshuttle wait db --timeout 1m && ./run-tests\n"

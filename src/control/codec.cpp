@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "control/codec_json.hpp"
+#include "control/json_fields.hpp"
 
 namespace json = boost::json;
 
@@ -27,36 +28,13 @@ json::value orNull(const std::optional<T>& v) {
   return v ? json::value(*v) : json::value(nullptr);
 }
 
-std::string str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::optional<std::int64_t> integer(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr) {
-    return std::nullopt;
-  }
-  if (v->is_int64()) {
-    return v->as_int64();
-  }
-  if (v->is_uint64()) {
-    return static_cast<std::int64_t>(v->as_uint64());
-  }
-  if (v->is_double()) {
-    // NOTE: a double outside int64 cannot be cast (undefined behaviour); such text is not ours.
-    const double d = v->as_double();
-    if (d >= -9.2e18 && d <= 9.2e18) {
-      return static_cast<std::int64_t>(d);
-    }
-  }
-  return std::nullopt;
-}
+using detail::intField;
+using detail::stringField;
 
 // A `*_ms` field as a duration in nanoseconds; absent when it does not fit one.
 std::optional<std::chrono::nanoseconds> millis(const json::object& o, std::string_view key) {
   constexpr std::int64_t kMax = std::chrono::nanoseconds::max().count() / 1'000'000;
-  const std::optional<std::int64_t> ms = integer(o, key);
+  const std::optional<std::int64_t> ms = intField(o, key);
   if (!ms || *ms > kMax || *ms < -kMax) {
     return std::nullopt;
   }
@@ -101,29 +79,29 @@ Result<json::object> parseObject(std::string_view text, std::string_view what) {
 
 Result<lifecycle::ResourceView> viewFrom(const json::object& o) {
   lifecycle::ResourceView v;
-  v.name = str(o, "name");
+  v.name = stringField(o, "name");
   if (v.name.empty()) {
     return Error(Errc::InvalidArgument, "a resource view without \"name\"");
   }
   for (auto k : {manifest::Kind::Postgres, manifest::Kind::Redis, manifest::Kind::Container,
                  manifest::Kind::Dockerfile}) {
-    if (manifest::kindName(k) == str(o, "kind")) {
+    if (manifest::kindName(k) == stringField(o, "kind")) {
       v.kind = k;
     }
   }
   auto status =
-      enumFromName<ResourceStatus, kStatusCount>(str(o, "status"), &lifecycle::statusName);
+      enumFromName<ResourceStatus, kStatusCount>(stringField(o, "status"), &lifecycle::statusName);
   if (!status) {
     return Error(Errc::InvalidArgument,
-                 "resource " + v.name + ": unknown status '" + str(o, "status") + "'");
+                 "resource " + v.name + ": unknown status '" + stringField(o, "status") + "'");
   }
   v.status = *status;
-  v.health = enumFromName<Health, kHealthCount>(str(o, "health"), &lifecycle::healthName)
+  v.health = enumFromName<Health, kHealthCount>(stringField(o, "health"), &lifecycle::healthName)
                  .value_or(Health::None);
-  v.image = str(o, "image");
-  v.imageId = str(o, "image_id");
-  v.containerId = str(o, "container_id");
-  v.containerName = str(o, "container_name");
+  v.image = stringField(o, "image");
+  v.imageId = stringField(o, "image_id");
+  v.containerId = stringField(o, "container_id");
+  v.containerName = stringField(o, "container_name");
   if (const json::value* ports = o.if_contains("ports"); ports != nullptr && ports->is_array()) {
     for (const json::value& pv : ports->as_array()) {
       if (!pv.is_object()) {
@@ -131,13 +109,13 @@ Result<lifecycle::ResourceView> viewFrom(const json::object& o) {
       }
       const json::object& po = pv.as_object();
       runtime::PortBinding p;
-      p.containerPort = static_cast<std::uint16_t>(integer(po, "container_port").value_or(0));
-      const std::string proto = str(po, "protocol");
+      p.containerPort = static_cast<std::uint16_t>(intField(po, "container_port").value_or(0));
+      const std::string proto = stringField(po, "protocol");
       p.protocol = proto == "udp"    ? runtime::Protocol::Udp
                    : proto == "sctp" ? runtime::Protocol::Sctp
                                      : runtime::Protocol::Tcp;
-      p.hostAddress = str(po, "host_ip");
-      if (auto hp = integer(po, "host_port")) {
+      p.hostAddress = stringField(po, "host_ip");
+      if (auto hp = intField(po, "host_port")) {
         p.hostPort = static_cast<std::uint16_t>(*hp);
       }
       v.ports.push_back(std::move(p));
@@ -153,11 +131,11 @@ Result<lifecycle::ResourceView> viewFrom(const json::object& o) {
   v.startedAt = timeField(o, "started_at");
   v.readyAt = timeField(o, "ready_at");
   v.timeToReady = millis(o, "time_to_ready_ms");
-  v.restarts = static_cast<int>(integer(o, "restarts").value_or(0));
+  v.restarts = static_cast<int>(intField(o, "restarts").value_or(0));
   if (const json::value* e = o.if_contains("last_error"); e != nullptr && e->is_string()) {
     v.lastError = std::string(e->as_string());
   }
-  if (auto code = integer(o, "exit_code")) {
+  if (auto code = intField(o, "exit_code")) {
     v.exitCode = static_cast<int>(*code);
   }
   if (const json::value* op = o.if_contains("operation"); op != nullptr && op->is_string()) {
@@ -168,47 +146,47 @@ Result<lifecycle::ResourceView> viewFrom(const json::object& o) {
 
 Result<lifecycle::StackView> stackFrom(const json::object& o) {
   lifecycle::StackView s;
-  s.project = str(o, "project");
-  auto status =
-      enumFromName<StackStatus, kStackStatusCount>(str(o, "status"), &lifecycle::stackStatusName);
+  s.project = stringField(o, "project");
+  auto status = enumFromName<StackStatus, kStackStatusCount>(stringField(o, "status"),
+                                                             &lifecycle::stackStatusName);
   if (!status) {
-    return Error(Errc::InvalidArgument, "unknown stack status '" + str(o, "status") + "'");
+    return Error(Errc::InvalidArgument, "unknown stack status '" + stringField(o, "status") + "'");
   }
   s.status = *status;
   s.startedAt = timeField(o, "started_at");
   s.readyAt = timeField(o, "ready_at");
-  s.resources = static_cast<std::size_t>(integer(o, "resources").value_or(0));
-  s.resourcesReady = static_cast<std::size_t>(integer(o, "resources_ready").value_or(0));
-  s.engineAvailable = str(o, "engine") != "unavailable";
+  s.resources = static_cast<std::size_t>(intField(o, "resources").value_or(0));
+  s.resourcesReady = static_cast<std::size_t>(intField(o, "resources_ready").value_or(0));
+  s.engineAvailable = stringField(o, "engine") != "unavailable";
   s.engineUnavailableSince = timeField(o, "engine_unavailable_since");
   if (const json::value* w = o.if_contains("watch"); w != nullptr && w->is_object()) {
     const json::value* active = w->as_object().if_contains("active");
     s.watch = lifecycle::StackView::Watch{
         .active = active != nullptr && active->is_bool() && active->as_bool(),
-        .message = str(w->as_object(), "message")};
+        .message = stringField(w->as_object(), "message")};
   }
   return s;
 }
 
 Result<LifecycleEvent> eventFrom(const json::object& o) {
   LifecycleEvent e;
-  auto kind = enumFromName<LifecycleEvent::Kind, kEventKindCount>(str(o, "kind"),
+  auto kind = enumFromName<LifecycleEvent::Kind, kEventKindCount>(stringField(o, "kind"),
                                                                   &lifecycle::eventKindName);
   if (!kind) {
-    return Error(Errc::InvalidArgument, "unknown event kind '" + str(o, "kind") + "'");
+    return Error(Errc::InvalidArgument, "unknown event kind '" + stringField(o, "kind") + "'");
   }
   e.kind = *kind;
-  e.resource = str(o, "resource");
+  e.resource = stringField(o, "resource");
   e.time = timeField(o, "time").value_or(std::chrono::system_clock::time_point{});
-  e.message = str(o, "message");
-  if (auto code = integer(o, "exit_code")) {
+  e.message = stringField(o, "message");
+  if (auto code = intField(o, "exit_code")) {
     e.exitCode = static_cast<int>(*code);
   }
-  e.containerId = str(o, "container_id");
-  e.restarts = static_cast<int>(integer(o, "restarts").value_or(0));
+  e.containerId = stringField(o, "container_id");
+  e.restarts = static_cast<int>(intField(o, "restarts").value_or(0));
   e.delay = millis(o, "delay_ms");
-  e.missed = static_cast<std::uint64_t>(integer(o, "missed").value_or(0));
-  const std::int64_t files = integer(o, "files").value_or(0);
+  e.missed = static_cast<std::uint64_t>(intField(o, "missed").value_or(0));
+  const std::int64_t files = intField(o, "files").value_or(0);
   e.files = files > 0 ? static_cast<std::uint64_t>(files) : 0;
   e.took = millis(o, "took_ms");
   return e;
@@ -350,6 +328,32 @@ std::optional<std::string> portUrl(const lifecycle::ResourceView& view,
 }
 
 namespace detail {
+
+std::string stringField(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::optional<std::int64_t> intField(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) {
+    return std::nullopt;
+  }
+  if (v->is_int64()) {
+    return v->as_int64();
+  }
+  if (v->is_uint64()) {
+    return static_cast<std::int64_t>(v->as_uint64());
+  }
+  if (v->is_double()) {
+    // NOTE: a double outside int64 cannot be cast (undefined behaviour); such text is not ours.
+    const double d = v->as_double();
+    if (d >= -9.2e18 && d <= 9.2e18) {
+      return static_cast<std::int64_t>(d);
+    }
+  }
+  return std::nullopt;
+}
 
 std::string sanitizeUtf8(std::string_view in) {
   std::string out;
@@ -623,7 +627,7 @@ Result<LifecycleEvent> decodeEvent(std::string_view text) {
 Result<EventMessage> decodeEventMessage(std::string_view text) {
   LS_ASSIGN_OR_RETURN(json::object o, parseObject(text, "an events message"));
   EventMessage m;
-  const std::string type = str(o, "type");
+  const std::string type = stringField(o, "type");
   if (const json::value* st = o.if_contains("stack"); st != nullptr && st->is_object()) {
     LS_ASSIGN_OR_RETURN(lifecycle::StackView s, stackFrom(st->as_object()));
     m.stack = std::move(s);
@@ -642,7 +646,7 @@ Result<EventMessage> decodeEventMessage(std::string_view text) {
   }
   if (type == "lagged") {
     m.type = EventMessage::Type::Lagged;
-    m.missed = static_cast<std::uint64_t>(integer(o, "missed").value_or(0));
+    m.missed = static_cast<std::uint64_t>(intField(o, "missed").value_or(0));
     return m;
   }
   if (type != "event") {

@@ -1,5 +1,6 @@
-// The wider Runtime surface: the Unsupported defaults, and the pure functions of operations.hpp
-// (signal table, exit classification, CPU percent, path-stat decoding).
+// The wider runtime surface: the Unsupported defaults of ContainerOps, ArchiveOps, ImageOps and of
+// Runtime's optional operations, and the pure functions of operations.hpp (signal table, exit
+// classification, CPU percent, path-stat decoding).
 #include <signal.h>
 
 #include <boost/json/parse.hpp>
@@ -8,6 +9,9 @@
 #include <charconv>
 #include <cstring>
 
+#include "lightshuttle/runtime/archive_ops.hpp"
+#include "lightshuttle/runtime/container_ops.hpp"
+#include "lightshuttle/runtime/image_ops.hpp"
 #include "lightshuttle/runtime/runtime.hpp"
 
 namespace ls::runtime {
@@ -288,22 +292,11 @@ Result<PathStat> decodePathStat(std::string_view headerValue) {
   return st;
 }
 
-// --- Unsupported defaults ----------------------------------------------------------------------
+// --- Unsupported defaults: Runtime's optional operations (runtime.cpp has exec and volumes) ---
 
-Aw Runtime::kill(const ContainerId& id, const std::string&) {
-  co_return unsupported("kill", containerOf(id));
-}
 Aw Runtime::restart(const ContainerId& id, std::chrono::nanoseconds) {
   co_return unsupported("restart", containerOf(id));
 }
-boost::asio::awaitable<Result<WaitOutcome>> Runtime::wait(const ContainerId& id, WaitCondition) {
-  co_return unsupported("wait", containerOf(id));
-}
-Aw Runtime::rename(const ContainerId& id, const std::string&) {
-  co_return unsupported("rename", containerOf(id));
-}
-Aw Runtime::pause(const ContainerId& id) { co_return unsupported("pause", containerOf(id)); }
-Aw Runtime::unpause(const ContainerId& id) { co_return unsupported("unpause", containerOf(id)); }
 boost::asio::awaitable<Result<StatsSample>> Runtime::stats(const ContainerId& id) {
   co_return unsupported("stats", containerOf(id));
 }
@@ -311,90 +304,114 @@ boost::asio::awaitable<Result<std::unique_ptr<StatsStream>>> Runtime::statsStrea
     const ContainerId& id) {
   co_return unsupported("stats streams", containerOf(id));
 }
-boost::asio::awaitable<Result<UpdateOutcome>> Runtime::update(const ContainerId& id,
-                                                              const ResourceUpdate&) {
-  co_return unsupported("resource updates", containerOf(id));
-}
-boost::asio::awaitable<Result<TopOutput>> Runtime::top(const ContainerId& id,
-                                                       const std::vector<std::string>&) {
-  co_return unsupported("listing processes", containerOf(id));
-}
-boost::asio::awaitable<Result<std::vector<FilesystemChange>>> Runtime::changes(
-    const ContainerId& id) {
-  co_return unsupported("filesystem changes", containerOf(id));
-}
-boost::asio::awaitable<Result<std::vector<PortMapping>>> Runtime::portMappings(
-    const ContainerId& id) {
-  co_return unsupported("port mappings", containerOf(id));
-}
-boost::asio::awaitable<Result<ContainerDetails>> Runtime::inspectDetailed(const ContainerId& id) {
-  co_return unsupported("detailed inspect", containerOf(id));
-}
-boost::asio::awaitable<Result<PruneReport>> Runtime::pruneContainers() {
-  co_return unsupported("pruning containers");
-}
-boost::asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> Runtime::execStream(
-    const ContainerId& id, const ExecRequest&) {
-  co_return unsupported("streamed exec", containerOf(id));
-}
-boost::asio::awaitable<Result<PathStat>> Runtime::archiveHead(const ContainerId& id,
-                                                              const std::string& path) {
-  co_return unsupported("archives", containerOf(id) + " path '" + path + "'");
-}
-boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> Runtime::archiveGet(
-    const ContainerId& id, const std::string& path) {
-  co_return unsupported("archives", containerOf(id) + " path '" + path + "'");
-}
 Aw Runtime::archivePut(const ContainerId& id, const std::string& path, const std::string&,
                        const ArchivePutOptions&) {
   co_return unsupported("archives", containerOf(id) + " path '" + path + "'");
 }
-boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> Runtime::exportContainer(
+
+// --- Unsupported defaults: ContainerOps ---
+
+Aw ContainerOps::kill(const ContainerId& id, const std::string&) {
+  co_return unsupported("kill", containerOf(id));
+}
+boost::asio::awaitable<Result<WaitOutcome>> ContainerOps::wait(const ContainerId& id,
+                                                               WaitCondition) {
+  co_return unsupported("wait", containerOf(id));
+}
+Aw ContainerOps::rename(const ContainerId& id, const std::string&) {
+  co_return unsupported("rename", containerOf(id));
+}
+Aw ContainerOps::pause(const ContainerId& id) { co_return unsupported("pause", containerOf(id)); }
+Aw ContainerOps::unpause(const ContainerId& id) {
+  co_return unsupported("unpause", containerOf(id));
+}
+boost::asio::awaitable<Result<UpdateOutcome>> ContainerOps::update(const ContainerId& id,
+                                                                   const ResourceUpdate&) {
+  co_return unsupported("resource updates", containerOf(id));
+}
+boost::asio::awaitable<Result<TopOutput>> ContainerOps::top(const ContainerId& id,
+                                                            const std::vector<std::string>&) {
+  co_return unsupported("listing processes", containerOf(id));
+}
+boost::asio::awaitable<Result<std::vector<FilesystemChange>>> ContainerOps::changes(
+    const ContainerId& id) {
+  co_return unsupported("filesystem changes", containerOf(id));
+}
+boost::asio::awaitable<Result<std::vector<PortMapping>>> ContainerOps::portMappings(
+    const ContainerId& id) {
+  co_return unsupported("port mappings", containerOf(id));
+}
+boost::asio::awaitable<Result<ContainerDetails>> ContainerOps::inspectDetailed(
+    const ContainerId& id) {
+  co_return unsupported("detailed inspect", containerOf(id));
+}
+boost::asio::awaitable<Result<PruneReport>> ContainerOps::pruneContainers() {
+  co_return unsupported("pruning containers");
+}
+boost::asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> ContainerOps::execStream(
+    const ContainerId& id, const ExecRequest&) {
+  co_return unsupported("streamed exec", containerOf(id));
+}
+
+// --- Unsupported defaults: ArchiveOps ---
+
+boost::asio::awaitable<Result<PathStat>> ArchiveOps::archiveHead(const ContainerId& id,
+                                                                 const std::string& path) {
+  co_return unsupported("archives", containerOf(id) + " path '" + path + "'");
+}
+boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> ArchiveOps::archiveGet(
+    const ContainerId& id, const std::string& path) {
+  co_return unsupported("archives", containerOf(id) + " path '" + path + "'");
+}
+boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> ArchiveOps::exportContainer(
     const ContainerId& id) {
   co_return unsupported("exporting containers", containerOf(id));
 }
-boost::asio::awaitable<Result<std::string>> Runtime::commit(const ContainerId& id,
-                                                            const CommitOptions&) {
+
+// --- Unsupported defaults: ImageOps ---
+
+boost::asio::awaitable<Result<std::string>> ImageOps::commit(const ContainerId& id,
+                                                             const CommitOptions&) {
   co_return unsupported("commit", containerOf(id));
 }
-boost::asio::awaitable<Result<std::vector<ImageSummary>>> Runtime::listImages() {
+boost::asio::awaitable<Result<std::vector<ImageSummary>>> ImageOps::listImages() {
   co_return unsupported("listing images");
 }
-boost::asio::awaitable<Result<ImageDetails>> Runtime::inspectImage(const std::string& reference) {
+boost::asio::awaitable<Result<ImageDetails>> ImageOps::inspectImage(const std::string& reference) {
   co_return unsupported("inspecting images", imageOf(reference));
 }
-boost::asio::awaitable<Result<std::vector<ImageHistoryEntry>>> Runtime::imageHistory(
+boost::asio::awaitable<Result<std::vector<ImageHistoryEntry>>> ImageOps::imageHistory(
     const std::string& reference) {
   co_return unsupported("image history", imageOf(reference));
 }
-Aw Runtime::tagImage(const std::string& source, const std::string&) {
+Aw ImageOps::tagImage(const std::string& source, const std::string&) {
   co_return unsupported("tagging images", imageOf(source));
 }
-boost::asio::awaitable<Result<std::vector<std::string>>> Runtime::removeImage(
+boost::asio::awaitable<Result<std::vector<std::string>>> ImageOps::removeImage(
     const std::string& reference, bool) {
   co_return unsupported("removing images", imageOf(reference));
 }
-boost::asio::awaitable<Result<PruneReport>> Runtime::pruneImages() {
+boost::asio::awaitable<Result<PruneReport>> ImageOps::pruneImages() {
   co_return unsupported("pruning images");
 }
-boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> Runtime::saveImages(
+boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> ImageOps::saveImages(
     const std::vector<std::string>&) {
   co_return unsupported("saving images");
 }
-boost::asio::awaitable<Result<std::vector<std::string>>> Runtime::loadImages(
+boost::asio::awaitable<Result<std::vector<std::string>>> ImageOps::loadImages(
     const std::string&, const ProgressCallback&) {
   co_return unsupported("loading images");
 }
-boost::asio::awaitable<Result<std::string>> Runtime::importImage(const std::string&,
-                                                                 const std::string& reference) {
+boost::asio::awaitable<Result<std::string>> ImageOps::importImage(const std::string&,
+                                                                  const std::string& reference) {
   co_return unsupported("importing images", imageOf(reference));
 }
-boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> Runtime::pullStream(
+boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> ImageOps::pullStream(
     const std::string& reference) {
   co_return unsupported("pull streams", imageOf(reference));
 }
-boost::asio::awaitable<Result<std::string>> Runtime::pushImage(const std::string& reference,
-                                                               const ProgressCallback&) {
+boost::asio::awaitable<Result<std::string>> ImageOps::pushImage(const std::string& reference,
+                                                                const ProgressCallback&) {
   co_return unsupported("pushing images", imageOf(reference));
 }
 

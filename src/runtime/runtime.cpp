@@ -127,20 +127,21 @@ boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> Runtime::execIntera
 
 std::string projectNetworkName(const std::string& project) { return "lightshuttle-" + project; }
 
-}  // namespace ls::runtime
-
-namespace ls::runtime {
-
 boost::asio::awaitable<Result<PreparedImage>> Runtime::prepareImage(
     const ImageSource& image, const ProgressCallback& onProgress) {
-  PreparedImage out;
   if (const auto* build = std::get_if<BuildImage>(&image)) {
+    PreparedImage out;
     out.reference = build->tag;
     out.built = true;
     LS_CO_ASSIGN_OR_RETURN(out.id, co_await buildImage(*build, onProgress));
     co_return out;
   }
-  const auto& pull = std::get<PullImage>(image);
+  co_return co_await preparePull(std::get<PullImage>(image), onProgress);
+}
+
+boost::asio::awaitable<Result<PreparedImage>> Runtime::preparePull(
+    const PullImage& pull, const ProgressCallback& onProgress) {
+  PreparedImage out;
   out.reference = pull.reference;
   bool pulled = false;
   auto watch = [&](const ImageProgress& p) {
@@ -152,12 +153,6 @@ boost::asio::awaitable<Result<PreparedImage>> Runtime::prepareImage(
   const ProgressCallback watching = watch;
   LS_CO_TRY(co_await pullImage(pull.reference, pull.policy, watching));
   out.pulled = pulled || pull.policy == PullPolicy::Always;
-  Result<ImageDetails> details = co_await inspectImage(pull.reference);
-  if (details) {
-    out.id = details->id;
-  } else if (details.error().code() != Errc::Unsupported) {
-    co_return std::move(details).error();
-  }
   co_return out;
 }
 

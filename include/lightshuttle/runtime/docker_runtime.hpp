@@ -1,6 +1,7 @@
 // File: lightshuttle/runtime/docker_runtime.hpp
 //
-// The `Runtime` backed by the Docker Engine API (or podman's compatible API).
+// The `Runtime` backed by the Docker Engine API (or podman's compatible API), with the wider
+// surface beside it: `ContainerOps`, `ImageOps` and `ArchiveOps`.
 //
 //   boost::asio::io_context ctx;
 //   auto endpoint = ls::engine::resolveEndpoint(ls::engine::EndpointEnv::fromProcess()).value();
@@ -20,6 +21,9 @@
 
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/engine/client.hpp"
+#include "lightshuttle/runtime/archive_ops.hpp"
+#include "lightshuttle/runtime/container_ops.hpp"
+#include "lightshuttle/runtime/image_ops.hpp"
 #include "lightshuttle/runtime/runtime.hpp"
 
 namespace ls::engine {
@@ -33,7 +37,10 @@ namespace ls::runtime {
 /// create a variant of a resource's container themselves (`lightshuttle run`).
 engine::ContainerCreate containerCreateFor(const ContainerSpec& spec);
 
-class DockerRuntime final : public Runtime {
+class DockerRuntime final : public Runtime,
+                            public ContainerOps,
+                            public ImageOps,
+                            public ArchiveOps {
  public:
   /// `client` and `clock` must outlive the runtime.
   DockerRuntime(engine::Client& client, Clock& clock);
@@ -62,7 +69,32 @@ class DockerRuntime final : public Runtime {
   boost::asio::awaitable<Result<void>> pullImage(const std::string& reference, PullPolicy policy,
                                                  const ProgressCallback& onProgress) override;
   boost::asio::awaitable<Result<RemoveOutcome>> removeVolume(const std::string& name) override;
-  // --- Containers of the wider surface (docker_containers.cpp). Engine endpoints and specifics:
+  /// createExec -> startExec (attached, no TTY) -> exit code; each stream capped at
+  /// kExecOutputCap bytes. NotFound (no such container), Conflict (not running), Timeout.
+  boost::asio::awaitable<Result<ExecResult>> exec(const ContainerId& id,
+                                                  const ExecRequest& request) override;
+  /// createExec -> start on a hijacked connection (101 UPGRADED) -> initial resize on engines
+  /// before API 1.42 (newer ones get ConsoleSize). NotFound (no such container), Conflict (not
+  /// running).
+  boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> execInteractive(
+      const ContainerId& id, const InteractiveExecRequest& request) override;
+  boost::asio::awaitable<Result<std::string>> buildImage(
+      const BuildImage& build, const ProgressCallback& onProgress) override;
+  /// `stop` with the grace (sub-second graces honoured), then POST /containers/{id}/start.
+  boost::asio::awaitable<Result<void>> restart(const ContainerId& id,
+                                               std::chrono::nanoseconds grace) override;
+  /// GET /containers/{id}/stats?stream=0[&one-shot=1 on API 1.41+]; Conflict when the container
+  /// is not running. statsStream: stream=1, ending when the container stops.
+  boost::asio::awaitable<Result<StatsSample>> stats(const ContainerId& id) override;
+  boost::asio::awaitable<Result<std::unique_ptr<StatsStream>>> statsStream(
+      const ContainerId& id) override;
+  /// archiveHead (a path that is neither a directory nor a symlink is InvalidArgument on every
+  /// engine version), then PUT /containers/{id}/archive with the tar.
+  boost::asio::awaitable<Result<void>> archivePut(const ContainerId& id, const std::string& path,
+                                                  const std::string& tar,
+                                                  const ArchivePutOptions& options) override;
+
+  // --- ContainerOps (docker_containers.cpp). Engine endpoints and specifics:
   //  - kill: POST /containers/{id}/kill?signal=<canonical name>; the signal is validated
   //    first (validateSignal; empty = SIGKILL). Conflict when the container is not running;
   //  - wait: POST /containers/{id}/wait?condition=..., then inspect for OOMKilled, Error and
@@ -71,8 +103,6 @@ class DockerRuntime final : public Runtime {
   //  - rename: POST /containers/{id}/rename?name= (InvalidArgument for a name the engine
   //    refuses, before any request; Conflict when taken);
   //  - pause / unpause: POST /containers/{id}/pause|unpause (Conflict in the wrong state);
-  //  - stats: GET /containers/{id}/stats?stream=0[&one-shot=1 on API 1.41+]; Conflict when the
-  //    container is not running; statsStream: stream=1, ending when the container stops;
   //  - update: POST /containers/{id}/update (no call for an empty update); the engine's
   //    warnings; InvalidArgument (400) for limits it refuses;
   //  - top: GET /containers/{id}/top?ps_args= (InvalidArgument for an argument with whitespace:
@@ -88,17 +118,12 @@ class DockerRuntime final : public Runtime {
   //    whole stream (Timeout).
   boost::asio::awaitable<Result<void>> kill(const ContainerId& id,
                                             const std::string& signal) override;
-  boost::asio::awaitable<Result<void>> restart(const ContainerId& id,
-                                               std::chrono::nanoseconds grace) override;
   boost::asio::awaitable<Result<WaitOutcome>> wait(const ContainerId& id,
                                                    WaitCondition condition) override;
   boost::asio::awaitable<Result<void>> rename(const ContainerId& id,
                                               const std::string& newName) override;
   boost::asio::awaitable<Result<void>> pause(const ContainerId& id) override;
   boost::asio::awaitable<Result<void>> unpause(const ContainerId& id) override;
-  boost::asio::awaitable<Result<StatsSample>> stats(const ContainerId& id) override;
-  boost::asio::awaitable<Result<std::unique_ptr<StatsStream>>> statsStream(
-      const ContainerId& id) override;
   boost::asio::awaitable<Result<UpdateOutcome>> update(const ContainerId& id,
                                                        const ResourceUpdate& update) override;
   boost::asio::awaitable<Result<TopOutput>> top(const ContainerId& id,
@@ -111,33 +136,14 @@ class DockerRuntime final : public Runtime {
   boost::asio::awaitable<Result<PruneReport>> pruneContainers() override;
   boost::asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> execStream(
       const ContainerId& id, const ExecRequest& request) override;
-  /// createExec -> startExec (attached, no TTY) -> exit code; each stream capped at
-  /// kExecOutputCap bytes. NotFound (no such container), Conflict (not running), Timeout.
-  boost::asio::awaitable<Result<ExecResult>> exec(const ContainerId& id,
-                                                  const ExecRequest& request) override;
-  /// createExec -> start on a hijacked connection (101 UPGRADED) -> initial resize on engines
-  /// before API 1.42 (newer ones get ConsoleSize). NotFound (no such container), Conflict (not
-  /// running).
-  boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> execInteractive(
-      const ContainerId& id, const InteractiveExecRequest& request) override;
-  boost::asio::awaitable<Result<std::string>> buildImage(
-      const BuildImage& build, const ProgressCallback& onProgress) override;
-  /// Pull: GET /images/{ref}/json answers the id when the image is present (policy missing or
-  /// never: no pull); otherwise POST /images/create, then the inspect. Build: `buildImage`.
-  boost::asio::awaitable<Result<PreparedImage>> prepareImage(
-      const ImageSource& image, const ProgressCallback& onProgress) override;
-  // --- Archives and images (docker_images.cpp) ---
+
+  // --- ArchiveOps and ImageOps (docker_images.cpp) ---
   /// HEAD /containers/{id}/archive?path= (the X-Docker-Container-Path-Stat header).
   boost::asio::awaitable<Result<PathStat>> archiveHead(const ContainerId& id,
                                                        const std::string& path) override;
   /// archiveHead, then GET /containers/{id}/archive?path= streamed.
   boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> archiveGet(
       const ContainerId& id, const std::string& path) override;
-  /// archiveHead (a path that is neither a directory nor a symlink is InvalidArgument on every
-  /// engine version), then PUT /containers/{id}/archive with the tar.
-  boost::asio::awaitable<Result<void>> archivePut(const ContainerId& id, const std::string& path,
-                                                  const std::string& tar,
-                                                  const ArchivePutOptions& options) override;
   /// GET /containers/{id}/export streamed.
   boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> exportContainer(
       const ContainerId& id) override;
@@ -175,6 +181,12 @@ class DockerRuntime final : public Runtime {
   /// POST /images/{name}/push?tag=: progress per layer, the digest from the registry's answer.
   boost::asio::awaitable<Result<std::string>> pushImage(
       const std::string& reference, const ProgressCallback& onProgress) override;
+
+ protected:
+  /// GET /images/{ref}/json answers the id when the image is present (policy missing or never:
+  /// no pull); otherwise POST /images/create, then the inspect.
+  boost::asio::awaitable<Result<PreparedImage>> preparePull(
+      const PullImage& pull, const ProgressCallback& onProgress) override;
 
  private:
   struct Impl;

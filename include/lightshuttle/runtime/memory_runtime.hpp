@@ -1,10 +1,11 @@
 // File: lightshuttle/runtime/memory_runtime.hpp
 //
-// `MemoryRuntime`: the scriptable in-memory backend of `Runtime`, the primary fake for lifecycle
-// tests. It keeps containers, networks and images in memory, follows the Docker engine wherever
-// the `Runtime` contract says so (idempotent outcomes, error categories), and runs entirely on an
-// injected `Clock`: every wait (health, exits, stop grace, timeouts) is in virtual time, so tests
-// advance a `ManualClock` instead of sleeping.
+// `MemoryRuntime`: the scriptable in-memory backend of `Runtime` (and of `ContainerOps`,
+// `ImageOps` and `ArchiveOps`, as far as it models them), the primary fake for lifecycle tests. It
+// keeps containers, networks and images in memory, follows the Docker engine wherever the `Runtime`
+// contract says so (idempotent outcomes, error categories), and runs entirely on an injected
+// `Clock`: every wait (health, exits, stop grace, timeouts) is in virtual time, so tests advance a
+// `ManualClock` instead of sleeping.
 //
 // Three kinds of test hooks sit next to the `Runtime` methods:
 //   - scripting: how a container behaves once started (`script`), and actions from outside
@@ -54,6 +55,9 @@
 
 #include "lightshuttle/core/error.hpp"
 #include "lightshuttle/core/result.hpp"
+#include "lightshuttle/runtime/archive_ops.hpp"
+#include "lightshuttle/runtime/container_ops.hpp"
+#include "lightshuttle/runtime/image_ops.hpp"
 #include "lightshuttle/runtime/runtime.hpp"
 #include "lightshuttle/runtime/types.hpp"
 
@@ -189,7 +193,10 @@ class Gate {
   std::shared_ptr<detail::GateState> state_;
 };
 
-class MemoryRuntime final : public Runtime {
+class MemoryRuntime final : public Runtime,
+                            public ContainerOps,
+                            public ImageOps,
+                            public ArchiveOps {
  public:
   /// `clock` must outlive the runtime; `ex` runs every coroutine of the runtime.
   MemoryRuntime(boost::asio::any_io_executor ex, Clock& clock);
@@ -214,7 +221,17 @@ class MemoryRuntime final : public Runtime {
   //  - logs have one chunk per line; a following stream ends once the container stopped (after
   //    its last lines) or was removed; `close` ends it too;
   //  - an event stream more than 1024 events behind drops its backlog and yields `Reconnected`;
-  //    after `close`, `next` returns Errc::Cancelled.
+  //    after `close`, `next` returns Errc::Cancelled;
+  //  - `prepareImage` makes the same Pull (only when the policy needs the registry) or Build
+  //    call as `start` makes; `start` with `imagePrepared` makes neither (NotFound when the
+  //    image is absent);
+  //  - restart: one Restart call (no Stop or Start in the call log, so faults aim at it). The
+  //    stop as `stop` (`die`, then `stop` when it was running; none when it was stopped), then
+  //    the same container (id, name, logs and image kept) runs again: `start`, its Behaviour
+  //    looked up again (`script` may change it) and replayed from the restart, health back to
+  //    "starting", ports published anew (Conflict when one was taken meanwhile), a new
+  //    address. NotFound when it is removed while stopping. Cancellable while it stops.
+  // Not supported (Unsupported): execInteractive, stats, statsStream, archivePut, removeVolume.
   boost::asio::awaitable<Result<ContainerId>> start(const ContainerSpec& spec,
                                                     const StartOptions& options) override;
   boost::asio::awaitable<Result<StopOutcome>> stop(const ContainerId& id,
@@ -239,26 +256,18 @@ class MemoryRuntime final : public Runtime {
                                                  const ProgressCallback& onProgress) override;
   boost::asio::awaitable<Result<std::string>> buildImage(
       const BuildImage& build, const ProgressCallback& onProgress) override;
-  /// The same Pull (only when the policy needs the registry) or Build call as `start` makes;
-  /// `start` with `imagePrepared` makes neither (NotFound when the image is absent).
-  boost::asio::awaitable<Result<PreparedImage>> prepareImage(
-      const ImageSource& image, const ProgressCallback& onProgress) override;
   boost::asio::awaitable<Result<ExecResult>> exec(const ContainerId& id,
                                                   const ExecRequest& request) override;
+  boost::asio::awaitable<Result<void>> restart(const ContainerId& id,
+                                               std::chrono::nanoseconds grace) override;
 
-  // The wider surface (operations.hpp). Specifics of this backend:
+  // --- ContainerOps, ImageOps and ArchiveOps (operations.hpp). Specifics of this backend:
   //  - kill: the signal is validated first (InvalidArgument; empty = SIGKILL), then NotFound,
   //    then Conflict unless running. A running container exits with 128+N (SIGKILL: 137) —
   //    except for SIGTERM when its Behaviour ignores SIGTERM, and for the non-terminating
   //    SIGCHLD, SIGWINCH, SIGURG and SIGCONT, which change nothing. SIGSTOP freezes it like
   //    `pause` (SIGCONT or `unpause` thaws it). A frozen container gets SIGKILL at once; other
   //    terminating signals wait until it is thawed;
-  //  - restart: one Restart call (no Stop or Start in the call log, so faults aim at it). The
-  //    stop as `stop` (`die`, then `stop` when it was running; none when it was stopped), then
-  //    the same container (id, name, logs and image kept) runs again: `start`, its Behaviour
-  //    looked up again (`script` may change it) and replayed from the restart, health back to
-  //    "starting", ports published anew (Conflict when one was taken meanwhile), a new
-  //    address. NotFound when it is removed while stopping. Cancellable while it stops;
   //  - wait: NotRunning returns at once for a stopped container, otherwise all conditions wait
   //    (in virtual time) for the exit or the removal; the reason comes from classifyExit. As
   //    with DockerRuntime, a container removed meanwhile gives only its exit code (no OOM, no
@@ -283,12 +292,10 @@ class MemoryRuntime final : public Runtime {
   //    references and the deleted id. Conflict as the engine: a last tag or an image used by a
   //    container (force overrides it, except by id for a running one), an id with several
   //    tags (without force).
-  // Not supported (Unsupported): stats, statsStream, update, top, changes, archives, export,
-  // commit, and the other image operations.
+  // Not supported (Unsupported): update, top, changes, every ArchiveOps operation, commit, and
+  // the other image operations.
   boost::asio::awaitable<Result<void>> kill(const ContainerId& id,
                                             const std::string& signal) override;
-  boost::asio::awaitable<Result<void>> restart(const ContainerId& id,
-                                               std::chrono::nanoseconds grace) override;
   boost::asio::awaitable<Result<WaitOutcome>> wait(const ContainerId& id,
                                                    WaitCondition condition) override;
   boost::asio::awaitable<Result<void>> rename(const ContainerId& id,
@@ -404,6 +411,10 @@ class MemoryRuntime final : public Runtime {
   std::size_t pendingWaiters() const;
   /// Open event streams.
   std::size_t eventSubscribers() const;
+
+ protected:
+  boost::asio::awaitable<Result<PreparedImage>> preparePull(
+      const PullImage& pull, const ProgressCallback& onProgress) override;
 
  private:
   struct Impl;

@@ -2,11 +2,14 @@
 //
 // Value types of the runtime's wider operations (signals, wait outcomes, stats, resource
 // updates, processes, filesystem changes, archives, images), and the pure functions that go
-// with them. The operations themselves are `Runtime` methods (runtime.hpp).
+// with them. The operations themselves are methods of `Runtime` (runtime.hpp: stats, archive
+// upload) and of the interfaces beside it: `ContainerOps` (container_ops.hpp), `ImageOps`
+// (image_ops.hpp) and `ArchiveOps` (archive_ops.hpp).
 //
 //   LS_CO_ASSIGN_OR_RETURN(Signal sig, validateSignal("term"));       // {"SIGTERM", 15}
-//   LS_CO_TRY(co_await rt.kill(id, sig.name));
-//   LS_CO_ASSIGN_OR_RETURN(WaitOutcome out, co_await rt.wait(id, WaitCondition::NotRunning));
+//   LS_CO_TRY(co_await containers.kill(id, sig.name));                 // a ContainerOps&
+//   LS_CO_ASSIGN_OR_RETURN(WaitOutcome out,
+//                          co_await containers.wait(id, WaitCondition::NotRunning));
 //   if (out.reason == WaitReason::Signal) { ... out.signal == "SIGTERM" ... }
 #pragma once
 

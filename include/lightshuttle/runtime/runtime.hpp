@@ -1,6 +1,11 @@
 // File: lightshuttle/runtime/runtime.hpp
 //
-// The one abstract container runtime every other layer targets. Two backends implement it:
+// The abstract container runtime the lifecycle targets: what a stack needs from an engine (its
+// containers, network and volumes, their images, events, exec, logs, and the restart, stats and
+// archive upload of watch mode and the control plane). The wider engine surface is in small
+// interfaces beside it: `ContainerOps` (container_ops.hpp: kill, wait, pause, top, ...),
+// `ImageOps` (image_ops.hpp: list, tag, remove, save, push, commit, ...) and `ArchiveOps`
+// (archive_ops.hpp: archive stat and download, export). Two backends implement all four:
 // `DockerRuntime` (the Docker Engine API; runtime/docker_runtime.hpp) and `MemoryRuntime` (a
 // scriptable in-memory fake for lifecycle tests; runtime/memory_runtime.hpp).
 //
@@ -299,8 +304,8 @@ class Runtime {
                                                          PullPolicy policy,
                                                          const ProgressCallback& onProgress) = 0;
 
-  /// Removes a named volume. Idempotent (absent = AlreadyRemoved); Conflict while a container
-  /// uses it. Optional: backends without volumes return Unsupported.
+  /// Removes a named volume (a stack's, as `down --volumes` does). Idempotent (absent =
+  /// AlreadyRemoved); Conflict while a container uses it. Optional: Unsupported without volumes.
   virtual boost::asio::awaitable<Result<RemoveOutcome>> removeVolume(const std::string& name);
 
   /// Runs `request.cmd` inside the running container and returns its exit code and output once
@@ -318,13 +323,12 @@ class Runtime {
   virtual boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> execInteractive(
       const ContainerId& id, const InteractiveExecRequest& request);
 
-  /// Makes `image` available for a start: pulls it per its policy (`pullImage`), or builds it
-  /// (`buildImage`), and says which image it is. What `start` does first when
+  /// Makes `image` available for a start and says which image it is: builds it (`buildImage`;
+  /// `built` set), or pulls it per its policy (`preparePull`). What `start` does first when
   /// `StartOptions::imagePrepared` is false. Errors: those of `pullImage` and `buildImage`.
-  /// Safe to call concurrently (the lifecycle bounds how many run at once). The default runs
-  /// `pullImage` then `inspectImage` (an empty id when that is Unsupported), or `buildImage`.
-  virtual boost::asio::awaitable<Result<PreparedImage>> prepareImage(
-      const ImageSource& image, const ProgressCallback& onProgress);
+  /// Safe to call concurrently (the lifecycle bounds how many run at once).
+  boost::asio::awaitable<Result<PreparedImage>> prepareImage(const ImageSource& image,
+                                                             const ProgressCallback& onProgress);
 
   /// Builds an image from a Dockerfile context (tarred in-process, honouring .dockerignore) and
   /// tags it `build.tag`. Returns the image id. FailedPrecondition with the engine's message when
@@ -332,104 +336,37 @@ class Runtime {
   virtual boost::asio::awaitable<Result<std::string>> buildImage(
       const BuildImage& build, const ProgressCallback& onProgress) = 0;
 
-  // --- The wider surface (operations.hpp has the types). Optional: the defaults return
-  // Unsupported naming the operation, never a silent success. `id` is a name or an id.
-  // Common errors: NotFound (no such container / image), Conflict (wrong state, e.g. kill or
-  // pause of a stopped container), InvalidArgument (bad argument, named).
+  // --- What the lifecycle needs beyond the stack's own containers: the in-place restart of
+  // watch mode, the stats the control plane serves, and the archive upload of a watch sync.
+  // Optional: the defaults return Unsupported naming the operation, never a silent success.
+  // `id` is a name or an id. Common errors: NotFound (no such container), Conflict (wrong
+  // state, e.g. stats of a stopped container), InvalidArgument (bad argument, named).
 
-  /// Sends `signal` (validateSignal; empty = SIGKILL) to the main process.
-  virtual boost::asio::awaitable<Result<void>> kill(const ContainerId& id,
-                                                    const std::string& signal);
   /// Restarts the same container in place (its filesystem kept): stops it with `grace` (as
   /// `stop`), then starts it again. Returns once the engine reports it started; the engine
   /// sends `die` and `start` events for it meanwhile.
   virtual boost::asio::awaitable<Result<void>> restart(const ContainerId& id,
                                                        std::chrono::nanoseconds grace);
-  /// Waits per `condition` and says how the container ended (no timeout: cancel to stop).
-  virtual boost::asio::awaitable<Result<WaitOutcome>> wait(const ContainerId& id,
-                                                           WaitCondition condition);
-  /// Renames a container (InvalidArgument for a name Docker would refuse; Conflict when taken).
-  virtual boost::asio::awaitable<Result<void>> rename(const ContainerId& id,
-                                                      const std::string& newName);
-  /// Freezes / thaws every process of a running container.
-  virtual boost::asio::awaitable<Result<void>> pause(const ContainerId& id);
-  virtual boost::asio::awaitable<Result<void>> unpause(const ContainerId& id);
   /// One stats sample (CPU deltas need two: use cpuPercent on consecutive samples).
   virtual boost::asio::awaitable<Result<StatsSample>> stats(const ContainerId& id);
   /// Samples as they come (see StatsStream).
   virtual boost::asio::awaitable<Result<std::unique_ptr<StatsStream>>> statsStream(
       const ContainerId& id);
-  /// Changes limits and the restart policy of a live container. An empty update makes no call.
-  virtual boost::asio::awaitable<Result<UpdateOutcome>> update(const ContainerId& id,
-                                                               const ResourceUpdate& update);
-  /// The container's processes (`ps` arguments optional, e.g. {"-o", "pid,comm"}).
-  virtual boost::asio::awaitable<Result<TopOutput>> top(const ContainerId& id,
-                                                        const std::vector<std::string>& psArgs);
-  /// Filesystem changes since the container was created.
-  virtual boost::asio::awaitable<Result<std::vector<FilesystemChange>>> changes(
-      const ContainerId& id);
-  /// Every exposed port and where it is published.
-  virtual boost::asio::awaitable<Result<std::vector<PortMapping>>> portMappings(
-      const ContainerId& id);
-  /// Ports, networks with aliases and IPv4, health with failing streak and last output, pid.
-  virtual boost::asio::awaitable<Result<ContainerDetails>> inspectDetailed(const ContainerId& id);
-  /// Removes every stopped container (of anyone: the engine's prune has no project filter here).
-  virtual boost::asio::awaitable<Result<PruneReport>> pruneContainers();
-  /// Streams an exec: Stdout/Stderr events as output comes, then exactly one Exit.
-  virtual boost::asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> execStream(
-      const ContainerId& id, const ExecRequest& request);
-
-  /// Stat of `path` in the container. NotFound for a missing container or path.
-  virtual boost::asio::awaitable<Result<PathStat>> archiveHead(const ContainerId& id,
-                                                               const std::string& path);
-  /// A tar of `path` (checked first, so a missing path fails before any byte).
-  virtual boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> archiveGet(
-      const ContainerId& id, const std::string& path);
   /// Extracts `tar` into the directory `path`. InvalidArgument when the path is not a directory
-  /// or cannot be written (read-only filesystem), NotFound when it does not exist.
+  /// or cannot be written (read-only filesystem), NotFound when it does not exist. The rest of
+  /// the archive surface is `ArchiveOps` (archive_ops.hpp).
   virtual boost::asio::awaitable<Result<void>> archivePut(const ContainerId& id,
                                                           const std::string& path,
                                                           const std::string& tar,
                                                           const ArchivePutOptions& options);
-  /// The container's whole filesystem as a tar.
-  virtual boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> exportContainer(
-      const ContainerId& id);
-  /// Makes an image of the container; returns its id.
-  virtual boost::asio::awaitable<Result<std::string>> commit(const ContainerId& id,
-                                                             const CommitOptions& options);
 
-  virtual boost::asio::awaitable<Result<std::vector<ImageSummary>>> listImages();
-  virtual boost::asio::awaitable<Result<ImageDetails>> inspectImage(const std::string& reference);
-  virtual boost::asio::awaitable<Result<std::vector<ImageHistoryEntry>>> imageHistory(
-      const std::string& reference);
-  /// Tags `source` as `target` ("repo[:tag]", "host:5000/repo:tag"; no tag = latest).
-  virtual boost::asio::awaitable<Result<void>> tagImage(const std::string& source,
-                                                        const std::string& target);
-  /// Removes an image (or untags it while other tags remain); `force` also when containers use
-  /// it. Returns what was untagged and deleted. Conflict when in use without force.
-  virtual boost::asio::awaitable<Result<std::vector<std::string>>> removeImage(
-      const std::string& reference, bool force);
-  /// Removes dangling images.
-  virtual boost::asio::awaitable<Result<PruneReport>> pruneImages();
-  /// `docker save` of the references, as a tar stream.
-  virtual boost::asio::awaitable<Result<std::unique_ptr<ByteStream>>> saveImages(
-      const std::vector<std::string>& references);
-  /// `docker load` of a tar made by saveImages; returns the loaded references (or ids).
-  virtual boost::asio::awaitable<Result<std::vector<std::string>>> loadImages(
-      const std::string& tar, const ProgressCallback& onProgress);
-  /// Makes an image from a root filesystem tar (`docker import`), tagged `reference` when not
-  /// empty; returns its id.
-  virtual boost::asio::awaitable<Result<std::string>> importImage(const std::string& rootfsTar,
-                                                                  const std::string& reference);
-  /// Pulls `reference` (always) as a stream of progress events ending in one Done.
-  virtual boost::asio::awaitable<Result<std::unique_ptr<PullStream>>> pullStream(
-      const std::string& reference);
-  /// Pushes `reference` (`registry[:port]/repo:tag`, tagged beforehand) to its registry, with
-  /// progress; returns the manifest digest the registry stored ("sha256:..."). NotFound when
-  /// the image is not present, FailedPrecondition (reason "push_failed") when the registry
-  /// refuses it. Optional: Unsupported in backends without a registry.
-  virtual boost::asio::awaitable<Result<std::string>> pushImage(const std::string& reference,
-                                                                const ProgressCallback& onProgress);
+ protected:
+  /// The pull half of `prepareImage`: makes `pull.reference` available per `pull.policy`.
+  /// `pulled` says whether this call fetched it from a registry; `id` is empty when the backend
+  /// cannot tell. The default runs `pullImage` (pulled when it reported progress, or always
+  /// under PullPolicy::Always) and leaves `id` empty.
+  virtual boost::asio::awaitable<Result<PreparedImage>> preparePull(
+      const PullImage& pull, const ProgressCallback& onProgress);
 };
 
 /// The network name of a project: "lightshuttle-<project>".

@@ -128,7 +128,7 @@ struct ContainerStatus {
   bool hasHealthcheck = false;
   std::optional<int> exitCode;  ///< set when Stopped
   bool oomKilled = false;
-  /// Frozen by `Runtime::pause` (state is then Starting: not running until unpaused).
+  /// Frozen by `ContainerOps::pause` (state is then Starting: not running until unpaused).
   bool paused = false;
   std::optional<std::chrono::system_clock::time_point> startedAt;
   std::optional<std::chrono::system_clock::time_point> finishedAt;

@@ -1,5 +1,5 @@
-// DockerRuntime: the containers operations of the wider Runtime surface (operations.hpp): kill,
-// wait, rename, pause, stats, update, top, changes, ports, rich inspect, prune, streamed exec.
+// DockerRuntime: ContainerOps (kill, wait, rename, pause, update, top, changes, ports, rich
+// inspect, prune, streamed exec) and the in-place restart and stats of Runtime (operations.hpp).
 #include <fmt/core.h>
 
 #include <algorithm>

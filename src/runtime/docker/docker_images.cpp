@@ -1,5 +1,5 @@
-// DockerRuntime: pull, build and prepare of a start's image, and the archive and image
-// operations of the wider Runtime surface (operations.hpp, over engine/api_images.hpp).
+// DockerRuntime: pull, build and prepare of a start's image, the archive upload, and the
+// ArchiveOps and ImageOps operations (operations.hpp, over engine/api_images.hpp).
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -594,17 +594,10 @@ asio::awaitable<Result<std::string>> DockerRuntime::buildImage(const BuildImage&
   co_return co_await d.api.buildImage(std::move(tar).value(), o, progress);
 }
 
-asio::awaitable<Result<PreparedImage>> DockerRuntime::prepareImage(
-    const ImageSource& image, const ProgressCallback& onProgress) {
+asio::awaitable<Result<PreparedImage>> DockerRuntime::preparePull(
+    const PullImage& pull, const ProgressCallback& onProgress) {
   auto& d = *impl_;
   PreparedImage out;
-  if (const auto* build = std::get_if<BuildImage>(&image)) {
-    out.reference = build->tag;
-    out.built = true;
-    LS_CO_ASSIGN_OR_RETURN(out.id, co_await buildImage(*build, onProgress));
-    co_return out;
-  }
-  const auto& pull = std::get<PullImage>(image);
   out.reference = pull.reference;
   if (pull.policy != PullPolicy::Always) {
     auto local = co_await d.api.inspectImage(pull.reference);

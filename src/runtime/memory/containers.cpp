@@ -270,7 +270,7 @@ asio::awaitable<Result<void>> MemoryRuntime::Impl::waitHealthy(const ContainerId
                                      " (last state: " + describeState(*after) + ")");
 }
 
-// --- the wider surface ---------------------------------------------------------------------
+// --- ContainerOps --------------------------------------------------------------------------
 
 asio::awaitable<Result<void>> MemoryRuntime::Impl::kill(const ContainerId& id,
                                                         const std::string& signal) {

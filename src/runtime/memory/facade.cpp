@@ -1,5 +1,5 @@
-// MemoryRuntime's public methods: the Runtime operations, forwarding to Impl, and the scripting
-// of images, networks, behaviours and outside events.
+// MemoryRuntime's public methods: the Runtime, ContainerOps and ImageOps operations, forwarding to
+// Impl, and the scripting of images, networks, behaviours and outside events.
 #include <algorithm>
 
 #include "runtime/memory/memory_impl.hpp"
@@ -76,9 +76,9 @@ asio::awaitable<Result<void>> MemoryRuntime::pullImage(const std::string& refere
   return impl_->pullStep(reference, policy, onProgress, true);
 }
 
-asio::awaitable<Result<PreparedImage>> MemoryRuntime::prepareImage(
-    const ImageSource& image, const ProgressCallback& onProgress) {
-  return impl_->prepare(image, onProgress);
+asio::awaitable<Result<PreparedImage>> MemoryRuntime::preparePull(
+    const PullImage& pull, const ProgressCallback& onProgress) {
+  return impl_->preparePull(pull, onProgress);
 }
 
 asio::awaitable<Result<std::string>> MemoryRuntime::buildImage(const BuildImage& build,

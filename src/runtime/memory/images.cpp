@@ -173,16 +173,9 @@ Result<std::string> MemoryRuntime::Impl::presentImage(const ContainerSpec& spec)
   return it->second;
 }
 
-asio::awaitable<Result<PreparedImage>> MemoryRuntime::Impl::prepare(
-    const ImageSource& image, const ProgressCallback& onProgress) {
+asio::awaitable<Result<PreparedImage>> MemoryRuntime::Impl::preparePull(
+    const PullImage& pull, const ProgressCallback& onProgress) {
   PreparedImage out;
-  if (const auto* build = std::get_if<BuildImage>(&image)) {
-    out.reference = build->tag;
-    out.built = true;
-    LS_CO_ASSIGN_OR_RETURN(out.id, co_await buildStep(*build, onProgress));
-    co_return out;
-  }
-  const auto& pull = std::get<PullImage>(image);
   out.reference = pull.reference;
   const std::string ref = normalizeRef(pull.reference);
   out.pulled = pull.policy == PullPolicy::Always ||

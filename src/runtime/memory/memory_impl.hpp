@@ -329,8 +329,8 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   asio::awaitable<Result<std::string>> buildStep(const BuildImage& build,
                                                  const ProgressCallback& onProgress);
   Result<std::string> presentImage(const ContainerSpec& spec) const;
-  asio::awaitable<Result<PreparedImage>> prepare(const ImageSource& image,
-                                                 const ProgressCallback& onProgress);
+  asio::awaitable<Result<PreparedImage>> preparePull(const PullImage& pull,
+                                                     const ProgressCallback& onProgress);
   asio::awaitable<Result<std::string>> acquireImage(const ContainerSpec& spec,
                                                     const ProgressCallback& onProgress);
 

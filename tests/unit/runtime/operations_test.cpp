@@ -1,5 +1,6 @@
 // The pure functions of the wider runtime surface: signal validation from the host table, exit
-// classification, CPU percent, path-stat decoding, and the Unsupported defaults.
+// classification, CPU percent, path-stat decoding; the Unsupported defaults of Runtime,
+// ContainerOps, ImageOps and ArchiveOps; and Runtime::prepareImage over the core operations.
 #include "lightshuttle/runtime/operations.hpp"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,9 @@
 #include <boost/asio/io_context.hpp>
 #include <optional>
 
+#include "lightshuttle/runtime/archive_ops.hpp"
+#include "lightshuttle/runtime/container_ops.hpp"
+#include "lightshuttle/runtime/image_ops.hpp"
 #include "lightshuttle/runtime/runtime.hpp"
 #include "support/loop.hpp"
 
@@ -120,6 +124,7 @@ TEST(ResourceUpdateTest, EmptyOnlyWithoutAnyField) {
 }
 
 // A backend that implements only the required core: every optional operation is Unsupported.
+// Its pull of "registry/app:1" reports progress (a fetch); its builds return "sha256:built".
 class CoreOnly final : public Runtime {
  public:
   template <typename T>
@@ -148,12 +153,21 @@ class CoreOnly final : public Runtime {
   Aw<std::unique_ptr<EventStream>> events(const EventFilter&) override {
     co_return Error(Errc::NotFound, "none");
   }
-  Aw<void> pullImage(const std::string&, PullPolicy, const ProgressCallback&) override {
+  Aw<void> pullImage(const std::string& reference, PullPolicy,
+                     const ProgressCallback& onProgress) override {
+    pulls.push_back(reference);
+    if (reference == "registry/app:1" && onProgress) {
+      onProgress(ImageProgress{.image = reference, .status = "Pulling"});
+    }
     co_return ok();
   }
-  Aw<std::string> buildImage(const BuildImage&, const ProgressCallback&) override {
-    co_return std::string();
+  Aw<std::string> buildImage(const BuildImage& build, const ProgressCallback&) override {
+    builds.push_back(build.tag);
+    co_return std::string("sha256:built");
   }
+
+  std::vector<std::string> pulls;
+  std::vector<std::string> builds;
 };
 
 template <typename T>
@@ -163,22 +177,85 @@ Result<T> runNow(boost::asio::awaitable<Result<T>> aw) {
 }
 
 TEST(RuntimeDefaultsTest, OptionalOperationsAreUnsupportedNamingTheOperation) {
-  // Ensures a backend without the wider surface says so (never a silent success).
+  // Ensures a backend with only the required core says so for the optional Runtime operations
+  // (never a silent success).
   CoreOnly rt;
   const ContainerId id{"c1"};
-  auto killed = runNow(rt.kill(id, "SIGTERM"));
-  ASSERT_FALSE(killed.has_value());
-  EXPECT_EQ(killed.error().code(), Errc::Unsupported);
-  EXPECT_NE(killed.error().message().find("kill"), std::string::npos);
-  EXPECT_NE(killed.error().message().find("c1"), std::string::npos);
-  EXPECT_EQ(runNow(rt.wait(id, WaitCondition::NotRunning)).error().code(), Errc::Unsupported);
+  auto restarted = runNow(rt.restart(id, std::chrono::seconds(1)));
+  ASSERT_FALSE(restarted.has_value());
+  EXPECT_EQ(restarted.error().code(), Errc::Unsupported);
+  EXPECT_NE(restarted.error().message().find("restart"), std::string::npos);
+  EXPECT_NE(restarted.error().message().find("c1"), std::string::npos);
   EXPECT_EQ(runNow(rt.stats(id)).error().code(), Errc::Unsupported);
-  EXPECT_EQ(runNow(rt.listImages()).error().code(), Errc::Unsupported);
+  EXPECT_EQ(runNow(rt.statsStream(id)).error().code(), Errc::Unsupported);
   const std::string tar;
   const ArchivePutOptions opts;
   const std::string path = "/tmp";
   EXPECT_EQ(runNow(rt.archivePut(id, path, tar, opts)).error().code(), Errc::Unsupported);
-  EXPECT_EQ(runNow(rt.pruneImages()).error().code(), Errc::Unsupported);
+  const ExecRequest request{.cmd = {"true"}};
+  EXPECT_EQ(runNow(rt.exec(id, request)).error().code(), Errc::Unsupported);
+  const std::string volume = "v";
+  EXPECT_EQ(runNow(rt.removeVolume(volume)).error().code(), Errc::Unsupported);
+}
+
+TEST(RuntimeDefaultsTest, WiderInterfacesAreUnsupportedNamingTheOperation) {
+  // Ensures ContainerOps, ImageOps and ArchiveOps without overrides say so, naming the
+  // operation and its target (never a silent success).
+  ContainerOps containers;
+  ImageOps images;
+  ArchiveOps archives;
+  const ContainerId id{"c1"};
+  auto killed = runNow(containers.kill(id, "SIGTERM"));
+  ASSERT_FALSE(killed.has_value());
+  EXPECT_EQ(killed.error().code(), Errc::Unsupported);
+  EXPECT_NE(killed.error().message().find("kill"), std::string::npos);
+  EXPECT_NE(killed.error().message().find("c1"), std::string::npos);
+  EXPECT_EQ(runNow(containers.wait(id, WaitCondition::NotRunning)).error().code(),
+            Errc::Unsupported);
+  EXPECT_EQ(runNow(containers.pruneContainers()).error().code(), Errc::Unsupported);
+  EXPECT_EQ(runNow(images.listImages()).error().code(), Errc::Unsupported);
+  EXPECT_EQ(runNow(images.pruneImages()).error().code(), Errc::Unsupported);
+  const CommitOptions commit;
+  EXPECT_EQ(runNow(images.commit(id, commit)).error().code(), Errc::Unsupported);
+  const std::string path = "/tmp";
+  auto head = runNow(archives.archiveHead(id, path));
+  ASSERT_FALSE(head.has_value());
+  EXPECT_EQ(head.error().code(), Errc::Unsupported);
+  EXPECT_NE(head.error().message().find("/tmp"), std::string::npos);
+  EXPECT_EQ(runNow(archives.exportContainer(id)).error().code(), Errc::Unsupported);
+}
+
+TEST(PrepareImageTest, BuildsABuildSourceAndPullsAPullSource) {
+  // Ensures prepareImage builds a Dockerfile source (its tag and id, `built`) and pulls a pull
+  // source through the backend's preparePull; the default preparePull counts a pull that
+  // reported progress (or policy Always) as pulled and leaves the id empty.
+  CoreOnly rt;
+  const ProgressCallback none;
+  const ImageSource build = BuildImage{.context = "/src", .tag = "demo_web:latest"};
+  Result<PreparedImage> built = runNow(rt.prepareImage(build, none));
+  ASSERT_TRUE(built.has_value()) << built.error().what();
+  EXPECT_EQ(built->reference, "demo_web:latest");
+  EXPECT_EQ(built->id, "sha256:built");
+  EXPECT_TRUE(built->built);
+  EXPECT_FALSE(built->pulled);
+  EXPECT_EQ(rt.builds, std::vector<std::string>{"demo_web:latest"});
+  EXPECT_TRUE(rt.pulls.empty());
+
+  const ImageSource fetched = PullImage{.reference = "registry/app:1"};
+  Result<PreparedImage> pulled = runNow(rt.prepareImage(fetched, none));
+  ASSERT_TRUE(pulled.has_value()) << pulled.error().what();
+  EXPECT_EQ(pulled->reference, "registry/app:1");
+  EXPECT_TRUE(pulled->pulled);
+  EXPECT_FALSE(pulled->built);
+  EXPECT_EQ(pulled->id, "");
+
+  const ImageSource present = PullImage{.reference = "local/app:1"};
+  Result<PreparedImage> kept = runNow(rt.prepareImage(present, none));
+  ASSERT_TRUE(kept.has_value()) << kept.error().what();
+  EXPECT_FALSE(kept->pulled);
+  const ImageSource always = PullImage{.reference = "local/app:1", .policy = PullPolicy::Always};
+  EXPECT_TRUE(runNow(rt.prepareImage(always, none))->pulled);
+  EXPECT_EQ(rt.pulls, (std::vector<std::string>{"registry/app:1", "local/app:1", "local/app:1"}));
 }
 
 }  // namespace
