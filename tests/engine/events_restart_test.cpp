@@ -1,15 +1,10 @@
 // The events stream across an engine restart, against a private dockerd this test starts (and
 // therefore may restart) on its own socket and data root.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "engine/private_dockerd.hpp"
 #include "lightshuttle/core/clock.hpp"
-#include "lightshuttle/core/file.hpp"
-#include "lightshuttle/core/scope_guard.hpp"
 #include "lightshuttle/runtime/docker_runtime.hpp"
 #include "support/engine.hpp"
 
@@ -18,29 +13,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class EventsRestartTest : public EngineTest {};
+class EventsRestartTest : public PrivateEngineTest {};
 
 TEST_F(EventsRestartTest, StreamSurvivesAnEngineRestartAndSaysSo) {
   // Ensures the runtime's event stream reconnects after the engine restarts, yields a
   // Reconnected marker, and then delivers events that happen after the restart.
-  std::string tmpl = (std::filesystem::temp_directory_path() / "lsdockerd-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-  const std::filesystem::path dir = tmpl;
-  PrivateDockerd daemon(dir, "lsbr" + rng.hex(3));
-  ASSERT_TRUE(daemon.createBridge()) << "cannot create a bridge interface for the private engine";
-  auto dropBridge = ScopeGuard([&daemon] {
-    daemon.stop();
-    daemon.deleteBridge();
-  });
-  ASSERT_TRUE(daemon.start());
-
-  engine::Endpoint ep;
-  ep.path = daemon.socket();
-  auto priv = engine::Client::create(ep);
-  engine::Api papi(*priv);
-  ASSERT_TRUE(answers(*priv)) << daemon.logTail();
-  const std::string image = registryAddr() + "/lightshuttle-test/busybox:latest";
-  ASSERT_TRUE(run(papi.pullImage(image, {}))) << daemon.logTail();
+  ASSERT_NO_FATAL_FAILURE(startPrivateEngine("lsdockerd"));
+  const std::string& image = privateImage;
 
   auto clock = makeSystemClock();
   runtime::DockerRuntime rt(*priv, *clock);
@@ -54,12 +33,12 @@ TEST_F(EventsRestartTest, StreamSurvivesAnEngineRestartAndSaysSo) {
     c.cmd = {"sleep", "3600"};
     c.networkMode = "none";
     c.labels = labels();
-    auto created = run(papi.createContainer(name, c));
+    auto created = run(papi->createContainer(name, c));
     EXPECT_TRUE(created) << created.error().what();
     if (!created) {
       return {};
     }
-    EXPECT_TRUE(run(papi.startContainer(created->id)));
+    EXPECT_TRUE(run(papi->startContainer(created->id)));
     return created->id;
   };
   auto nextKind = [&]() -> std::optional<runtime::RuntimeEvent> {
@@ -77,9 +56,9 @@ TEST_F(EventsRestartTest, StreamSurvivesAnEngineRestartAndSaysSo) {
   EXPECT_EQ(e1->kind, runtime::RuntimeEvent::Kind::Start);
   EXPECT_EQ(e1->id.value, first);
 
-  daemon.stop();
-  ASSERT_TRUE(daemon.start());
-  ASSERT_TRUE(answers(*priv)) << daemon.logTail();
+  daemon->stop();
+  ASSERT_TRUE(daemon->start());
+  ASSERT_TRUE(answers(*priv)) << daemon->logTail();
   const std::string second = startOne(project + "_after");
 
   bool sawReconnected = false;
@@ -100,12 +79,8 @@ TEST_F(EventsRestartTest, StreamSurvivesAnEngineRestartAndSaysSo) {
   (*events)->close();
 
   for (const auto& id : {first, second}) {
-    (void)run(papi.removeContainer(id, true, true));
+    (void)run(papi->removeContainer(id, true, true));
   }
-  (void)run(papi.removeImage(image, true));
-  daemon.stop();
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
 }
 
 }  // namespace

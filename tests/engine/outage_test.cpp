@@ -7,7 +7,6 @@
 #include <set>
 
 #include "engine/private_dockerd.hpp"
-#include "lightshuttle/core/scope_guard.hpp"
 #include "lightshuttle/lifecycle/manager.hpp"
 #include "support/engine.hpp"
 
@@ -18,7 +17,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using K = lifecycle::LifecycleEvent::Kind;
 
-class EngineOutageTest : public EngineTest {
+class EngineOutageTest : public PrivateEngineTest {
  protected:
   // Runs the loop until `done` (or `bound` of loop time passed: a hang guard, not a timing
   // assertion), collecting events.
@@ -68,24 +67,7 @@ TEST_F(EngineOutageTest, AStackComesBackAfterTheEngineRestartsWhateverItsPolicy)
   // Ensures an engine restart under a supervised stack is an outage, not the applications'
   // exits: with `restart: no` (exit 0 would be "completed") and with `on-failure:1` (the
   // budget would be spent), both resources come back with 0 restarts, in dependency order.
-  std::string tmpl = (std::filesystem::temp_directory_path() / "lsoutage-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-  const std::filesystem::path dir = tmpl;
-  PrivateDockerd daemon(dir, "lsbr" + rng.hex(3));
-  ASSERT_TRUE(daemon.createBridge()) << "cannot create a bridge interface for the private engine";
-  auto cleanup = ScopeGuard([&daemon, &dir] {
-    daemon.stop();
-    daemon.deleteBridge();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  });
-  ASSERT_TRUE(daemon.start());
-  engine::Endpoint ep;
-  ep.path = daemon.socket();
-  auto priv = engine::Client::create(ep);
-  engine::Api papi(*priv);
-  ASSERT_TRUE(answers(*priv)) << daemon.logTail();
-  ASSERT_TRUE(run(papi.pullImage(registryAddr() + "/" + kBusybox, {}))) << daemon.logTail();
+  ASSERT_NO_FATAL_FAILURE(startPrivateEngine("lsoutage"));
 
   runtime::RestartPolicy no;
   runtime::RestartPolicy onFailure;
@@ -118,15 +100,15 @@ TEST_F(EngineOutageTest, AStackComesBackAfterTheEngineRestartsWhateverItsPolicy)
     // dockerd stopped (SIGTERM: it stops the containers, exit 0) and started again, on
     // another thread: the supervisor's loop keeps running meanwhile.
     auto restarted = std::async(std::launch::async, [&] {
-      daemon.stop();
-      return daemon.start();
+      daemon->stop();
+      return daemon->start();
     });
     runUntil([&] { return restarted.wait_for(0s) == std::future_status::ready; });
     ASSERT_TRUE(restarted.get());
     runUntil([&] { return saw(K::StackRecovered) || saw(K::ResourceFailed); });
     EXPECT_TRUE(saw(K::EngineUnavailable));
     EXPECT_TRUE(saw(K::EngineAvailable));
-    ASSERT_TRUE(saw(K::StackRecovered)) << daemon.logTail();
+    ASSERT_TRUE(saw(K::StackRecovered)) << daemon->logTail();
     EXPECT_FALSE(saw(K::ResourceCompleted));
     EXPECT_FALSE(saw(K::ResourceFailed));
     for (const auto& v : mgr.list()) {
@@ -148,7 +130,6 @@ TEST_F(EngineOutageTest, AStackComesBackAfterTheEngineRestartsWhateverItsPolicy)
     EXPECT_TRUE(left->empty());
     sub.reset();
   }
-  (void)run(papi.removeImage(registryAddr() + "/" + kBusybox, true));
 }
 
 }  // namespace

@@ -9,10 +9,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "lightshuttle/core/file.hpp"
+#include "lightshuttle/engine/api.hpp"
+#include "lightshuttle/engine/client.hpp"
+#include "lightshuttle/engine/endpoint.hpp"
+#include "support/engine.hpp"
 
 namespace ls::testing {
 
@@ -96,6 +101,54 @@ class PrivateDockerd {
   std::filesystem::path dir_;
   std::string bridge_;
   pid_t pid_ = -1;
+};
+
+/// EngineTest with a private dockerd of its own (started by startPrivateEngine; stopped, its
+/// bridge deleted and its directory removed by TearDown): `priv`/`papi` talk to it, and it holds
+/// `privateImage` (busybox pulled from the loopback registry).
+class PrivateEngineTest : public EngineTest {
+ protected:
+  /// Starts the daemon in a fresh temp directory named after `prefix`, waits until it answers
+  /// and pulls the test image into it. Call through ASSERT_NO_FATAL_FAILURE.
+  void startPrivateEngine(const std::string& prefix) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir = tmpl;
+    daemon = std::make_unique<PrivateDockerd>(dir, "lsbr" + rng.hex(3));
+    ASSERT_TRUE(daemon->createBridge())
+        << "cannot create a bridge interface for the private engine";
+    bridgeCreated = true;
+    ASSERT_TRUE(daemon->start());
+    engine::Endpoint ep;
+    ep.path = daemon->socket();
+    priv = engine::Client::create(ep);
+    papi = std::make_unique<engine::Api>(*priv);
+    ASSERT_TRUE(answers(*priv)) << daemon->logTail();
+    ASSERT_TRUE(run(papi->pullImage(privateImage, {}))) << daemon->logTail();
+  }
+
+  void TearDown() override {
+    EngineTest::TearDown();
+    papi.reset();
+    priv.reset();
+    if (daemon) {
+      daemon->stop();
+      if (bridgeCreated) {
+        daemon->deleteBridge();
+      }
+    }
+    if (!dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+
+  std::filesystem::path dir;
+  std::unique_ptr<PrivateDockerd> daemon;
+  bool bridgeCreated = false;
+  std::unique_ptr<engine::Client> priv;
+  std::unique_ptr<engine::Api> papi;
+  const std::string privateImage = registryAddr() + "/" + kBusybox;
 };
 
 }  // namespace ls::testing
