@@ -24,18 +24,6 @@ using testing::FakeConnector;
 using testing::FakeEngine;
 using testing::httpResponse;
 
-/// The request line of a raw request ("POST /v1.41/containers/x/kill?signal=SIGTERM").
-std::string requestLine(const std::string& raw) {
-  const auto end = raw.find(" HTTP/1.1\r\n");
-  return end == std::string::npos ? raw : raw.substr(0, end);
-}
-
-/// The body of a raw request (after the blank line).
-std::string requestBody(const std::string& raw) {
-  const auto sep = raw.find("\r\n\r\n");
-  return sep == std::string::npos ? std::string() : raw.substr(sep + 4);
-}
-
 // --- mapping -----------------------------------------------------------------------------------
 
 // A real answer of a 20.10 engine on cgroup v1 (one-shot: no precpu).
@@ -299,35 +287,16 @@ TEST(ContainersMappingTest, ContainerNames) {
 
 // --- requests ------------------------------------------------------------------------------------
 
-class ContainersApiTest : public ::testing::Test {
+class ContainersApiTest : public testing::ScriptedEngineTest {
  protected:
   void SetUp() override { connect("1.41"); }
 
+  /// A client of a new script whose engine speaks API `version`.
   void connect(const std::string& version) {
-    engine->exchanges.clear();
-    engine->requests.clear();
-    engine->exchanges.push_back(
-        {.response = httpResponse(200, "", "Api-Version: " + version + "\r\n")});
-    client = std::make_unique<Client>(std::make_unique<FakeConnector>(engine), ClientOptions{});
+    connectClient("Api-Version: " + version + "\r\n");
     api = std::make_unique<ContainersApi>(*client);
   }
 
-  template <typename T>
-  T run(boost::asio::awaitable<T> aw) {
-    return ls::testing::runCoro(ctx, std::move(aw));
-  }
-
-  void answer(int status, std::string body = {}) {
-    engine->exchanges.push_back({.response = httpResponse(status, body)});
-  }
-
-  /// The request line of the n-th request after the version negotiation.
-  std::string line(std::size_t n) { return requestLine(engine->requests.at(n + 1)); }
-  std::string body(std::size_t n) { return requestBody(engine->requests.at(n + 1)); }
-
-  boost::asio::io_context ctx;
-  std::shared_ptr<FakeEngine> engine = std::make_shared<FakeEngine>();
-  std::unique_ptr<Client> client;
   std::unique_ptr<ContainersApi> api;
 };
 

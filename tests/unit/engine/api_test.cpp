@@ -174,20 +174,12 @@ TEST(MappingTest, SplitsImageReferences) {
   }
 }
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public testing::ScriptedEngineTest {
  protected:
   void SetUp() override {
-    engine->exchanges.push_back({.response = httpResponse(200, "", "Api-Version: 1.41\r\n")});
-    client = std::make_unique<Client>(std::make_unique<FakeConnector>(engine), ClientOptions{});
+    connectClient();
     api = std::make_unique<Api>(*client);
   }
-  template <typename T>
-  T run(boost::asio::awaitable<T> aw) {
-    return ls::testing::runCoro(ctx, std::move(aw));
-  }
-  boost::asio::io_context ctx;
-  std::shared_ptr<FakeEngine> engine = std::make_shared<FakeEngine>();
-  std::unique_ptr<Client> client;
   std::unique_ptr<Api> api;
 };
 
@@ -325,10 +317,8 @@ TEST_F(ApiTest, AttachedExecStartHijacksTheConnectionAndDemultiplexes) {
       "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n";
   for (std::size_t chunk :
        {std::size_t{1}, std::size_t{5}, head.size() + 3, std::size_t{1} << 20}) {
-    engine = std::make_shared<FakeEngine>();
-    engine->exchanges.push_back({.response = httpResponse(200, "", "Api-Version: 1.41\r\n")});
+    connectClient();
     engine->exchanges.push_back({.response = head + output, .chunk = chunk, .upgrade = true});
-    client = std::make_unique<Client>(std::make_unique<FakeConnector>(engine), ClientOptions{});
     api = std::make_unique<Api>(*client);
     ExecStart start;
     auto stream = run(api->startExecAttached("e1", start));

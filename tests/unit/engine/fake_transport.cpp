@@ -137,4 +137,19 @@ std::string chunkedResponse(int status, const std::vector<std::string>& pieces,
   return out;
 }
 
+std::string requestLine(const std::string& raw) {
+  const auto end = raw.find(" HTTP/1.1\r\n");
+  return end == std::string::npos ? raw : raw.substr(0, end);
+}
+
+std::string requestHead(const std::string& raw) {
+  const auto sep = raw.find("\r\n\r\n");
+  return sep == std::string::npos ? raw : raw.substr(0, sep + 4);
+}
+
+std::string requestBody(const std::string& raw) {
+  const auto sep = raw.find("\r\n\r\n");
+  return sep == std::string::npos ? std::string() : raw.substr(sep + 4);
+}
+
 }  // namespace ls::engine::testing

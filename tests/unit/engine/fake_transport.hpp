@@ -2,12 +2,18 @@
 // canned exchange, whose raw HTTP bytes the connection then serves in chunks of a chosen size.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
 #include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/transport.hpp"
+#include "lightshuttle/core/clock.hpp"
+#include "lightshuttle/engine/client.hpp"
+#include "support/loop.hpp"
 
 namespace ls::engine::testing {
 
@@ -51,5 +57,54 @@ std::string httpResponse(int status, std::string_view body, std::string_view ext
 /// Same with a chunked body split into the given pieces.
 std::string chunkedResponse(int status, const std::vector<std::string>& pieces,
                             std::string_view extraHeaders = {});
+
+/// The request line of a raw request, without the protocol ("POST /v1.41/containers/x/kill").
+std::string requestLine(const std::string& raw);
+/// The head of a raw request, through the blank line.
+std::string requestHead(const std::string& raw);
+/// The body of a raw request (after the blank line).
+std::string requestBody(const std::string& raw);
+
+/// A test over the scripted transport: `engine` serves what the test queues; `client` talks to
+/// it once connectClient() queued the answer to the version negotiation (request 0, so line(n)
+/// is the n-th request after it).
+class ScriptedEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override { connectClient(); }
+
+  /// A new engine script and a client of it whose negotiation is answered with `pingHeaders`.
+  void connectClient(const std::string& pingHeaders = "Api-Version: 1.41\r\n") {
+    engine = std::make_shared<FakeEngine>();
+    engine->exchanges.push_back({.response = httpResponse(200, "", pingHeaders)});
+    client = std::make_unique<Client>(std::make_unique<FakeConnector>(engine), ClientOptions{});
+  }
+
+  template <typename T>
+  T run(boost::asio::awaitable<T> aw) {
+    return ls::testing::runCoro(ctx, std::move(aw));
+  }
+
+  /// Runs `aw` on virtual time: polls, and advances `clock` to the next sleeper while the
+  /// coroutine has not completed.
+  template <typename T>
+  T runVirtual(boost::asio::awaitable<T> aw) {
+    return ls::testing::runVirtual(ctx, clock, std::move(aw));
+  }
+
+  void answer(int status, std::string body = {}) {
+    engine->exchanges.push_back({.response = httpResponse(status, body)});
+  }
+
+  std::string line(std::size_t n) const { return requestLine(engine->requests.at(n + 1)); }
+  std::string head(std::size_t n) const { return requestHead(engine->requests.at(n + 1)); }
+  std::string body(std::size_t n) const { return requestBody(engine->requests.at(n + 1)); }
+  /// How many requests followed the version negotiation.
+  std::size_t sent() const { return engine->requests.size() - 1; }
+
+  boost::asio::io_context ctx;
+  ManualClock clock;
+  std::shared_ptr<FakeEngine> engine;
+  std::unique_ptr<Client> client;
+};
 
 }  // namespace ls::engine::testing

@@ -33,42 +33,13 @@ std::string frame(int stream, std::string_view payload) {
   return out;
 }
 
-class DockerContainersTest : public ::testing::Test {
+class DockerContainersTest : public engine::testing::ScriptedEngineTest {
  protected:
   void SetUp() override {
-    engine->exchanges.push_back({.response = httpResponse(200, "", "Api-Version: 1.41\r\n")});
-    client = std::make_unique<engine::Client>(std::make_unique<FakeConnector>(engine),
-                                              engine::ClientOptions{});
+    connectClient();
     rt = std::make_unique<DockerRuntime>(*client, clock);
   }
 
-  template <typename T>
-  T run(boost::asio::awaitable<T> aw) {
-    return ls::testing::runCoro(ctx, std::move(aw));
-  }
-
-  /// Runs `aw` on virtual time: polls, and advances the clock to the next sleeper while the
-  /// coroutine has not completed.
-  template <typename T>
-  T runVirtual(boost::asio::awaitable<T> aw) {
-    return ls::testing::runVirtual(ctx, clock, std::move(aw));
-  }
-
-  void answer(int status, std::string body = {}) {
-    engine->exchanges.push_back({.response = httpResponse(status, body)});
-  }
-
-  /// The request line of the n-th request after the version negotiation.
-  std::string line(std::size_t n) {
-    const std::string& raw = engine->requests.at(n + 1);
-    return raw.substr(0, raw.find(" HTTP/1.1\r\n"));
-  }
-  std::size_t sent() const { return engine->requests.size(); }
-
-  boost::asio::io_context ctx;
-  ManualClock clock;
-  std::shared_ptr<FakeEngine> engine = std::make_shared<FakeEngine>();
-  std::unique_ptr<engine::Client> client;
   std::unique_ptr<DockerRuntime> rt;
 };
 
@@ -124,7 +95,7 @@ TEST_F(DockerContainersTest, WaitClassifiesTheExitWithTheInspect) {
   EXPECT_EQ(removed->signal, "SIGTERM");
   EXPECT_FALSE(removed->finishedAt);
   EXPECT_EQ(line(4), "POST /v1.41/containers/x/wait?condition=removed");
-  EXPECT_EQ(sent(), 6u) << "no inspect after `removed`";
+  EXPECT_EQ(sent(), 5u) << "no inspect after `removed`";
 
   answer(200, R"({"StatusCode":2})");
   answer(404, R"({"message":"No such container: x"})");
@@ -141,7 +112,7 @@ TEST_F(DockerContainersTest, UpdateTopAndRenameCheckTheirArgumentsFirst) {
   const ResourceUpdate nothing;
   auto none = run(rt->update(id, nothing));
   ASSERT_TRUE(none);
-  EXPECT_EQ(sent(), 0u) << "not even the version negotiation";
+  EXPECT_TRUE(engine->requests.empty()) << "not even the version negotiation";
 
   answer(200, R"({"Warnings":["w1"]})");
   ResourceUpdate restart;
@@ -310,7 +281,7 @@ TEST_F(DockerContainersTest, ExecStreamTimesOutAndRefusesAnEmptyCommand) {
   auto refused = run(rt->execStream(id, empty));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), Errc::InvalidArgument);
-  EXPECT_EQ(sent(), 0u);
+  EXPECT_TRUE(engine->requests.empty());
 
   answer(201, R"({"Id":"e1"})");
   engine->exchanges.push_back({.response = chunkedResponse(200, {})});  // output closed
