@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "engine/api_images.hpp"
+#include "engine/errors.hpp"
 #include "engine/frame_decoder.hpp"
 #include "engine/json_messages.hpp"
 #include "engine/mapping.hpp"
@@ -201,17 +202,9 @@ asio::awaitable<Result<StartOutcome>> Api::startContainer(const std::string& id)
               .operation = quoted("start container", id)};
   Result<Response> res = co_await client_.request(std::move(req));
   if (!res) {
-    // The engine says only in its (OCI runtime) message that the command could not be
-    // executed; callers branch on the reason (docker's 127 and 126).
     Error err = std::move(res).error();
-    const std::string& m = err.message();
-    constexpr auto npos = std::string::npos;
-    const bool exec = m.find("exec:") != npos || m.find("exec ") != npos;
-    if (m.find("executable file not found") != npos ||
-        (exec && m.find("no such file or directory") != npos)) {
-      err.withReason("command_not_found");
-    } else if (exec && m.find("permission denied") != npos) {
-      err.withReason("command_not_executable");
+    if (const std::string_view reason = startFailureReason(err.message()); !reason.empty()) {
+      err.withReason(std::string(reason));
     }
     co_return err;
   }

@@ -69,6 +69,21 @@ std::string engineMessage(std::string_view body, int status) {
   return "http status " + std::to_string(status);
 }
 
+std::string_view startFailureReason(std::string_view m) noexcept {
+  const auto has = [m](std::string_view part) { return m.find(part) != std::string_view::npos; };
+  // Only the OCI runtime's failure to exec the process, not a missing mount source or device
+  // that also says "no such file or directory".
+  const bool exec = has("exec:") || has("exec ");
+  if (has("executable file not found") || has("invoke a command that was not found") ||
+      (exec && has("no such file or directory"))) {
+    return "command_not_found";
+  }
+  if (has("OCI permission denied") || (exec && has("permission denied"))) {
+    return "command_not_executable";
+  }
+  return {};
+}
+
 Error classifyResponse(int status, std::string_view body, std::string_view operation) {
   std::string msg = engineMessage(body, status);
   Error err(errcForStatus(status), std::string(operation) + ": " + msg);

@@ -44,5 +44,36 @@ TEST(ErrorsTest, ClassifiedErrorCarriesOperationAndOrigin) {
   EXPECT_EQ(e.engine()->status, 409);
 }
 
+TEST(ErrorsTest, StartFailureReasonFromDockersAndPodmansMessages) {
+  // Ensures the reason of a failed start is read from the messages both engines really answer
+  // (recorded from Docker 20.10 and podman 4.3 starting a missing command, a missing path, a
+  // file and a directory) and that other failures, a missing mount source among them, have none.
+  const std::vector<std::pair<std::string, std::string_view>> rows = {
+      {R"(failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nosuch": stat /nosuch: no such file or directory: unknown)",
+       "command_not_found"},
+      {R"(failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH: unknown)",
+       "command_not_found"},
+      {R"(failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/etc/passwd": permission denied: unknown)",
+       "command_not_executable"},
+      {R"(runc: runc create failed: unable to start container process: exec: "/nosuch": stat /nosuch: no such file or directory: OCI runtime attempted to invoke a command that was not found)",
+       "command_not_found"},
+      {R"(runc: runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH: OCI runtime attempted to invoke a command that was not found)",
+       "command_not_found"},
+      {R"(runc: runc create failed: unable to start container process: exec: "/etc": permission denied: OCI permission denied)",
+       "command_not_executable"},
+      {R"(crun: executable file `nosuch` not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found)",
+       "command_not_found"},
+      {R"(failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/nonexistent" to rootfs at "/data": stat /nonexistent: no such file or directory: unknown)",
+       ""},
+      {"driver failed programming external connectivity on endpoint x: Bind for 127.0.0.1:80 "
+       "failed: port is already allocated",
+       ""},
+      {"", ""},
+  };
+  for (const auto& [message, reason] : rows) {
+    EXPECT_EQ(startFailureReason(message), reason) << message;
+  }
+}
+
 }  // namespace
 }  // namespace ls::engine
