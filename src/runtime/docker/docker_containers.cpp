@@ -569,14 +569,7 @@ asio::awaitable<Result<PruneReport>> DockerRuntime::pruneContainers() {
 asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> DockerRuntime::execStream(
     const ContainerId& id, const ExecRequest& request) {
   auto& d = *impl_;
-  if (request.cmd.empty()) {
-    co_return Error(Errc::InvalidArgument, "exec in container " + q(id.value) + ": empty command");
-  }
-  engine::ExecCreate create;
-  create.cmd = request.cmd;
-  create.env = request.env;
-  create.workingDir = request.workingDir;
-  create.user = request.user;
+  LS_CO_ASSIGN_OR_RETURN(engine::ExecCreate create, execCreateFor(id.value, request));
   LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await d.createExec(id.value, create));
   LS_CO_ASSIGN_OR_RETURN(std::unique_ptr<engine::LogStream> output,
                          co_await d.api.startExec(execId));

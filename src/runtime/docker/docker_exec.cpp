@@ -146,11 +146,7 @@ class DockerExecSession final : public ExecSession {
 // create -> start attached -> read every chunk -> exit code. Errors never echo the command.
 asio::awaitable<Result<ExecResult>> DockerRuntime::Impl::execUnbounded(const std::string& id,
                                                                        const ExecRequest& request) {
-  engine::ExecCreate create;
-  create.cmd = request.cmd;
-  create.env = request.env;
-  create.workingDir = request.workingDir;
-  create.user = request.user;
+  LS_CO_ASSIGN_OR_RETURN(engine::ExecCreate create, execCreateFor(id, request));
   LS_CO_ASSIGN_OR_RETURN(std::string execId, co_await createExec(id, create));
   LS_CO_ASSIGN_OR_RETURN(std::unique_ptr<engine::LogStream> output, co_await api.startExec(execId));
   ExecResult out;
@@ -190,8 +186,8 @@ asio::awaitable<Result<ExecResult>> DockerRuntime::exec(const ContainerId& id,
                                                         const ExecRequest& request) {
   using namespace asio::experimental::awaitable_operators;
   auto& d = *impl_;
-  if (request.cmd.empty()) {
-    co_return Error(Errc::InvalidArgument, "exec in container " + q(id.value) + ": empty command");
+  if (auto valid = execCreateFor(id.value, request); !valid) {
+    co_return std::move(valid).error();
   }
   if (request.timeout <= std::chrono::nanoseconds::zero()) {
     co_return co_await d.execUnbounded(id.value, request);
@@ -214,14 +210,7 @@ asio::awaitable<Result<ExecResult>> DockerRuntime::exec(const ContainerId& id,
 asio::awaitable<Result<std::unique_ptr<ExecSession>>> DockerRuntime::execInteractive(
     const ContainerId& id, const InteractiveExecRequest& request) {
   auto& d = *impl_;
-  if (request.cmd.empty()) {
-    co_return Error(Errc::InvalidArgument, "exec in container " + q(id.value) + ": empty command");
-  }
-  engine::ExecCreate create;
-  create.cmd = request.cmd;
-  create.env = request.env;
-  create.workingDir = request.workingDir;
-  create.user = request.user;
+  LS_CO_ASSIGN_OR_RETURN(engine::ExecCreate create, execCreateFor(id.value, request));
   create.privileged = request.privileged;
   create.attachStdin = request.attachStdin;
   create.attachStdout = request.attachStdout;

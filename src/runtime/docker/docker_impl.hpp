@@ -25,6 +25,21 @@ namespace asio = boost::asio;
 
 /// `s` in single quotes, as messages quote names and ids.
 std::string q(std::string_view s);
+
+/// The engine's exec create for a request's argv, env, working directory and user (an
+/// ExecRequest or an InteractiveExecRequest), or InvalidArgument for an empty command.
+template <typename Request>
+Result<engine::ExecCreate> execCreateFor(const std::string& id, const Request& request) {
+  if (request.cmd.empty()) {
+    return Error(Errc::InvalidArgument, "exec in container " + q(id) + ": empty command");
+  }
+  engine::ExecCreate create;
+  create.cmd = request.cmd;
+  create.env = request.env;
+  create.workingDir = request.workingDir;
+  create.user = request.user;
+  return create;
+}
 /// A duration for messages, in seconds ("1.5s").
 std::string formatDuration(std::chrono::nanoseconds d);
 
