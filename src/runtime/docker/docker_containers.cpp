@@ -411,7 +411,29 @@ asio::awaitable<Result<WaitOutcome>> DockerRuntime::wait(const ContainerId& id,
     }
   }
   const std::string cond(waitConditionName(condition));
+  // Podman 4.3 stops a container in two steps ("stopped", then "exited" once conmon's cleanup
+  // ran, about a second later), and a next-exit wait armed between them returns at the second,
+  // which is no exit. On podman, a next-exit wait armed on a stopped container that returns
+  // while the container has not started since is armed again.
+  std::optional<std::optional<engine::Timestamp>> stoppedSince;
+  if (condition == WaitCondition::NextExit) {
+    LS_CO_TRY(co_await impl_->knowEngine());
+    if (impl_->podman()) {
+      auto armed = co_await impl_->api.inspectContainer(id.value);
+      if (armed && !armed->state.running) {
+        stoppedSince = armed->state.startedAt;
+      }
+    }
+  }
   LS_CO_ASSIGN_OR_RETURN(int code, co_await ops.wait(id.value, cond));
+  for (int rearmed = 0; stoppedSince && rearmed < 100; ++rearmed) {
+    auto now = co_await impl_->api.inspectContainer(id.value);
+    if (!now || now->state.running || now->state.startedAt != *stoppedSince) {
+      break;
+    }
+    LS_CO_TRY(co_await impl_->clock.sleepFor(std::chrono::milliseconds(50)));
+    LS_CO_ASSIGN_OR_RETURN(code, co_await ops.wait(id.value, cond));
+  }
   if (condition == WaitCondition::Removed) {
     co_return classifyExit(code, false, "", std::nullopt);
   }

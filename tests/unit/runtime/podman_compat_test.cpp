@@ -36,20 +36,11 @@ std::string networkJson(const std::string& name, const std::string& project) {
          project + R"("}})";
 }
 
-class PodmanCompatTest : public ::testing::Test {
+class PodmanCompatTest : public engine::testing::ScriptedEngineTest {
  protected:
   void SetUp() override {
-    engine->exchanges.push_back({.response = httpResponse(200, "", pingHeaders())});
-    client = std::make_unique<engine::Client>(std::make_unique<FakeConnector>(engine),
-                                              engine::ClientOptions{});
+    connectClient(pingHeaders());
     rt = std::make_unique<DockerRuntime>(*client, clock);
-  }
-
-  /// Runs `aw` on virtual time: polls, and advances the clock to the next sleeper while the
-  /// coroutine has not completed.
-  template <typename T>
-  T runVirtual(boost::asio::awaitable<T> aw) {
-    return ls::testing::runVirtual(ctx, clock, std::move(aw));
   }
 
   /// The ping's headers: podman's, with the header the runtime detects it by.
@@ -57,21 +48,6 @@ class PodmanCompatTest : public ::testing::Test {
     return "Api-Version: 1.41\r\nLibpod-API-Version: 4.3.1\r\n";
   }
 
-  void answer(int status, std::string body = {}) {
-    engine->exchanges.push_back({.response = httpResponse(status, body)});
-  }
-
-  /// The request line of the n-th request after the version negotiation.
-  std::string line(std::size_t n) {
-    const std::string& raw = engine->requests.at(n + 1);
-    return raw.substr(0, raw.find(" HTTP/1.1\r\n"));
-  }
-  std::size_t sent() const { return engine->requests.size() - 1; }
-
-  boost::asio::io_context ctx;
-  ManualClock clock;
-  std::shared_ptr<FakeEngine> engine = std::make_shared<FakeEngine>();
-  std::unique_ptr<engine::Client> client;
   std::unique_ptr<DockerRuntime> rt;
 };
 
@@ -202,6 +178,39 @@ TEST_F(PodmanCompatTest, WaitRemovedOnPodmanTakesTheCodeFromANotRunningWait) {
   EXPECT_EQ(line(1), "POST /v1.41/containers/x/wait?condition=not-running");
   EXPECT_EQ(line(2), "GET /v1.41/containers/x/json");
   EXPECT_EQ(line(3), "GET /v1.41/containers/x/json");
+}
+
+TEST_F(PodmanCompatTest, ANextExitWaitThatReturnsBeforeAnyNewRunIsArmedAgain) {
+  // Ensures a next-exit wait armed on a stopped container, which podman 4.3 may answer at once
+  // (its second stopped state, "exited", comes about a second after "stopped"), is armed again
+  // while the container has not started since, and returns the exit of the next run.
+  const std::string first = R"("StartedAt":"2026-12-07T06:00:00.000000000Z")";
+  const std::string second = R"("StartedAt":"2026-12-07T06:00:05.000000000Z")";
+  answer(200, R"({"Id":"x","State":{"Status":"stopped","ExitCode":3,)" + first + "}}");
+  answer(200, R"({"StatusCode":3})");  // the "exited" transition, no new run
+  answer(200, R"({"Id":"x","State":{"Status":"exited","ExitCode":3,)" + first + "}}");
+  answer(200, R"({"StatusCode":7})");  // the next run's exit
+  answer(200, R"({"Id":"x","State":{"Status":"exited","ExitCode":7,)" + second + "}}");
+  answer(200, R"({"Id":"x","State":{"Status":"exited","ExitCode":7,)" + second + "}}");
+  auto next = runVirtual(rt->wait(ContainerId{"x"}, WaitCondition::NextExit));
+  ASSERT_TRUE(next) << next.error().what();
+  EXPECT_EQ(next->exitCode, 7);
+  ASSERT_EQ(sent(), 6u);
+  EXPECT_EQ(line(1), "POST /v1.41/containers/x/wait?condition=next-exit");
+  EXPECT_EQ(line(3), "POST /v1.41/containers/x/wait?condition=next-exit");
+}
+
+TEST_F(PodmanCompatTest, ANextExitWaitArmedOnARunningContainerIsNotArmedAgain) {
+  // Ensures the re-arming is only for a wait armed on a stopped container: the exit of a
+  // container that was running is its exit, though its StartedAt did not change.
+  const std::string started = R"("StartedAt":"2026-12-07T06:00:00.000000000Z")";
+  answer(200, R"({"Id":"x","State":{"Status":"running","Running":true,)" + started + "}}");
+  answer(200, R"({"StatusCode":4})");
+  answer(200, R"({"Id":"x","State":{"Status":"exited","ExitCode":4,)" + started + "}}");
+  auto next = runVirtual(rt->wait(ContainerId{"x"}, WaitCondition::NextExit));
+  ASSERT_TRUE(next) << next.error().what();
+  EXPECT_EQ(next->exitCode, 4);
+  EXPECT_EQ(sent(), 3u);
 }
 
 TEST_F(PodmanCompatTest, ARemovedWaitThatLostTheExitTakesItFromTheLastDieEvent) {
