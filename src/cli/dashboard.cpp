@@ -15,17 +15,11 @@ namespace ls::cli {
 
 int runDashboard(const DashboardOptions& options) {
   int exitCode = kExitOk;
-  std::optional<std::string> project = resolveProject(options.project, options.file, exitCode);
-  if (!project) {
-    return exitCode;
-  }
-  std::optional<SupervisorRecord> sup = findSupervisor(*project);
+  std::optional<SupervisorRecord> sup = runningSupervisor(
+      options.project, options.file,
+      "start it with `lightshuttle up -d` (or `lightshuttle up` in another terminal)", exitCode);
   if (!sup) {
-    fmt::print(stderr,
-               "error: project '{}' is not running under a supervisor; start it with "
-               "`lightshuttle up -d` (or `lightshuttle up` in another terminal)\n",
-               *project);
-    return kExitFailure;
+    return exitCode;
   }
   Result<DashboardInfo> info = supervisorDashboard(*sup);
   if (!info) {
@@ -33,7 +27,7 @@ int runDashboard(const DashboardOptions& options) {
     return kExitFailure;
   }
   if (info->url.empty()) {
-    fmt::print(stderr, "error: the supervisor of '{}' serves no dashboard\n", *project);
+    fmt::print(stderr, "error: the supervisor of '{}' serves no dashboard\n", sup->project);
     return kExitFailure;
   }
   if (options.json) {

@@ -35,17 +35,10 @@ std::string plainLine(const lifecycle::LifecycleEvent& e) {
 
 int runEvents(const EventsOptions& o) {
   int exitCode = kExitOk;
-  std::optional<std::string> project = resolveProject(o.project, o.file, exitCode);
-  if (!project) {
-    return exitCode;
-  }
-  std::optional<SupervisorRecord> sup = findSupervisor(*project);
+  std::optional<SupervisorRecord> sup = runningSupervisor(
+      o.project, o.file, "events come from `lightshuttle up` (attached or -d)", exitCode);
   if (!sup) {
-    fmt::print(stderr,
-               "error: project '{}' has no running supervisor: events come from `lightshuttle up` "
-               "(attached or -d)\n",
-               *project);
-    return kExitFailure;
+    return exitCode;
   }
   bool stackStopped = false;
   auto followed = supervisorFollow(*sup, std::nullopt, [&](std::string_view text) {
@@ -60,7 +53,7 @@ int runEvents(const EventsOptions& o) {
     }
     if (m->type == control::EventMessage::Type::Snapshot) {
       // What happened before we came is not replayed; from here on nothing is missed.
-      fmt::print(stderr, "following the events of '{}' (Ctrl+C stops)\n", *project);
+      fmt::print(stderr, "following the events of '{}' (Ctrl+C stops)\n", sup->project);
       return true;
     }
     if (m->type != control::EventMessage::Type::Event || !m->event) {
