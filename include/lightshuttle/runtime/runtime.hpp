@@ -248,7 +248,8 @@ class Runtime {
   /// A failed start leaves no container behind.
   /// Errors: NotFound (image missing with policy never, or not in the registry), Conflict (name
   /// in use; a host port already allocated — the message names the port and the resource),
-  /// FailedPrecondition (a build failed: the engine's message is kept).
+  /// FailedPrecondition (a build failed: the engine's message is kept), InvalidArgument (a name
+  /// the engine refuses: [a-zA-Z0-9][a-zA-Z0-9_.-]+; nothing is created).
   virtual boost::asio::awaitable<Result<ContainerId>> start(const ContainerSpec& spec,
                                                             const StartOptions& options) = 0;
 
