@@ -35,6 +35,12 @@ std::string formatDuration(std::chrono::nanoseconds d);
 /// would fail again the same way.
 bool transientInspectFailure(const Error& e);
 
+/// Whether an engine event's action is a container's removal: Docker's "destroy", or podman
+/// 4.3's "remove" (its compat events keep libpod's name for it).
+inline bool isRemovalAction(std::string_view action) {
+  return action == "destroy" || action == "remove";
+}
+
 struct DockerRuntime::Impl {
   Impl(engine::Client& c, Clock& k) : client(c), api(c), clock(k) {}
   engine::Client& client;

@@ -229,7 +229,7 @@ asio::awaitable<Result<void>> DockerRuntime::waitHealthy(const ContainerId& id,
         code = std::atoi(it->second.c_str());
       }
       co_return co_await d.exitedBeforeReady(id.value, name, code);
-    } else if (e.action == "destroy") {
+    } else if (isRemovalAction(e.action)) {
       co_return Error(Errc::NotFound,
                       "container " + q(name) + " was removed before becoming ready");
     }
