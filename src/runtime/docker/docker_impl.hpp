@@ -41,6 +41,10 @@ inline bool isRemovalAction(std::string_view action) {
   return action == "destroy" || action == "remove";
 }
 
+/// An image name as Docker reports it, from podman's fully qualified one (`localhost/x` and
+/// `docker.io/x` are Docker's `x`; docker_images.cpp). Only for names podman reported.
+std::string familiarImageName(std::string_view name);
+
 struct DockerRuntime::Impl {
   Impl(engine::Client& c, Clock& k) : client(c), api(c), clock(k) {}
   engine::Client& client;
@@ -57,6 +61,10 @@ struct DockerRuntime::Impl {
   /// Whether the engine is podman (its `Libpod-API-Version` header); known once any versioned
   /// request has negotiated, false before.
   bool podman() const { return client.pingInfo() && client.pingInfo()->podman; }
+  /// A container's image as Docker would name it (podman's `localhost/x` is `x`).
+  std::string imageName(const std::string& name) const {
+    return podman() ? familiarImageName(name) : name;
+  }
   /// Negotiates unless done, so that podman() answers before a request that depends on it.
   asio::awaitable<Result<void>> knowEngine() {
     if (!client.pingInfo()) {

@@ -285,7 +285,7 @@ asio::awaitable<Result<std::vector<ManagedContainer>>> DockerRuntime::listManage
       co_return std::move(info).error();
     }
     m.status = detail::toStatus(*info);
-    m.image = info->image;
+    m.image = d.imageName(info->image);
     for (const auto& bind : info->binds) {
       // "name:/path[:opts]" is a named volume; "/host/path:/path" a bind mount.
       if (!bind.empty() && bind.front() != '/') {

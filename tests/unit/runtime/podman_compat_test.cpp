@@ -376,6 +376,24 @@ TEST_F(PodmanCompatTest, ImageNamesAreReportedAsDockerNamesThem) {
   EXPECT_EQ(listed->front().repoDigests, std::vector<std::string>{"busybox@sha256:b30f"});
 }
 
+TEST_F(PodmanCompatTest, AContainersImageIsNamedAsDockerNamesIt) {
+  // Ensures listManaged and inspectDetailed report a container's image as Docker does, not as
+  // podman's `localhost/x` (a difference the runtime contract found: `ps` showed it).
+  const std::string container =
+      R"({"Id":"c1","Name":"/demo_web","Config":{"Image":"localhost/lightshuttle-test/busybox:latest",
+      "Labels":{"lightshuttle.project":"demo","lightshuttle.resource":"web"}},"State":{"Status":"running","Running":true}})";
+  answer(200, R"([{"Id":"c1","Names":["/demo_web"],"Labels":{"lightshuttle.project":"demo"}}])");
+  answer(200, container);
+  answer(200, container);
+  auto listed = runVirtual(rt->listManaged("demo"));
+  ASSERT_TRUE(listed) << listed.error().what();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().image, "lightshuttle-test/busybox:latest");
+  auto details = runVirtual(rt->inspectDetailed(ContainerId{"c1"}));
+  ASSERT_TRUE(details) << details.error().what();
+  EXPECT_EQ(details->image, "lightshuttle-test/busybox:latest");
+}
+
 TEST_F(PodmanCompatTest, AContainersRemovalEventIsDestroy) {
   // Ensures podman's `remove` event (Docker's `destroy`) is the runtime's Destroy, and that it
   // ends a readiness wait with NotFound (found by the runtime contract: a removed container
