@@ -35,7 +35,7 @@
 //   "exited_before_ready" FailedPrecondition from waitHealthy
 //   "foreign_network"     FailedPrecondition from the network calls: not ours, left untouched
 //   "network_in_use"      FailedPrecondition from teardownProjectNetwork: running containers
-//                         are still attached (stopped ones do not count)
+//                         are still attached (stopped ones do not count, except on podman)
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -284,7 +284,8 @@ class Runtime {
       const std::string& project) = 0;
 
   /// Removes the project's network if it is ours. Idempotent (absent = AlreadyRemoved).
-  /// FailedPrecondition when it belongs to someone else or still has containers attached.
+  /// FailedPrecondition when it belongs to someone else or still has containers attached
+  /// (running ones; on podman, whose network removal refuses them too, stopped ones as well).
   virtual boost::asio::awaitable<Result<RemoveOutcome>> teardownProjectNetwork(
       const std::string& project) = 0;
 
