@@ -94,6 +94,9 @@ TEST_P(RuntimeContract, ATakenNameIsConflictNameInUseEvenWhenStopped) {
   EXPECT_EQ(again.error().code(), Errc::Conflict) << again.error().what();
   EXPECT_EQ(again.error().reason(), "name_in_use");
   EXPECT_NE(again.error().what().find(web.name), std::string::npos) << again.error().what();
+  auto untouched = run(rt().inspect(*first));
+  ASSERT_TRUE(untouched) << untouched.error().what();
+  EXPECT_EQ(untouched->state, ContainerState::Running);
 
   auto stopped = run(rt().stop(*first, 1s));
   ASSERT_TRUE(stopped) << stopped.error().what();

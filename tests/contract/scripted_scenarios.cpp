@@ -134,7 +134,7 @@ std::map<std::string, Script> buildTable() {
             R"(\". You have to remove (or rename) that container to be able to reuse that name."})");
     t["ATakenNameIsConflictNameInUseEvenWhenStopped"] =
         networkCreated() + started(web) +
-        Script{taken, answer(post(containerPath(web, "/stop?t=1")), 204), taken} +
+        Script{taken, inspect(web, up), answer(post(containerPath(web, "/stop?t=1")), 204), taken} +
         listed(kP, {{web, exited(137, kT0, kT1)}});
   }
   {
