@@ -1,4 +1,3 @@
-#include <boost/asio/co_spawn.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -94,110 +93,6 @@ TEST_F(RuntimeTest, StartsOnTheProjectNetworkWithLabelsAndAlias) {
   EXPECT_EQ(listed->at(1).status.state, ContainerState::Running);
 }
 
-TEST_F(RuntimeTest, ATakenNameIsAConflictWithTheNameInUseReason) {
-  // Ensures a second start of the same name fails as a Conflict the lifecycle can act on
-  // (reason name_in_use: remove the stale one, start again), and leaves the first untouched.
-  runtime::StartOptions none;
-  auto first = run(rt->start(spec("dup", {"sleep", "3600"}), none));
-  ASSERT_TRUE(first) << first.error().what();
-  auto second = run(rt->start(spec("dup", {"sleep", "3600"}), none));
-  ASSERT_FALSE(second);
-  EXPECT_EQ(second.error().code(), Errc::Conflict);
-  EXPECT_EQ(second.error().reason(), "name_in_use");
-  EXPECT_NE(second.error().what().find(project + "_dup"), std::string::npos)
-      << second.error().what();
-  auto info = run(api->inspectContainer(first->value));
-  ASSERT_TRUE(info) << info.error().what();
-  EXPECT_TRUE(info->state.running);
-}
-
-TEST_F(RuntimeTest, WaitHealthyFollowsTheHealthcheck) {
-  // Ensures waitHealthy returns only once the healthcheck passes (not when merely running).
-  ContainerSpec s = spec("svc", {"sh", "-c", "sleep 1.5; touch /tmp/ready; exec sleep 3600"});
-  s.healthcheck = runtime::HealthcheckSpec{.test = {"CMD-SHELL", "test -f /tmp/ready"},
-                                           .interval = 200ms,
-                                           .timeout = 1s,
-                                           .retries = 3,
-                                           .startPeriod = 0s};
-  runtime::StartOptions none;
-  auto id = run(rt->start(s, none));
-  ASSERT_TRUE(id) << id.error().what();
-  auto before = run(rt->inspect(*id));
-  ASSERT_TRUE(before);
-  EXPECT_EQ(before->state, ContainerState::Running) << "not healthy before the file exists";
-  auto ready = run(rt->waitHealthy(*id, 30s));
-  ASSERT_TRUE(ready) << ready.error().what();
-  auto after = run(rt->inspect(*id));
-  ASSERT_TRUE(after);
-  EXPECT_EQ(after->state, ContainerState::Healthy);
-}
-
-TEST_F(RuntimeTest, ExitBeforeHealthyNamesCodeAndLastLines) {
-  // Ensures a container that exits before its healthcheck passes fails waitHealthy with the exit
-  // code and its last log lines.
-  ContainerSpec s =
-      spec("bad", {"sh", "-c", "echo booting; sleep 0.5; echo 'cannot bind port' >&2; exit 3"});
-  s.healthcheck = runtime::HealthcheckSpec{
-      .test = {"CMD", "false"}, .interval = 1s, .timeout = 1s, .retries = 3, .startPeriod = 0s};
-  runtime::StartOptions none;
-  auto id = run(rt->start(s, none));
-  ASSERT_TRUE(id) << id.error().what();
-  auto ready = run(rt->waitHealthy(*id, 30s));
-  ASSERT_FALSE(ready);
-  EXPECT_EQ(ready.error().code(), Errc::FailedPrecondition);
-  EXPECT_EQ(ready.error().reason(), "exited_before_ready");
-  EXPECT_NE(ready.error().what().find("code 3"), std::string::npos) << ready.error().what();
-  EXPECT_NE(ready.error().what().find("cannot bind port"), std::string::npos)
-      << ready.error().what();
-}
-
-TEST_F(RuntimeTest, WaitHealthyWithoutHealthcheckMeansRunning) {
-  // Ensures a container without a healthcheck is ready as soon as it runs.
-  runtime::StartOptions none;
-  auto id = run(rt->start(spec("plain", {"sleep", "3600"}), none));
-  ASSERT_TRUE(id) << id.error().what();
-  auto ready = run(rt->waitHealthy(*id, 30s));
-  EXPECT_TRUE(ready) << ready.error().what();
-}
-
-TEST_F(RuntimeTest, ExecReturnsExitCodeAndOutputsAndNotFoundForAMissingContainer) {
-  // Ensures exec runs a command in a running busybox container and returns its exit code, stdout
-  // and stderr (with the container's env), a timeout bounds it, and a missing container is
-  // NotFound.
-  runtime::StartOptions none;
-  ContainerSpec s = spec("exec", {"sleep", "3600"});
-  s.env["PROBE_VALUE"] = "from-env";
-  auto id = run(rt->start(s, none));
-  ASSERT_TRUE(id) << id.error().what();
-  runtime::ExecRequest request;
-  request.cmd = {"sh", "-c", "echo out-$PROBE_VALUE; echo err-line >&2; exit 3"};
-  request.timeout = 10s;
-  auto ran = run(rt->exec(*id, request));
-  ASSERT_TRUE(ran) << ran.error().what();
-  EXPECT_EQ(ran->exitCode, 3);
-  EXPECT_EQ(ran->stdoutText, "out-from-env\n");
-  EXPECT_EQ(ran->stderrText, "err-line\n");
-
-  runtime::ExecRequest ok;
-  ok.cmd = {"true"};
-  auto passed = run(rt->exec(*id, ok));
-  ASSERT_TRUE(passed) << passed.error().what();
-  EXPECT_EQ(passed->exitCode, 0);
-  EXPECT_TRUE(passed->stdoutText.empty());
-
-  runtime::ExecRequest slow;
-  slow.cmd = {"sleep", "30"};
-  slow.timeout = 300ms;
-  auto timedOut = run(rt->exec(*id, slow));
-  ASSERT_FALSE(timedOut);
-  EXPECT_EQ(timedOut.error().code(), Errc::Timeout);
-
-  runtime::ContainerId missing{"lightshuttle-no-such-container"};
-  auto gone = run(rt->exec(missing, ok));
-  ASSERT_FALSE(gone);
-  EXPECT_EQ(gone.error().code(), Errc::NotFound) << gone.error().what();
-}
-
 TEST_F(RuntimeTest, StopHonoursSubSecondGraceThenKills) {
   // Ensures a SIGTERM-ignoring process is killed after a sub-second grace, and stop is idempotent.
   runtime::StartOptions none;
@@ -237,48 +132,6 @@ TEST_F(RuntimeTest, AllocatedHostPortIsAClearConflict) {
   auto gone = run(api->inspectContainer(project + "_second"));
   ASSERT_FALSE(gone);
   EXPECT_EQ(gone.error().code(), Errc::NotFound);
-}
-
-TEST_F(RuntimeTest, ConcurrentEnsureNetworkCreatesOnce) {
-  // Ensures 8 concurrent ensureProjectNetwork calls create exactly one network.
-  std::vector<Result<runtime::NetworkOutcome>> outcomes;
-  for (int i = 0; i < 8; ++i) {
-    boost::asio::co_spawn(ctx, rt->ensureProjectNetwork(project),
-                          [&](std::exception_ptr e, Result<runtime::NetworkOutcome> r) {
-                            ASSERT_FALSE(e);
-                            outcomes.push_back(std::move(r));
-                          });
-  }
-  ctx.restart();
-  ctx.run();
-  ASSERT_EQ(outcomes.size(), 8u);
-  int created = 0;
-  for (const auto& o : outcomes) {
-    ASSERT_TRUE(o) << o.error().what();
-    created += *o == runtime::NetworkOutcome::Created ? 1 : 0;
-  }
-  EXPECT_EQ(created, 1);
-  auto net = run(api->inspectNetwork("lightshuttle-" + project));
-  ASSERT_TRUE(net) << net.error().what();
-  EXPECT_EQ(*run(rt->teardownProjectNetwork(project)), runtime::RemoveOutcome::Removed);
-  EXPECT_EQ(*run(rt->teardownProjectNetwork(project)), runtime::RemoveOutcome::AlreadyRemoved);
-}
-
-TEST_F(RuntimeTest, ForeignNetworkIsLeftUntouched) {
-  // Ensures a network with our name but not our label is refused and never removed.
-  engine::NetworkCreate foreign;
-  foreign.name = "lightshuttle-" + project;
-  foreign.labels["owner"] = "someone-else";
-  auto id = run(api->createNetwork(foreign));
-  ASSERT_TRUE(id) << id.error().what();
-  auto ensure = run(rt->ensureProjectNetwork(project));
-  ASSERT_FALSE(ensure);
-  EXPECT_EQ(ensure.error().code(), Errc::FailedPrecondition);
-  auto teardown = run(rt->teardownProjectNetwork(project));
-  ASSERT_FALSE(teardown);
-  EXPECT_EQ(teardown.error().code(), Errc::FailedPrecondition);
-  EXPECT_TRUE(run(api->inspectNetwork(*id)));
-  EXPECT_TRUE(run(api->removeNetwork(*id)));
 }
 
 TEST_F(RuntimeTest, LogsCarryEngineTimestampsPerLine) {

@@ -35,7 +35,7 @@
 //   "exited_before_ready" FailedPrecondition from waitHealthy
 //   "foreign_network"     FailedPrecondition from the network calls: not ours, left untouched
 //   "network_in_use"      FailedPrecondition from teardownProjectNetwork: running containers
-//                         are still attached (stopped ones do not count)
+//                         are still attached (stopped ones do not count, except on podman)
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -248,7 +248,8 @@ class Runtime {
   /// A failed start leaves no container behind.
   /// Errors: NotFound (image missing with policy never, or not in the registry), Conflict (name
   /// in use; a host port already allocated — the message names the port and the resource),
-  /// FailedPrecondition (a build failed: the engine's message is kept).
+  /// FailedPrecondition (a build failed: the engine's message is kept), InvalidArgument (a name
+  /// the engine refuses: [a-zA-Z0-9][a-zA-Z0-9_.-]+; nothing is created).
   virtual boost::asio::awaitable<Result<ContainerId>> start(const ContainerSpec& spec,
                                                             const StartOptions& options) = 0;
 
@@ -283,7 +284,8 @@ class Runtime {
       const std::string& project) = 0;
 
   /// Removes the project's network if it is ours. Idempotent (absent = AlreadyRemoved).
-  /// FailedPrecondition when it belongs to someone else or still has containers attached.
+  /// FailedPrecondition when it belongs to someone else or still has containers attached
+  /// (running ones; on podman, whose network removal refuses them too, stopped ones as well).
   virtual boost::asio::awaitable<Result<RemoveOutcome>> teardownProjectNetwork(
       const std::string& project) = 0;
 

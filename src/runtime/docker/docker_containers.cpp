@@ -558,7 +558,7 @@ asio::awaitable<Result<ContainerDetails>> DockerRuntime::inspectDetailed(const C
   ContainerDetails out;
   out.status = detail::toStatus(info);
   out.name = info.name;
-  out.image = info.image;
+  out.image = impl_->imageName(info.image);
   out.ports = toPortMappings(detail.ports);
   for (const auto& [network, attachment] : info.networks) {
     NetworkAttachment a;

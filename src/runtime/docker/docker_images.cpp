@@ -123,27 +123,6 @@ class EnginePullStream final : public PullStream {
 
 // --- podman's image names and ids in Docker's shapes -------------------------------------------
 
-/// An image name as Docker reports it, from podman's fully qualified one: podman names local
-/// images (loaded, built, committed) `localhost/<name>` and names tagged through the compat API
-/// `docker.io/<name>` (`docker.io/library/<name>` for one path component), where Docker says
-/// `<name>`. Podman resolves the short name to either, so what we report still finds the image.
-std::string familiarImageName(std::string_view name) {
-  constexpr std::string_view kLocal = "localhost/";
-  constexpr std::string_view kHub = "docker.io/";
-  constexpr std::string_view kLibrary = "library/";
-  if (name.starts_with(kLocal) && name.size() > kLocal.size()) {
-    return std::string(name.substr(kLocal.size()));
-  }
-  if (name.starts_with(kHub) && name.size() > kHub.size()) {
-    name.remove_prefix(kHub.size());
-    const std::string_view repo = name.substr(0, name.find_first_of(":@"));
-    if (name.starts_with(kLibrary) && repo.find('/', kLibrary.size()) == std::string_view::npos) {
-      name.remove_prefix(kLibrary.size());
-    }
-  }
-  return std::string(name);
-}
-
 /// Podman's names in Docker's shape (familiarImageName), each once: `localhost/x` and
 /// `docker.io/x` are both `x`. With `registryOnly`, the digests of `localhost/` names are
 /// dropped: they are of manifests podman wrote itself, where Docker's RepoDigests only name
@@ -240,6 +219,27 @@ asio::awaitable<std::string> EnginePullStream::digestAfterTheStream() {
 }
 
 }  // namespace
+
+// Podman names local images (loaded, built, committed) `localhost/<name>` and names tagged
+// through the compat API `docker.io/<name>` (`docker.io/library/<name>` for one path
+// component), where Docker says `<name>`. Podman resolves the short name to either, so what we
+// report still finds the image.
+std::string familiarImageName(std::string_view name) {
+  constexpr std::string_view kLocal = "localhost/";
+  constexpr std::string_view kHub = "docker.io/";
+  constexpr std::string_view kLibrary = "library/";
+  if (name.starts_with(kLocal) && name.size() > kLocal.size()) {
+    return std::string(name.substr(kLocal.size()));
+  }
+  if (name.starts_with(kHub) && name.size() > kHub.size()) {
+    name.remove_prefix(kHub.size());
+    const std::string_view repo = name.substr(0, name.find_first_of(":@"));
+    if (name.starts_with(kLibrary) && repo.find('/', kLibrary.size()) == std::string_view::npos) {
+      name.remove_prefix(kLibrary.size());
+    }
+  }
+  return std::string(name);
+}
 
 // --- archives, export, commit ----------------------------------------------------------------
 

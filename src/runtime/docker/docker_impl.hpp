@@ -50,6 +50,16 @@ std::string formatDuration(std::chrono::nanoseconds d);
 /// would fail again the same way.
 bool transientInspectFailure(const Error& e);
 
+/// Whether an engine event's action is a container's removal: Docker's "destroy", or podman
+/// 4.3's "remove" (its compat events keep libpod's name for it).
+inline bool isRemovalAction(std::string_view action) {
+  return action == "destroy" || action == "remove";
+}
+
+/// An image name as Docker reports it, from podman's fully qualified one (`localhost/x` and
+/// `docker.io/x` are Docker's `x`; docker_images.cpp). Only for names podman reported.
+std::string familiarImageName(std::string_view name);
+
 struct DockerRuntime::Impl {
   Impl(engine::Client& c, Clock& k) : client(c), api(c), clock(k) {}
   engine::Client& client;
@@ -66,6 +76,10 @@ struct DockerRuntime::Impl {
   /// Whether the engine is podman (its `Libpod-API-Version` header); known once any versioned
   /// request has negotiated, false before.
   bool podman() const { return client.pingInfo() && client.pingInfo()->podman; }
+  /// A container's image as Docker would name it (podman's `localhost/x` is `x`).
+  std::string imageName(const std::string& name) const {
+    return podman() ? familiarImageName(name) : name;
+  }
   /// Negotiates unless done, so that podman() answers before a request that depends on it.
   asio::awaitable<Result<void>> knowEngine() {
     if (!client.pingInfo()) {

@@ -229,7 +229,7 @@ asio::awaitable<Result<void>> DockerRuntime::waitHealthy(const ContainerId& id,
         code = std::atoi(it->second.c_str());
       }
       co_return co_await d.exitedBeforeReady(id.value, name, code);
-    } else if (e.action == "destroy") {
+    } else if (isRemovalAction(e.action)) {
       co_return Error(Errc::NotFound,
                       "container " + q(name) + " was removed before becoming ready");
     }
@@ -285,7 +285,7 @@ asio::awaitable<Result<std::vector<ManagedContainer>>> DockerRuntime::listManage
       co_return std::move(info).error();
     }
     m.status = detail::toStatus(*info);
-    m.image = info->image;
+    m.image = d.imageName(info->image);
     for (const auto& bind : info->binds) {
       // "name:/path[:opts]" is a named volume; "/host/path:/path" a bind mount.
       if (!bind.empty() && bind.front() != '/') {

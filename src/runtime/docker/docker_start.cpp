@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <variant>
 
+#include "engine/api_containers.hpp"
 #include "lightshuttle/core/scope_guard.hpp"
 #include "lightshuttle/engine/api.hpp"
 #include "runtime/docker/docker_impl.hpp"
@@ -89,6 +90,11 @@ asio::awaitable<Result<ContainerId>> DockerRuntime::start(const ContainerSpec& s
                                                           const StartOptions& options) {
   auto& d = *impl_;
   const std::string what = "start resource " + q(spec.resource);
+  // A name the engine refuses is refused before any request: Docker answers 400, podman 4.3
+  // 500, and the project network would have been made for nothing.
+  if (Result<void> named = engine::checkContainerName(spec.name); !named) {
+    co_return std::move(named).error().context(what);
+  }
   // The fast path is create + start, as few calls as the engine needs: an image that is
   // present (pull policy missing/never) and a network this runtime ensured are not checked
   // first. A create or start that says "not found" (the image or the network) takes the slow

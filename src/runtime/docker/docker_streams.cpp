@@ -124,7 +124,7 @@ std::optional<RuntimeEvent> toRuntimeEvent(const engine::EngineEvent& e) {
     out.kind = RuntimeEvent::Kind::HealthStatus;
     const auto colon = action.find(": ");
     out.health = colon == std::string_view::npos ? "" : std::string(action.substr(colon + 2));
-  } else if (action == "destroy") {
+  } else if (isRemovalAction(action)) {
     out.kind = RuntimeEvent::Kind::Destroy;
   } else if (action == "stop") {
     out.kind = RuntimeEvent::Kind::Stop;

@@ -22,7 +22,7 @@ class FakeConnection final : public Connection {
     if (stale_) {
       co_return std::size_t{0};
     }
-    if (current_ && current_->hang) {
+    if (current_ && (current_->hang || (current_->hangAfter && pending_.empty()))) {
       asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::hours(24));
       auto [ec] = co_await t.async_wait(detail::kUseTuple);
       (void)ec;
@@ -34,7 +34,7 @@ class FakeConnection final : public Connection {
     const std::size_t n = std::min({len, pending_.size(), current_ ? current_->chunk : len});
     pending_.copy(buf, n);
     pending_.erase(0, n);
-    if (pending_.empty() && current_ && !current_->closeAfter) {
+    if (pending_.empty() && current_ && !current_->closeAfter && !current_->hangAfter) {
       current_.reset();
     }
     co_return n;

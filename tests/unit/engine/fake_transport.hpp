@@ -22,6 +22,9 @@ struct FakeExchange {
   std::size_t chunk = 1u << 20;  ///< readSome returns at most this many bytes
   bool closeAfter = false;       ///< EOF once the response is served
   bool hang = false;             ///< never answer (until cancelled)
+  /// Serve the response, then keep the connection open without a byte more (until cancelled):
+  /// a stream the engine has not ended (events, logs that follow, a running exec).
+  bool hangAfter = false;
   /// The answer hijacks the connection (exec start): later writes on it are stdin bytes,
   /// recorded in FakeEngine::streamed instead of being requests.
   bool upgrade = false;

@@ -1,5 +1,5 @@
-// Unit tests of DockerRuntime's containers operations of the wider surface over the scripted
-// transport: what is validated before any request, how answers become runtime values (wait
+// Unit tests of DockerRuntime's container operations (start, and the wider surface) over the
+// scripted transport: what is validated before any request, how answers become runtime values (wait
 // classification, stopped stats, rich inspect), and the streamed exec's exit polling.
 #include <gtest/gtest.h>
 
@@ -61,6 +61,22 @@ TEST_F(DockerContainersTest, KillValidatesTheSignalAndSendsItsCanonicalName) {
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code(), Errc::InvalidArgument);
   EXPECT_EQ(sent(), before);
+}
+
+TEST_F(DockerContainersTest, StartRefusesAnInvalidNameBeforeAnyRequest) {
+  // Ensures a container name the engine refuses is InvalidArgument on every engine (podman 4.3
+  // answers it with 500) and that nothing is made for it, not even the project network.
+  ContainerSpec spec;
+  spec.project = "demo";
+  spec.resource = "web";
+  spec.name = "bad name";
+  spec.image = PullImage{.reference = "busybox:1"};
+  const StartOptions none;
+  auto started = run(rt->start(spec, none));
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code(), Errc::InvalidArgument);
+  EXPECT_NE(started.error().what().find("'bad name'"), std::string::npos) << started.error().what();
+  EXPECT_EQ(sent(), 0u) << "not even the version negotiation";
 }
 
 TEST_F(DockerContainersTest, WaitClassifiesTheExitWithTheInspect) {

@@ -385,6 +385,55 @@ TEST_F(PodmanCompatTest, ImageNamesAreReportedAsDockerNamesThem) {
   EXPECT_EQ(listed->front().repoDigests, std::vector<std::string>{"busybox@sha256:b30f"});
 }
 
+TEST_F(PodmanCompatTest, AContainersImageIsNamedAsDockerNamesIt) {
+  // Ensures listManaged and inspectDetailed report a container's image as Docker does, not as
+  // podman's `localhost/x` (a difference the runtime contract found: `ps` showed it).
+  const std::string container =
+      R"({"Id":"c1","Name":"/demo_web","Config":{"Image":"localhost/lightshuttle-test/busybox:latest",
+      "Labels":{"lightshuttle.project":"demo","lightshuttle.resource":"web"}},"State":{"Status":"running","Running":true}})";
+  answer(200, R"([{"Id":"c1","Names":["/demo_web"],"Labels":{"lightshuttle.project":"demo"}}])");
+  answer(200, container);
+  answer(200, container);
+  auto listed = runVirtual(rt->listManaged("demo"));
+  ASSERT_TRUE(listed) << listed.error().what();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().image, "lightshuttle-test/busybox:latest");
+  auto details = runVirtual(rt->inspectDetailed(ContainerId{"c1"}));
+  ASSERT_TRUE(details) << details.error().what();
+  EXPECT_EQ(details->image, "lightshuttle-test/busybox:latest");
+}
+
+TEST_F(PodmanCompatTest, AContainersRemovalEventIsDestroy) {
+  // Ensures podman's `remove` event (Docker's `destroy`) is the runtime's Destroy, and that it
+  // ends a readiness wait with NotFound (found by the runtime contract: a removed container
+  // went unnoticed on podman).
+  const auto event = [](const std::string& action) {
+    return R"({"Type":"container","Action":")" + action +
+           R"(","Actor":{"ID":"c1","Attributes":{"name":"demo_web","lightshuttle.project":"demo"}},"time":1,"timeNano":1000000000})" +
+           "\n";
+  };
+  engine->exchanges.push_back(
+      {.response = engine::testing::chunkedResponse(200, {event("cleanup"), event("remove")})});
+  EventFilter filter{.project = "demo"};
+  auto events = runVirtual(rt->events(filter));
+  ASSERT_TRUE(events) << events.error().what();
+  auto removed = runVirtual((*events)->next());
+  ASSERT_TRUE(removed) << removed.error().what();
+  EXPECT_EQ(removed->kind, RuntimeEvent::Kind::Destroy);
+  EXPECT_EQ(removed->id, ContainerId{"c1"});
+
+  const std::string starting =
+      R"({"Id":"c1","Name":"/demo_web","Config":{"Healthcheck":{"Test":["CMD","true"]}},
+      "State":{"Status":"running","Running":true,"Health":{"Status":"starting"}}})";
+  answer(200, starting);
+  engine->exchanges.push_back(
+      {.response = engine::testing::chunkedResponse(200, {event("remove")})});
+  answer(200, starting);
+  auto waited = runVirtual(rt->waitHealthy(ContainerId{"c1"}, std::chrono::seconds(30)));
+  ASSERT_FALSE(waited);
+  EXPECT_EQ(waited.error().code(), Errc::NotFound) << waited.error().what();
+}
+
 TEST_F(PodmanCompatTest, ARemovalReportsTheUntaggedNameAsDockerDoes) {
   // Ensures a removal's untagged name (docker.io/<name> on podman) is Docker's short name, and
   // a deleted id is left as it is.
