@@ -20,8 +20,6 @@
 #include <cstring>
 #include <thread>
 
-#include "cli/commands.hpp"
-#include "cli/session.hpp"
 #include "control/json_fields.hpp"
 #include "lightshuttle/control/client.hpp"
 #include "lightshuttle/control/codec.hpp"
@@ -267,22 +265,6 @@ std::optional<SupervisorRecord> findSupervisor(const std::string& project) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   return std::nullopt;
-}
-
-std::optional<SupervisorRecord> runningSupervisor(const std::string& projectFlag,
-                                                  const std::string& file, std::string_view why,
-                                                  int& exitCode) {
-  std::optional<std::string> project = resolveProject(projectFlag, file, exitCode);
-  if (!project) {
-    return std::nullopt;
-  }
-  std::optional<SupervisorRecord> sup = findSupervisor(*project);
-  if (!sup) {
-    fmt::print(stderr, "error: project '{}' is not running under a supervisor: {}\n", *project,
-               why);
-    exitCode = kExitFailure;
-  }
-  return sup;
 }
 
 bool waitSupervisorGone(const std::string& project, std::chrono::nanoseconds timeout) {

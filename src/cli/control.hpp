@@ -75,13 +75,6 @@ class SupervisorLock {
 /// The live supervisor of `project`, if any (the lock is held and the record readable).
 std::optional<SupervisorRecord> findSupervisor(const std::string& project);
 
-/// The live supervisor of the project named by `--project`/`--file` (see resolveProject), or
-/// nullopt with the error printed and `exitCode` set (2 no project, 1 no supervisor). `why`
-/// ends the message: where a supervisor comes from, for the verb that needs one.
-std::optional<SupervisorRecord> runningSupervisor(const std::string& projectFlag,
-                                                  const std::string& file, std::string_view why,
-                                                  int& exitCode);
-
 /// Waits until `project` has no live supervisor (its lock is free), at most `timeout`.
 /// True when it is gone.
 bool waitSupervisorGone(const std::string& project, std::chrono::nanoseconds timeout);

@@ -60,4 +60,20 @@ std::optional<ProjectContainers> openProject(const std::string& projectFlag,
   return out;
 }
 
+std::optional<SupervisorRecord> runningSupervisor(const std::string& projectFlag,
+                                                  const std::string& file, std::string_view why,
+                                                  int& exitCode) {
+  std::optional<std::string> project = resolveProject(projectFlag, file, exitCode);
+  if (!project) {
+    return std::nullopt;
+  }
+  std::optional<SupervisorRecord> sup = findSupervisor(*project);
+  if (!sup) {
+    fmt::print(stderr, "error: project '{}' is not running under a supervisor: {}\n", *project,
+               why);
+    exitCode = kExitFailure;
+  }
+  return sup;
+}
+
 }  // namespace ls::cli

@@ -8,8 +8,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "cli/control.hpp"
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/engine/client.hpp"
 #include "lightshuttle/engine/endpoint.hpp"
@@ -83,6 +85,13 @@ std::vector<Result<T>> runAllSync(EngineSession& s,
 /// finds it). Prints what went wrong and sets `exitCode` when there is none.
 std::optional<std::string> resolveProject(const std::string& projectFlag, const std::string& file,
                                           int& exitCode);
+
+/// The live supervisor of the project named by `--project`/`--file` (see resolveProject), or
+/// nullopt with the error printed and `exitCode` set (2 no project, 1 no supervisor). `why`
+/// ends the message: where a supervisor comes from, for the verb that needs one.
+std::optional<SupervisorRecord> runningSupervisor(const std::string& projectFlag,
+                                                  const std::string& file, std::string_view why,
+                                                  int& exitCode);
 
 /// What `ps`, `logs` and `exec` start from: the project, an engine session, and the project's
 /// containers (found by label).
