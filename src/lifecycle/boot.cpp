@@ -19,6 +19,33 @@ bool LifecycleManager::Impl::hopeless(const Resource& dep) {
          dep.status == ResourceStatus::Stopped;
 }
 
+bool LifecycleManager::Impl::awaited(std::size_t i) const {
+  if (phase != Phase::Booting) {
+    return true;  // a restart, a start, a recovery: its caller waits for this very resource
+  }
+  const std::string& name = node(i).name;
+  bool last = true;
+  for (std::size_t j = 0; j < res.size(); ++j) {
+    const Resource& r = res[j];
+    if (j == i || !r.selected || r.status == ResourceStatus::Running ||
+        r.status == ResourceStatus::Completed) {
+      continue;
+    }
+    last = false;
+    if (r.status != ResourceStatus::Pending || !r.bootImage || !r.bootImage->has_value()) {
+      continue;  // launched already, or its image is still being prepared (or failed)
+    }
+    // NOTE: also when it waits on other starting dependencies too: any of them may be the
+    // last one seen ready.
+    const auto& deps = node(j).dependencies;
+    if (std::any_of(deps.begin(), deps.end(),
+                    [&](const Dependency& d) { return d.name == name; })) {
+      return true;
+    }
+  }
+  return last;
+}
+
 // Its image is prepared meanwhile (prepareForBoot, spawned by startStack): a failed pull or
 // build fails it at once, without waiting for the dependencies.
 asio::awaitable<Result<void>> LifecycleManager::Impl::bootResource(std::size_t i) {

@@ -5,6 +5,7 @@
 //
 //   RestartDecision d = decideRestart(spec.restart, exitCode, restarts, backoffStep, rng, backoff);
 //   if (const auto* r = std::get_if<Restart>(&d)) { co_await clock.sleepFor(r->delay); ... }
+//   co_await clock.sleepFor(probeDelay(failedProbes, healthcheck.interval, awaited));
 #pragma once
 
 #include <chrono>
@@ -50,6 +51,23 @@ inline RestartDecision decideRestart(const runtime::RestartPolicy& policy, int e
                                      int restarts, Rng& rng, const Backoff& backoff = {}) {
   return decideRestart(policy, exitCode, restarts, restarts, rng, backoff);
 }
+
+/// The pauses of our own readiness probe while a resource starts (an exec of its healthcheck's
+/// test, racing the engine's checks): from `first`, doubling up to the healthcheck's interval
+/// and at most `max`; at most `awaitedMax` while something is held by this resource's readiness
+/// (a dependent whose image is ready, or the stack's readiness when it is the last one), since
+/// every pause then adds to the boot. Elsewhere the longer pauses leave the engine and the CPU
+/// to the work that is still under way (an exec is ~0.1 s of engine work).
+struct ProbeBackoff {
+  std::chrono::nanoseconds first{std::chrono::milliseconds(50)};
+  std::chrono::nanoseconds max{std::chrono::seconds(1)};
+  std::chrono::nanoseconds awaitedMax{std::chrono::milliseconds(200)};
+};
+
+/// The pause after the `failed`-th failed probe (1 for the first) of a resource whose
+/// healthcheck runs every `interval`; `awaited`: see ProbeBackoff.
+std::chrono::nanoseconds probeDelay(int failed, std::chrono::nanoseconds interval, bool awaited,
+                                    const ProbeBackoff& backoff = {});
 
 /// The smallest start timeout: image pulls and builds are outside it.
 inline constexpr std::chrono::nanoseconds kStartTimeoutFloor = std::chrono::seconds(30);
