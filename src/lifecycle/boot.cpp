@@ -19,12 +19,13 @@ bool LifecycleManager::Impl::hopeless(const Resource& dep) {
          dep.status == ResourceStatus::Stopped;
 }
 
-bool LifecycleManager::Impl::awaited(std::size_t i) const {
+ProbeNeed LifecycleManager::Impl::probeNeed(std::size_t i) const {
   if (phase != Phase::Booting) {
-    return true;  // a restart, a start, a recovery: its caller waits for this very resource
+    return ProbeNeed::Awaited;  // a restart, a start, a recovery: its caller waits for it
   }
   const std::string& name = node(i).name;
   bool last = true;
+  bool preparing = false;
   for (std::size_t j = 0; j < res.size(); ++j) {
     const Resource& r = res[j];
     if (j == i || !r.selected || r.status == ResourceStatus::Running ||
@@ -32,18 +33,26 @@ bool LifecycleManager::Impl::awaited(std::size_t i) const {
       continue;
     }
     last = false;
-    if (r.status != ResourceStatus::Pending || !r.bootImage || !r.bootImage->has_value()) {
-      continue;  // launched already, or its image is still being prepared (or failed)
+    if (r.status != ResourceStatus::Pending) {
+      continue;  // launched already
+    }
+    if (!r.bootImage) {
+      preparing = true;  // the stack cannot be ready before this image is
+      continue;
     }
     // NOTE: also when it waits on other starting dependencies too: any of them may be the
     // last one seen ready.
     const auto& deps = node(j).dependencies;
-    if (std::any_of(deps.begin(), deps.end(),
-                    [&](const Dependency& d) { return d.name == name; })) {
-      return true;
+    if (r.bootImage->has_value() && std::any_of(deps.begin(), deps.end(), [&](const Dependency& d) {
+          return d.name == name;
+        })) {
+      return ProbeNeed::Awaited;
     }
   }
-  return last;
+  if (last) {
+    return ProbeNeed::Awaited;
+  }
+  return preparing ? ProbeNeed::Moot : ProbeNeed::Normal;
 }
 
 // Its image is prepared meanwhile (prepareForBoot, spawned by startStack): a failed pull or

@@ -222,8 +222,9 @@ struct LifecycleManager::Impl {
                                           std::chrono::nanoseconds interval,
                                           std::optional<int>& lastExit);
 
-  // The pause after the `failed`-th failed fast probe of resource `i` (probeDelay), cut short
-  // as soon as something comes to wait on `i` (awaited). An error only when cancelled.
+  // The pause after the `failed`-th failed fast probe of resource `i` (probeDelay), recomputed
+  // at every change (probeNeed): cut short as soon as something comes to wait on `i`. An error
+  // only when cancelled.
   asio::awaitable<Result<void>> probePause(std::size_t i, int failed,
                                            std::chrono::nanoseconds interval);
 
@@ -294,11 +295,11 @@ struct LifecycleManager::Impl {
 
   static bool hopeless(const Resource& dep);
 
-  // Whether something is held by the readiness of starting resource `i`: outside a boot, the
-  // operation that launched it; in a boot, a dependent whose image is ready, or the stack
-  // itself when `i` is the last one not ready. (Not: a dependent whose image is still being
-  // prepared, which could not start anyway.)
-  bool awaited(std::size_t i) const;
+  // How much the readiness of starting resource `i` is waited for (policy.hpp, ProbeNeed):
+  // outside a boot, by the operation that launched it; in a boot, by a dependent whose image
+  // is ready, or by the stack when `i` is the last one not ready (Awaited); not at all while
+  // every such party still waits for an image being prepared (Moot).
+  ProbeNeed probeNeed(std::size_t i) const;
 
   asio::awaitable<Result<void>> bootResource(std::size_t i);
 

@@ -33,11 +33,15 @@ RestartDecision decideRestart(const runtime::RestartPolicy& policy, int exitCode
   return Restart{std::chrono::nanoseconds(delay)};
 }
 
-std::chrono::nanoseconds probeDelay(int failed, std::chrono::nanoseconds interval, bool awaited,
+std::chrono::nanoseconds probeDelay(int failed, std::chrono::nanoseconds interval, ProbeNeed need,
                                     const ProbeBackoff& backoff) {
   const std::chrono::nanoseconds first = std::max(backoff.first, std::chrono::nanoseconds(1));
-  std::chrono::nanoseconds cap = std::clamp(interval, first, std::max(first, backoff.max));
-  if (awaited) {
+  const std::chrono::nanoseconds max = std::max(first, backoff.max);
+  if (need == ProbeNeed::Moot) {
+    return std::max(interval, max);
+  }
+  std::chrono::nanoseconds cap = std::clamp(interval, first, max);
+  if (need == ProbeNeed::Awaited) {
     cap = std::min(cap, std::max(first, backoff.awaitedMax));
   }
   std::chrono::nanoseconds delay = first;

@@ -1,5 +1,5 @@
 // Readiness of one started container: the engine's health racing our own exec probe (backoff
-// from 50 ms, short while something is held by this resource's readiness), and one-shot completion.
+// from 50 ms, paced by how much its readiness is waited for), and one-shot completion.
 #include "lifecycle/manager_impl.hpp"
 
 namespace ls::lifecycle {
@@ -54,7 +54,7 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::changeOrDeadline(Clock::St
 }
 
 // The pause after a failed fast probe is recomputed at every change: when a dependent's image
-// becomes ready, or the last other resource becomes ready, the pause shrinks at once.
+// becomes ready, or the last other resource becomes ready, it shrinks at once.
 asio::awaitable<Result<void>> LifecycleManager::Impl::probePause(
     std::size_t i, int failed, std::chrono::nanoseconds interval) {
   const Clock::SteadyTime from = clock.steady();
@@ -62,7 +62,7 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::probePause(
     if (launchAborted() || co_await ls::detail::cancelled()) {
       co_return Error(Errc::Cancelled, "operation cancelled");
     }
-    const Clock::SteadyTime due = from + probeDelay(failed, interval, awaited(i));
+    const Clock::SteadyTime due = from + probeDelay(failed, interval, probeNeed(i));
     if (clock.steady() >= due) {
       co_return ok();
     }

@@ -1,7 +1,7 @@
-// Our fast readiness probe's cadence (issue 18, warm boot): short while something is held by the
-// starting resource's readiness, long while what waits on it is busy with something else (its
-// dependent's build), shortened at once when that changes. All on the manual clock: the probes'
-// times are the virtual times the memory runtime sees them at.
+// Our fast readiness probe's pace (issue 18, warm and cold boot): short while something is held by
+// the starting resource's readiness, at the healthcheck's interval while everything that waits
+// on it waits for an image being built anyway, and changed at once when that changes. All on the
+// manual clock: the probes' times are the virtual times the memory runtime sees them at.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -66,30 +66,32 @@ std::chrono::nanoseconds largestGap(const Times& t, std::size_t from) {
   return gap;
 }
 
-TEST(ProbeDelayTest, DoublesUpToTheIntervalAndStaysShortWhileAwaited) {
+TEST(ProbeDelayTest, DoublesUpToTheIntervalShortWhenAwaitedAndAtTheIntervalWhenMoot) {
   // Ensures the pauses between failed probes: from 50 ms, doubling, capped by the healthcheck's
-  // interval and 1 s; capped at 200 ms while something is held by the resource's readiness.
+  // interval and 1 s; capped at 200 ms when Awaited; the interval (at least 1 s) when Moot.
+  using N = ProbeNeed;
   struct Case {
     int failed;
     std::chrono::nanoseconds interval;
-    bool awaited;
+    ProbeNeed need;
     std::chrono::nanoseconds expected;
   };
   const std::vector<Case> cases = {
-      {1, 5s, false, 50ms},  {2, 5s, false, 100ms},    {4, 5s, false, 400ms},
-      {5, 5s, false, 800ms}, {6, 5s, false, 1s},       {60, 5s, false, 1s},
-      {1, 5s, true, 50ms},   {3, 5s, true, 200ms},     {4, 5s, true, 200ms},
-      {60, 5s, true, 200ms}, {5, 300ms, false, 300ms}, {5, 100ms, true, 100ms},
-      {1, 0s, false, 50ms},  {9, 0s, true, 50ms},      {1000000, 5s, false, 1s},
+      {1, 5s, N::Normal, 50ms},    {2, 5s, N::Normal, 100ms},    {4, 5s, N::Normal, 400ms},
+      {5, 5s, N::Normal, 800ms},   {6, 5s, N::Normal, 1s},       {60, 5s, N::Normal, 1s},
+      {1, 5s, N::Awaited, 50ms},   {3, 5s, N::Awaited, 200ms},   {4, 5s, N::Awaited, 200ms},
+      {60, 5s, N::Awaited, 200ms}, {5, 300ms, N::Normal, 300ms}, {5, 100ms, N::Awaited, 100ms},
+      {1, 0s, N::Normal, 50ms},    {9, 0s, N::Awaited, 50ms},    {1000000, 5s, N::Normal, 1s},
+      {1, 5s, N::Moot, 5s},        {7, 30s, N::Moot, 30s},       {1, 100ms, N::Moot, 1s},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(probeDelay(c.failed, c.interval, c.awaited), c.expected)
-        << "failed " << c.failed << ", interval " << c.interval.count() << " ns, awaited "
-        << c.awaited;
+    EXPECT_EQ(probeDelay(c.failed, c.interval, c.need), c.expected)
+        << "failed " << c.failed << ", interval " << c.interval.count() << " ns, need "
+        << static_cast<int>(c.need);
   }
   const ProbeBackoff odd{.first = 80ms, .max = 10ms, .awaitedMax = 1ms};
-  EXPECT_EQ(probeDelay(3, 5s, false, odd), 80ms);  // a cap below `first` is `first`
-  EXPECT_EQ(probeDelay(3, 5s, true, odd), 80ms);
+  EXPECT_EQ(probeDelay(3, 5s, N::Normal, odd), 80ms);  // a cap below `first` is `first`
+  EXPECT_EQ(probeDelay(3, 5s, N::Awaited, odd), 80ms);
 }
 
 TEST(ProbeCadenceTest, ADependencyWhoseDependentIsReadyToStartIsProbedEvery200ms) {
@@ -115,27 +117,49 @@ TEST(ProbeCadenceTest, ADependencyWhoseDependentIsReadyToStartIsProbedEvery200ms
   EXPECT_EQ(h.view("web").status, ResourceStatus::Running);
 }
 
-TEST(ProbeCadenceTest, ADependencyIsProbedSparselyWhileItsDependentBuildsThenAtOnce) {
-  // Ensures the probes leave the CPU to a dependent's build (the 1 s cadence while the build
-  // runs: it could not start anyway), and that db is probed at once when the build ends, not
-  // at the end of the long pause.
+TEST(ProbeCadenceTest, WhileTheDependentBuildsADependencyIsProbedAtTheIntervalThenAtOnce) {
+  // Ensures db's readiness is not chased while its dependent's image builds (it could not start
+  // anyway; every probe is an exec that competes with the build for the CPU): a first probe at
+  // once (a quick service is still seen ready at once), then the healthcheck's interval; and db
+  // is probed the moment the build ends, not at the end of that pause.
   Harness h;
   auto probes = std::make_shared<Times>();
   h.build({slowDb(h, "db", 1900ms, probes), builtWeb("db")});
   runtime::Gate build = h.rt.hold(Op::Build);
   const Clock::SteadyTime t0 = h.clock.steady();
   auto up = h.spawn(h.mgr->start());
-  runUntil(h, t0, 2s);
+  runUntil(h, t0, 3s);
   ASSERT_TRUE(build.reached());
-  EXPECT_EQ(*probes, (Times{0ns, 50ms, 150ms, 350ms, 750ms, 1550ms}));
+  EXPECT_EQ(*probes, (Times{0ns}));
   EXPECT_NE(h.view("db").status, ResourceStatus::Running);
   build.release();
   h.poll();
-  EXPECT_EQ(probes->size(), 7u);
-  EXPECT_EQ(probes->back(), 2s);  // at once, not at 2.55 s
+  ASSERT_EQ(probes->size(), 2u);
+  EXPECT_EQ(probes->back(), 3s);  // at once, not at 5 s
   EXPECT_EQ(h.view("db").status, ResourceStatus::Running);
   h.settle(up);
   ASSERT_TRUE(up->has_value() && up->value().has_value());
+}
+
+TEST(ProbeCadenceTest, ABuildElsewhereMakesEveryStartingResourceMoot) {
+  // Ensures a resource nothing depends on is not chased either while another resource's image
+  // builds (the stack cannot be ready before it), and is probed at once when the build ends.
+  Harness h;
+  auto probes = std::make_shared<Times>();
+  PlanNode web = builtWeb("db");
+  web.dependencies.clear();
+  h.build({slowDb(h, "db", 1s, probes), web});
+  runtime::Gate build = h.rt.hold(Op::Build);
+  const Clock::SteadyTime t0 = h.clock.steady();
+  auto up = h.spawn(h.mgr->start());
+  runUntil(h, t0, 2s);
+  ASSERT_TRUE(build.reached());
+  EXPECT_EQ(*probes, (Times{0ns}));
+  build.release();
+  h.settle(up);
+  ASSERT_TRUE(up->has_value() && up->value().has_value());
+  ASSERT_EQ(probes->size(), 2u);
+  EXPECT_EQ((*probes)[1], 2s);
 }
 
 TEST(ProbeCadenceTest, EveryDependencyADependentWaitsOnIsProbedEvery200ms) {
