@@ -134,7 +134,10 @@ def targets(res: dict) -> list[dict]:
             w["burst"]["seconds"] <= 2 and w["burst"]["files_in_container"] == w["burst_files"],
             f"{w['burst']['batches']} batch(es)")
         add("watch: RSS growth with 10,000 watched files ≤ 2 MiB", f"{w['idle']['rss_growth_kib'] / 1024:.2f} MiB",
-            "2 MiB", w["idle"]["rss_growth_kib"] <= 2048, f"idle CPU {w['idle']['cpu_percent']:.2f} %")
+            "2 MiB", w["idle"]["rss_growth_kib"] <= 2048,
+            f"VmRSS; idle CPU {w['idle']['cpu_percent']:.2f} %" + (
+                f"; private +{w['idle']['anon_growth_kib']} KiB, file-backed (code) "
+                f"+{w['idle']['file_growth_kib']} KiB" if "anon_growth_kib" in w["idle"] else ""))
     mic = res.get("micro")
     if mic:
         for b in mic["benchmarks"]:

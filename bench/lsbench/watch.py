@@ -60,17 +60,20 @@ def _exec_out(engine: Engine, container: str, cmd: list[str]) -> str:
     return out.decode(errors="replace")
 
 
-def _proc_stat(pid: int) -> tuple[float, int]:
-    """(cpu seconds, RSS KiB) of `pid`."""
+def _proc_stat(pid: int) -> tuple[float, dict]:
+    """(cpu seconds, {"VmRSS", "RssAnon", "RssFile"} in KiB) of `pid`. RssAnon is the process's
+    private memory (heap, stacks, arenas); RssFile the pages of mapped files it touched, mostly
+    the binary's code (shared with every process running it, and reclaimable)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])
-    rss = 0
+    mem = {"VmRSS": 0, "RssAnon": 0, "RssFile": 0}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1])
-    return ticks / os.sysconf("SC_CLK_TCK"), rss
+            key = line.split(":", 1)[0]
+            if key in mem:
+                mem[key] = int(line.split()[1])
+    return ticks / os.sysconf("SC_CLK_TCK"), mem
 
 
 class _Events:
@@ -153,8 +156,12 @@ def run(engine: Engine, ls_bin: str, image: str, logdir: str, warnings: list[str
         cpu2, rss2 = _proc_stat(pid)
         res["idle"] = {"cpu_s": cpu2 - cpu1, "seconds": idle_seconds,
                        "cpu_percent": 100 * (cpu2 - cpu1) / idle_seconds,
-                       "rss_before_kib": rss0, "rss_watching_kib": rss2, "rss_growth_kib": rss2 - rss0}
-        log(f"watch: idle {res['idle']['cpu_percent']:.2f}% CPU, RSS +{(rss2 - rss0) / 1024:.2f} MiB "
+                       "rss_before_kib": rss0["VmRSS"], "rss_watching_kib": rss2["VmRSS"],
+                       "rss_growth_kib": rss2["VmRSS"] - rss0["VmRSS"],
+                       "anon_growth_kib": rss2["RssAnon"] - rss0["RssAnon"],
+                       "file_growth_kib": rss2["RssFile"] - rss0["RssFile"]}
+        log(f"watch: idle {res['idle']['cpu_percent']:.2f}% CPU, RSS +{res['idle']['rss_growth_kib'] / 1024:.2f} MiB "
+            f"(private +{res['idle']['anon_growth_kib']} KiB, file-backed +{res['idle']['file_growth_kib']} KiB) "
             f"with {many} files watched")
 
         # Save -> synced / visible, one edit at a time.
@@ -242,6 +249,13 @@ def _archive_put(engine: Engine, container: str, tar: bytes):
         raise hc.HTTPException(f"archive PUT: {r.status}")
 
 
+def _rss_split(idle: dict) -> str:
+    if "anon_growth_kib" not in idle:
+        return ""  # an older result
+    return (f" (private +{idle['anon_growth_kib']} KiB; file-backed +{idle['file_growth_kib']} KiB: "
+            "the binary's code first run by watching)")
+
+
 def render(w: dict) -> str:
     def ms(st):
         return f"p50 {st['median']:.1f} ms, p99 {st['p99']:.1f} ms" if st.get("p99") is not None else \
@@ -259,5 +273,5 @@ def render(w: dict) -> str:
          f"batch(es), {w['burst']['files_in_container']} files in the container |",
          f"| supervisor CPU while watching idle | {w['idle']['cpu_percent']:.2f} % over {w['idle']['seconds']:.0f} s |",
          f"| supervisor RSS growth from watching {w['watched_files']} files | "
-         f"{w['idle']['rss_growth_kib'] / 1024:.2f} MiB |", ""]
+         f"{w['idle']['rss_growth_kib'] / 1024:.2f} MiB{_rss_split(w['idle'])} |", ""]
     return "\n".join(L)

@@ -19,6 +19,42 @@ bool LifecycleManager::Impl::hopeless(const Resource& dep) {
          dep.status == ResourceStatus::Stopped;
 }
 
+ProbeNeed LifecycleManager::Impl::probeNeed(std::size_t i) const {
+  if (phase != Phase::Booting) {
+    return ProbeNeed::Awaited;  // a restart, a start, a recovery: its caller waits for it
+  }
+  const std::string& name = node(i).name;
+  bool last = true;
+  bool preparing = false;
+  for (std::size_t j = 0; j < res.size(); ++j) {
+    const Resource& r = res[j];
+    if (j == i || !r.selected || r.status == ResourceStatus::Running ||
+        r.status == ResourceStatus::Completed) {
+      continue;
+    }
+    last = false;
+    if (r.status != ResourceStatus::Pending) {
+      continue;  // launched already
+    }
+    if (!r.bootImage) {
+      preparing = true;  // the stack cannot be ready before this image is
+      continue;
+    }
+    // NOTE: also when it waits on other starting dependencies too: any of them may be the
+    // last one seen ready.
+    const auto& deps = node(j).dependencies;
+    if (r.bootImage->has_value() && std::any_of(deps.begin(), deps.end(), [&](const Dependency& d) {
+          return d.name == name;
+        })) {
+      return ProbeNeed::Awaited;
+    }
+  }
+  if (last) {
+    return ProbeNeed::Awaited;
+  }
+  return preparing ? ProbeNeed::Moot : ProbeNeed::Normal;
+}
+
 // Its image is prepared meanwhile (prepareForBoot, spawned by startStack): a failed pull or
 // build fails it at once, without waiting for the dependencies.
 asio::awaitable<Result<void>> LifecycleManager::Impl::bootResource(std::size_t i) {

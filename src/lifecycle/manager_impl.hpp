@@ -30,10 +30,6 @@ using ls::detail::TaskGroup;
 constexpr std::size_t kFailureLogLines = 10;
 constexpr int kRestartFailureExitCode = 1;
 constexpr std::size_t kMinSecretLength = 3;
-// Our own readiness probe while a resource starts: first attempt at once, then after 50 ms,
-// doubling up to the healthcheck's interval, at most 1 s.
-constexpr std::chrono::nanoseconds kProbeFirstDelay = std::chrono::milliseconds(50);
-constexpr std::chrono::nanoseconds kProbeMaxDelay = std::chrono::seconds(1);
 // How long a first probe defers to creates and starts still in flight (see fastProbe).
 constexpr std::chrono::nanoseconds kProbeDeferMax = std::chrono::seconds(2);
 // The engine's default probe timeout, for a healthcheck that leaves it unset.
@@ -221,9 +217,16 @@ struct LifecycleManager::Impl {
   // secrets). When exec is unsupported, the container is not running, or it is gone, it stops
   // probing and waits (until cancelled) so that the engine's health decides alone. Records the
   // exit code of the last failed attempt in `lastExit`.
-  asio::awaitable<Result<void>> fastProbe(runtime::ContainerId id, runtime::ExecRequest request,
+  asio::awaitable<Result<void>> fastProbe(std::size_t i, runtime::ContainerId id,
+                                          runtime::ExecRequest request,
                                           std::chrono::nanoseconds interval,
                                           std::optional<int>& lastExit);
+
+  // The pause after the `failed`-th failed fast probe of resource `i` (probeDelay), recomputed
+  // at every change (probeNeed): cut short as soon as something comes to wait on `i`. An error
+  // only when cancelled.
+  asio::awaitable<Result<void>> probePause(std::size_t i, int failed,
+                                           std::chrono::nanoseconds interval);
 
   // Waits until the started resource `i` (container `id`) is ready, within `timeout`: the
   // runtime's event-driven wait, and, when it has a healthcheck we can run, our fast probe in
@@ -291,6 +294,12 @@ struct LifecycleManager::Impl {
   static bool satisfies(const Resource& dep, DependencyCondition c);
 
   static bool hopeless(const Resource& dep);
+
+  // How much the readiness of starting resource `i` is waited for (policy.hpp, ProbeNeed):
+  // outside a boot, by the operation that launched it; in a boot, by a dependent whose image
+  // is ready, or by the stack when `i` is the last one not ready (Awaited); not at all while
+  // every such party still waits for an image being prepared (Moot).
+  ProbeNeed probeNeed(std::size_t i) const;
 
   asio::awaitable<Result<void>> bootResource(std::size_t i);
 

@@ -33,6 +33,24 @@ RestartDecision decideRestart(const runtime::RestartPolicy& policy, int exitCode
   return Restart{std::chrono::nanoseconds(delay)};
 }
 
+std::chrono::nanoseconds probeDelay(int failed, std::chrono::nanoseconds interval, ProbeNeed need,
+                                    const ProbeBackoff& backoff) {
+  const std::chrono::nanoseconds first = std::max(backoff.first, std::chrono::nanoseconds(1));
+  const std::chrono::nanoseconds max = std::max(first, backoff.max);
+  if (need == ProbeNeed::Moot) {
+    return std::max(interval, max);
+  }
+  std::chrono::nanoseconds cap = std::clamp(interval, first, max);
+  if (need == ProbeNeed::Awaited) {
+    cap = std::min(cap, std::max(first, backoff.awaitedMax));
+  }
+  std::chrono::nanoseconds delay = first;
+  for (int k = 1; k < failed && delay < cap; ++k) {
+    delay = delay > cap / 2 ? cap : delay * 2;
+  }
+  return std::min(delay, cap);
+}
+
 std::chrono::nanoseconds startTimeout(const runtime::ContainerSpec& spec,
                                       std::optional<std::chrono::nanoseconds> override) {
   if (override) {

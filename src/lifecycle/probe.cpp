@@ -1,5 +1,5 @@
 // Readiness of one started container: the engine's health racing our own exec probe (backoff
-// from 50 ms), and one-shot completion.
+// from 50 ms, paced by how much its readiness is waited for), and one-shot completion.
 #include "lifecycle/manager_impl.hpp"
 
 namespace ls::lifecycle {
@@ -53,12 +53,33 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::changeOrDeadline(Clock::St
   co_return ok();
 }
 
+// The pause after a failed fast probe is recomputed at every change: when a dependent's image
+// becomes ready, or the last other resource becomes ready, it shrinks at once.
+asio::awaitable<Result<void>> LifecycleManager::Impl::probePause(
+    std::size_t i, int failed, std::chrono::nanoseconds interval) {
+  const Clock::SteadyTime from = clock.steady();
+  for (;;) {
+    if (launchAborted() || co_await ls::detail::cancelled()) {
+      co_return Error(Errc::Cancelled, "operation cancelled");
+    }
+    const Clock::SteadyTime due = from + probeDelay(failed, interval, probeNeed(i));
+    if (clock.steady() >= due) {
+      co_return ok();
+    }
+    Result<void> woke = co_await changeOrDeadline(due);
+    if (!woke) {
+      co_return woke;
+    }
+  }
+}
+
 // Our fast probe of a starting resource: runs the healthcheck's test via exec with a backoff
 // until an attempt exits 0 (ok). Never logs or reports the command or its output (it may hold
 // secrets). When exec is unsupported, the container is not running, or it is gone, it stops
 // probing and waits (until cancelled) so that the engine's health decides alone. Records the
 // exit code of the last failed attempt in `lastExit`.
-asio::awaitable<Result<void>> LifecycleManager::Impl::fastProbe(runtime::ContainerId id,
+asio::awaitable<Result<void>> LifecycleManager::Impl::fastProbe(std::size_t i,
+                                                                runtime::ContainerId id,
                                                                 runtime::ExecRequest request,
                                                                 std::chrono::nanoseconds interval,
                                                                 std::optional<int>& lastExit) {
@@ -77,8 +98,7 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::fastProbe(runtime::Contain
       co_return woke;
     }
   }
-  const std::chrono::nanoseconds maxDelay = std::clamp(interval, kProbeFirstDelay, kProbeMaxDelay);
-  std::chrono::nanoseconds delay = kProbeFirstDelay;
+  int failed = 0;
   bool probing = true;
   while (probing) {
     if (launchAborted() || co_await ls::detail::cancelled()) {
@@ -102,14 +122,10 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::fastProbe(runtime::Contain
           break;
       }
     }
-    if (launchAborted()) {
-      co_return Error(Errc::Cancelled, "operation cancelled");
+    Result<void> paused = co_await probePause(i, ++failed, interval);
+    if (!paused) {
+      co_return paused;
     }
-    Result<void> slept = co_await clock.sleepFor(delay);
-    if (!slept) {
-      co_return slept;
-    }
-    delay = std::min(delay * 2, maxDelay);
   }
   // Fall back to the engine's health: wait until cancelled (the engine's wait ends first).
   for (;;) {
@@ -142,7 +158,7 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::waitReady(std::size_t i,
   }
   std::optional<int> lastExit;
   auto engineWait = rt.waitHealthy(id, timeout);
-  auto probe = fastProbe(id, std::move(*request), hc->interval, lastExit);
+  auto probe = fastProbe(i, id, std::move(*request), hc->interval, lastExit);
   std::variant<Result<void>, Result<void>> first =
       co_await (std::move(engineWait) || std::move(probe));
   if (first.index() == 1) {

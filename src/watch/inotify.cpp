@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "core/asio_fwd.hpp"
 
@@ -29,16 +31,48 @@ constexpr std::size_t kReadBuffer = 64 * 1024;
 struct TreeWatcher::Impl {
   Impl(const asio::any_io_executor& ex, int fd) : stream(ex, fd) {}
 
+  // One watched directory: the watch of its parent and its name there, so that a directory
+  // costs one short string (no allocation up to 15 bytes) instead of its whole path, and the
+  // directories beneath a moved one follow it. A root has no parent and holds its whole path.
+  struct Dir {
+    int parent = -1;
+    std::string name;
+  };
+
   asio::posix::stream_descriptor stream;
   std::vector<fs::path> roots;
   DirFilter wantDir;
-  std::map<int, fs::path> dirs;                         // wd -> directory
+  std::unordered_map<int, Dir> dirs;                    // wd -> directory
   std::map<fs::path, std::set<std::string>> fileRoots;  // watched dir -> file names wanted
   std::string buffer = std::string(kReadBuffer, '\0');
 
   int fd() { return stream.native_handle(); }
 
+  // The path of watch `wd`; nullopt when a link up the chain is gone (its watch went first).
+  std::optional<fs::path> pathOf(int wd) const {
+    std::vector<const std::string*> names;
+    for (int at = wd; at != -1;) {
+      auto it = dirs.find(at);
+      if (it == dirs.end() || names.size() > dirs.size()) {
+        return std::nullopt;  // NOTE: the size bound also ends a cycle (a bind mount)
+      }
+      names.push_back(&it->second.name);
+      at = it->second.parent;
+    }
+    std::string path;
+    for (auto name = names.rbegin(); name != names.rend(); ++name) {
+      if (!path.empty() && path.back() != '/') {
+        path += '/';
+      }
+      path += **name;
+    }
+    return fs::path(std::move(path));
+  }
+
   bool wanted(const fs::path& dir, std::string_view name) const {
+    if (fileRoots.empty()) {
+      return true;
+    }
     auto it = fileRoots.find(dir);
     if (it == fileRoots.end()) {
       return true;
@@ -48,12 +82,14 @@ struct TreeWatcher::Impl {
     return it->second.contains(std::string(name));
   }
 
-  Result<void> addOne(const fs::path& dir) {
+  // Watches `dir`, named `name` in the directory of watch `parent` (-1 and its whole path for a
+  // root). Returns its watch, or -1 when it is gone meanwhile (its parent reports it).
+  Result<int> addOne(const fs::path& dir, int parent, std::string name) {
     const int wd = ::inotify_add_watch(fd(), dir.c_str(), kDirMask);
     if (wd < 0) {
       const int err = errno;
       if (err == ENOENT || err == ENOTDIR) {
-        return ok();  // gone meanwhile: its parent reports it
+        return -1;
       }
       if (err == ENOSPC) {
         return Error(Errc::Unavailable,
@@ -67,18 +103,25 @@ struct TreeWatcher::Impl {
       }
       return Error(Errc::Internal, "cannot watch " + dir.string() + ": " + std::strerror(err));
     }
-    dirs[wd] = dir;  // an inode watched already keeps its wd: its path is updated (a move)
-    return ok();
+    // An inode watched already keeps its wd: its place is updated (a move).
+    dirs.insert_or_assign(wd, Dir{.parent = parent, .name = std::move(name)});
+    return wd;
   }
 
-  // Watches `dir` and every wanted directory beneath it; with `report`, appends what it finds
-  // (files were possibly created before the watch was in place).
-  Result<void> addTree(const fs::path& dir, std::vector<fs::path>* report) {
-    LS_TRY(addOne(dir));
+  // Watches `dir` (see addOne) and every wanted directory beneath it; with `report`, appends
+  // what it finds (files were possibly created before the watch was in place).
+  Result<void> addTree(const fs::path& dir, int parent, std::string name,
+                       std::vector<fs::path>* report) {
+    LS_ASSIGN_OR_RETURN(const int top, addOne(dir, parent, std::move(name)));
+    if (top < 0) {
+      return ok();
+    }
+    std::vector<int> parents{top};  // [d]: the watch of the directory holding depth d's entries
     std::error_code ec;
     fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
     for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       const fs::directory_entry& e = *it;
+      const auto depth = static_cast<std::size_t>(it.depth());
       std::error_code typeEc;
       const bool isDir = e.is_directory(typeEc) && !e.is_symlink(typeEc);
       if (isDir) {
@@ -86,7 +129,13 @@ struct TreeWatcher::Impl {
           it.disable_recursion_pending();
           continue;
         }
-        LS_TRY(addOne(e.path()));
+        LS_ASSIGN_OR_RETURN(const int wd,
+                            addOne(e.path(), parents[depth], e.path().filename().string()));
+        parents.resize(depth + 1);
+        parents.push_back(wd);
+        if (wd < 0) {
+          it.disable_recursion_pending();  // gone: nothing beneath to watch
+        }
       }
       if (report != nullptr) {
         report->push_back(e.path());
@@ -117,12 +166,13 @@ struct TreeWatcher::Impl {
         return Error(Errc::NotFound, "watch path " + root.string() + " does not exist");
       }
       if (fs::is_directory(st)) {
-        LS_TRY(addTree(root, report));
+        LS_TRY(addTree(root, -1, root.string(), report));
       } else {
-        if (!underDirectoryRoot(root.parent_path())) {
-          fileRoots[root.parent_path()].insert(root.filename().string());
+        const fs::path dir = root.parent_path();
+        if (!underDirectoryRoot(dir)) {
+          fileRoots[dir].insert(root.filename().string());
         }
-        LS_TRY(addOne(root.parent_path()));
+        LS_TRY(addOne(dir, -1, dir.string()));
         if (report != nullptr) {
           report->push_back(root);
         }
@@ -144,21 +194,24 @@ struct TreeWatcher::Impl {
       dirs.erase(it);
       return ok();
     }
-    const fs::path dir = it->second;
+    std::optional<fs::path> dir = pathOf(ev.wd);
+    if (!dir) {
+      return ok();
+    }
     if (ev.name.empty()) {
       if ((ev.mask & (IN_DELETE_SELF | IN_MOVE_SELF)) != 0) {
-        out.touched.push_back(dir);
+        out.touched.push_back(std::move(*dir));
       }
       return ok();
     }
-    if (!wanted(dir, ev.name)) {
+    if (!wanted(*dir, ev.name)) {
       return ok();
     }
-    const fs::path path = dir / ev.name;
+    fs::path path = *dir / ev.name;
     out.touched.push_back(path);
     const bool isDir = (ev.mask & IN_ISDIR) != 0;
     if (isDir && (ev.mask & (IN_CREATE | IN_MOVED_TO)) != 0 && (!wantDir || wantDir(path))) {
-      LS_TRY(addTree(path, &out.touched));
+      LS_TRY(addTree(path, ev.wd, ev.name, &out.touched));
     }
     return ok();
   }

@@ -5,6 +5,7 @@
 //
 //   RestartDecision d = decideRestart(spec.restart, exitCode, restarts, backoffStep, rng, backoff);
 //   if (const auto* r = std::get_if<Restart>(&d)) { co_await clock.sleepFor(r->delay); ... }
+//   co_await clock.sleepFor(probeDelay(failedProbes, healthcheck.interval, ProbeNeed::Awaited));
 #pragma once
 
 #include <chrono>
@@ -50,6 +51,34 @@ inline RestartDecision decideRestart(const runtime::RestartPolicy& policy, int e
                                      int restarts, Rng& rng, const Backoff& backoff = {}) {
   return decideRestart(policy, exitCode, restarts, restarts, rng, backoff);
 }
+
+/// How much the readiness of a starting resource is waited for, which sets the pace of our own
+/// probe of it (an exec of its healthcheck's test, racing the engine's checks; an exec is
+/// ~0.1 s of engine CPU, paid on the same cores as the work still under way).
+enum class ProbeNeed {
+  /// Nothing could use it before an image still being prepared is ready (its dependents', or
+  /// another resource's the stack waits for): probed at the healthcheck's pace.
+  Moot,
+  /// Others are starting too.
+  Normal,
+  /// Something is held by it alone or with others: a dependent whose image is ready, the stack
+  /// when it is the last one not ready, or the operation that launched it.
+  Awaited,
+};
+
+/// The pauses of that probe: from `first`, doubling up to the healthcheck's interval and at
+/// most `max`; at most `awaitedMax` when Awaited (every pause then adds to the boot); the
+/// interval itself (at least `max`) when Moot.
+struct ProbeBackoff {
+  std::chrono::nanoseconds first{std::chrono::milliseconds(50)};
+  std::chrono::nanoseconds max{std::chrono::seconds(1)};
+  std::chrono::nanoseconds awaitedMax{std::chrono::milliseconds(200)};
+};
+
+/// The pause after the `failed`-th failed probe (1 for the first) of a resource whose
+/// healthcheck runs every `interval`.
+std::chrono::nanoseconds probeDelay(int failed, std::chrono::nanoseconds interval, ProbeNeed need,
+                                    const ProbeBackoff& backoff = {});
 
 /// The smallest start timeout: image pulls and builds are outside it.
 inline constexpr std::chrono::nanoseconds kStartTimeoutFloor = std::chrono::seconds(30);

@@ -345,6 +345,56 @@ TEST(WatchInotifyTest, NewDirectoriesAreWatchedAndTheirFilesReported) {
   EXPECT_TRUE(seen.contains(dir.path() / "src/a/b/d.txt"));
 }
 
+TEST(WatchInotifyTest, ADirectoryMovedInsideTheTreeIsReportedAtItsNewPlace) {
+  // Ensures a watched directory keeps only its name and its parent's watch: after `mv a z`,
+  // changes in z and in the directories beneath it are reported under z, never under a
+  // (issue 18: a directory no longer keeps its whole path).
+  TempDir dir;
+  writeFile(dir.path() / "src/a/b/old.txt", "x");
+  asio::io_context ctx;
+  auto tree = detail::TreeWatcher::open(ctx.get_executor(), {dir.path() / "src"});
+  ASSERT_TRUE(tree.has_value()) << tree.error().what();
+  EXPECT_EQ((*tree)->watchCount(), 3u);
+  fs::rename(dir.path() / "src/a", dir.path() / "src/z");
+  auto seen = readUntil(**tree, ctx,
+                        [&](const auto& s) { return s.contains(dir.path() / "src/z/b/old.txt"); });
+  EXPECT_EQ((*tree)->watchCount(), 3u);
+  writeFile(dir.path() / "src/z/b/new.txt", "y");
+  seen = readUntil(**tree, ctx,
+                   [&](const auto& s) { return s.contains(dir.path() / "src/z/b/new.txt"); });
+  EXPECT_FALSE(seen.contains(dir.path() / "src/a/b/new.txt"));
+}
+
+TEST(WatchInotifyTest, ARemovedTreeGivesBackItsWatches) {
+  // Ensures the watches of a deleted directory tree are forgotten as the kernel drops them.
+  TempDir dir;
+  writeFile(dir.path() / "src/a/b/c/f.txt", "x");
+  asio::io_context ctx;
+  auto tree = detail::TreeWatcher::open(ctx.get_executor(), {dir.path() / "src"});
+  ASSERT_TRUE(tree.has_value()) << tree.error().what();
+  EXPECT_EQ((*tree)->watchCount(), 4u);
+  fs::remove_all(dir.path() / "src/a");
+  writeFile(dir.path() / "src/after.txt", "y");
+  auto seen = readUntil(**tree, ctx, [&](const auto& s) {
+    return s.contains(dir.path() / "src/after.txt") && (*tree)->watchCount() == 1;
+  });
+  EXPECT_TRUE(seen.contains(dir.path() / "src/a"));
+}
+
+TEST(WatchInotifyTest, AFileRootReportsOnlyThatFile) {
+  // Ensures a root naming a file watches its directory but reports that name only.
+  TempDir dir;
+  writeFile(dir.path() / "conf/app.yml", "v1");
+  asio::io_context ctx;
+  auto tree = detail::TreeWatcher::open(ctx.get_executor(), {dir.path() / "conf/app.yml"});
+  ASSERT_TRUE(tree.has_value()) << tree.error().what();
+  writeFile(dir.path() / "conf/other.yml", "x");  // its events come first, and are dropped
+  writeFile(dir.path() / "conf/app.yml", "v2");
+  auto seen = readUntil(**tree, ctx,
+                        [&](const auto& s) { return s.contains(dir.path() / "conf/app.yml"); });
+  EXPECT_FALSE(seen.contains(dir.path() / "conf/other.yml"));
+}
+
 TEST(WatchInotifyTest, AMissingRootIsNotFound) {
   // Ensures a watch path that does not exist fails clearly instead of watching nothing.
   asio::io_context ctx;
