@@ -122,6 +122,12 @@ struct TreeWatcher::Impl {
     for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       const fs::directory_entry& e = *it;
       const auto depth = static_cast<std::size_t>(it.depth());
+      if (depth >= parents.size()) {
+        // Beneath an entry that was not watched as a directory (it changed type meanwhile).
+        it.disable_recursion_pending();
+        continue;
+      }
+      parents.resize(depth + 1);
       std::error_code typeEc;
       const bool isDir = e.is_directory(typeEc) && !e.is_symlink(typeEc);
       if (isDir) {
@@ -131,7 +137,6 @@ struct TreeWatcher::Impl {
         }
         LS_ASSIGN_OR_RETURN(const int wd,
                             addOne(e.path(), parents[depth], e.path().filename().string()));
-        parents.resize(depth + 1);
         parents.push_back(wd);
         if (wd < 0) {
           it.disable_recursion_pending();  // gone: nothing beneath to watch
