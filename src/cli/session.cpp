@@ -69,7 +69,7 @@ std::optional<SupervisorRecord> runningSupervisor(const std::string& projectFlag
   }
   std::optional<SupervisorRecord> sup = findSupervisor(*project);
   if (!sup) {
-    fmt::print(stderr, "error: project '{}' is not running under a supervisor: {}\n", *project,
+    fmt::print(stderr, "error: project '{}' has no running supervisor: {}\n", *project,
                why);
     exitCode = kExitFailure;
   }

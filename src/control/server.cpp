@@ -173,22 +173,30 @@ asio::awaitable<Result<std::unique_ptr<Server>>> Server::open(lifecycle::Lifecyc
 
 Server::Server(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
+namespace {
+/// Closes the listeners (the unix socket's file removed) and cancels every operation and
+/// connection: nothing new is accepted, what runs is told to end.
+void stopAccepting(Server::State& s) {
+  s.closing = true;
+  boost::system::error_code ec;
+  if (s.tcp) {
+    s.tcp->close(ec);
+  }
+  if (s.unix) {
+    s.unix->close(ec);
+    std::error_code rmEc;
+    fs::remove(s.options.unixSocket, rmEc);
+  }
+  s.operations.cancelAll();
+  s.connections.cancelAll();
+}
+}  // namespace
+
 Server::~Server() {
   // Without a shutdown the tasks still hold the state; closing the listeners at least stops new
   // connections. (shutdown() is the documented way out.)
   if (state_ && !state_->shutDown) {
-    state_->closing = true;
-    boost::system::error_code ec;
-    if (state_->tcp) {
-      state_->tcp->close(ec);
-    }
-    if (state_->unix) {
-      state_->unix->close(ec);
-      std::error_code rmEc;
-      fs::remove(state_->options.unixSocket, rmEc);
-    }
-    state_->connections.cancelAll();
-    state_->operations.cancelAll();
+    stopAccepting(*state_);
   }
 }
 
@@ -197,18 +205,7 @@ asio::awaitable<void> Server::shutdown() {
   if (s->shutDown) {
     co_return;
   }
-  s->closing = true;
-  boost::system::error_code ec;
-  if (s->tcp) {
-    s->tcp->close(ec);
-  }
-  if (s->unix) {
-    s->unix->close(ec);
-    std::error_code rmEc;
-    fs::remove(s->options.unixSocket, rmEc);
-  }
-  s->operations.cancelAll();
-  s->connections.cancelAll();
+  stopAccepting(*s);
   co_await asio::this_coro::reset_cancellation_state();
   while (!s->operations.empty()) {
     (void)co_await s->operations.waitEmpty();
