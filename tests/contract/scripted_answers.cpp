@@ -130,17 +130,6 @@ std::string eventJson(const Ctr& c, const std::string& action, long long time,
          std::to_string(time) + "000000000}\n";
 }
 
-std::string frame(int stream, const std::string& payload) {
-  std::string out(8, '\0');
-  out[0] = static_cast<char>(stream);
-  const auto n = static_cast<std::uint32_t>(payload.size());
-  out[4] = static_cast<char>(n >> 24);
-  out[5] = static_cast<char>(n >> 16);
-  out[6] = static_cast<char>(n >> 8);
-  out[7] = static_cast<char>(n);
-  return out + payload;
-}
-
 Exchange answer(std::string request, int status, const std::string& body,
                 const std::string& headers) {
   std::string extra = kApiHeaders + headers;

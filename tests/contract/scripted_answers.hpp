@@ -54,8 +54,7 @@ std::string networkJson(const std::string& name, const std::string& id,
 /// One event of the events stream (a JSON line), at second `time` of the engine's clock.
 std::string eventJson(const Ctr& c, const std::string& action, long long time,
                       const std::string& exitCode = {});
-/// One frame of a multiplexed stream (1 stdout, 2 stderr).
-std::string frame(int stream, const std::string& payload);
+using engine::testing::frame;
 
 // --- exchanges -------------------------------------------------------------------------------
 

@@ -16,19 +16,8 @@ namespace {
 using testing::chunkedResponse;
 using testing::FakeConnector;
 using testing::FakeEngine;
+using testing::frame;
 using testing::httpResponse;
-
-std::string frame(int stream, std::string_view payload) {
-  std::string out(8, '\0');
-  out[0] = static_cast<char>(stream);
-  const auto n = static_cast<std::uint32_t>(payload.size());
-  out[4] = static_cast<char>(n >> 24);
-  out[5] = static_cast<char>(n >> 16);
-  out[6] = static_cast<char>(n >> 8);
-  out[7] = static_cast<char>(n);
-  out += payload;
-  return out;
-}
 
 TEST(MappingTest, ContainerCreateBody) {
   // Ensures the create body carries image, command, env, labels, loopback ports, healthcheck in

@@ -152,4 +152,16 @@ std::string requestBody(const std::string& raw) {
   return sep == std::string::npos ? std::string() : raw.substr(sep + 4);
 }
 
+std::string frame(int stream, std::string_view payload) {
+  std::string out(8, '\0');
+  out[0] = static_cast<char>(stream);
+  const auto n = static_cast<std::uint32_t>(payload.size());
+  out[4] = static_cast<char>(n >> 24);
+  out[5] = static_cast<char>(n >> 16);
+  out[6] = static_cast<char>(n >> 8);
+  out[7] = static_cast<char>(n);
+  out += payload;
+  return out;
+}
+
 }  // namespace ls::engine::testing

@@ -57,6 +57,8 @@ class FakeConnector final : public Connector {
 
 /// "HTTP/1.1 <status> <reason>\r\n<headers>Content-Length: n\r\n\r\n<body>"
 std::string httpResponse(int status, std::string_view body, std::string_view extraHeaders = {});
+/// One frame of a multiplexed stream (1 stdout, 2 stderr): the 8-byte header, then `payload`.
+std::string frame(int stream, std::string_view payload);
 /// Same with a chunked body split into the given pieces.
 std::string chunkedResponse(int status, const std::vector<std::string>& pieces,
                             std::string_view extraHeaders = {});
