@@ -69,8 +69,7 @@ std::optional<SupervisorRecord> runningSupervisor(const std::string& projectFlag
   }
   std::optional<SupervisorRecord> sup = findSupervisor(*project);
   if (!sup) {
-    fmt::print(stderr, "error: project '{}' has no running supervisor: {}\n", *project,
-               why);
+    fmt::print(stderr, "error: project '{}' has no running supervisor: {}\n", *project, why);
     exitCode = kExitFailure;
   }
   return sup;
