@@ -146,7 +146,7 @@ TEST_F(StackTest, QuickstartComesUpAndEveryCommandWorks) {
   const std::string psql =
       "docker run --name " + project + "_psql --network lightshuttle-" + project +
       " -e PGPASSWORD=%s lightshuttle-test/postgres:15 psql -h db -U app -d app -tAc 'select 40+2';"
-      " rc=$?; docker rm " +
+      " rc=$?; docker rm -v " +
       project + "_psql >/dev/null; exit $rc";
   ShRun good = sh(std::regex_replace(psql, std::regex("%s"), pw));
   EXPECT_EQ(good.exitCode, 0) << good.output;

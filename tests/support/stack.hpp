@@ -40,7 +40,7 @@ class CliStackTest : public ::testing::Test {
     }
     (void)cli("down --volumes --timeout 1s");
     (void)sh("docker ps -aq --filter label=lightshuttle.project=" + project +
-             " | xargs -r docker rm -f");
+             " | xargs -r docker rm -fv");
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }
