@@ -117,6 +117,13 @@ boost::asio::awaitable<Result<ExecResult>> Runtime::exec(const ContainerId& id,
                   "this runtime cannot run commands in containers (container " + id.value + ")");
 }
 
+boost::asio::awaitable<Result<std::unique_ptr<NativeProber>>> Runtime::nativeProber(
+    const ContainerId& id, const NativeCheck& check) {
+  (void)check;  // never echoed: it may hold a password
+  co_return Error(Errc::Unsupported,
+                  "this runtime cannot reach container addresses (container " + id.value + ")");
+}
+
 boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> Runtime::execInteractive(
     const ContainerId& id, const InteractiveExecRequest& request) {
   (void)request;  // never echoed: a command may hold a secret

@@ -209,6 +209,7 @@ Result<void> Resolver::redis(Resolved& out) {
   LS_TRY(healthcheck(spec));
   if (!spec.healthcheck) {
     spec.healthcheck = builtinHealthcheck(Kind::Redis, "", !password.empty());
+    spec.healthcheck->native->password = password;  // AUTH, then PING
   }
   const std::string host = r_.name;
   out.outputs = {
@@ -357,14 +358,22 @@ std::string effectiveImage(std::string_view project, const manifest::Resource& r
 
 std::optional<runtime::HealthcheckSpec> builtinHealthcheck(Kind kind, std::string_view user,
                                                            bool authenticated) {
+  using Protocol = runtime::NativeCheck::Protocol;
   if (kind == Kind::Postgres) {
-    return runtime::HealthcheckSpec{.test = {"CMD", "pg_isready", "-U", std::string(user)}};
+    return runtime::HealthcheckSpec{
+        .test = {"CMD", "pg_isready", "-U", std::string(user)},
+        .native = runtime::NativeCheck{
+            .protocol = Protocol::Postgres, .port = kPostgresPort, .user = std::string(user)}};
   }
   if (kind == Kind::Redis) {
     // redis-cli exits 0 on NOAUTH, so with a password the probe must look for PONG.
-    return authenticated
-               ? runtime::HealthcheckSpec{.test = {"CMD-SHELL", "redis-cli ping | grep -q PONG"}}
-               : runtime::HealthcheckSpec{.test = {"CMD", "redis-cli", "ping"}};
+    runtime::HealthcheckSpec hc{
+        .test = {"CMD", "redis-cli", "ping"},
+        .native = runtime::NativeCheck{.protocol = Protocol::Redis, .port = kRedisPort}};
+    if (authenticated) {
+      hc.test = {"CMD-SHELL", "redis-cli ping | grep -q PONG"};
+    }
+    return hc;
   }
   return std::nullopt;
 }

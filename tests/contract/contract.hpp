@@ -1,7 +1,8 @@
 // The runtime contract's fixture (issue 16): the scenarios every `Runtime` backend must pass with
 // the same assertions, instantiated once per backend (memory_backend.cpp, scripted_backend.cpp,
 // engine_backend.cpp). `RuntimeContract` holds what every backend does; `EngineContract` what
-// needs an engine's filesystem, volumes or process environment (MemoryRuntime has none of them).
+// needs an engine's filesystem, volumes or process environment (MemoryRuntime has none of them);
+// `NativeCheckContract` what needs servers reachable over their containers' addresses.
 //
 // A scenario is a TEST_P whose name is the scenario's: the backend prepares itself for it before
 // the test body runs (Backend::prepare) and checks itself after (Backend::verify).
@@ -175,6 +176,11 @@ class RuntimeContract : public ::testing::TestWithParam<BackendParam> {
 
 /// The scenarios of an engine's filesystem, volumes and process environment.
 class EngineContract : public RuntimeContract {};
+
+/// The scenarios of native checks (native_check.hpp): real servers answering over the
+/// container's address, so only a real engine has them (the scripted transport carries the
+/// Engine API, not a container's own traffic).
+class NativeCheckContract : public RuntimeContract {};
 
 /// The instantiation's test name suffix: the backend's name.
 inline std::string backendName(const ::testing::TestParamInfo<BackendParam>& info) {

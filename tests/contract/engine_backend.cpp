@@ -124,5 +124,6 @@ const BackendParam kEngine{"DockerRuntime", [] { return std::make_unique<EngineB
 
 INSTANTIATE_TEST_SUITE_P(Engine, RuntimeContract, ::testing::Values(kEngine), backendName);
 INSTANTIATE_TEST_SUITE_P(Engine, EngineContract, ::testing::Values(kEngine), backendName);
+INSTANTIATE_TEST_SUITE_P(Engine, NativeCheckContract, ::testing::Values(kEngine), backendName);
 
 }  // namespace ls::contract

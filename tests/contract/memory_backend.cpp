@@ -150,5 +150,6 @@ const BackendParam kMemory{"MemoryRuntime", [] { return std::make_unique<MemoryB
 INSTANTIATE_TEST_SUITE_P(Memory, RuntimeContract, ::testing::Values(kMemory), backendName);
 // No EngineContract here (see the top of this file).
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(EngineContract);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(NativeCheckContract);
 
 }  // namespace ls::contract

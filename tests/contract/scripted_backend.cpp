@@ -85,5 +85,6 @@ const BackendParam kScripted{"DockerRuntime", [] { return std::make_unique<Scrip
 
 INSTANTIATE_TEST_SUITE_P(Scripted, RuntimeContract, ::testing::Values(kScripted), backendName);
 INSTANTIATE_TEST_SUITE_P(Scripted, EngineContract, ::testing::Values(kScripted), backendName);
+// No NativeCheckContract: native checks are a container's own traffic, not Engine API requests.
 
 }  // namespace ls::contract

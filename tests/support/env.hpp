@@ -10,6 +10,7 @@ namespace ls::testing {
 /// The local test images (tests/images, built by scripts/bootstrap on both engines).
 inline constexpr const char* kBusybox = "lightshuttle-test/busybox:latest";
 inline constexpr const char* kPostgres = "lightshuttle-test/postgres:15";
+inline constexpr const char* kRedis = "lightshuttle-test/redis:7";
 
 /// Whether the suite runs under CI (a missing engine must fail there, never skip).
 inline bool underCi() {

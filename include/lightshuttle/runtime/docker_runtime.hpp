@@ -76,6 +76,11 @@ class DockerRuntime final : public Runtime,
   /// createExec -> start on a hijacked connection (101 UPGRADED) -> initial resize on engines
   /// before API 1.42 (newer ones get ConsoleSize). NotFound (no such container), Conflict (not
   /// running).
+  /// A TCP check of the container's network address, for an engine on a local unix socket
+  /// (a remote engine's addresses are not this host's); Unsupported otherwise, and for every
+  /// later call once an address did not answer a connect within 500 ms.
+  boost::asio::awaitable<Result<std::unique_ptr<NativeProber>>> nativeProber(
+      const ContainerId& id, const NativeCheck& check) override;
   boost::asio::awaitable<Result<std::unique_ptr<ExecSession>>> execInteractive(
       const ContainerId& id, const InteractiveExecRequest& request) override;
   boost::asio::awaitable<Result<std::string>> buildImage(

@@ -102,6 +102,7 @@ enum class Op {
   RemoveImage,
   Ping,
   Restart,
+  NativeCheck,  ///< each check of a `nativeProber` (its creation counts as an Inspect)
 };
 
 /// Lowercase name of an operation ("start", "wait_healthy", ...).
@@ -155,6 +156,12 @@ struct Behaviour {
 /// started, returns what the command did (at once, in virtual time).
 using ExecScript = std::function<ExecResult(const std::vector<std::string>& cmd,
                                             std::chrono::nanoseconds sinceStart)>;
+
+/// What a native check (`nativeProber`) of a container finds: gets the check and the time since
+/// the container was started; true when ready, false when not yet, Unsupported when the address
+/// is not reachable.
+using NativeScript =
+    std::function<Result<bool>(const NativeCheck& check, std::chrono::nanoseconds sinceStart)>;
 
 /// An injected error. An empty message becomes "injected failure of <op> (call N)".
 struct Failure {
@@ -256,6 +263,8 @@ class MemoryRuntime final : public Runtime,
                                                  const ProgressCallback& onProgress) override;
   boost::asio::awaitable<Result<std::string>> buildImage(
       const BuildImage& build, const ProgressCallback& onProgress) override;
+  boost::asio::awaitable<Result<std::unique_ptr<NativeProber>>> nativeProber(
+      const ContainerId& id, const NativeCheck& check) override;
   boost::asio::awaitable<Result<ExecResult>> exec(const ContainerId& id,
                                                   const ExecRequest& request) override;
   boost::asio::awaitable<Result<void>> restart(const ContainerId& id,
@@ -346,6 +355,9 @@ class MemoryRuntime final : public Runtime,
   /// resource name), looked up at each call, so it may be set after the start.
   void scriptExec(const std::string& nameOrResource, ExecScript script);
   void clearExecScript(const std::string& nameOrResource);
+  /// Sets what native checks find in containers named `nameOrResource` (container name first,
+  /// then resource name); without one, `nativeProber` is Unsupported (probes use exec).
+  void scriptNative(const std::string& nameOrResource, NativeScript script);
 
   // External actions, applied at once (events and waiters see them on the next poll). Each
   // returns false, doing nothing, when the container does not exist or is not in a state where

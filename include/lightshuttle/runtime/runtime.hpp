@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "lightshuttle/core/result.hpp"
+#include "lightshuttle/runtime/native_check.hpp"
 #include "lightshuttle/runtime/operations.hpp"
 #include "lightshuttle/runtime/types.hpp"
 
@@ -316,6 +317,14 @@ class Runtime {
   /// not running. Optional: backends without exec return Unsupported.
   virtual boost::asio::awaitable<Result<ExecResult>> exec(const ContainerId& id,
                                                           const ExecRequest& request);
+
+  /// A native check (native_check.hpp) of the running container `id`, bound to the address it
+  /// has now: what the lifecycle's readiness probe runs instead of an exec when it can.
+  /// Unsupported when this backend cannot reach its containers' addresses from here (a remote
+  /// engine, a VM, rootless networking, or no network): probe with `exec`. NotFound when the
+  /// container does not exist, Conflict when it is not running. The default is Unsupported.
+  virtual boost::asio::awaitable<Result<std::unique_ptr<NativeProber>>> nativeProber(
+      const ContainerId& id, const NativeCheck& check);
 
   /// Starts `request.cmd` inside the running container attached to stdin (optional), stdout and
   /// stderr, optionally on a TTY, and returns the live session once the process runs. Not

@@ -78,6 +78,20 @@ struct VolumeBinding {
   bool readOnly = false;
 };
 
+/// A healthcheck test that the orchestrator can also run natively, over the container's own
+/// network address, with no process started in the container (native_check.hpp): what the
+/// test's command asks of the server, spoken in the server's protocol.
+struct NativeCheck {
+  enum class Protocol {
+    Postgres,  ///< `pg_isready`: a startup message is answered (57P03 "starting up" is not)
+    Redis,     ///< `redis-cli ping`: PONG (after AUTH when `password` is set)
+  };
+  Protocol protocol = Protocol::Postgres;
+  std::uint16_t port = 0;
+  std::string user;      ///< Postgres: the startup message's user
+  std::string password;  ///< Redis: AUTH first when not empty (a secret: never logged)
+};
+
 struct HealthcheckSpec {
   /// ["CMD", arg...] or ["CMD-SHELL", "command"]; ["NONE"] disables the image's healthcheck.
   std::vector<std::string> test;
@@ -85,6 +99,9 @@ struct HealthcheckSpec {
   std::chrono::nanoseconds timeout{std::chrono::seconds(3)};
   int retries = 5;
   std::chrono::nanoseconds startPeriod{std::chrono::seconds(5)};
+  /// The same test as a native check, for built-in healthchecks only: the engine still runs
+  /// `test`; the lifecycle's readiness probe runs this instead of an exec when it can.
+  std::optional<NativeCheck> native;
 };
 
 struct RestartPolicy {
@@ -134,6 +151,9 @@ struct ContainerStatus {
   std::optional<std::chrono::system_clock::time_point> finishedAt;
   /// Published ports as the engine allocated them (host port filled in).
   std::vector<PortBinding> ports;
+  /// The container's address on each network it is attached to (network name → IP), when the
+  /// backend has addresses.
+  std::map<std::string, std::string> addresses;
 };
 
 /// Progress of a pull or a build.

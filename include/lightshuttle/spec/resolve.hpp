@@ -94,7 +94,8 @@ Result<std::vector<Resolved>> resolveStack(const manifest::Manifest& manifest,
 std::string effectiveImage(std::string_view project, const manifest::Resource& r);
 
 /// The probe of postgres (`pg_isready -U <user>`) and redis (`redis-cli ping`, checking for PONG
-/// through a shell when `authenticated`); nullopt for other kinds.
+/// through a shell when `authenticated`), each with its native check (without the redis
+/// password, which the caller sets); nullopt for other kinds.
 std::optional<runtime::HealthcheckSpec> builtinHealthcheck(manifest::Kind kind,
                                                            std::string_view user,
                                                            bool authenticated);

@@ -72,6 +72,9 @@ struct DockerRuntime::Impl {
   /// Projects whose network this runtime ensured (start skips the check; a create that finds
   /// it gone takes the slow path, which ensures it again).
   std::set<std::string> networksReady;
+  /// Set by the first native check whose container address did not answer (docker_probe.cpp):
+  /// this engine's containers are not routed here, later checks are Unsupported at once.
+  std::shared_ptr<bool> nativeUnreachable = std::make_shared<bool>(false);
 
   /// Whether the engine is podman (its `Libpod-API-Version` header); known once any versioned
   /// request has negotiated, false before.

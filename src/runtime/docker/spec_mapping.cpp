@@ -113,6 +113,11 @@ ContainerStatus toStatus(const engine::ContainerInfo& info) {
                                         : Protocol::Tcp;
     s.ports.push_back(std::move(b));
   }
+  for (const auto& [name, attachment] : info.networks) {
+    if (!attachment.ipAddress.empty()) {
+      s.addresses.emplace(name, attachment.ipAddress);
+    }
+  }
   return s;
 }
 

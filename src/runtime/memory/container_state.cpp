@@ -246,6 +246,9 @@ ContainerStatus MemoryRuntime::Impl::statusOf(const Container& c) {
   s.startedAt = c.startedAt;
   s.finishedAt = c.finishedAt;
   s.ports = c.ports;
+  if (!c.ipv4.empty()) {
+    s.addresses.emplace(projectNetworkName(c.spec.project), c.ipv4);
+  }
   switch (c.phase) {
     case Phase::Starting: s.state = ContainerState::Starting; break;
     case Phase::Stopped:

@@ -114,4 +114,61 @@ asio::awaitable<Result<std::unique_ptr<ExecEventStream>>> MemoryRuntime::Impl::e
   co_return std::move(stream);
 }
 
+/// Native checks of one container: each runs the container's native script, looked up anew.
+class MemoryRuntime::Impl::NativeChecks final : public NativeProber {
+ public:
+  NativeChecks(Impl& impl, std::string id, NativeCheck check)
+      : impl_(impl), id_(std::move(id)), check_(std::move(check)) {}
+
+  asio::awaitable<Result<bool>> check(std::chrono::nanoseconds timeout) override {
+    (void)timeout;  // a script answers at once
+    Result<void> entered = co_await impl_.enter(Op::NativeCheck, impl_.describe(id_));
+    if (!entered) {
+      co_return std::move(entered).error();
+    }
+    Result<Container*> c = impl_.settledContainer(id_);
+    if (!c || (*c)->phase != Phase::Running || (*c)->paused) {
+      co_return false;  // gone or not running: nothing answers at its address
+    }
+    const NativeScript* script = impl_.nativeScriptFor((*c)->spec);
+    if (script == nullptr || !*script) {
+      co_return false;
+    }
+    const NativeScript run = *script;  // a copy: the script may rescript the runtime
+    co_return run(check_, impl_.clock.steady() - (*c)->createdSteady);
+  }
+
+ private:
+  Impl& impl_;
+  std::string id_;
+  NativeCheck check_;
+};
+
+const NativeScript* MemoryRuntime::Impl::nativeScriptFor(const ContainerSpec& spec) const {
+  if (auto it = nativeScripts.find(spec.name); it != nativeScripts.end()) {
+    return &it->second;
+  }
+  if (auto it = nativeScripts.find(spec.resource); it != nativeScripts.end()) {
+    return &it->second;
+  }
+  return nullptr;
+}
+
+asio::awaitable<Result<std::unique_ptr<NativeProber>>> MemoryRuntime::Impl::nativeProber(
+    const ContainerId& id, const NativeCheck& check) {
+  {
+    Result<Container*> c = settledContainer(id.value);
+    if (c && nativeScriptFor((*c)->spec) == nullptr) {
+      co_return Error(Errc::Unsupported,
+                      "native checks are not scripted for container '" + (*c)->spec.name + "'");
+    }
+  }
+  LS_CO_ASSIGN_OR_RETURN(auto* c, co_await enterContainer(Op::Inspect, id.value));
+  if (c->phase != Phase::Running || c->paused) {
+    co_return Error(Errc::Conflict, "container '" + c->spec.name + "' is not running");
+  }
+  std::unique_ptr<NativeProber> prober = std::make_unique<NativeChecks>(*this, c->id.value, check);
+  co_return std::move(prober);
+}
+
 }  // namespace ls::runtime

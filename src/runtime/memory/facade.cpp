@@ -36,6 +36,11 @@ asio::awaitable<Result<void>> MemoryRuntime::waitHealthy(const ContainerId& id,
   return impl_->waitHealthy(id, timeout);
 }
 
+asio::awaitable<Result<std::unique_ptr<NativeProber>>> MemoryRuntime::nativeProber(
+    const ContainerId& id, const NativeCheck& check) {
+  return impl_->nativeProber(id, check);
+}
+
 asio::awaitable<Result<ExecResult>> MemoryRuntime::exec(const ContainerId& id,
                                                         const ExecRequest& request) {
   return impl_->exec(id, request);
@@ -201,6 +206,10 @@ void MemoryRuntime::clearScript(const std::string& nameOrResource) {
 
 void MemoryRuntime::scriptExec(const std::string& nameOrResource, ExecScript script) {
   impl_->execScripts[nameOrResource] = std::move(script);
+}
+
+void MemoryRuntime::scriptNative(const std::string& nameOrResource, NativeScript script) {
+  impl_->nativeScripts[nameOrResource] = std::move(script);
 }
 
 void MemoryRuntime::clearExecScript(const std::string& nameOrResource) {

@@ -33,6 +33,7 @@ std::string_view opName(Op op) noexcept {
     case Op::RemoveImage: return "remove_image";
     case Op::Ping: return "ping";
     case Op::Restart: return "restart";
+    case Op::NativeCheck: return "native_check";
   }
   return "unknown";
 }

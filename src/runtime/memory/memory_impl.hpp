@@ -200,6 +200,7 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   std::map<std::string, std::string> buildFailures;  // tag -> engine message
   std::map<std::string, Behaviour> scripts;
   std::map<std::string, ExecScript> execScripts;
+  std::map<std::string, NativeScript> nativeScripts;
   std::multimap<SteadyTime, Action> agenda;  // equal times keep insertion order
   std::map<std::uint64_t, Subscriber> subscribers;
   std::uint64_t nextSubscriberId = 1;
@@ -283,7 +284,8 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   static std::string describeState(const Container& c);
   static ContainerStatus statusOf(const Container& c);
   Behaviour scriptFor(const ContainerSpec& spec) const;
-  const ExecScript* execScriptFor(const ContainerSpec& spec) const;  // exec.cpp
+  const ExecScript* execScriptFor(const ContainerSpec& spec) const;      // exec.cpp
+  const NativeScript* nativeScriptFor(const ContainerSpec& spec) const;  // exec.cpp
 
   // --- images (images.cpp) ---
 
@@ -353,6 +355,9 @@ struct MemoryRuntime::Impl : std::enable_shared_from_this<MemoryRuntime::Impl> {
   asio::awaitable<Result<ExecResult>> exec(const ContainerId& id, const ExecRequest& request);
 
   class ExecEvents;
+  class NativeChecks;
+  asio::awaitable<Result<std::unique_ptr<NativeProber>>> nativeProber(const ContainerId& id,
+                                                                      const NativeCheck& check);
   /// The checks of exec (NotFound, Unsupported, Conflict, InvalidArgument), then the script.
   Result<ExecResult> runExecScript(const std::string& nameOrId, const ExecRequest& request);
   asio::awaitable<Result<void>> kill(const ContainerId& id, const std::string& signal);

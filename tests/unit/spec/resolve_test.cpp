@@ -53,6 +53,10 @@ TEST(ResolveTest, PostgresDefaults) {
   EXPECT_EQ(s.volumes[0].source, "demo_db_data");
   EXPECT_EQ(s.volumes[0].target, "/var/lib/postgresql/data");
   EXPECT_EQ(s.healthcheck->test, (std::vector<std::string>{"CMD", "pg_isready", "-U", "postgres"}));
+  ASSERT_TRUE(s.healthcheck->native.has_value());  // the same test, spoken natively
+  EXPECT_EQ(s.healthcheck->native->protocol, runtime::NativeCheck::Protocol::Postgres);
+  EXPECT_EQ(s.healthcheck->native->port, 5432);
+  EXPECT_EQ(s.healthcheck->native->user, "postgres");
   EXPECT_EQ(s.stopGracePeriod, 10s);
   const Outputs& o = (*stack)[0].outputs;
   ASSERT_EQ(o.size(), 6U);
@@ -77,6 +81,8 @@ TEST(ResolveTest, PostgresHostPortAndEncodedCredentials) {
   EXPECT_EQ(s.ports[0].hostPort, 15432);
   EXPECT_TRUE(s.volumes.empty());
   EXPECT_EQ(s.env.at("POSTGRES_PASSWORD"), "p@ss:w/rd");
+  EXPECT_EQ(s.healthcheck->native->port, 5432);  // the container's port, not the host's
+  EXPECT_EQ(s.healthcheck->native->user, "app user");
   EXPECT_EQ((*stack)[0].outputs[5].second, "postgres://app%20user:p%40ss%3Aw%2Frd@db:5432/shop");
   EXPECT_FALSE(f.store.dirty());
 }
@@ -94,6 +100,10 @@ TEST(ResolveTest, RedisPasswordAuthenticatesTheProbe) {
   EXPECT_TRUE(s.secretEnvKeys.contains("REDISCLI_AUTH"));
   EXPECT_EQ(s.healthcheck->test,
             (std::vector<std::string>{"CMD-SHELL", "redis-cli ping | grep -q PONG"}));
+  ASSERT_TRUE(s.healthcheck->native.has_value());
+  EXPECT_EQ(s.healthcheck->native->protocol, runtime::NativeCheck::Protocol::Redis);
+  EXPECT_EQ(s.healthcheck->native->port, 6379);
+  EXPECT_EQ(s.healthcheck->native->password, "s3cret");  // AUTH, then PING
   EXPECT_EQ(s.ports[0].containerPort, 6379);
   EXPECT_EQ(s.ports[0].hostPort, 16379);
   EXPECT_EQ(s.volumes[0].source, "demo_cache_data");
@@ -109,7 +119,22 @@ TEST(ResolveTest, RedisWithoutPasswordUsesPlainPing) {
   EXPECT_FALSE((*stack)[0].spec.command.has_value());
   EXPECT_EQ((*stack)[0].spec.healthcheck->test,
             (std::vector<std::string>{"CMD", "redis-cli", "ping"}));
+  ASSERT_TRUE((*stack)[0].spec.healthcheck->native.has_value());
+  EXPECT_EQ((*stack)[0].spec.healthcheck->native->password, "");
   EXPECT_EQ((*stack)[0].outputs[3].second, "redis://cache:6379");
+}
+
+TEST(ResolveTest, AHealthcheckOfTheManifestHasNoNativeCheck) {
+  // Ensures a healthcheck written in the manifest replaces the built-in one with its native
+  // check: readiness is then exactly what the written test says.
+  Fixture f;
+  const Manifest m =
+      load("  db:\n    postgres:\n      healthcheck:\n        test: [CMD, pg_isready, -d, shop]\n");
+  Result<std::vector<Resolved>> stack = resolveStack(m, f.ctx());
+  ASSERT_TRUE(stack.has_value()) << stack.error().what();
+  const runtime::ContainerSpec& s = (*stack)[0].spec;
+  EXPECT_EQ(s.healthcheck->test, (std::vector<std::string>{"CMD", "pg_isready", "-d", "shop"}));
+  EXPECT_FALSE(s.healthcheck->native.has_value());
 }
 
 TEST(ResolveTest, ContainerInterpolatesAndInjectsDependencyOutputs) {
