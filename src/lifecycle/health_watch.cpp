@@ -59,28 +59,51 @@ asio::awaitable<void> LifecycleManager::Impl::steadyProbe(std::size_t i, runtime
       status->state != runtime::ContainerState::Running) {
     co_return;  // the engine's health decides (healthy/unhealthy), or it no longer runs
   }
+  // The built-in probes of postgres and redis as native checks (no exec every interval, for the
+  // life of the stack) while the container's address answers; exec otherwise.
+  std::unique_ptr<runtime::NativeProber> native;
+  if (hc.native) {
+    Result<std::unique_ptr<runtime::NativeProber>> made = co_await rt.nativeProber(id, *hc.native);
+    if (made) {
+      native = std::move(made).value();
+    }
+  }
   int failures = 0;
   for (;;) {
     if (!current() || co_await ls::detail::cancelled()) {
       co_return;
     }
     if (!res[i].busy) {
-      Result<runtime::ExecResult> ran = co_await rt.exec(id, *request);
+      std::optional<bool> passed;  // nullopt: this round says nothing about its health
+      if (native) {
+        Result<bool> checked = co_await native->check(hc.timeout);
+        if (checked) {
+          passed = *checked;
+        } else if (checked.error().code() == Errc::Cancelled) {
+          co_return;
+        } else {
+          native.reset();  // unreachable after all: exec from the next round on
+        }
+      } else {
+        Result<runtime::ExecResult> ran = co_await rt.exec(id, *request);
+        if (ran) {
+          passed = ran->exitCode == 0;
+        } else if (ran.error().code() == Errc::Cancelled ||
+                   ran.error().code() == Errc::Unsupported ||
+                   ran.error().code() == Errc::Conflict || ran.error().code() == Errc::NotFound) {
+          co_return;  // cancelled, no exec here, or not running any more: its events tell
+        }
+        // Any other error (a slow or failing engine) says nothing about the container's health.
+      }
       if (!current()) {
         co_return;
       }
-      if (ran && ran->exitCode == 0) {
+      if (passed && *passed) {
         failures = 0;
         setProbedHealth(i, Health::Healthy);
-      } else if (ran) {
-        if (++failures >= std::max(hc.retries, 1)) {
-          setProbedHealth(i, Health::Unhealthy);
-        }
-      } else if (ran.error().code() == Errc::Cancelled || ran.error().code() == Errc::Unsupported ||
-                 ran.error().code() == Errc::Conflict || ran.error().code() == Errc::NotFound) {
-        co_return;  // cancelled, no exec here, or not running any more: its events tell
+      } else if (passed && ++failures >= std::max(hc.retries, 1)) {
+        setProbedHealth(i, Health::Unhealthy);
       }
-      // Any other error (a slow or failing engine) says nothing about the container's health.
     }
     if (Result<void> slept = co_await clock.sleepFor(interval); !slept) {
       co_return;

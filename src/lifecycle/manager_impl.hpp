@@ -32,6 +32,11 @@ constexpr int kRestartFailureExitCode = 1;
 constexpr std::size_t kMinSecretLength = 3;
 // How long a first probe defers to creates and starts still in flight (see fastProbe).
 constexpr std::chrono::nanoseconds kProbeDeferMax = std::chrono::seconds(2);
+// The pacing of native checks: a refused connect costs next to nothing, so a starting server is
+// seen ready within ~25 ms of it (an exec probe's 200 ms cap exists for its cost).
+constexpr ProbeBackoff kNativeProbeBackoff{.first = std::chrono::milliseconds(10),
+                                           .max = std::chrono::seconds(1),
+                                           .awaitedMax = std::chrono::milliseconds(50)};
 // The engine's default probe timeout, for a healthcheck that leaves it unset.
 constexpr std::chrono::nanoseconds kProbeDefaultTimeout = std::chrono::seconds(30);
 
@@ -218,15 +223,20 @@ struct LifecycleManager::Impl {
   // probing and waits (until cancelled) so that the engine's health decides alone. Records the
   // exit code of the last failed attempt in `lastExit`.
   asio::awaitable<Result<void>> fastProbe(std::size_t i, runtime::ContainerId id,
-                                          runtime::ExecRequest request,
-                                          std::chrono::nanoseconds interval,
+                                          runtime::ExecRequest request, runtime::HealthcheckSpec hc,
                                           std::optional<int>& lastExit);
+  // The native half of the fast probe (native_check.hpp): true once ready, false when the
+  // container is not running (the engine's wait decides), Unsupported when native checks
+  // cannot reach it (the caller probes with exec).
+  asio::awaitable<Result<bool>> nativeProbe(std::size_t i, const runtime::ContainerId& id,
+                                            const runtime::HealthcheckSpec& hc);
 
   // The pause after the `failed`-th failed fast probe of resource `i` (probeDelay), recomputed
   // at every change (probeNeed): cut short as soon as something comes to wait on `i`. An error
   // only when cancelled.
   asio::awaitable<Result<void>> probePause(std::size_t i, int failed,
-                                           std::chrono::nanoseconds interval);
+                                           std::chrono::nanoseconds interval,
+                                           const ProbeBackoff& backoff = {});
 
   // Waits until the started resource `i` (container `id`) is ready, within `timeout`: the
   // runtime's event-driven wait, and, when it has a healthcheck we can run, our fast probe in

@@ -55,14 +55,15 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::changeOrDeadline(Clock::St
 
 // The pause after a failed fast probe is recomputed at every change: when a dependent's image
 // becomes ready, or the last other resource becomes ready, it shrinks at once.
-asio::awaitable<Result<void>> LifecycleManager::Impl::probePause(
-    std::size_t i, int failed, std::chrono::nanoseconds interval) {
+asio::awaitable<Result<void>> LifecycleManager::Impl::probePause(std::size_t i, int failed,
+                                                                 std::chrono::nanoseconds interval,
+                                                                 const ProbeBackoff& backoff) {
   const Clock::SteadyTime from = clock.steady();
   for (;;) {
     if (launchAborted() || co_await ls::detail::cancelled()) {
       co_return Error(Errc::Cancelled, "operation cancelled");
     }
-    const Clock::SteadyTime due = from + probeDelay(failed, interval, probeNeed(i));
+    const Clock::SteadyTime due = from + probeDelay(failed, interval, probeNeed(i), backoff);
     if (clock.steady() >= due) {
       co_return ok();
     }
@@ -73,23 +74,68 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::probePause(
   }
 }
 
-// Our fast probe of a starting resource: runs the healthcheck's test via exec with a backoff
-// until an attempt exits 0 (ok). Never logs or reports the command or its output (it may hold
+asio::awaitable<Result<bool>> LifecycleManager::Impl::nativeProbe(
+    std::size_t i, const runtime::ContainerId& id, const runtime::HealthcheckSpec& hc) {
+  Result<std::unique_ptr<runtime::NativeProber>> prober = co_await rt.nativeProber(id, *hc.native);
+  if (!prober) {
+    switch (prober.error().code()) {
+      case Errc::Cancelled: co_return std::move(prober).error();
+      case Errc::Conflict:  // not running (yet, or any more)
+      case Errc::NotFound:  // gone: waitHealthy reports it
+        co_return false;
+      default:  // unreachable here, or the inspect failed: exec still may work
+        co_return Error(Errc::Unsupported, prober.error().message());
+    }
+  }
+  int failed = 0;
+  for (;;) {
+    if (launchAborted() || co_await ls::detail::cancelled()) {
+      co_return Error(Errc::Cancelled, "operation cancelled");
+    }
+    Result<bool> ready = co_await (*prober)->check(hc.timeout);
+    if (!ready) {
+      co_return std::move(ready).error();  // Cancelled, or Unsupported: unreachable after all
+    }
+    if (*ready) {
+      co_return true;
+    }
+    Result<void> paused = co_await probePause(i, ++failed, hc.interval, kNativeProbeBackoff);
+    if (!paused) {
+      co_return std::move(paused).error();
+    }
+  }
+}
+
+// Our fast probe of a starting resource: the healthcheck's native check when it has one and
+// the container's address answers (nativeProbe), else its test via exec with a backoff until
+// an attempt exits 0 (ok). Never logs or reports the command or its output (it may hold
 // secrets). When exec is unsupported, the container is not running, or it is gone, it stops
 // probing and waits (until cancelled) so that the engine's health decides alone. Records the
-// exit code of the last failed attempt in `lastExit`.
+// exit code of the last failed exec in `lastExit`.
 asio::awaitable<Result<void>> LifecycleManager::Impl::fastProbe(std::size_t i,
                                                                 runtime::ContainerId id,
                                                                 runtime::ExecRequest request,
-                                                                std::chrono::nanoseconds interval,
+                                                                runtime::HealthcheckSpec hc,
                                                                 std::optional<int>& lastExit) {
   co_await asio::this_coro::throw_if_cancelled(false);
+  bool probing = true;
+  if (hc.native) {
+    Result<bool> native = co_await nativeProbe(i, id, hc);
+    if (native && *native) {
+      co_return ok();
+    }
+    if (!native && native.error().code() != Errc::Unsupported) {
+      co_return std::move(native).error();
+    }
+    probing = !native;  // Unsupported: probe with exec; false: the container is not running
+  }
+  const std::chrono::nanoseconds interval = hc.interval;
   // An exec is costly engine work (a process joined to the container's namespaces), paid on
   // the same 2 cores as the creates and starts of a wide level: the first probe waits until
   // no start is in flight (bounded, so a long pull elsewhere does not hold it). Measured on
   // wide10: all healthy 1.09x the Engine API floor with probes racing the starts.
   const Clock::SteadyTime deferUntil = clock.steady() + kProbeDeferMax;
-  while (startsInFlight > 0 && clock.steady() < deferUntil) {
+  while (probing && startsInFlight > 0 && clock.steady() < deferUntil) {
     if (launchAborted() || co_await ls::detail::cancelled()) {
       co_return Error(Errc::Cancelled, "operation cancelled");
     }
@@ -99,7 +145,6 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::fastProbe(std::size_t i,
     }
   }
   int failed = 0;
-  bool probing = true;
   while (probing) {
     if (launchAborted() || co_await ls::detail::cancelled()) {
       co_return Error(Errc::Cancelled, "operation cancelled");
@@ -158,7 +203,7 @@ asio::awaitable<Result<void>> LifecycleManager::Impl::waitReady(std::size_t i,
   }
   std::optional<int> lastExit;
   auto engineWait = rt.waitHealthy(id, timeout);
-  auto probe = fastProbe(i, id, std::move(*request), hc->interval, lastExit);
+  auto probe = fastProbe(i, id, std::move(*request), *hc, lastExit);
   std::variant<Result<void>, Result<void>> first =
       co_await (std::move(engineWait) || std::move(probe));
   if (first.index() == 1) {

@@ -199,5 +199,142 @@ TEST(ProbeCadenceTest, TheLastResourceNotReadyIsProbedEvery200ms) {
   EXPECT_LE(slow->back(), 3200ms);
 }
 
+// A postgres-like resource with a native check too: the check passes `readyAfter` after its
+// start (the times it ran are recorded in `checks`); `unreachableAt` makes checks from then on
+// find the address unreachable.
+PlanNode nativeDb(Harness& h, const std::string& name, std::chrono::nanoseconds readyAfter,
+                  std::shared_ptr<Times> checks, std::shared_ptr<Times> execs,
+                  std::optional<std::chrono::nanoseconds> unreachableAt = std::nullopt) {
+  PlanNode n = slowDb(h, name, readyAfter, std::move(execs));
+  n.spec.healthcheck->native = runtime::NativeCheck{
+      .protocol = runtime::NativeCheck::Protocol::Postgres, .port = 5432, .user = "postgres"};
+  h.rt.scriptNative(
+      n.spec.name,
+      [readyAfter, checks, unreachableAt](const runtime::NativeCheck& check,
+                                          std::chrono::nanoseconds since) -> Result<bool> {
+        EXPECT_EQ(check.port, 5432);
+        checks->push_back(since);
+        if (unreachableAt && since >= *unreachableAt) {
+          return Error(Errc::Unsupported, "address not reachable");
+        }
+        return since >= readyAfter;
+      });
+  return n;
+}
+
+TEST(NativeProbeTest, AReachableDependencyIsCheckedNativelyEvery50msAndNeverExeced) {
+  // Ensures a healthcheck with a native check is probed without any exec, from 10 ms doubling
+  // to at most 50 ms apart while its dependent waits, so it is seen ready within 50 ms of
+  // passing (an exec probe's cap is 200 ms for its cost).
+  Harness h;
+  auto checks = std::make_shared<Times>();
+  auto execs = std::make_shared<Times>();
+  h.build({nativeDb(h, "db", 2100ms, checks, execs), node("web", {"db"})});
+  const Clock::SteadyTime t0 = h.clock.steady();
+  auto up = h.spawn(h.mgr->start());
+  h.settle(up);
+  ASSERT_TRUE(up->has_value() && up->value().has_value());
+  EXPECT_TRUE(execs->empty());
+  EXPECT_EQ(h.callsOf(Op::Exec), (std::vector<std::string>{}));
+  ASSERT_GE(checks->size(), 4u);
+  EXPECT_EQ((*checks)[0], 0ns);
+  EXPECT_EQ((*checks)[1], 10ms);
+  EXPECT_EQ((*checks)[2], 30ms);
+  EXPECT_EQ(largestGap(*checks, 0), 50ms);
+  EXPECT_GE(checks->back(), 2100ms);
+  EXPECT_LE(checks->back(), 2150ms);
+  EXPECT_LE(h.clock.steady() - t0, 2150ms);
+  EXPECT_EQ(h.view("web").status, ResourceStatus::Running);
+}
+
+TEST(NativeProbeTest, WithoutANativeAnswerTheProbeFallsBackToExec) {
+  // Ensures a runtime that cannot reach the container (no native script: Unsupported) leaves
+  // the exec probe in charge, at its own cadence.
+  Harness h;
+  auto execs = std::make_shared<Times>();
+  PlanNode db = slowDb(h, "db", 700ms, execs);
+  db.spec.healthcheck->native = runtime::NativeCheck{
+      .protocol = runtime::NativeCheck::Protocol::Postgres, .port = 5432, .user = "postgres"};
+  h.build({db, node("web", {"db"})});
+  auto up = h.spawn(h.mgr->start());
+  h.settle(up);
+  ASSERT_TRUE(up->has_value() && up->value().has_value());
+  EXPECT_EQ(h.callsOf(Op::NativeCheck), (std::vector<std::string>{}));
+  ASSERT_FALSE(execs->empty());
+  EXPECT_EQ(execs->back(), 750ms);  // 0, 50, 150, 350, 550, 750 ms
+  EXPECT_EQ(h.view("web").status, ResourceStatus::Running);
+}
+
+TEST(NativeProbeTest, AnAddressFoundUnreachableMidwayHandsOverToExec) {
+  // Ensures a native check that finds the address unreachable after all (Unsupported from the
+  // check itself) stops native checking and probes with exec until ready.
+  Harness h;
+  auto checks = std::make_shared<Times>();
+  auto execs = std::make_shared<Times>();
+  h.build({nativeDb(h, "db", 1s, checks, execs, 100ms), node("web", {"db"})});
+  auto up = h.spawn(h.mgr->start());
+  h.settle(up);
+  ASSERT_TRUE(up->has_value() && up->value().has_value());
+  ASSERT_FALSE(checks->empty());
+  EXPECT_GE(checks->back(), 100ms);
+  EXPECT_LT(checks->back(), 200ms);  // no native check after the unreachable one
+  ASSERT_FALSE(execs->empty());
+  EXPECT_EQ(execs->front(), checks->back());  // exec at once
+  EXPECT_GE(execs->back(), 1s);
+  EXPECT_EQ(h.view("web").status, ResourceStatus::Running);
+}
+
+TEST(NativeProbeTest, AContainerThatExitsWhileCheckedFailsLikeWithExec) {
+  // Ensures a dependency that dies during native checks fails the boot with its exit (the
+  // engine's wait reports it), not a timeout: native checks of a dead container are "not yet".
+  Harness h;
+  auto checks = std::make_shared<Times>();
+  auto execs = std::make_shared<Times>();
+  PlanNode db = nativeDb(h, "db", 60s, checks, execs);
+  runtime::Behaviour dies;
+  dies.healthyAfter = 60s;
+  dies.exit = runtime::ScriptedExit{.after = 300ms, .code = 3};
+  h.rt.script(db.spec.name, dies);
+  h.build({db, node("web", {"db"})});
+  auto up = h.spawn(h.mgr->start());
+  h.settle(up);
+  ASSERT_TRUE(up->has_value());
+  ASSERT_FALSE(up->value().has_value());
+  EXPECT_NE(up->value().error().message().find("exited with code 3"), std::string::npos)
+      << up->value().error().message();
+  EXPECT_TRUE(execs->empty());
+}
+
+TEST(NativeProbeTest, SteadyHealthWithoutEngineChecksIsProbedNatively) {
+  // Ensures the supervisor's own steady health probe (podman without systemd: the engine's
+  // health never leaves "starting") uses the native check too: no exec over the stack's life,
+  // and `retries` failed checks in a row still make it unhealthy.
+  Harness h;
+  PlanNode db = node("db", {}, true);  // interval 1s, retries 3, start period 0, timeout 3s
+  db.spec.healthcheck->native =
+      runtime::NativeCheck{.protocol = runtime::NativeCheck::Protocol::Redis, .port = 6379};
+  auto passing = std::make_shared<bool>(true);
+  h.rt.scriptNative(
+      "demo_db", [passing](const runtime::NativeCheck&, std::chrono::nanoseconds) -> Result<bool> {
+        return *passing;
+      });
+  h.build({db});
+  ASSERT_TRUE(h.boot().has_value());
+  const std::size_t checksAtBoot = h.callsOf(Op::NativeCheck).size();
+  EXPECT_GE(checksAtBoot, 1u);
+  h.advance(6s);  // the engine's first check was due at 1 + 3 + 1 s: we probe from now on
+  for (int s = 0; s < 3; ++s) {
+    h.advance(1s);
+  }
+  EXPECT_GE(h.callsOf(Op::NativeCheck).size(), checksAtBoot + 3);
+  *passing = false;
+  for (int s = 0; s < 4; ++s) {
+    h.advance(1s);
+  }
+  EXPECT_EQ(h.view("db").health, Health::Unhealthy);
+  EXPECT_EQ(h.count(K::ResourceUnhealthy, "db"), 1u);
+  EXPECT_EQ(h.callsOf(Op::Exec), (std::vector<std::string>{}));
+}
+
 }  // namespace
 }  // namespace ls::lifecycle
