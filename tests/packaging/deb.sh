@@ -18,7 +18,7 @@ image=${LS_PACKAGING_IMAGE:-$LS_TEST_IMAGE_POSTGRES}
 out=$build/packages
 set_libdir "$build"
 container=
-cleanup() { if [[ -n $container ]]; then docker rm -f "$container" >/dev/null 2>&1 || true; fi; }
+cleanup() { if [[ -n $container ]]; then docker rm -f -v "$container" >/dev/null 2>&1 || true; fi; }
 trap cleanup EXIT
 
 for tool in cpack dpkg-deb dpkg-shlibdeps apt-get apt-cache; do
