@@ -1,18 +1,31 @@
-// MemoryRuntime: exec and streamed exec, both running the command scripted for the container.
+// MemoryRuntime: exec and streamed exec, running the command scripted for the container, and
+// native checks, answering what the container's native script says.
 #include <deque>
+#include <map>
+#include <string>
 
 #include "runtime/memory/memory_impl.hpp"
 
 namespace ls::runtime {
 
-const ExecScript* MemoryRuntime::Impl::execScriptFor(const ContainerSpec& spec) const {
-  if (auto it = execScripts.find(spec.name); it != execScripts.end()) {
+namespace {
+
+// The script set for a container: by its name first, then by its resource; nullptr if none.
+template <typename Script>
+const Script* scriptOf(const std::map<std::string, Script>& scripts, const ContainerSpec& spec) {
+  if (auto it = scripts.find(spec.name); it != scripts.end()) {
     return &it->second;
   }
-  if (auto it = execScripts.find(spec.resource); it != execScripts.end()) {
+  if (auto it = scripts.find(spec.resource); it != scripts.end()) {
     return &it->second;
   }
   return nullptr;
+}
+
+}  // namespace
+
+const ExecScript* MemoryRuntime::Impl::execScriptFor(const ContainerSpec& spec) const {
+  return scriptOf(execScripts, spec);
 }
 
 asio::awaitable<Result<ExecResult>> MemoryRuntime::Impl::exec(const ContainerId& id,
@@ -145,13 +158,7 @@ class MemoryRuntime::Impl::NativeChecks final : public NativeProber {
 };
 
 const NativeScript* MemoryRuntime::Impl::nativeScriptFor(const ContainerSpec& spec) const {
-  if (auto it = nativeScripts.find(spec.name); it != nativeScripts.end()) {
-    return &it->second;
-  }
-  if (auto it = nativeScripts.find(spec.resource); it != nativeScripts.end()) {
-    return &it->second;
-  }
-  return nullptr;
+  return scriptOf(nativeScripts, spec);
 }
 
 asio::awaitable<Result<std::unique_ptr<NativeProber>>> MemoryRuntime::Impl::nativeProber(
