@@ -21,6 +21,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// How many times a podman removal wait inspects a container whose inspect answers a server
+// error (2.5 s in all), before it reports that error.
+constexpr int kRemovalInspects = 25;
+
 /// The exit code of container `id`'s last `die` event from `since` on, replayed from the
 /// engine's event log (GET /events with since and until). Podman 4.3 answers an `until` in the
 /// past with no event at all and a filter on the event name with none either (measured), so
@@ -384,12 +388,23 @@ asio::awaitable<Result<WaitOutcome>> DockerRuntime::wait(const ContainerId& id,
     const auto since = impl_->clock.system() - 1s;
     auto before = co_await impl_->api.inspectContainer(id.value);
     const std::string fullId = before ? before->id : id.value;
+    // An inspect while the removal is under way answers 500 "does not exist in database" now
+    // and then: asked again (every 100 ms, at most kRemovalInspects times) until it says.
+    auto settledInspect = [this, &id]() -> asio::awaitable<Result<engine::ContainerInfo>> {
+      for (int attempt = 1;; ++attempt) {
+        Result<engine::ContainerInfo> info = co_await impl_->api.inspectContainer(id.value);
+        if (info || !transientInspectFailure(info.error()) || attempt == kRemovalInspects) {
+          co_return info;
+        }
+        LS_CO_TRY(co_await impl_->clock.sleepFor(100ms));
+      }
+    };
     auto waited = co_await ops.wait(id.value, "not-running");
     if (!waited) {
       // Podman 4.3's wait on a container force-removed meanwhile answers, in about half the
       // runs, 200 {"StatusCode":0,"Error":{"Message":"container has already been removed"}}:
       // once the inspect says the container is gone, its exit code is its last die event's.
-      auto gone = co_await impl_->api.inspectContainer(id.value);
+      auto gone = co_await settledInspect();
       if (!gone && gone.error().code() == Errc::NotFound) {
         if (auto code =
                 co_await lastDieExitCode(impl_->api, fullId, since, impl_->clock.system())) {
@@ -400,7 +415,7 @@ asio::awaitable<Result<WaitOutcome>> DockerRuntime::wait(const ContainerId& id,
     }
     const int code = *waited;
     for (;;) {
-      Result<engine::ContainerInfo> info = co_await impl_->api.inspectContainer(id.value);
+      Result<engine::ContainerInfo> info = co_await settledInspect();
       if (!info && info.error().code() == Errc::NotFound) {
         co_return classifyExit(code, false, "", std::nullopt);
       }

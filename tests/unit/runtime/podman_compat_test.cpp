@@ -180,6 +180,35 @@ TEST_F(PodmanCompatTest, WaitRemovedOnPodmanTakesTheCodeFromANotRunningWait) {
   EXPECT_EQ(line(3), "GET /v1.41/containers/x/json");
 }
 
+TEST_F(PodmanCompatTest, WaitRemovedAsksAgainWhileTheInspectOfARemovalAnswers500) {
+  // Ensures a `removed` wait on podman whose inspect, while the removal is under way, answers
+  // 500 "does not exist in database" (seen in a full run) asks again until the inspect says
+  // NotFound, and reports a server error that persists (25 inspects, 100 ms apart).
+  const char* midRemoval =
+      R"({"cause":"no such container","message":"container x does not exist in database: no )"
+      R"(such container","response":500})";
+  answer(200, R"({"Id":"x","State":{"Status":"running","Running":true}})");
+  answer(200, R"({"StatusCode":3})");
+  answer(500, midRemoval);
+  answer(500, midRemoval);
+  answer(404, R"({"message":"no such container"})");
+  auto removed = runVirtual(rt->wait(ContainerId{"x"}, WaitCondition::Removed));
+  ASSERT_TRUE(removed) << removed.error().what();
+  EXPECT_EQ(removed->exitCode, 3);
+  EXPECT_EQ(sent(), 5u);
+
+  answer(200, R"({"Id":"x","State":{"Status":"running","Running":true}})");
+  answer(200, R"({"StatusCode":3})");
+  for (int k = 0; k < 25; ++k) {
+    answer(500, midRemoval);
+  }
+  auto failed = runVirtual(rt->wait(ContainerId{"x"}, WaitCondition::Removed));
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message().find("does not exist in database"), std::string::npos)
+      << failed.error().what();
+  EXPECT_EQ(sent(), 5u + 27u);
+}
+
 TEST_F(PodmanCompatTest, ANextExitWaitThatReturnsBeforeAnyNewRunIsArmedAgain) {
   // Ensures a next-exit wait armed on a stopped container, which podman 4.3 may answer at once
   // (its second stopped state, "exited", comes about a second after "stopped"), is armed again
