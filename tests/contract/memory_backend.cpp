@@ -11,6 +11,7 @@
 #include <string>
 
 #include "contract/contract.hpp"
+#include "contract/fake_backend.hpp"
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/runtime/memory_runtime.hpp"
 
@@ -108,19 +109,10 @@ const std::map<std::string, std::function<void(MemoryRuntime&)>>& scripts() {
   return table;
 }
 
-class MemoryBackend final : public Backend {
+class MemoryBackend final : public FakeBackend {
  public:
-  std::optional<std::string> unavailable() override { return std::nullopt; }
   runtime::Runtime& runtime() override { return rt_; }
   runtime::ContainerOps& containers() override { return rt_; }
-  boost::asio::io_context& context() override { return ctx_; }
-
-  void drive(const std::function<bool()>& done) override {
-    ls::testing::settle(clock_, done, [this] { ls::testing::pollOnce(ctx_); });
-  }
-
-  std::string project() const override { return kFakeProject; }
-  std::string otherProject() const override { return kFakeOtherProject; }
 
   void prepare(std::string_view scenario) override {
     rt_.addLocalImage(ls::testing::kBusybox);
@@ -137,9 +129,6 @@ class MemoryBackend final : public Backend {
   void verify() override {}
 
  private:
-  // The io_context outlives the clock and the runtime (their destructors may post to it).
-  boost::asio::io_context ctx_;
-  ManualClock clock_;
   MemoryRuntime rt_{ctx_.get_executor(), clock_};
 };
 

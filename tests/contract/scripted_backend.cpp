@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "contract/contract.hpp"
+#include "contract/fake_backend.hpp"
 #include "contract/scripted_scenarios.hpp"
 #include "lightshuttle/core/clock.hpp"
 #include "lightshuttle/engine/client.hpp"
@@ -20,19 +21,10 @@ namespace {
 using engine::testing::FakeConnector;
 using engine::testing::FakeEngine;
 
-class ScriptedBackend final : public Backend {
+class ScriptedBackend final : public FakeBackend {
  public:
-  std::optional<std::string> unavailable() override { return std::nullopt; }
   runtime::Runtime& runtime() override { return rt_; }
   runtime::ContainerOps& containers() override { return rt_; }
-  boost::asio::io_context& context() override { return ctx_; }
-
-  void drive(const std::function<bool()>& done) override {
-    ls::testing::settle(clock_, done, [this] { ls::testing::pollOnce(ctx_); });
-  }
-
-  std::string project() const override { return kFakeProject; }
-  std::string otherProject() const override { return kFakeOtherProject; }
 
   void prepare(std::string_view scenario) override {
     // The version negotiation that precedes the first request.
@@ -70,9 +62,6 @@ class ScriptedBackend final : public Backend {
   }
 
  private:
-  // The io_context outlives the runtime and its connections.
-  boost::asio::io_context ctx_;
-  ManualClock clock_;
   std::shared_ptr<FakeEngine> engine_ = std::make_shared<FakeEngine>();
   engine::Client client_{std::make_unique<FakeConnector>(engine_), engine::ClientOptions{}};
   runtime::DockerRuntime rt_{client_, clock_};
